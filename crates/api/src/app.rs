@@ -1,0 +1,159 @@
+//! Everything the commands share: paths, the model registry, loading models and the index,
+//! and the first-run set-up (fetch models, build the index) when something is missing.
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use inference::fetch::{self, recorded_digest};
+use inference::{E5Embedder, Embedder, Generator, ModelInfo, QwenGenerator, Registry};
+use retrieval::index::{self, IndexManifest, Indexer, Progress};
+use retrieval::search::Searcher;
+use retrieval::sparse::SparseEncoder;
+use retrieval::store::EdgeStore;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub struct App {
+    pub home: PathBuf,
+    pub registry: Registry,
+    pub data_dir: PathBuf,
+    pub quiet: bool,
+}
+
+impl App {
+    pub fn new(home: Option<PathBuf>, models: Option<PathBuf>, data: Option<PathBuf>, quiet: bool) -> Result<App> {
+        let home = home.unwrap_or_else(inference::orient_home);
+        let registry = match models {
+            Some(p) => Registry::load(&p)?,
+            None if Path::new("models.toml").exists() => Registry::load(Path::new("models.toml"))?,
+            None => Registry::builtin(),
+        };
+        let data_dir = data.unwrap_or_else(retrieval::data::default_data_dir);
+        Ok(App { home, registry, data_dir, quiet })
+    }
+
+    pub fn say(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.home.join("index")
+    }
+
+    fn model_info(&self, name: &str, weights: &Path) -> ModelInfo {
+        let spec = &self.registry.models[name];
+        ModelInfo {
+            name: name.to_string(),
+            architecture: spec.architecture.clone(),
+            sha256: recorded_digest(weights).unwrap_or_else(|| spec.converted_sha256.clone()),
+        }
+    }
+
+    /// Fetch one model unless its files are already in place.
+    pub fn ensure_model(&self, name: &str) -> Result<()> {
+        let spec = self.registry.model(name)?;
+        let files = spec.files(name, &self.home);
+        let tokenizer_ok = spec.architecture == "qwen2" || files.tokenizer.exists();
+        if files.weights.exists() && tokenizer_ok {
+            return Ok(());
+        }
+        self.say(&format!("First run: fetching model {name} (verified by sha256)…"));
+        let quiet = self.quiet;
+        fetch::fetch_model(name, spec, &self.home, &mut |m: &str| {
+            if !quiet {
+                eprintln!("  {m}")
+            }
+        })?;
+        Ok(())
+    }
+
+    pub fn embedder(&self) -> Result<Arc<dyn Embedder>> {
+        let name = self.registry.roles.embedder.clone();
+        self.ensure_model(&name)?;
+        let spec = self.registry.model(&name)?;
+        let files = spec.files(&name, &self.home);
+        let info = self.model_info(&name, &files.weights);
+        Ok(Arc::new(E5Embedder::load(&files.weights, &files.tokenizer, info)?))
+    }
+
+    pub fn generator(&self) -> Result<Arc<dyn Generator>> {
+        let name = self.registry.roles.generator.clone();
+        self.generator_named(&name)
+    }
+
+    pub fn generator_named(&self, name: &str) -> Result<Arc<dyn Generator>> {
+        self.ensure_model(name)?;
+        let spec = self.registry.model(name)?;
+        if spec.architecture != "qwen2" {
+            bail!("model {name} has architecture {}, only qwen2 generators are supported", spec.architecture);
+        }
+        let files = spec.files(name, &self.home);
+        let info = self.model_info(name, &files.weights);
+        Ok(Arc::new(QwenGenerator::load(&files.weights, info)?))
+    }
+
+    pub fn open_store(&self, embedder: &dyn Embedder) -> Result<Arc<EdgeStore>> {
+        let dir = self.index_dir();
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Arc::new(EdgeStore::open(&dir.join("shard"), embedder.dim())?))
+    }
+
+    /// Build or update the index (only changed fiches are re-embedded).
+    pub fn ingest(&self, embedder: &dyn Embedder, rebuild: bool) -> Result<index::IngestReport> {
+        let dir = self.index_dir();
+        let stale = IndexManifest::load(&dir)
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.embedder != embedder.info().sha256);
+        if rebuild || stale {
+            if stale {
+                self.say("The embedder changed since the index was built: rebuilding it.");
+            }
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+            }
+        }
+        let docs = index::load_documents(&self.data_dir, &self.home.join("data"))?;
+        let store = self.open_store(embedder)?;
+        let sparse = SparseEncoder::french();
+        let indexer = Indexer { store: store.as_ref(), embedder, sparse: &sparse, dir: dir.clone(), batch_docs: 32 };
+        let bar = if self.quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} passages ({per_sec}, reste {eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message("Indexing");
+        let report = indexer.ingest(&docs, &mut |p| match p {
+            Progress::Start { total_chunks } => bar.set_length(total_chunks as u64),
+            Progress::Embedded { chunks } => bar.inc(chunks as u64),
+            Progress::Finishing => bar.set_message("Optimizing"),
+        })?;
+        bar.finish_and_clear();
+        Ok(report)
+    }
+
+    /// The searcher over the index, building the index first if there is none.
+    pub fn searcher(&self) -> Result<Arc<Searcher>> {
+        let embedder = self.embedder()?;
+        let dir = self.index_dir();
+        let manifest = IndexManifest::load(&dir)?;
+        let needs_build = match &manifest {
+            None => true,
+            Some(m) => m.embedder != embedder.info().sha256 || !dir.join(index::DOCUMENTS).exists(),
+        };
+        if needs_build {
+            self.say("First run: building the index of ONISEP fiches (a few minutes)…");
+            let r = self.ingest(embedder.as_ref(), false)?;
+            self.say(&format!("Index ready: {} fiches, {} passages, {:.0} s.", r.documents, r.points, r.seconds));
+        }
+        let docs = index::load_saved_documents(&dir)?;
+        let store = self.open_store(embedder.as_ref())?;
+        Ok(Arc::new(Searcher::new(store, embedder, docs)))
+    }
+
+    pub fn index_version(&self) -> String {
+        IndexManifest::load(&self.index_dir()).ok().flatten().map(|m| m.version).unwrap_or_default()
+    }
+}

@@ -1,0 +1,345 @@
+//! Command-line parsing and the commands themselves.
+
+use crate::app::App;
+use anyhow::{bail, Result};
+use assistant::{Assistant, AssistantConfig, Event};
+use clap::{Parser, Subcommand, ValueEnum};
+use inference::fetch;
+use inference::{ChatMessage, GenerationRequest, Role, TextKind};
+use retrieval::search::Mode;
+use retrieval::{Kind, SearchOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "orient", version, about = "Assistant d'orientation : fiches Onisep, modèles locaux, charte IA")]
+struct Cli {
+    /// Where models, downloads and the index live (default: $ORIENT_HOME or ~/.cache/orient).
+    #[arg(long, global = true, env = "ORIENT_HOME")]
+    home: Option<PathBuf>,
+    /// models.toml to use (default: ./models.toml, else the built-in one).
+    #[arg(long, global = true, env = "ORIENT_MODELS")]
+    models: Option<PathBuf>,
+    /// ONISEP data directory (default: $ORIENT_DATA or ../shared/data; downloaded when absent).
+    #[arg(long, global = true, env = "ORIENT_DATA")]
+    data: Option<PathBuf>,
+    /// Print no progress messages.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage local models.
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+    /// Build or update the index of ONISEP fiches (only what changed is re-embedded).
+    Ingest {
+        /// Drop the index and build it from scratch.
+        #[arg(long)]
+        rebuild: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search the fiches.
+    Search {
+        query: String,
+        #[arg(short, default_value_t = 5)]
+        k: usize,
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        #[arg(long, value_enum, default_value_t = ModeArg::Hybrid)]
+        mode: ModeArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask a question; the answer streams to the terminal.
+    Ask {
+        question: String,
+        /// Print one JSON object (answer, sources) instead of streaming.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 120)]
+        max_tokens: usize,
+    },
+    /// Evaluate.
+    Eval {
+        #[command(subcommand)]
+        what: EvalWhat,
+    },
+    /// Measure speed.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsAction {
+    /// Download, verify and convert models (all roles by default).
+    Fetch { names: Vec<String> },
+    /// List models, their roles and whether they are ready.
+    List,
+}
+
+#[derive(Subcommand)]
+enum EvalWhat {
+    /// Recall@1/5/10 and MRR of the fiche search.
+    Retrieval {
+        #[arg(long)]
+        questions: PathBuf,
+        #[arg(long, value_enum, default_value_t = ModeArg::Hybrid)]
+        mode: ModeArg,
+        /// Evaluate an evenly spread sample of this many questions.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Prefill and decode tokens/s of the generator.
+    Generate {
+        /// Generator model name from models.toml (default: the generator role).
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long, default_value_t = 128)]
+        prompt_tokens: usize,
+        #[arg(long, default_value_t = 64)]
+        gen_tokens: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
+    /// Passages/s of the embedder.
+    Embed {
+        #[arg(long, default_value_t = 256)]
+        passages: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Metier,
+    Formation,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Hybrid,
+    Dense,
+    Sparse,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Hybrid => Mode::Hybrid,
+            ModeArg::Dense => Mode::Dense,
+            ModeArg::Sparse => Mode::Sparse,
+        }
+    }
+}
+
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ORIENT_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let app = App::new(cli.home, cli.models, cli.data, cli.quiet)?;
+    match cli.command {
+        Command::Models { action: ModelsAction::Fetch { names } } => models_fetch(&app, names),
+        Command::Models { action: ModelsAction::List } => models_list(&app),
+        Command::Ingest { rebuild, json } => {
+            let embedder = app.embedder()?;
+            let r = app.ingest(embedder.as_ref(), rebuild)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "{} fiches ({} unchanged, {} updated, {} removed); {} passages embedded; {} points in the index; {:.1} s; index version {}",
+                    r.documents, r.unchanged, r.updated, r.removed, r.chunks_embedded, r.points, r.seconds, r.version
+                );
+            }
+            Ok(())
+        }
+        Command::Search { query, k, kind, mode, json } => search(&app, &query, k, kind, mode, json),
+        Command::Ask { question, json, max_tokens } => ask(&app, &question, json, max_tokens),
+        Command::Eval { what: EvalWhat::Retrieval { questions, mode, limit, json } } => eval_retrieval(&app, &questions, mode, limit, json),
+        Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs } } => bench_generate(&app, model, prompt_tokens, gen_tokens, runs),
+        Command::Bench { what: BenchWhat::Embed { passages } } => bench_embed(&app, passages),
+    }
+}
+
+fn models_fetch(app: &App, names: Vec<String>) -> Result<()> {
+    let names = if names.is_empty() { vec![app.registry.roles.generator.clone(), app.registry.roles.embedder.clone()] } else { names };
+    for name in names {
+        let spec = app.registry.model(&name)?;
+        let quiet = app.quiet;
+        let f = fetch::fetch_model(&name, spec, &app.home, &mut |m: &str| {
+            if !quiet {
+                eprintln!("{m}")
+            }
+        })?;
+        println!("{}\t{}\t{}", f.name, f.weights.display(), f.converted_sha256);
+    }
+    Ok(())
+}
+
+fn models_list(app: &App) -> Result<()> {
+    for (name, spec) in &app.registry.models {
+        let role = if *name == app.registry.roles.generator {
+            "generator"
+        } else if *name == app.registry.roles.embedder {
+            "embedder"
+        } else {
+            "-"
+        };
+        let files = spec.files(name, &app.home);
+        let state = if files.weights.exists() { "ready" } else { "not fetched" };
+        println!("{name}\t{role}\t{}\t{state}\t{}", spec.architecture, files.weights.display());
+    }
+    Ok(())
+}
+
+fn search(app: &App, query: &str, k: usize, kind: Option<KindArg>, mode: ModeArg, json: bool) -> Result<()> {
+    if query.trim().is_empty() {
+        bail!("the search text is empty");
+    }
+    let searcher = app.searcher()?;
+    let kind = kind.map(|k| match k {
+        KindArg::Metier => Kind::Metier,
+        KindArg::Formation => Kind::Formation,
+    });
+    let opts = SearchOptions { k, kind, mode: mode.into(), ..Default::default() };
+    let hits = searcher.search(query, &opts)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&hits)?);
+    } else {
+        for (i, h) in hits.iter().enumerate() {
+            println!("{:>2}. {} — {} ({}) [{:.4}]\n    {}", i + 1, h.id, h.title, h.kind.label(), h.score, h.url);
+            if let Some(p) = h.passages.first() {
+                let snippet: String = p.text.chars().take(160).collect();
+                println!("    {} : {}", p.section_label, snippet.replace('\n', " "));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ask(app: &App, question: &str, json: bool, max_tokens: usize) -> Result<()> {
+    if question.trim().is_empty() {
+        bail!("la question est vide");
+    }
+    let searcher = app.searcher()?;
+    let generator = app.generator()?;
+    let config = AssistantConfig { max_tokens, ..Default::default() };
+    let assistant = Assistant::new(searcher, generator, config);
+    let mut out = std::io::stdout();
+    let answer = assistant.ask(question, &mut |e| {
+        if !json {
+            let Event::Text(t) = e;
+            let _ = out.write_all(t.as_bytes());
+            let _ = out.flush();
+        }
+    })?;
+    if json {
+        let v = serde_json::json!({
+            "answer": answer.answer,
+            "sources": answer.sources,
+            "no_answer": answer.no_answer,
+            "coverage": answer.coverage,
+            "dropped_sentences": answer.dropped_sentences,
+            "generation": answer.generation,
+            "index_version": app.index_version(),
+            "timings_ms": { "retrieval": answer.retrieval_ms, "first_text": answer.first_text_ms, "total": answer.total_ms },
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!();
+        if !answer.sources.is_empty() {
+            println!("\nSources :");
+            for s in &answer.sources {
+                println!("- {} ({}) : {}", s.title, s.id, s.url);
+            }
+            println!("Source : Onisep, Idéo-Fiches métiers / Idéo-Fiches formations, 25/06/2024 (Licence Ouverte).");
+        }
+        app.say(&format!(
+            "[réponse générée par une IA ; premier texte {:.1} s, total {:.1} s]",
+            answer.first_text_ms / 1e3,
+            answer.total_ms / 1e3
+        ));
+    }
+    Ok(())
+}
+
+fn eval_retrieval(app: &App, questions: &PathBuf, mode: ModeArg, limit: Option<usize>, json: bool) -> Result<()> {
+    let qs = eval::retrieval_eval::read_questions(&questions.display().to_string(), limit)?;
+    let searcher = app.searcher()?;
+    let threshold = AssistantConfig::default().no_answer_threshold;
+    let r = eval::retrieval_eval::evaluate(&searcher, &qs, mode.into(), threshold)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!("mode {}  n={}  recall@1={:.3}  recall@5={:.3}  recall@10={:.3}  MRR={:.3}", r.mode, r.n, r.recall_at_1, r.recall_at_5, r.recall_at_10, r.mrr);
+        for (intent, m) in &r.per_intent {
+            println!("  {intent:<24} n={:<4} r@1={:.3} r@5={:.3} r@10={:.3} MRR={:.3}", m.n, m.recall_at_1, m.recall_at_5, m.recall_at_10, m.mrr);
+        }
+        if let Some(rate) = r.out_of_corpus_refused {
+            println!("out-of-corpus: {} questions, {:.0}% under the no-answer threshold {:.2}", r.out_of_corpus, rate * 100.0, r.threshold);
+        }
+        println!("in-corpus questions under the threshold: {:.1}%", r.in_corpus_refused * 100.0);
+        for m in r.misses.iter().take(15) {
+            println!("  miss {}: gold {:?} got {:?} — {}", m.id, m.gold, m.got, m.question);
+        }
+    }
+    Ok(())
+}
+
+fn bench_generate(app: &App, model: Option<String>, prompt_tokens: usize, gen_tokens: usize, runs: usize) -> Result<()> {
+    let name = model.unwrap_or_else(|| app.registry.roles.generator.clone());
+    let generator = app.generator_named(&name)?;
+    // A French prompt of about the requested length, different per run so no cache is reused.
+    let base = "Le métier d'infirmier consiste à soigner les patients, à surveiller leur état de santé et à travailler avec les médecins à l'hôpital. ";
+    let per = generator.count_tokens(base)?.max(1);
+    println!("model {name}, threads {}", inference::default_threads());
+    let (mut pre, mut dec) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        let text = format!("Essai {run}. {}", base.repeat(prompt_tokens / per + 1));
+        let messages = vec![ChatMessage::new(Role::User, text)];
+        let mut req = GenerationRequest::new(messages);
+        req.max_tokens = gen_tokens;
+        req.repeat_penalty = 1.0;
+        let s = generator.generate(&req, &mut |_| true)?;
+        let p = s.prompt_tokens as f64 / (s.prefill_ms / 1e3);
+        let d = (s.generated_tokens.saturating_sub(1)) as f64 / (s.decode_ms / 1e3);
+        println!("run {run}: prompt {} tok at {p:.1} tok/s, generated {} tok at {d:.1} tok/s", s.prompt_tokens, s.generated_tokens);
+        pre.push(p);
+        dec.push(d);
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    println!("median: prefill {:.1} tok/s, decode {:.1} tok/s", med(&mut pre), med(&mut dec));
+    Ok(())
+}
+
+fn bench_embed(app: &App, n: usize) -> Result<()> {
+    let embedder = app.embedder()?;
+    let docs = retrieval::index::load_documents(&app.data_dir, &app.home.join("data"))?;
+    let texts: Vec<String> = docs.iter().flat_map(retrieval::chunk::chunk_document).map(|c| c.indexed_text()).take(n).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let t = Instant::now();
+    embedder.embed(&refs, TextKind::Passage)?;
+    let s = t.elapsed().as_secs_f64();
+    println!("{} passages in {s:.2} s: {:.1} passages/s", refs.len(), refs.len() as f64 / s);
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! One conversation turn, end to end: retrieve the fiches, state their facts, let the model
+//! phrase a short answer from the passages, check each generated sentence against them, and
+//! return the answer with its sources.
+
+mod facts;
+mod grounding;
+mod prompt;
+mod turn;
+
+pub use facts::facts_block;
+pub use grounding::SentenceFilter;
+pub use prompt::{build_messages, SYSTEM_PROMPT};
+pub use turn::{Answer, Assistant, AssistantConfig, AssistantError, Event, Source};

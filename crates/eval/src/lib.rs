@@ -1,0 +1,3 @@
+//! Evaluation: how well orient finds the right fiche (and, later, answers and guardrails).
+
+pub mod retrieval_eval;

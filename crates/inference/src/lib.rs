@@ -1,0 +1,25 @@
+//! Local models for orient: where they come from (`models.toml`), how they are fetched and
+//! checked, and the two contracts the rest of the code uses — [`Embedder`] and [`Generator`].
+//! Nothing of candle leaks through those traits.
+
+mod contract;
+pub mod convert;
+mod e5;
+pub mod fetch;
+mod qwen2;
+mod qwen_generator;
+pub mod registry;
+pub mod testing;
+
+pub use contract::{
+    ChatMessage, Embedder, GenerationRequest, GenerationStats, Generator, InferenceError,
+    ModelInfo, Role, TextKind,
+};
+pub use e5::E5Embedder;
+pub use qwen_generator::QwenGenerator;
+pub use registry::{orient_home, ModelSpec, Registry};
+
+/// Threads for candle's CPU kernels: one per core; oversubscription collapses throughput.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}

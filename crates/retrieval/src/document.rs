@@ -1,0 +1,106 @@
+//! The one shape every source is turned into.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Metier,
+    Formation,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Metier => "metier",
+            Kind::Formation => "formation",
+        }
+    }
+    /// French label shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Metier => "métier",
+            Kind::Formation => "formation",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// Source field name (e.g. `acces_metier`).
+    pub key: String,
+    /// French label (e.g. "Accès au métier").
+    pub label: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    pub id: String,
+    pub label: String,
+}
+
+/// Facts the assistant states verbatim, taken from structured fields: the model phrases, the
+/// data states.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// Minimum level to enter (métier) or level of the diploma (formation).
+    pub level: Option<String>,
+    /// Starting salary sentence, as written in the fiche.
+    pub salary: Option<String>,
+    /// Duration of a formation ("2 ans").
+    pub duration: Option<String>,
+    /// Type of formation ("BTS", "CAP"...).
+    pub formation_type: Option<String>,
+    /// Statuses (salarié, fonctionnaire...).
+    pub statuses: Vec<String>,
+    /// Sectors.
+    pub sectors: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// `MET.n`, `FOR.n`.
+    pub id: String,
+    pub kind: Kind,
+    /// Neutral title as published (e.g. "contrôleur/euse aérien/ne").
+    pub title: String,
+    pub title_feminine: Option<String>,
+    pub title_masculine: Option<String>,
+    pub synonyms: Vec<String>,
+    /// One-paragraph summary (accroche), if any.
+    pub summary: String,
+    pub sections: Vec<Section>,
+    /// Formations for a métier, métiers for a formation.
+    pub links: Vec<Link>,
+    /// ROME v3 codes (métiers).
+    pub rome_codes: Vec<String>,
+    pub facts: Facts,
+    /// Public page of the fiche.
+    pub url: String,
+    /// Date of the data (dd/mm/yyyy).
+    pub date: String,
+    /// Who published it, for attribution.
+    pub source: String,
+}
+
+impl Document {
+    /// Title with both feminine and masculine forms when they differ (P5).
+    pub fn display_title(&self) -> String {
+        match (&self.title_feminine, &self.title_masculine) {
+            (Some(f), Some(m)) if f != m => format!("{f} / {m}"),
+            _ => self.title.clone(),
+        }
+    }
+
+    pub fn section(&self, key: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.key == key)
+    }
+
+    /// A stable digest of everything indexed from this document: re-ingest only what changed.
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).expect("documents serialize");
+        hex::encode(Sha256::digest(&json))
+    }
+}

@@ -1,0 +1,201 @@
+//! Building and updating the index: parse the sources, chunk, embed (dense + sparse), upsert.
+//!
+//! Incremental: a manifest records each document's content hash and point ids, so a re-run
+//! only re-embeds what changed and deletes what disappeared. The manifest is saved after each
+//! flushed batch; a crash mid-ingest loses at most the batch in flight, which the next run
+//! redoes (point ids are deterministic, so upserts overwrite rather than duplicate).
+
+use crate::chunk::chunk_document;
+use crate::data::{self, DataError};
+use crate::document::Document;
+use crate::onisep::{self, ParseError};
+use crate::sparse::SparseEncoder;
+use crate::store::{point_id, Store, StoreError, StoredChunk};
+use inference::{Embedder, InferenceError, TextKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const DOCUMENTS: &str = "documents.json";
+const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Inference(#[from] InferenceError),
+    #[error("index file {path}: {reason}")]
+    File { path: String, reason: String },
+    #[error("the index at {0} was built with another embedder or schema; run `orient ingest --rebuild`")]
+    Stale(String),
+    #[error("no index at {0}: run `orient ingest` first")]
+    Missing(String),
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DocEntry {
+    pub hash: String,
+    pub points: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IndexManifest {
+    pub schema: u32,
+    /// sha256 of the embedder weights the vectors came from.
+    pub embedder: String,
+    pub docs: BTreeMap<String, DocEntry>,
+    /// Changes with every ingest that modified something: the "index version" in receipts.
+    pub version: String,
+}
+
+impl IndexManifest {
+    pub fn load(dir: &Path) -> Result<Option<Self>, IndexError> {
+        let p = dir.join(MANIFEST);
+        if !p.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&p).map_err(|e| IndexError::File { path: p.display().to_string(), reason: e.to_string() })?;
+        serde_json::from_str(&text).map(Some).map_err(|e| IndexError::File { path: p.display().to_string(), reason: e.to_string() })
+    }
+
+    fn save(&self, dir: &Path) -> Result<(), IndexError> {
+        write_atomic(&dir.join(MANIFEST), &serde_json::to_vec(self).expect("manifest serializes"))
+    }
+}
+
+/// Write through a temporary file and rename, so readers never see half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
+    let err = |e: std::io::Error| IndexError::File { path: path.display().to_string(), reason: e.to_string() };
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// Load every ONISEP document from the data directory (downloading when absent).
+pub fn load_documents(data_dir: &Path, cache: &Path) -> Result<Vec<Document>, IndexError> {
+    let metiers = data::locate(data_dir, data::METIERS_ZIP, data::METIERS_URL, cache)?;
+    let formations = data::locate(data_dir, data::FORMATIONS_ZIP, data::FORMATIONS_URL, cache)?;
+    let mut docs = onisep::parse_metiers(&onisep::read_zip_xml(&metiers)?, &metiers.display().to_string(), data::DATA_DATE)?;
+    docs.extend(onisep::parse_formations(&onisep::read_zip_xml(&formations)?, &formations.display().to_string(), data::DATA_DATE)?);
+    Ok(docs)
+}
+
+/// Documents saved beside the index (facts, links and titles for answers).
+pub fn load_saved_documents(index_dir: &Path) -> Result<Vec<Document>, IndexError> {
+    let p = index_dir.join(DOCUMENTS);
+    if !p.exists() {
+        return Err(IndexError::Missing(index_dir.display().to_string()));
+    }
+    let bytes = std::fs::read(&p).map_err(|e| IndexError::File { path: p.display().to_string(), reason: e.to_string() })?;
+    serde_json::from_slice(&bytes).map_err(|e| IndexError::File { path: p.display().to_string(), reason: e.to_string() })
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestReport {
+    pub documents: usize,
+    pub unchanged: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub chunks_embedded: usize,
+    pub points: usize,
+    pub seconds: f64,
+    pub version: String,
+}
+
+/// Progress events for the CLI's progress bar.
+pub enum Progress {
+    Start { total_chunks: usize },
+    Embedded { chunks: usize },
+    Finishing,
+}
+
+pub struct Indexer<'a> {
+    pub store: &'a dyn Store,
+    pub embedder: &'a dyn Embedder,
+    pub sparse: &'a SparseEncoder,
+    pub dir: PathBuf,
+    /// Documents embedded per upsert + manifest save.
+    pub batch_docs: usize,
+}
+
+impl Indexer<'_> {
+    pub fn ingest(&self, docs: &[Document], progress: &mut dyn FnMut(Progress)) -> Result<IngestReport, IndexError> {
+        let t0 = std::time::Instant::now();
+        let embedder_digest = self.embedder.info().sha256.clone();
+        let mut manifest = IndexManifest::load(&self.dir)?.unwrap_or_else(|| IndexManifest {
+            schema: SCHEMA_VERSION,
+            embedder: embedder_digest.clone(),
+            ..Default::default()
+        });
+        if manifest.schema != SCHEMA_VERSION || manifest.embedder != embedder_digest {
+            return Err(IndexError::Stale(self.dir.display().to_string()));
+        }
+        let mut report = IngestReport { documents: docs.len(), ..Default::default() };
+        let changed: Vec<(&Document, String)> = docs
+            .iter()
+            .map(|d| (d, d.content_hash()))
+            .filter(|(d, h)| manifest.docs.get(&d.id).map(|e| &e.hash) != Some(h))
+            .collect();
+        report.unchanged = docs.len() - changed.len();
+
+        // Documents gone from the sources leave the index.
+        let present: std::collections::HashSet<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+        let gone: Vec<String> = manifest.docs.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
+        for id in &gone {
+            if let Some(e) = manifest.docs.remove(id) {
+                self.store.delete(&e.points)?;
+            }
+        }
+        report.removed = gone.len();
+
+        let total_chunks: usize = changed.iter().map(|(d, _)| chunk_document(d).len()).sum();
+        progress(Progress::Start { total_chunks });
+        for batch in changed.chunks(self.batch_docs.max(1)) {
+            let mut points = Vec::new();
+            let mut entries = Vec::new();
+            for (doc, hash) in batch {
+                let chunks = chunk_document(doc);
+                let texts: Vec<String> = chunks.iter().map(|c| c.indexed_text()).collect();
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let dense = self.embedder.embed(&refs, TextKind::Passage)?;
+                let ids: Vec<u64> = chunks.iter().map(|c| point_id(&c.chunk_id)).collect();
+                if let Some(old) = manifest.docs.get(&doc.id) {
+                    let stale: Vec<u64> = old.points.iter().filter(|p| !ids.contains(p)).copied().collect();
+                    self.store.delete(&stale)?;
+                }
+                for ((chunk, vec), (id, text)) in chunks.into_iter().zip(dense).zip(ids.iter().zip(&texts)) {
+                    points.push(StoredChunk { point_id: *id, dense: vec, sparse: self.sparse.document(text), chunk });
+                }
+                progress(Progress::Embedded { chunks: ids.len() });
+                report.chunks_embedded += ids.len();
+                entries.push((doc.id.clone(), DocEntry { hash: hash.clone(), points: ids }));
+            }
+            self.store.upsert(points)?;
+            self.store.flush()?;
+            manifest.docs.extend(entries);
+            manifest.save(&self.dir)?;
+        }
+        report.updated = changed.len();
+        progress(Progress::Finishing);
+        if report.updated > 0 || report.removed > 0 || manifest.version.is_empty() {
+            let all: String = manifest.docs.values().map(|e| e.hash.as_str()).collect();
+            use sha2::{Digest, Sha256};
+            manifest.version = hex::encode(&Sha256::digest(all.as_bytes())[..8]);
+            self.store.optimize()?;
+            self.store.flush()?;
+            manifest.save(&self.dir)?;
+        }
+        write_atomic(&self.dir.join(DOCUMENTS), &serde_json::to_vec(docs).expect("documents serialize"))?;
+        report.points = self.store.count()?;
+        report.version = manifest.version.clone();
+        report.seconds = t0.elapsed().as_secs_f64();
+        Ok(report)
+    }
+}

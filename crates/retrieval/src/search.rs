@@ -1,0 +1,203 @@
+//! Hybrid search: the question is embedded (dense) and BM25-encoded (sparse), both run in the
+//! store and are fused by reciprocal rank; passages are then grouped by fiche, and fiches whose
+//! title or synonym appears word for word in the question get a boost (young users name the
+//! job they mean: "c quoi le métier de cordiste").
+
+use crate::chunk::Chunk;
+use crate::document::{Document, Kind};
+use crate::french::fold;
+use crate::sparse::SparseEncoder;
+use crate::store::{Store, StoreError, StoreQuery};
+use inference::{Embedder, InferenceError, TextKind};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Inference(#[from] InferenceError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Hybrid,
+    Dense,
+    Sparse,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    /// Fiches returned.
+    pub k: usize,
+    pub kind: Option<Kind>,
+    pub mode: Mode,
+    /// Passages kept per fiche.
+    pub passages_per_doc: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions { k: 5, kind: None, mode: Mode::Hybrid, passages_per_doc: 3 }
+    }
+}
+
+/// One fiche found, with the passages that matched, best first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub kind: Kind,
+    pub title: String,
+    pub url: String,
+    pub score: f32,
+    pub passages: Vec<Chunk>,
+}
+
+pub struct Searcher {
+    store: Arc<dyn Store>,
+    embedder: Arc<dyn Embedder>,
+    sparse: SparseEncoder,
+    docs: HashMap<String, Document>,
+    /// (folded title or synonym, doc id), for the title boost.
+    titles: Vec<(String, String)>,
+}
+
+/// Weight of a title match relative to fused rank scores (RRF scores are ≤ 2/61 ≈ 0.033).
+const TITLE_BOOST: f32 = 0.03;
+/// Passages considered before grouping by fiche.
+const CANDIDATES: usize = 60;
+
+impl Searcher {
+    pub fn new(store: Arc<dyn Store>, embedder: Arc<dyn Embedder>, docs: Vec<Document>) -> Self {
+        let mut titles = Vec::new();
+        for d in &docs {
+            let mut names: Vec<&str> = vec![d.title.as_str()];
+            names.extend(d.title_feminine.as_deref());
+            names.extend(d.title_masculine.as_deref());
+            names.extend(d.synonyms.iter().map(String::as_str));
+            for n in names {
+                let f = fold(n);
+                // Short generic names ("BTS", "CAP") would match far too much; "a/b" forms are
+                // covered by their feminine and masculine spellings.
+                if f.chars().count() >= 5 && !f.contains('/') {
+                    titles.push((format!(" {} ", words(&f)), d.id.clone()));
+                }
+            }
+        }
+        let docs = docs.into_iter().map(|d| (d.id.clone(), d)).collect();
+        Searcher { store, embedder, sparse: SparseEncoder::french(), docs, titles }
+    }
+
+    pub fn document(&self, id: &str) -> Option<&Document> {
+        self.docs.get(id)
+    }
+
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.docs.values()
+    }
+
+    pub fn embedder(&self) -> &dyn Embedder {
+        self.embedder.as_ref()
+    }
+
+    pub fn query_vector(&self, question: &str) -> Result<Vec<f32>, SearchError> {
+        Ok(self.embedder.embed(&[question], TextKind::Query)?.remove(0))
+    }
+
+    /// Cosine similarity of the closest passage: how well the corpus covers the question at
+    /// all (fused rank scores do not say that). Used for the "no answer" threshold.
+    pub fn coverage(&self, dense: &[f32]) -> Result<f32, SearchError> {
+        let q = StoreQuery { dense: Some(dense.to_vec()), sparse: None, kind: None, limit: 1, prefetch: 1 };
+        Ok(self.store.query(&q)?.first().map(|h| h.score).unwrap_or(0.0))
+    }
+
+    pub fn search(&self, question: &str, opts: &SearchOptions) -> Result<Vec<Hit>, SearchError> {
+        let dense = match opts.mode {
+            Mode::Sparse => None,
+            _ => Some(self.query_vector(question)?),
+        };
+        self.search_with_vector(question, dense, opts)
+    }
+
+    /// Search with a dense vector already computed (cached), or none for sparse only.
+    pub fn search_with_vector(&self, question: &str, dense: Option<Vec<f32>>, opts: &SearchOptions) -> Result<Vec<Hit>, SearchError> {
+        let sparse = match opts.mode {
+            Mode::Dense => None,
+            _ => Some(self.sparse.query(question)),
+        };
+        let dense = if opts.mode == Mode::Sparse { None } else { dense };
+        let q = StoreQuery { dense, sparse, kind: opts.kind, limit: CANDIDATES, prefetch: CANDIDATES };
+        let hits = self.store.query(&q)?;
+        // Group passages by fiche: a fiche scores by its best passage plus a little for each
+        // further matching passage (evidence spread over several sections).
+        let mut by_doc: Vec<Hit> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for h in hits {
+            let i = *index.entry(h.chunk.doc_id.clone()).or_insert_with(|| {
+                by_doc.push(Hit {
+                    id: h.chunk.doc_id.clone(),
+                    kind: h.chunk.kind,
+                    title: h.chunk.title.clone(),
+                    url: h.chunk.url.clone(),
+                    score: 0.0,
+                    passages: Vec::new(),
+                });
+                by_doc.len() - 1
+            });
+            let hit = &mut by_doc[i];
+            hit.score += if hit.passages.is_empty() { h.score } else { h.score * 0.25 };
+            if hit.passages.len() < opts.passages_per_doc {
+                hit.passages.push(h.chunk);
+            }
+        }
+        if opts.mode != Mode::Dense {
+            self.boost_titles(question, opts.kind, &mut by_doc);
+        }
+        by_doc.sort_by(|a, b| b.score.total_cmp(&a.score));
+        by_doc.truncate(opts.k);
+        Ok(by_doc)
+    }
+
+    fn boost_titles(&self, question: &str, kind: Option<Kind>, hits: &mut Vec<Hit>) {
+        let q = format!(" {} ", words(&fold(question)));
+        let mut best: HashMap<&str, usize> = HashMap::new();
+        for (title, id) in &self.titles {
+            if q.contains(title.as_str()) {
+                let len = title.len();
+                let e = best.entry(id.as_str()).or_insert(0);
+                *e = (*e).max(len);
+            }
+        }
+        if best.is_empty() {
+            return;
+        }
+        // Longer matches are more specific ("infirmier de bloc opératoire" over "infirmier").
+        let longest = *best.values().max().unwrap_or(&1) as f32;
+        for (id, len) in best {
+            let Some(doc) = self.docs.get(id) else { continue };
+            if kind.is_some_and(|k| k != doc.kind) {
+                continue;
+            }
+            let boost = TITLE_BOOST * (len as f32 / longest);
+            match hits.iter_mut().find(|h| h.id == id) {
+                Some(h) => h.score += boost,
+                None => hits.push(Hit {
+                    id: doc.id.clone(),
+                    kind: doc.kind,
+                    title: doc.display_title(),
+                    url: doc.url.clone(),
+                    score: boost,
+                    passages: crate::chunk::chunk_document(doc).into_iter().take(1).collect(),
+                }),
+            }
+        }
+    }
+}
+
+/// Words only, single-spaced: "l'aide-soignant(e)" → "l aide soignant e".
+fn words(folded: &str) -> String {
+    folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
