@@ -69,12 +69,17 @@ impl App {
     }
 
     pub fn embedder(&self) -> Result<Arc<dyn Embedder>> {
+        Ok(Arc::new(self.e5_embedder()?))
+    }
+
+    /// The embedder as its concrete type (benchmarks tune its input length).
+    pub fn e5_embedder(&self) -> Result<E5Embedder> {
         let name = self.registry.roles.embedder.clone();
         self.ensure_model(&name)?;
         let spec = self.registry.model(&name)?;
         let files = spec.files(&name, &self.home);
         let info = self.model_info(&name, &files.weights);
-        Ok(Arc::new(E5Embedder::load(&files.weights, &files.tokenizer, info)?))
+        Ok(E5Embedder::load(&files.weights, &files.tokenizer, info)?)
     }
 
     pub fn generator(&self) -> Result<Arc<dyn Generator>> {

@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use assistant::{Assistant, AssistantConfig, Event};
 use clap::{Parser, Subcommand, ValueEnum};
 use inference::fetch;
-use inference::{ChatMessage, GenerationRequest, Role, TextKind};
+use inference::{ChatMessage, Embedder, GenerationRequest, Role, TextKind};
 use retrieval::search::Mode;
 use retrieval::{Kind, SearchOptions};
 use std::io::Write;
@@ -121,6 +121,12 @@ enum BenchWhat {
     Embed {
         #[arg(long, default_value_t = 256)]
         passages: usize,
+        /// Cut inputs at this many tokens (orient indexes with 128; 512 is the model's limit).
+        #[arg(long, default_value_t = inference::e5::DEFAULT_MAX_TOKENS)]
+        max_tokens: usize,
+        /// Also write the passages, one per line, for a reference engine to embed.
+        #[arg(long)]
+        dump: Option<PathBuf>,
     },
 }
 
@@ -150,7 +156,7 @@ impl From<ModeArg> for Mode {
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ORIENT_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ORIENT_LOG").unwrap_or_else(|_| "warn,qdrant_edge=error".into()))
         .with_writer(std::io::stderr)
         .init();
     let app = App::new(cli.home, cli.models, cli.data, cli.quiet)?;
@@ -174,7 +180,7 @@ pub fn run() -> Result<()> {
         Command::Ask { question, json, max_tokens } => ask(&app, &question, json, max_tokens),
         Command::Eval { what: EvalWhat::Retrieval { questions, mode, limit, json } } => eval_retrieval(&app, &questions, mode, limit, json),
         Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs } } => bench_generate(&app, model, prompt_tokens, gen_tokens, runs),
-        Command::Bench { what: BenchWhat::Embed { passages } } => bench_embed(&app, passages),
+        Command::Bench { what: BenchWhat::Embed { passages, max_tokens, dump } } => bench_embed(&app, passages, max_tokens, dump),
     }
 }
 
@@ -332,14 +338,29 @@ fn bench_generate(app: &App, model: Option<String>, prompt_tokens: usize, gen_to
     Ok(())
 }
 
-fn bench_embed(app: &App, n: usize) -> Result<()> {
-    let embedder = app.embedder()?;
+fn bench_embed(app: &App, n: usize, max_tokens: usize, dump: Option<PathBuf>) -> Result<()> {
+    let mut embedder = app.e5_embedder()?;
+    embedder.max_tokens = max_tokens.clamp(8, 512);
     let docs = retrieval::index::load_documents(&app.data_dir, &app.home.join("data"))?;
-    let texts: Vec<String> = docs.iter().flat_map(retrieval::chunk::chunk_document).map(|c| c.indexed_text()).take(n).collect();
+    // The passages ingest embeds (dense ones), in corpus order.
+    let texts: Vec<String> = docs
+        .iter()
+        .flat_map(retrieval::chunk::chunk_document)
+        .filter(|c| c.dense)
+        .map(|c| c.indexed_text().replace('\n', " "))
+        .take(n)
+        .collect();
+    if let Some(path) = dump {
+        std::fs::write(&path, texts.join("\n") + "\n")?;
+    }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let t = Instant::now();
-    embedder.embed(&refs, TextKind::Passage)?;
+    let vectors = embedder.embed(&refs, TextKind::Passage)?;
     let s = t.elapsed().as_secs_f64();
-    println!("{} passages in {s:.2} s: {:.1} passages/s", refs.len(), refs.len() as f64 / s);
+    println!("orient (candle), max {} tokens: {} passages in {s:.2} s: {:.1} passages/s", embedder.max_tokens, refs.len(), refs.len() as f64 / s);
+    if let Some(v) = vectors.first() {
+        let first: Vec<String> = v.iter().map(|x| format!("{x:.7}")).collect();
+        std::fs::write("orient_first.txt", first.join("\n") + "\n")?;
+    }
     Ok(())
 }

@@ -106,6 +106,16 @@ pub struct RetrievalReport {
     pub in_corpus_refused: f64,
     pub threshold: f32,
     pub misses: Vec<Miss>,
+    /// Per question: rank of the first gold fiche (None: not in the top 10) and coverage.
+    pub details: Vec<Detail>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Detail {
+    pub id: String,
+    pub in_corpus: bool,
+    pub rank: Option<usize>,
+    pub coverage: Option<f32>,
 }
 
 #[derive(Default)]
@@ -138,6 +148,7 @@ pub fn evaluate(searcher: &Searcher, questions: &[Question], mode: Mode, thresho
     let mut per: BTreeMap<String, Acc> = BTreeMap::new();
     let (mut ooc, mut ooc_refused, mut in_refused) = (0usize, 0usize, 0usize);
     let mut misses = Vec::new();
+    let mut details = Vec::new();
     let opts = SearchOptions { k: 10, mode, ..Default::default() };
     for q in questions {
         let dense = if mode == Mode::Sparse { None } else { Some(searcher.query_vector(&q.question)?) };
@@ -146,6 +157,7 @@ pub fn evaluate(searcher: &Searcher, questions: &[Question], mode: Mode, thresho
             None => None,
         };
         if q.gold.is_empty() {
+            details.push(Detail { id: q.id.clone(), in_corpus: false, rank: None, coverage });
             ooc += 1;
             ooc_refused += coverage.is_some_and(|c| c < threshold) as usize;
             continue;
@@ -153,6 +165,7 @@ pub fn evaluate(searcher: &Searcher, questions: &[Question], mode: Mode, thresho
         in_refused += coverage.is_some_and(|c| c < threshold) as usize;
         let hits = searcher.search_with_vector(&q.question, dense, &opts)?;
         let rank = hits.iter().position(|h| q.gold.contains(&h.id));
+        details.push(Detail { id: q.id.clone(), in_corpus: true, rank, coverage });
         all.add(rank);
         per.entry(q.intent.clone()).or_default().add(rank);
         if rank.is_none_or(|r| r >= 5) {
@@ -173,6 +186,7 @@ pub fn evaluate(searcher: &Searcher, questions: &[Question], mode: Mode, thresho
         in_corpus_refused: in_refused as f64 / m.n.max(1) as f64,
         threshold,
         misses,
+        details,
     })
 }
 

@@ -2,20 +2,25 @@
 //! the attention mask, L2 normalisation, batches sorted by length to waste little on padding.
 
 use crate::contract::{Embedder, InferenceError, ModelInfo, TextKind};
+use crate::bert::{load_tensors, Bert};
 use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
 use std::path::Path;
 use tokenizers::{Tokenizer, TruncationParams};
 
+/// Default input cut: orient's passages are ~110 words; 128 tokens keep the title and most of
+/// the text at a fraction of the cost of 512 (attention and padding grow with length).
+pub const DEFAULT_MAX_TOKENS: usize = 128;
+
 pub struct E5Embedder {
-    model: BertModel,
+    model: Bert,
     tokenizer: Tokenizer,
     info: ModelInfo,
     dim: usize,
     /// Texts per forward pass.
     pub batch_size: usize,
-    /// Longest input in tokens (the model's positions allow 512).
+    /// Longest input in tokens (the model's positions allow 512). Cost grows with length;
+    /// passages are cut here (the sparse index still sees their whole text).
     pub max_tokens: usize,
 }
 
@@ -38,16 +43,15 @@ impl E5Embedder {
             path: weights.display().to_string(),
             reason: e.to_string(),
         };
-        // SAFETY: the file is ours (written by the fetch step) and not modified while mapped.
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, &Device::Cpu) }.map_err(invalid)?;
-        let model = BertModel::load(vb, &config).map_err(invalid)?;
+        let tensors = load_tensors(weights).map_err(invalid)?;
+        let model = Bert::from_tensors(&tensors, config.num_attention_heads, config.layer_norm_eps).map_err(invalid)?;
         let mut tokenizer = Tokenizer::from_file(tokenizer).map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
         let max_tokens = config.max_position_embeddings.min(512);
         tokenizer
             .with_truncation(Some(TruncationParams { max_length: max_tokens, ..Default::default() }))
             .map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
         tokenizer.with_padding(None);
-        Ok(E5Embedder { model, tokenizer, info, dim: config.hidden_size, batch_size: 16, max_tokens })
+        Ok(E5Embedder { model, tokenizer, info, dim: config.hidden_size, batch_size: 16, max_tokens: max_tokens.min(DEFAULT_MAX_TOKENS) })
     }
 
     fn embed_batch(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, InferenceError> {
@@ -55,14 +59,27 @@ impl E5Embedder {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
-        let len = enc.iter().map(|e| e.get_ids().len()).max().unwrap_or(0).max(1);
-        let n = enc.len();
+        // Cut to max_tokens, keeping the closing special token.
+        let eos = self.tokenizer.token_to_id("</s>").unwrap_or(2);
+        let rows: Vec<Vec<u32>> = enc
+            .iter()
+            .map(|e| {
+                let ids = e.get_ids();
+                if ids.len() <= self.max_tokens {
+                    ids.to_vec()
+                } else {
+                    ids[..self.max_tokens - 1].iter().copied().chain([eos]).collect()
+                }
+            })
+            .collect();
+        let len = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        let n = rows.len();
         let mut ids = vec![0u32; n * len];
         let mut mask = vec![0u32; n * len];
         let pad = self.tokenizer.token_to_id("<pad>").unwrap_or(1);
-        for (i, e) in enc.iter().enumerate() {
+        for (i, r) in rows.iter().enumerate() {
             for j in 0..len {
-                let (id, m) = e.get_ids().get(j).map(|&id| (id, 1)).unwrap_or((pad, 0));
+                let (id, m) = r.get(j).map(|&id| (id, 1)).unwrap_or((pad, 0));
                 ids[i * len + j] = id;
                 mask[i * len + j] = m;
             }
@@ -70,8 +87,7 @@ impl E5Embedder {
         let dev = &Device::Cpu;
         let ids = Tensor::from_vec(ids, (n, len), dev)?;
         let mask = Tensor::from_vec(mask, (n, len), dev)?;
-        let types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &types, Some(&mask))?; // (n, len, dim)
+        let hidden = self.model.forward(&ids, &mask)?; // (n, len, dim)
         let maskf = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&maskf)?.sum(1)?;
         let counts = maskf.sum(1)?;

@@ -2,9 +2,10 @@
 //! checked, and the two contracts the rest of the code uses — [`Embedder`] and [`Generator`].
 //! Nothing of candle leaks through those traits.
 
+mod bert;
 mod contract;
 pub mod convert;
-mod e5;
+pub mod e5;
 pub mod fetch;
 mod qwen2;
 mod qwen_generator;

@@ -23,6 +23,10 @@ pub struct Chunk {
     pub url: String,
     pub date: String,
     pub level: Option<String>,
+    /// The identity passage and the opening passage of the first section ("what it is")
+    /// carry a dense vector; the others are found through the sparse index only (embedding
+    /// every passage takes most of an hour on two cores, for little recall).
+    pub dense: bool,
 }
 
 impl Chunk {
@@ -34,7 +38,7 @@ impl Chunk {
 
 pub fn chunk_document(doc: &Document) -> Vec<Chunk> {
     let mut out = Vec::new();
-    let make = |n: usize, key: &str, label: &str, text: String| Chunk {
+    let make = |n: usize, key: &str, label: &str, text: String, dense: bool| Chunk {
         chunk_id: format!("{}#{n}", doc.id),
         doc_id: doc.id.clone(),
         kind: doc.kind,
@@ -45,12 +49,13 @@ pub fn chunk_document(doc: &Document) -> Vec<Chunk> {
         url: doc.url.clone(),
         date: doc.date.clone(),
         level: doc.facts.level.clone(),
+        dense,
     };
-    out.push(make(0, "identite", "En bref", identity_text(doc)));
-    for s in &doc.sections {
-        for piece in split_words(&s.text, MAX_WORDS) {
+    out.push(make(0, "identite", "En bref", identity_text(doc), true));
+    for (si, s) in doc.sections.iter().enumerate() {
+        for (i, piece) in split_words(&s.text, MAX_WORDS).into_iter().enumerate() {
             let n = out.len();
-            out.push(make(n, &s.key, &s.label, piece));
+            out.push(make(n, &s.key, &s.label, piece, si == 0 && i == 0));
         }
     }
     out

@@ -158,25 +158,30 @@ impl Indexer<'_> {
         let total_chunks: usize = changed.iter().map(|(d, _)| chunk_document(d).len()).sum();
         progress(Progress::Start { total_chunks });
         for batch in changed.chunks(self.batch_docs.max(1)) {
-            let mut points = Vec::new();
+            // The whole batch is embedded in one call, so passages of similar length share
+            // padded batches.
+            let mut chunks = Vec::new();
             let mut entries = Vec::new();
             for (doc, hash) in batch {
-                let chunks = chunk_document(doc);
-                let texts: Vec<String> = chunks.iter().map(|c| c.indexed_text()).collect();
-                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                let dense = self.embedder.embed(&refs, TextKind::Passage)?;
-                let ids: Vec<u64> = chunks.iter().map(|c| point_id(&c.chunk_id)).collect();
+                let doc_chunks = chunk_document(doc);
+                let ids: Vec<u64> = doc_chunks.iter().map(|c| point_id(&c.chunk_id)).collect();
                 if let Some(old) = manifest.docs.get(&doc.id) {
                     let stale: Vec<u64> = old.points.iter().filter(|p| !ids.contains(p)).copied().collect();
                     self.store.delete(&stale)?;
                 }
-                for ((chunk, vec), (id, text)) in chunks.into_iter().zip(dense).zip(ids.iter().zip(&texts)) {
-                    points.push(StoredChunk { point_id: *id, dense: vec, sparse: self.sparse.document(text), chunk });
-                }
-                progress(Progress::Embedded { chunks: ids.len() });
-                report.chunks_embedded += ids.len();
+                chunks.extend(doc_chunks);
                 entries.push((doc.id.clone(), DocEntry { hash: hash.clone(), points: ids }));
             }
+            let texts: Vec<String> = chunks.iter().map(|c| c.indexed_text()).collect();
+            let to_embed: Vec<&str> = chunks.iter().zip(&texts).filter(|(c, _)| c.dense).map(|(_, t)| t.as_str()).collect();
+            let mut dense = self.embedder.embed(&to_embed, TextKind::Passage)?.into_iter();
+            let mut points = Vec::with_capacity(chunks.len());
+            for (chunk, text) in chunks.into_iter().zip(&texts) {
+                let vector = if chunk.dense { dense.next() } else { None };
+                points.push(StoredChunk { point_id: point_id(&chunk.chunk_id), dense: vector, sparse: self.sparse.document(text), chunk });
+            }
+            report.chunks_embedded += to_embed.len();
+            progress(Progress::Embedded { chunks: points.len() });
             self.store.upsert(points)?;
             self.store.flush()?;
             manifest.docs.extend(entries);

@@ -30,7 +30,8 @@ pub enum StoreError {
 /// A passage with its vectors, ready to store.
 pub struct StoredChunk {
     pub point_id: u64,
-    pub dense: Vec<f32>,
+    /// None for passages found through the sparse index only.
+    pub dense: Option<Vec<f32>>,
     pub sparse: (Vec<u32>, Vec<f32>),
     pub chunk: Chunk,
 }
@@ -153,7 +154,11 @@ impl Store for EdgeStore {
         let mut list = Vec::with_capacity(points.len());
         for p in points {
             let sparse = Vector::new_sparse(p.sparse.0, p.sparse.1).map_err(op_err)?;
-            let vectors = Vectors::new_named([(DENSE, Vector::new_dense(p.dense)), (SPARSE, sparse)]);
+            let mut named = vec![(SPARSE, sparse)];
+            if let Some(d) = p.dense {
+                named.push((DENSE, Vector::new_dense(d)));
+            }
+            let vectors = Vectors::new_named(named);
             let payload = serde_json::to_value(&p.chunk).map_err(op_err)?;
             list.push(PointStruct::new(PointId::NumId(p.point_id), vectors, payload).into());
         }
