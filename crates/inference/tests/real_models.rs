@@ -60,7 +60,7 @@ fn greedy_generation_on_the_real_model_is_deterministic_french() {
     ];
     let mut req = GenerationRequest::new(msgs);
     req.max_tokens = 24;
-    let mut run = || {
+    let run = || {
         let mut s = String::new();
         let stats = g.generate(&req, &mut |t| {
             s.push_str(t);

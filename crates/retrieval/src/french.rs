@@ -30,16 +30,16 @@ pub fn strip_elisions(text: &str) -> String {
 /// Lowercase and fold accents (for exact-ish title matching).
 pub fn fold(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    text.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'œ' => 'o',
-            'æ' => 'a',
-            '’' => '\'',
-            _ => c,
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase) {
+        match c {
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            '’' => out.push('\''),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

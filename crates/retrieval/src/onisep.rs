@@ -125,6 +125,20 @@ fn metier(n: Node, date: &str) -> Option<Document> {
             sections.push(Section { key: key.into(), label: label.into(), text: t });
         }
     }
+    // Short formats ("Dico des métiers"…): the only text of some recent fiches.
+    let mut short: Vec<String> = Vec::new();
+    if let Some(fc) = child(n, "formats_courts") {
+        for f in fc.children().filter(|c| c.has_tag_name("format_court")) {
+            if let Some(t) = html_field(f, "descriptif") {
+                if !short.contains(&t) {
+                    short.push(t);
+                }
+            }
+        }
+    }
+    if !short.is_empty() {
+        sections.push(Section { key: "formats_courts".into(), label: "Présentation".into(), text: short.join("\n") });
+    }
     let salary = sections.iter().find(|s| s.key == "vie_professionnelle").and_then(|s| salary_sentence(&s.text));
     let facts = Facts {
         level: child(n, "niveau_acces_min").and_then(|l| text(l, "libelle")),
