@@ -66,6 +66,9 @@ enum Command {
         json: bool,
         #[arg(long, default_value_t = 120)]
         max_tokens: usize,
+        /// Generator model from models.toml (default: the generator role).
+        #[arg(long)]
+        generator: Option<String>,
     },
     /// Evaluate.
     Eval {
@@ -177,7 +180,7 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Search { query, k, kind, mode, json } => search(&app, &query, k, kind, mode, json),
-        Command::Ask { question, json, max_tokens } => ask(&app, &question, json, max_tokens),
+        Command::Ask { question, json, max_tokens, generator } => ask(&app, &question, json, max_tokens, generator),
         Command::Eval { what: EvalWhat::Retrieval { questions, mode, limit, json } } => eval_retrieval(&app, &questions, mode, limit, json),
         Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs } } => bench_generate(&app, model, prompt_tokens, gen_tokens, runs),
         Command::Bench { what: BenchWhat::Embed { passages, max_tokens, dump } } => bench_embed(&app, passages, max_tokens, dump),
@@ -225,10 +228,18 @@ fn search(app: &App, query: &str, k: usize, kind: Option<KindArg>, mode: ModeArg
         KindArg::Formation => Kind::Formation,
     });
     let opts = SearchOptions { k, kind, mode: mode.into(), ..Default::default() };
-    let hits = searcher.search(query, &opts)?;
+    let dense = if matches!(mode, ModeArg::Sparse) { None } else { Some(searcher.query_vector(query)?) };
+    let coverage = match &dense {
+        Some(d) => Some(searcher.coverage(d)?),
+        None => None,
+    };
+    let hits = searcher.search_with_vector(query, dense, &opts)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&hits)?);
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "coverage": coverage, "hits": hits }))?);
     } else {
+        if let Some(c) = coverage {
+            println!("coverage (cosine of the closest passage): {c:.3}");
+        }
         for (i, h) in hits.iter().enumerate() {
             println!("{:>2}. {} — {} ({}) [{:.4}]\n    {}", i + 1, h.id, h.title, h.kind.label(), h.score, h.url);
             if let Some(p) = h.passages.first() {
@@ -240,12 +251,16 @@ fn search(app: &App, query: &str, k: usize, kind: Option<KindArg>, mode: ModeArg
     Ok(())
 }
 
-fn ask(app: &App, question: &str, json: bool, max_tokens: usize) -> Result<()> {
+fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Option<String>) -> Result<()> {
     if question.trim().is_empty() {
         bail!("la question est vide");
     }
     let searcher = app.searcher()?;
-    let generator = app.generator()?;
+    let generator = match generator {
+        Some(name) => app.generator_named(&name)?,
+        None => app.generator()?,
+    };
+    let generator_info = generator.info().clone();
     let config = AssistantConfig { max_tokens, ..Default::default() };
     let assistant = Assistant::new(searcher, generator, config);
     let mut out = std::io::stdout();
@@ -264,6 +279,7 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize) -> Result<()> {
             "coverage": answer.coverage,
             "dropped_sentences": answer.dropped_sentences,
             "generation": answer.generation,
+            "generator": generator_info,
             "index_version": app.index_version(),
             "timings_ms": { "retrieval": answer.retrieval_ms, "first_text": answer.first_text_ms, "total": answer.total_ms },
         });
@@ -302,6 +318,9 @@ fn eval_retrieval(app: &App, questions: &PathBuf, mode: ModeArg, limit: Option<u
             println!("out-of-corpus: {} questions, {:.0}% under the no-answer threshold {:.2}", r.out_of_corpus, rate * 100.0, r.threshold);
         }
         println!("in-corpus questions under the threshold: {:.1}%", r.in_corpus_refused * 100.0);
+        if let Some(rate) = r.out_of_corpus_declined {
+            println!("out-of-corpus declined or answered with the \"not in the fiches\" note: {:.0}% (in-corpus: {:.1}%)", rate * 100.0, r.in_corpus_declined * 100.0);
+        }
         for m in r.misses.iter().take(15) {
             println!("  miss {}: gold {:?} got {:?} — {}", m.id, m.gold, m.got, m.question);
         }

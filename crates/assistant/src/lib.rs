@@ -4,6 +4,7 @@
 
 mod facts;
 mod grounding;
+pub mod live_data;
 mod prompt;
 mod turn;
 

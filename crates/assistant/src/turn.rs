@@ -36,7 +36,7 @@ pub struct AssistantConfig {
 
 impl Default for AssistantConfig {
     fn default() -> Self {
-        AssistantConfig { top_k: 5, prompt_passages: 3, fact_fiches: 2, max_tokens: 120, no_answer_threshold: 0.80 }
+        AssistantConfig { top_k: 5, prompt_passages: 3, fact_fiches: 2, max_tokens: 120, no_answer_threshold: 0.83 }
     }
 }
 
@@ -61,6 +61,9 @@ pub struct Answer {
     pub sources: Vec<Source>,
     /// The corpus does not cover the question.
     pub no_answer: bool,
+    /// The question asks for dates, this year's amounts or a named school's results, which the
+    /// fiches do not hold: the answer says so before giving what the fiches say.
+    pub needs_live_data: bool,
     /// Cosine similarity of the closest passage.
     pub coverage: f32,
     /// Generated sentences dropped because they stated unsupported figures.
@@ -115,6 +118,7 @@ impl Assistant {
                 answer,
                 sources: Vec::new(),
                 no_answer: true,
+                needs_live_data: false,
                 coverage,
                 dropped_sentences: Vec::new(),
                 generation: None,
@@ -124,6 +128,10 @@ impl Assistant {
             });
         }
 
+        let live = crate::live_data::needs_live_data(question);
+        if live {
+            emit(crate::live_data::LIVE_DATA_NOTE.to_string(), &mut answer);
+        }
         // Facts first: they are ready before the model's first token.
         let fact_docs: Vec<&Document> = hits
             .iter()
@@ -155,6 +163,7 @@ impl Assistant {
             answer: answer.trim_end().to_string(),
             sources,
             no_answer: false,
+            needs_live_data: live,
             coverage,
             dropped_sentences: filter.dropped,
             generation: Some(stats),

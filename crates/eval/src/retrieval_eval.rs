@@ -2,6 +2,7 @@
 //! `questions-dev.jsonl` (`id`, `question`, `intent`, `gold_ids`) or `grounded-qa-dev.jsonl`
 //! (`question`, `source_id`, optional `answer_ids`).
 
+use assistant::live_data::needs_live_data;
 use retrieval::search::{Mode, SearchError, Searcher};
 use retrieval::SearchOptions;
 use serde::{Deserialize, Serialize};
@@ -102,6 +103,11 @@ pub struct RetrievalReport {
     pub out_of_corpus: usize,
     /// Share of out-of-corpus questions whose coverage stays under the no-answer threshold.
     pub out_of_corpus_refused: Option<f64>,
+    /// Share of out-of-corpus questions the assistant declines or answers with the "the fiches
+    /// do not hold this" note (coverage under the threshold, or time/place-specific data asked).
+    pub out_of_corpus_declined: Option<f64>,
+    /// Share of in-corpus questions that get that note.
+    pub in_corpus_declined: f64,
     /// Share of in-corpus questions wrongly under the threshold.
     pub in_corpus_refused: f64,
     pub threshold: f32,
@@ -147,6 +153,7 @@ pub fn evaluate(searcher: &Searcher, questions: &[Question], mode: Mode, thresho
     let mut all = Acc::default();
     let mut per: BTreeMap<String, Acc> = BTreeMap::new();
     let (mut ooc, mut ooc_refused, mut in_refused) = (0usize, 0usize, 0usize);
+    let (mut ooc_declined, mut in_declined) = (0usize, 0usize);
     let mut misses = Vec::new();
     let mut details = Vec::new();
     let opts = SearchOptions { k: 10, mode, ..Default::default() };
@@ -160,9 +167,11 @@ pub fn evaluate(searcher: &Searcher, questions: &[Question], mode: Mode, thresho
             details.push(Detail { id: q.id.clone(), in_corpus: false, rank: None, coverage });
             ooc += 1;
             ooc_refused += coverage.is_some_and(|c| c < threshold) as usize;
+            ooc_declined += (coverage.is_some_and(|c| c < threshold) || needs_live_data(&q.question)) as usize;
             continue;
         }
         in_refused += coverage.is_some_and(|c| c < threshold) as usize;
+        in_declined += (coverage.is_some_and(|c| c < threshold) || needs_live_data(&q.question)) as usize;
         let hits = searcher.search_with_vector(&q.question, dense, &opts)?;
         let rank = hits.iter().position(|h| q.gold.contains(&h.id));
         details.push(Detail { id: q.id.clone(), in_corpus: true, rank, coverage });
@@ -184,6 +193,8 @@ pub fn evaluate(searcher: &Searcher, questions: &[Question], mode: Mode, thresho
         out_of_corpus: ooc,
         out_of_corpus_refused: (ooc > 0 && mode != Mode::Sparse).then(|| ooc_refused as f64 / ooc as f64),
         in_corpus_refused: in_refused as f64 / m.n.max(1) as f64,
+        out_of_corpus_declined: (ooc > 0).then(|| ooc_declined as f64 / ooc as f64),
+        in_corpus_declined: in_declined as f64 / m.n.max(1) as f64,
         threshold,
         misses,
         details,

@@ -39,7 +39,7 @@ fn eval_file(name: &str) -> String {
 fn dev_questions_find_their_fiche() {
     let s = searcher();
     let qs = read_questions(&eval_file("questions-dev.jsonl"), None).unwrap();
-    let r = evaluate(s, &qs, Mode::Hybrid, 0.80).unwrap();
+    let r = evaluate(s, &qs, Mode::Hybrid, assistant::AssistantConfig::default().no_answer_threshold).unwrap();
     eprintln!("hybrid n={} r@1={:.3} r@5={:.3} r@10={:.3} mrr={:.3}", r.n, r.recall_at_1, r.recall_at_5, r.recall_at_10, r.mrr);
     assert!(r.n >= 20);
     assert!(r.recall_at_10 >= 0.70, "recall@10 {:.3}; misses: {:?}", r.recall_at_10, r.misses);
@@ -49,7 +49,7 @@ fn dev_questions_find_their_fiche() {
 fn grounded_template_questions_find_their_fiche() {
     let s = searcher();
     let qs = read_questions(&eval_file("grounded-qa-dev.jsonl"), Some(200)).unwrap();
-    let r = evaluate(s, &qs, Mode::Hybrid, 0.80).unwrap();
+    let r = evaluate(s, &qs, Mode::Hybrid, assistant::AssistantConfig::default().no_answer_threshold).unwrap();
     eprintln!("grounded n={} r@1={:.3} r@5={:.3} r@10={:.3} mrr={:.3}", r.n, r.recall_at_1, r.recall_at_5, r.recall_at_10, r.mrr);
     assert!(r.recall_at_10 >= 0.70, "recall@10 {:.3}", r.recall_at_10);
 }
