@@ -337,11 +337,13 @@ fn bench_generate(app: &App, model: Option<String>, prompt_tokens: usize, gen_to
     println!("model {name}, threads {}", inference::default_threads());
     let (mut pre, mut dec) = (Vec::new(), Vec::new());
     for run in 0..runs {
-        let text = format!("Essai {run}. {}", base.repeat(prompt_tokens / per + 1));
+        // About `prompt_tokens` in all, counting the chat template's few tokens.
+        let text = format!("Essai {run}. {}", base.repeat((prompt_tokens / per).max(1)));
         let messages = vec![ChatMessage::new(Role::User, text)];
         let mut req = GenerationRequest::new(messages);
         req.max_tokens = gen_tokens;
         req.repeat_penalty = 1.0;
+        req.ignore_stop = true;
         let s = generator.generate(&req, &mut |_| true)?;
         let p = s.prompt_tokens as f64 / (s.prefill_ms / 1e3);
         let d = (s.generated_tokens.saturating_sub(1)) as f64 / (s.decode_ms / 1e3);

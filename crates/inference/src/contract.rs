@@ -73,11 +73,13 @@ pub struct GenerationRequest {
     pub repeat_penalty: f32,
     /// How many recent tokens the penalty looks at.
     pub repeat_last_n: usize,
+    /// Keep going past stop tokens (benchmarks that need exactly `max_tokens`).
+    pub ignore_stop: bool,
 }
 
 impl GenerationRequest {
     pub fn new(messages: Vec<ChatMessage>) -> Self {
-        GenerationRequest { messages, max_tokens: 160, repeat_penalty: 1.1, repeat_last_n: 64 }
+        GenerationRequest { messages, max_tokens: 160, repeat_penalty: 1.1, repeat_last_n: 64, ignore_stop: false }
     }
 }
 

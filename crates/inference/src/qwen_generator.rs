@@ -125,7 +125,7 @@ impl Generator for QwenGenerator {
         while generated.len() < req.max_tokens {
             let recent_from = history.len().saturating_sub(req.repeat_last_n);
             let next = pick_greedy(&logits, &history[recent_from..], req.repeat_penalty)?;
-            if self.stop_ids.contains(&next) {
+            if self.stop_ids.contains(&next) && !req.ignore_stop {
                 finish = "stop";
                 break;
             }
