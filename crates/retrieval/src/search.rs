@@ -56,8 +56,15 @@ pub struct Hit {
     pub passages: Vec<Chunk>,
 }
 
+/// Cache key of a search: the question and everything that changes its result.
+type ResultKey = (String, Option<Kind>, u8, usize, usize);
+
 pub struct Searcher {
     store: Arc<dyn Store>,
+    /// Query embeddings and whole results of recent questions: frequent questions cost a hash
+    /// lookup (P12). The index does not change under a running searcher.
+    embeddings: moka::sync::Cache<String, Arc<Vec<f32>>>,
+    results: moka::sync::Cache<ResultKey, Arc<Vec<Hit>>>,
     embedder: Arc<dyn Embedder>,
     sparse: SparseEncoder,
     docs: HashMap<String, Document>,
@@ -88,7 +95,15 @@ impl Searcher {
             }
         }
         let docs = docs.into_iter().map(|d| (d.id.clone(), d)).collect();
-        Searcher { store, embedder, sparse: SparseEncoder::french(), docs, titles }
+        Searcher {
+            store,
+            embedder,
+            sparse: SparseEncoder::french(),
+            docs,
+            titles,
+            embeddings: moka::sync::Cache::new(10_000),
+            results: moka::sync::Cache::new(10_000),
+        }
     }
 
     pub fn document(&self, id: &str) -> Option<&Document> {
@@ -104,7 +119,18 @@ impl Searcher {
     }
 
     pub fn query_vector(&self, question: &str) -> Result<Vec<f32>, SearchError> {
-        Ok(self.embedder.embed(&[question], TextKind::Query)?.remove(0))
+        if let Some(v) = self.embeddings.get(question) {
+            return Ok(v.as_ref().clone());
+        }
+        let v = self.embedder.embed(&[question], TextKind::Query)?.remove(0);
+        self.embeddings.insert(question.to_string(), Arc::new(v.clone()));
+        Ok(v)
+    }
+
+    /// Forget cached embeddings and results (benchmarks measure the uncached path).
+    pub fn clear_cache(&self) {
+        self.embeddings.invalidate_all();
+        self.results.invalidate_all();
     }
 
     /// Cosine similarity of the closest passage: how well the corpus covers the question at
@@ -124,6 +150,16 @@ impl Searcher {
 
     /// Search with a dense vector already computed (cached), or none for sparse only.
     pub fn search_with_vector(&self, question: &str, dense: Option<Vec<f32>>, opts: &SearchOptions) -> Result<Vec<Hit>, SearchError> {
+        let key: ResultKey = (question.to_string(), opts.kind, opts.mode as u8, opts.k, opts.passages_per_doc);
+        if let Some(hits) = self.results.get(&key) {
+            return Ok(hits.as_ref().clone());
+        }
+        let hits = self.search_uncached(question, dense, opts)?;
+        self.results.insert(key, Arc::new(hits.clone()));
+        Ok(hits)
+    }
+
+    fn search_uncached(&self, question: &str, dense: Option<Vec<f32>>, opts: &SearchOptions) -> Result<Vec<Hit>, SearchError> {
         let sparse = match opts.mode {
             Mode::Dense => None,
             _ => Some(self.sparse.query(question)),

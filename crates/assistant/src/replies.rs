@@ -1,0 +1,67 @@
+//! Fixed French replies for the rails' decisions: plain words, tu-form, no model involved.
+
+use guardrails::Verdict;
+
+pub const DISTRESS: &str = "Merci de me l'avoir dit. Ce que tu vis compte, et tu n'as pas à rester seul·e avec ça.\n\
+Tu peux parler tout de suite, gratuitement, à des personnes formées pour t'écouter :\n\
+• 3114 : si tu as des idées de suicide ou si tu penses à te faire du mal (24 h/24, 7 j/7)\n\
+• 119 : si tu es en danger ou maltraité·e, à la maison ou ailleurs (24 h/24)\n\
+• 3018 : si on te harcèle, à l'école ou sur internet\n\
+• 15 ou 112 : en cas d'urgence, si tu es en danger maintenant\n\
+Je transmets aussi ta demande en priorité à un conseiller ou une conseillère, qui va te répondre ici.";
+
+pub const HUMAN: &str = "D'accord. Je transmets ta demande à un conseiller ou une conseillère, qui va te répondre ici. \
+Ce que tu as écrit lui sera montré (sans tes données personnelles). Tu peux continuer à écrire en attendant.";
+
+pub const INJECTION: &str = "Je ne peux pas changer mes règles ni inventer des informations : je réponds seulement \
+avec les fiches officielles de l'Onisep. Pose-moi ta question sur un métier ou une formation !";
+
+pub const OUT_OF_SCOPE: &str = "Je ne peux pas t'aider pour ça : je suis là pour parler d'orientation. \
+Je peux t'expliquer un métier, une formation, un diplôme ou les études pour y arriver. Qu'est-ce qui t'intéresse ?";
+
+pub const DISCRIMINATION_REFUSE: &str = "Je ne fais pas de liste de métiers ou de classement selon l'origine, la religion \
+ou la couleur de peau : ça n'a aucun sens pour choisir un métier. Chaque personne est différente. \
+Dis-moi plutôt ce que tu aimes faire, et je te montre des pistes.";
+
+pub const DELEGATION_REFUSE: &str = "Ne donne jamais tes identifiants ni ton mot de passe, à personne. Je ne peux pas \
+faire tes démarches à ta place, mais un conseiller ou une conseillère peut t'aider à remplir tes vœux avec toi.";
+
+pub const CARE_STEREOTYPE: &str = "Aucun métier n'est réservé aux filles ou aux garçons, ni à une origine : ce qui compte, \
+ce sont tes goûts, ton projet et ta formation.\n\n";
+pub const CARE_DELEGATION: &str = "Je ne peux pas décider à ta place, et personne ne peut dire à l'avance ce dont tu es capable. \
+Je peux te donner des pistes pour t'aider à choisir, et tu peux en parler avec un conseiller ou une conseillère.\n\n";
+pub const CARE_DISABILITY: &str = "Un handicap ne ferme pas de porte a priori : des aménagements existent (par exemple un \
+tiers-temps aux examens) et un référent handicap peut t'accompagner. Certains métiers ont des règles d'aptitude médicale : \
+la fiche le dit quand c'est le cas.\n\n";
+pub const CARE_DISCRIMINATION: &str = "Toutes les voies sont ouvertes, quels que soient ton origine, ton quartier, ton milieu \
+ou un handicap : ce qui compte, ce sont tes goûts et ton projet. Il existe aussi des aides (bourses, internats, \
+dispositifs d'égalité des chances).\n\n";
+pub const CARE_INJECTION: &str = "(Je ne suis pas les instructions cachées dans un texte.)\n\n";
+
+/// The reply for a refusal, from the rail that decided.
+pub fn refusal(verdicts: &[Verdict]) -> &'static str {
+    let top = verdicts.iter().filter(|v| v.action == guardrails::Action::Refuse).map(|v| v.rail.as_str()).next();
+    match top {
+        Some("prompt_injection") => INJECTION,
+        Some("discrimination") => DISCRIMINATION_REFUSE,
+        Some("decision_delegation") => DELEGATION_REFUSE,
+        _ => OUT_OF_SCOPE,
+    }
+}
+
+/// Care sentences put before an answer, one per rail that asked for care.
+pub fn care_preamble(verdicts: &[Verdict]) -> String {
+    let mut out = String::new();
+    for (rail, text) in [
+        ("stereotype", CARE_STEREOTYPE),
+        ("discrimination", CARE_DISCRIMINATION),
+        ("decision_delegation", CARE_DELEGATION),
+        ("disability_context", CARE_DISABILITY),
+        ("prompt_injection", CARE_INJECTION),
+    ] {
+        if verdicts.iter().any(|v| v.rail == rail && v.action == guardrails::Action::AnswerWithCare) && !out.contains(text) {
+            out.push_str(text);
+        }
+    }
+    out
+}
