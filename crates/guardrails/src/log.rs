@@ -314,6 +314,10 @@ pub fn verify(path: &Path, trusted_key: Option<&VerifyingKey>) -> Result<VerifyR
                 if seq == 1 && prev != GENESIS {
                     problems.push(Problem { line: line_no, kind: "chain".into(), detail: "first record does not start from the genesis hash".into() });
                 }
+                // A file starts at the genesis record or, after a rotation, with a rotation record.
+                if seq > 1 && v["kind"] != "rotation" {
+                    problems.push(Problem { line: line_no, kind: "deleted".into(), detail: format!("records 1..{} are missing", seq - 1) });
+                }
             }
             (Some(last), Some(ph)) => {
                 if seq == last + 1 {
