@@ -141,6 +141,10 @@ impl Searcher {
     }
 
     pub fn search(&self, question: &str, opts: &SearchOptions) -> Result<Vec<Hit>, SearchError> {
+        // A repeated question is answered from the result cache without embedding it again.
+        if let Some(hits) = self.results.get(&result_key(question, opts)) {
+            return Ok(hits.as_ref().clone());
+        }
         let dense = match opts.mode {
             Mode::Sparse => None,
             _ => Some(self.query_vector(question)?),
@@ -150,7 +154,7 @@ impl Searcher {
 
     /// Search with a dense vector already computed (cached), or none for sparse only.
     pub fn search_with_vector(&self, question: &str, dense: Option<Vec<f32>>, opts: &SearchOptions) -> Result<Vec<Hit>, SearchError> {
-        let key: ResultKey = (question.to_string(), opts.kind, opts.mode as u8, opts.k, opts.passages_per_doc);
+        let key = result_key(question, opts);
         if let Some(hits) = self.results.get(&key) {
             return Ok(hits.as_ref().clone());
         }
@@ -231,6 +235,10 @@ impl Searcher {
             }
         }
     }
+}
+
+fn result_key(question: &str, opts: &SearchOptions) -> ResultKey {
+    (question.to_string(), opts.kind, opts.mode as u8, opts.k, opts.passages_per_doc)
 }
 
 /// Words only, single-spaced: "l'aide-soignant(e)" → "l aide soignant e".
