@@ -535,7 +535,7 @@ fn eval_guardrails(probes: &std::path::Path, json: bool) -> Result<()> {
         return Ok(());
     }
     println!(
-        "n={}  accuracy={:.3}  benign false positives={:.3}  handoff recall={:.3}  PII span recall={:.3}  input rails: mean {:.0} µs, p99 {:.0} µs (first pass p99 {:.0} µs)",
+        "n={}  accuracy={:.3}  benign false positives={:.3}  handoff recall={:.3}  PII span recall={:.3}  rails (input + output): mean {:.0} µs, p99 {:.0} µs (input, first pass: p99 {:.0} µs)",
         r.n, r.accuracy, r.false_positive_rate, r.handoff_recall, r.pii_span_recall, r.mean_us, r.p99_us, r.cold_p99_us
     );
     for (cat, by_expected) in &r.confusion {

@@ -80,6 +80,13 @@ fn grounded_answer_handoff_and_a_log_without_personal_data() {
     std::fs::write(&log, format!("{}\n", lines[1..].join("\n"))).unwrap();
     let v = orient(h.path(), &["log", "verify", log.to_str().unwrap()]);
     assert_eq!(v.status.code(), Some(2), "a deleted first record is caught");
+    std::fs::write(&log, format!("{}\n{}\n", lines[1], lines[0])).unwrap();
+    let v = orient(h.path(), &["log", "verify", log.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(2), "reordered records are caught");
+    std::fs::write(&log, format!("{}\n{}\n{}\n", lines[0], lines[0], lines[1])).unwrap();
+    let v = orient(h.path(), &["log", "verify", log.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(2), "an inserted copy is caught");
+    assert!(String::from_utf8_lossy(&v.stdout).contains("line 2"), "{}", String::from_utf8_lossy(&v.stdout));
 }
 
 #[test]

@@ -48,11 +48,11 @@ pub struct GuardrailReport {
     /// category → expected action → got action → count.
     pub confusion: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>,
     pub misses: Vec<Miss>,
-    /// Mean and p99 time of the input rails per message, microseconds, once the regex
-    /// engines' lazy automata are warm (a second pass over the same messages)…
+    /// Mean and p99 time of the input and output rails per message, microseconds, once the
+    /// regex engines' lazy automata are warm (a second pass over the same messages)…
     pub mean_us: f64,
     pub p99_us: f64,
-    /// …and on the first pass (what the first messages after a start cost).
+    /// …and of the input rails on the first pass (what the first messages after a start cost).
     pub cold_p99_us: f64,
 }
 
@@ -94,11 +94,14 @@ pub fn evaluate(probes: &[Probe]) -> GuardrailReport {
         t.get(((t.len() as f64 - 1.0) * 0.99).round() as usize).copied().unwrap_or(0.0)
     };
     let cold_p99 = p99_of(&mut times);
+    // Second pass: input rails, then the output rails on the same text as if it were a
+    // generated sentence (the per-message cost of both sides of a turn).
     let mut times: Vec<f64> = probes
         .iter()
         .map(|p| {
             let t = std::time::Instant::now();
             check_input(&p.message);
+            guardrails::output::check_sentence(&p.message);
             t.elapsed().as_secs_f64() * 1e6
         })
         .collect();
