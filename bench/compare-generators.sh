@@ -8,8 +8,8 @@ FILE="${1:-../shared/data/eval/questions-dev.jsonl}"
 N="${2:-6}"
 shift 2 || true
 MODELS=("${@:-qwen2.5-coder-0.5b-instruct qwen2.5-coder-1.5b-instruct}")
-python3 - "$FILE" "$N" ${MODELS[@]} <<'PY'
-import json, subprocess, sys
+ORIENT="${CARGO_TARGET_DIR:-target}/release/orient" python3 - "$FILE" "$N" ${MODELS[@]} <<'PY'
+import json, os, subprocess, sys
 path, n, models = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 qs = [json.loads(l) for l in open(path) if l.strip()]
 qs = [q for q in qs if q.get("gold_ids")][:n]
@@ -17,7 +17,7 @@ totals = {m: [0.0, 0.0, 0] for m in models}
 for q in qs:
     print(f"\n### {q['id']}: {q['question']}")
     for m in models:
-        out = subprocess.run(["./target/release/orient", "-q", "ask", q["question"], "--json", "--generator", m],
+        out = subprocess.run([os.environ["ORIENT"], "-q", "ask", q["question"], "--json", "--generator", m],
                              capture_output=True, text=True, check=True).stdout
         r = json.loads(out)
         g = r["generation"] or {}

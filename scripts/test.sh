@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export ORIENT_HOME="${ORIENT_HOME:-$HOME/.cache/orient}"
 
 cargo build --release --locked
-./target/release/orient models fetch
-./target/release/orient ingest
+ORIENT="${CARGO_TARGET_DIR:-target}/release/orient"
+"$ORIENT" models fetch
+"$ORIENT" ingest
 cargo test --release --locked --workspace
