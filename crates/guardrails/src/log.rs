@@ -46,6 +46,16 @@ fn record_hash(record: &Value) -> String {
     hex::encode(Sha256::digest(canonical(&r).as_bytes()))
 }
 
+/// The hash of a line as written: its bytes without the `"hash":"…",` member. Working on the
+/// bytes, not on re-parsed values, keeps floating-point numbers exactly as they were hashed.
+fn line_hash(line: &[u8], stored: &str) -> Option<String> {
+    let text = std::str::from_utf8(line).ok()?.trim_end_matches('\n');
+    let member = format!("\"hash\":\"{stored}\",");
+    let at = text.find(&member)?;
+    let without = format!("{}{}", &text[..at], &text[at + member.len()..]);
+    Some(hex::encode(Sha256::digest(without.as_bytes())))
+}
+
 #[derive(Debug, Clone)]
 pub struct LogConfig {
     pub path: PathBuf,
@@ -304,7 +314,7 @@ pub fn verify(path: &Path, trusted_key: Option<&VerifyingKey>) -> Result<VerifyR
         records += 1;
         let seq = v["seq"].as_u64().unwrap_or(0);
         let stored = v["hash"].as_str().unwrap_or("").to_string();
-        if record_hash(&v) != stored {
+        if line_hash(&buf, &stored).as_deref() != Some(stored.as_str()) {
             problems.push(Problem { line: line_no, kind: "modified".into(), detail: format!("record seq {seq}: content does not match its hash") });
         }
         let prev = v["prev"].as_str().unwrap_or("");
@@ -443,6 +453,20 @@ mod tests {
         write_lines(&p, &swap);
         let r = verify(&p, None).unwrap();
         assert!(!r.ok && r.problems[0].line == 2, "{:?}", r.problems);
+    }
+
+    #[test]
+    fn records_with_floats_verify_exactly() {
+        let d = tempfile::tempdir().unwrap();
+        let mut cfg = LogConfig::new(d.path().join("f.jsonl"));
+        cfg.sync = false;
+        let mut log = TransparencyLog::open(cfg).unwrap();
+        for i in 0..200 {
+            let x = (i as f64).sqrt() * 1234.567_890_123 / 7.0;
+            log.append("turn", json!({ "ms": x, "cpu": x / 3.0, "tiny": x * 1e-9 })).unwrap();
+        }
+        let r = verify(&d.path().join("f.jsonl"), None).unwrap();
+        assert!(r.ok, "{:?}", r.problems);
     }
 
     #[test]
