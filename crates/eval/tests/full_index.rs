@@ -43,6 +43,8 @@ fn dev_questions_find_their_fiche() {
     eprintln!("hybrid n={} r@1={:.3} r@5={:.3} r@10={:.3} mrr={:.3}", r.n, r.recall_at_1, r.recall_at_5, r.recall_at_10, r.mrr);
     assert!(r.n >= 20);
     assert!(r.recall_at_10 >= 0.70, "recall@10 {:.3}; misses: {:?}", r.recall_at_10, r.misses);
+    assert!(r.recall_at_5 >= 0.90 && r.mrr >= 0.75, "recall@5 {:.3}, MRR {:.3}; misses: {:?}", r.recall_at_5, r.mrr, r.misses);
+    assert_eq!(r.out_of_corpus_declined, Some(1.0), "out-of-corpus questions are declined or flagged");
 }
 
 #[test]
@@ -51,5 +53,19 @@ fn grounded_template_questions_find_their_fiche() {
     let qs = read_questions(&eval_file("grounded-qa-dev.jsonl"), Some(200)).unwrap();
     let r = evaluate(s, &qs, Mode::Hybrid, assistant::AssistantConfig::default().no_answer_threshold).unwrap();
     eprintln!("grounded n={} r@1={:.3} r@5={:.3} r@10={:.3} mrr={:.3}", r.n, r.recall_at_1, r.recall_at_5, r.recall_at_10, r.mrr);
-    assert!(r.recall_at_10 >= 0.70, "recall@10 {:.3}", r.recall_at_10);
+    assert!(r.recall_at_5 >= 0.90, "recall@5 {:.3}", r.recall_at_5);
+}
+
+#[test]
+fn synonym_only_queries_find_the_fiche() {
+    use retrieval::SearchOptions;
+    let s = searcher();
+    // "garagiste" is a synonym of the automotive technician fiche, not its title.
+    let hits = s.search("c quoi le métier de garagiste", &SearchOptions { k: 3, ..Default::default() }).unwrap();
+    let doc = s.document(&hits[0].id).unwrap();
+    assert!(doc.synonyms.iter().any(|x| x.contains("garagiste")), "{:?}", hits.iter().map(|h| &h.title).collect::<Vec<_>>());
+    assert!(doc.title.contains("automobile"), "{}", doc.title);
+    // Informal, no job title at all.
+    let hits = s.search("je veux bosser avec les animaux", &SearchOptions { k: 5, ..Default::default() }).unwrap();
+    assert!(hits.iter().any(|h| { let t = h.title.to_lowercase(); t.contains("anima") || t.contains("vétérinaire") || t.contains("soigneu") }), "{:?}", hits.iter().map(|h| &h.title).collect::<Vec<_>>());
 }
