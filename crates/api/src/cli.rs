@@ -103,6 +103,12 @@ enum ModelsAction {
 
 #[derive(Subcommand)]
 enum LogAction {
+    /// Delete rotated log files older than the retention period (default six months).
+    Purge {
+        /// Retention in days.
+        #[arg(long, default_value_t = 183)]
+        retention_days: u64,
+    },
     /// Check a log file: hashes, chain, sequence, signed checkpoints; says where it breaks.
     Verify {
         file: PathBuf,
@@ -222,6 +228,13 @@ pub fn run() -> Result<()> {
         Command::Ask { question, json, max_tokens, generator } => ask(&app, &question, json, max_tokens, generator),
         Command::Guard { message, json } => guard(&message, json),
         Command::Log { action: LogAction::Verify { file, public_key, json } } => log_verify(&file, public_key, json),
+        Command::Log { action: LogAction::Purge { retention_days } } => {
+            let mut log = app.transparency_log()?;
+            let removed = log.purge_older_than(std::time::Duration::from_secs(retention_days * 24 * 3600))?;
+            log.append("purge", serde_json::json!({ "retention_days": retention_days, "removed": removed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>() }))?;
+            println!("{} rotated file(s) removed", removed.len());
+            Ok(())
+        }
         Command::Eval { what: EvalWhat::Guardrails { probes, json } } => eval_guardrails(&probes, json),
         Command::Eval { what: EvalWhat::Retrieval { questions, mode, limit, json } } => eval_retrieval(&app, &questions, mode, limit, json),
         Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs } } => bench_generate(&app, model, prompt_tokens, gen_tokens, runs),
@@ -428,17 +441,18 @@ fn bench_embed(app: &App, n: usize, max_tokens: usize, dump: Option<PathBuf>) ->
         .map(|c| c.indexed_text().replace('\n', " "))
         .take(n)
         .collect();
-    if let Some(path) = dump {
-        std::fs::write(&path, texts.join("\n") + "\n")?;
+    if let Some(path) = &dump {
+        std::fs::write(path, texts.join("\n") + "\n")?;
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let t = Instant::now();
     let vectors = embedder.embed(&refs, TextKind::Passage)?;
     let s = t.elapsed().as_secs_f64();
     println!("orient (candle), max {} tokens: {} passages in {s:.2} s: {:.1} passages/s", embedder.max_tokens, refs.len(), refs.len() as f64 / s);
-    if let Some(v) = vectors.first() {
+    // With --dump, the first vector too, for a cosine check against the reference engine.
+    if let (Some(path), Some(v)) = (&dump, vectors.first()) {
         let first: Vec<String> = v.iter().map(|x| format!("{x:.7}")).collect();
-        std::fs::write("orient_first.txt", first.join("\n") + "\n")?;
+        std::fs::write(path.with_extension("first.txt"), first.join("\n") + "\n")?;
     }
     Ok(())
 }

