@@ -344,6 +344,7 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
             "handoff": answer.handoff,
             "receipt": answer.receipt,
             "sources": answer.sources,
+            "attributions": answer.attributions,
             "no_answer": answer.no_answer,
             "coverage": answer.coverage,
             "dropped_sentences": answer.dropped_sentences,
@@ -360,7 +361,9 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
             for s in &answer.sources {
                 println!("- {} ({}) : {}", s.title, s.id, s.url);
             }
-            println!("Source : Onisep, Idéo-Fiches métiers / Idéo-Fiches formations, 25/06/2024 (Licence Ouverte).");
+            for a in &answer.attributions {
+                println!("Source : {a}.");
+            }
         }
         app.say(&format!(
             "[réponse générée par une IA ; premier texte {:.1} s, total {:.1} s ; charte : {}]",

@@ -72,6 +72,9 @@ pub struct Handoff {
 pub struct Answer {
     pub answer: String,
     pub sources: Vec<Source>,
+    /// Data sets the answer rests on, for attribution (ONISEP first; ROME when its titles
+    /// helped find a fiche).
+    pub attributions: Vec<String>,
     /// The combined decision of the input rails.
     pub action: Action,
     pub handoff: Option<Handoff>,
@@ -93,6 +96,8 @@ pub struct Answer {
     pub total_ms: f64,
     pub receipt: Receipt,
 }
+
+pub const ONISEP_SOURCE: &str = "Onisep, Idéo-Fiches métiers / Idéo-Fiches formations, 25/06/2024 (Licence Ouverte)";
 
 pub const NO_ANSWER: &str = "Je ne sais pas répondre à cette question avec les fiches de l'Onisep dont je dispose. \
 Tu peux reformuler ta question, ou en parler avec un conseiller ou une conseillère : c'est gratuit.";
@@ -149,6 +154,7 @@ impl Assistant {
         let mut answer = Answer {
             answer: String::new(),
             sources: Vec::new(),
+            attributions: Vec::new(),
             action: input.action,
             handoff: None,
             redacted_question: input.redacted.clone(),
@@ -243,6 +249,10 @@ impl Assistant {
         }
         answer.dropped_sentences = dropped;
         answer.sources = sources(&hits, &fact_docs);
+        answer.attributions.push(ONISEP_SOURCE.into());
+        if hits.iter().take(3).any(|h| h.passages.iter().any(|p| p.section == retrieval::rome::ROME_SECTION)) {
+            answer.attributions.push(retrieval::rome::ROME_SOURCE.into());
+        }
         verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all retrieved", answer.sources.len()), None));
         answer.generation = Some(stats);
         Ok(())

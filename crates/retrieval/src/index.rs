@@ -27,6 +27,8 @@ pub enum IndexError {
     #[error(transparent)]
     Parse(#[from] ParseError),
     #[error(transparent)]
+    Rome(#[from] crate::rome::RomeError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Inference(#[from] InferenceError),
@@ -84,6 +86,12 @@ pub fn load_documents(data_dir: &Path, cache: &Path) -> Result<Vec<Document>, In
     let formations = data::locate(data_dir, data::FORMATIONS_ZIP, data::FORMATIONS_URL, cache)?;
     let mut docs = onisep::parse_metiers(&onisep::read_zip_xml(&metiers)?, &metiers.display().to_string(), data::DATA_DATE)?;
     docs.extend(onisep::parse_formations(&onisep::read_zip_xml(&formations)?, &formations.display().to_string(), data::DATA_DATE)?);
+    // ROME titles widen what finds a métier; without the ROME files, ONISEP alone is indexed.
+    if data_dir.join(crate::rome::APPELLATIONS_CSV).exists() {
+        crate::rome::expand(&mut docs, &crate::rome::load_appellations(data_dir)?);
+    } else {
+        tracing::warn!("ROME 4.0 files not found under {}: indexing ONISEP only", data_dir.display());
+    }
     Ok(docs)
 }
 

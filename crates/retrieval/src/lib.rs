@@ -7,6 +7,7 @@ pub mod document;
 pub mod french;
 pub mod index;
 pub mod onisep;
+pub mod rome;
 pub mod search;
 pub mod sparse;
 pub mod store;
