@@ -97,6 +97,9 @@ pub struct Answer {
     pub receipt: Receipt,
 }
 
+/// A further fiche's facts are stated when it scores at least this share of the best fiche.
+const SECOND_FICHE_RATIO: f32 = 0.6;
+
 pub const ONISEP_SOURCE: &str = "Onisep, Idéo-Fiches métiers / Idéo-Fiches formations, 25/06/2024 (Licence Ouverte)";
 
 pub const NO_ANSWER: &str = "Je ne sais pas répondre à cette question avec les fiches de l'Onisep dont je dispose. \
@@ -212,7 +215,15 @@ impl Assistant {
             verdicts.push(Verdict::new("grounding", Action::AnswerWithCare, "P2", "asks for dated or school-specific data the fiches do not hold", None));
         }
         // Facts first: they are ready before the model's first token.
-        let fact_docs: Vec<&Document> = hits.iter().take(self.config.fact_fiches).filter_map(|h| self.searcher.document(&h.id)).collect();
+        // Facts of further fiches only when they score close to the best one: a weak second hit
+        // would state facts about an unrelated métier.
+        let top = hits[0].score;
+        let fact_docs: Vec<&Document> = hits
+            .iter()
+            .take(self.config.fact_fiches)
+            .filter(|h| h.score >= top * SECOND_FICHE_RATIO)
+            .filter_map(|h| self.searcher.document(&h.id))
+            .collect();
         let facts = facts_block(&fact_docs);
         if !facts.is_empty() {
             out.emit(&format!("D'après les fiches de l'Onisep :\n{facts}\n\n"));

@@ -27,7 +27,10 @@ fn prescriptive() -> &'static [Regex] {
         lex(&[
             r"(?i)\btu (dois|devrais) (absolument |forcément |forcement )?(choisir|faire|aller|prendre|abandonner|renoncer)",
             r"(?i)\b(ce|c.est le) (métier|metier|choix) (est )?(fait pour toi|idéal pour toi|parfait pour toi)",
-            r"(?i)\btu n.es pas (capable|fait|faite|assez)\b|\bce n.est pas pour toi\b|\btu ne (pourras|réussiras) (pas|jamais)\b",
+            r"(?i)\btu n.es (probablement |sûrement |surement )?pas (capable|fait|faite|assez)\b|\bce n.est pas pour toi\b|\btu ne (pourras|réussiras) (pas|jamais)\b",
+            // A verdict on abilities, even a kind one, is not the assistant's to give.
+            r"(?i)\btu es (probablement |sûrement |surement |certainement |tout à fait |bien |donc )?(capable|fait pour|faite pour|assez (intelligent|intelligente|fort|forte|doué|douée))\b",
+            r"(?i)^\s*(oui|non)\s*,\s*tu (es|n.es|peux|ne peux|vas|pourras)\b",
             r"(?i)\bje (te )?(conseille|recommande) (fortement )?de (renoncer|abandonner)\b",
         ])
     })
@@ -89,6 +92,8 @@ mod tests {
     fn prescriptive_and_stereotyped_sentences_are_dropped() {
         assert_eq!(check_sentence("Tu dois absolument choisir la voie générale.").0, Fix::Drop);
         assert_eq!(check_sentence("Tu n'es pas capable de faire médecine.").0, Fix::Drop);
+        assert_eq!(check_sentence("Oui, tu es probablement capable de diriger une entreprise.").0, Fix::Drop);
+        assert_eq!(check_sentence("Non, tu ne peux pas faire ce métier.").0, Fix::Drop);
         assert_eq!(check_sentence("C'est un métier d'homme.").0, Fix::Drop);
         let (fix, v) = check_sentence("Les filles sont plus douées pour les langues.");
         assert_eq!(fix, Fix::Drop);
