@@ -389,6 +389,29 @@ parts = [{{ package = "fake-model", version = "1.0", wheel_sha256 = "{wheel_sha}
     }
 
     #[test]
+    fn a_local_model_path_is_used_as_is_and_checked() {
+        let home = tempfile::tempdir().unwrap();
+        let local = home.path().join("my-model.gguf");
+        std::fs::write(&local, b"local weights").unwrap();
+        let toml = |path: &Path, sha: &str| {
+            Registry::parse(&format!(
+                "[roles]\ngenerator = \"big\"\nembedder = \"big\"\n[models.big]\narchitecture = \"qwen2\"\npath = \"{}\"\nsha256 = \"{sha}\"\n",
+                path.display()
+            ))
+            .unwrap()
+        };
+        let reg = toml(&local, &sha(b"local weights"));
+        let f = fetch_model("big", reg.model("big").unwrap(), home.path(), &mut |_: &str| {}).unwrap();
+        assert_eq!(f.weights, local);
+        assert!(!home.path().join("downloads").exists(), "nothing downloaded");
+        let reg = toml(&local, &sha(b"other"));
+        assert!(matches!(fetch_model("big", reg.model("big").unwrap(), home.path(), &mut |_: &str| {}), Err(FetchError::HashMismatch { .. })));
+        assert!(local.exists(), "a user's own file is never deleted");
+        let reg = toml(&home.path().join("missing.gguf"), "");
+        assert!(fetch_model("big", reg.model("big").unwrap(), home.path(), &mut |_: &str| {}).is_err());
+    }
+
+    #[test]
     fn disk_full_is_named_as_such() {
         let e = io_err(Path::new("/x"), io::Error::from_raw_os_error(28));
         assert!(matches!(e, FetchError::DiskFull { .. }));
