@@ -8,11 +8,14 @@ use inference::{E5Embedder, Embedder, Generator, ModelInfo, QwenGenerator, Regis
 use retrieval::index::{self, IndexManifest, Indexer, Progress};
 use retrieval::search::Searcher;
 use retrieval::sparse::SparseEncoder;
-use retrieval::store::EdgeStore;
+use retrieval::server::ServerStore;
+use retrieval::store::{EdgeStore, Store};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub struct App {
+    /// A Qdrant server (gRPC URL) instead of the embedded store.
+    pub qdrant_url: Option<String>,
     pub home: PathBuf,
     pub registry: Registry,
     pub data_dir: PathBuf,
@@ -20,7 +23,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(home: Option<PathBuf>, models: Option<PathBuf>, data: Option<PathBuf>, quiet: bool) -> Result<App> {
+    pub fn new(home: Option<PathBuf>, models: Option<PathBuf>, data: Option<PathBuf>, qdrant_url: Option<String>, quiet: bool) -> Result<App> {
         let home = home.unwrap_or_else(inference::orient_home);
         let registry = match models {
             Some(p) => Registry::load(&p)?,
@@ -28,7 +31,7 @@ impl App {
             None => Registry::builtin(),
         };
         let data_dir = data.unwrap_or_else(retrieval::data::default_data_dir);
-        Ok(App { home, registry, data_dir, quiet })
+        Ok(App { qdrant_url: qdrant_url.filter(|u| !u.is_empty()), home, registry, data_dir, quiet })
     }
 
     pub fn say(&self, msg: &str) {
@@ -98,10 +101,14 @@ impl App {
         Ok(Arc::new(QwenGenerator::load(&files.weights, info)?))
     }
 
-    pub fn open_store(&self, embedder: &dyn Embedder) -> Result<Arc<EdgeStore>> {
+    /// The embedded qdrant-edge shard under ORIENT_HOME, or the Qdrant server when configured.
+    pub fn open_store(&self, embedder: &dyn Embedder) -> Result<Arc<dyn Store>> {
         let dir = self.index_dir();
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        Ok(Arc::new(EdgeStore::open(&dir.join("shard"), embedder.dim())?))
+        Ok(match &self.qdrant_url {
+            Some(url) => Arc::new(ServerStore::open(url, "orient", embedder.dim())?),
+            None => Arc::new(EdgeStore::open(&dir.join("shard"), embedder.dim())?),
+        })
     }
 
     /// Build or update the index (only changed fiches are re-embedded).

@@ -24,6 +24,9 @@ struct Cli {
     /// ONISEP data directory (default: $ORIENT_DATA or ../shared/data; downloaded when absent).
     #[arg(long, global = true, env = "ORIENT_DATA")]
     data: Option<PathBuf>,
+    /// Use a Qdrant server (gRPC URL, e.g. http://127.0.0.1:6334) instead of the embedded store.
+    #[arg(long, global = true, env = "ORIENT_QDRANT_URL")]
+    qdrant_url: Option<String>,
     /// Print no progress messages.
     #[arg(long, short, global = true)]
     quiet: bool,
@@ -207,7 +210,7 @@ pub fn run() -> Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ORIENT_LOG").unwrap_or_else(|_| "warn,qdrant_edge=error".into()))
         .with_writer(std::io::stderr)
         .init();
-    let app = App::new(cli.home, cli.models, cli.data, cli.quiet)?;
+    let app = App::new(cli.home, cli.models, cli.data, cli.qdrant_url, cli.quiet)?;
     match cli.command {
         Command::Models { action: ModelsAction::Fetch { names } } => models_fetch(&app, names),
         Command::Models { action: ModelsAction::List } => models_list(&app),

@@ -9,6 +9,7 @@ pub mod index;
 pub mod onisep;
 pub mod rome;
 pub mod search;
+pub mod server;
 pub mod sparse;
 pub mod store;
 

@@ -25,6 +25,8 @@ pub enum StoreError {
     SchemaMismatch { path: String, reason: String },
     #[error("index operation failed: {0}")]
     Operation(String),
+    #[error("the Qdrant server at {url} is unreachable: {reason}")]
+    Unreachable { url: String, reason: String },
 }
 
 /// A passage with its vectors, ready to store.

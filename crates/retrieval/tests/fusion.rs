@@ -1,31 +1,17 @@
 //! Reciprocal rank fusion on a constructed case, in a real qdrant-edge shard: a passage found
 //! by both dense and sparse search outranks one found first by dense alone.
 
-use retrieval::chunk::Chunk;
+mod common;
+use common::chunk;
 use retrieval::store::{EdgeStore, Store, StoreQuery, StoredChunk};
 use retrieval::Kind;
 
-fn chunk(id: &str) -> Chunk {
-    Chunk {
-        chunk_id: format!("{id}#0"),
-        doc_id: id.into(),
-        kind: Kind::Metier,
-        title: id.into(),
-        section: "identite".into(),
-        section_label: "En bref".into(),
-        text: id.into(),
-        url: String::new(),
-        date: String::new(),
-        level: None,
-        dense: true,
-    }
-}
 
 #[test]
 fn rrf_prefers_agreement_between_dense_and_sparse() {
     let tmp = tempfile::tempdir().unwrap();
     let store = EdgeStore::open(&tmp.path().join("s"), 3).unwrap();
-    let point = |id: &str, n: u64, dense: [f32; 3], sparse: (Vec<u32>, Vec<f32>)| StoredChunk { point_id: n, dense: Some(dense.to_vec()), sparse, chunk: chunk(id) };
+    let point = |id: &str, n: u64, dense: [f32; 3], sparse: (Vec<u32>, Vec<f32>)| StoredChunk { point_id: n, dense: Some(dense.to_vec()), sparse, chunk: chunk(id, Kind::Metier) };
     store
         .upsert(vec![
             // Dense ranks A > B > C for the query (1, 0, 0); sparse (term 7) ranks B > C, and
