@@ -74,6 +74,11 @@ fn first_match(patterns: &[Regex], text: &str) -> Option<Span> {
     patterns.iter().find_map(|p| p.find(text)).map(|m| Span { start: m.start(), end: m.end() })
 }
 
+/// One verdict at the first match of a lexicon, none without a match.
+fn fire(patterns: &[Regex], text: &str, rail: &str, action: Action, point: &str, reason: &str) -> Vec<Verdict> {
+    first_match(patterns, text).map(|span| vec![Verdict::new(rail, action, point, reason, Some(span))]).unwrap_or_default()
+}
+
 macro_rules! lexicon {
     ($name:ident, [$($p:expr),+ $(,)?]) => {
         fn $name() -> &'static [Regex] {
@@ -136,9 +141,7 @@ lexicon!(human_lex, [
 ]);
 
 fn human_request(text: &str) -> Vec<Verdict> {
-    first_match(human_lex(), text)
-        .map(|span| vec![Verdict::new("human_request", Action::Handoff, "P7", "the user asks for a human counsellor", Some(span))])
-        .unwrap_or_default()
+    fire(human_lex(), text, "human_request", Action::Handoff, "P7", "the user asks for a human counsellor")
 }
 
 lexicon!(injection_override, [
@@ -163,9 +166,7 @@ fn injection(text: &str) -> Vec<Verdict> {
         let action = if inside_quote { Action::AnswerWithCare } else { Action::Refuse };
         return vec![Verdict::new("prompt_injection", action, "P10", "attempt to override the assistant's instructions", Some(span))];
     }
-    first_match(injection_hidden(), text)
-        .map(|span| vec![Verdict::new("prompt_injection", Action::AnswerWithCare, "P10", "instructions hidden in quoted text are ignored", Some(span))])
-        .unwrap_or_default()
+    fire(injection_hidden(), text, "prompt_injection", Action::AnswerWithCare, "P10", "instructions hidden in quoted text are ignored")
 }
 
 /// Removes hidden instructions (HTML comments) before the text goes further.
@@ -185,9 +186,7 @@ lexicon!(scope_lex, [
 ]);
 
 fn out_of_scope(text: &str) -> Vec<Verdict> {
-    first_match(scope_lex(), text)
-        .map(|span| vec![Verdict::new("out_of_scope", Action::Refuse, "P10", "request outside orientation", Some(span))])
-        .unwrap_or_default()
+    fire(scope_lex(), text, "out_of_scope", Action::Refuse, "P10", "request outside orientation")
 }
 
 const GROUPS: &str = r"(asiatiques?|chinois\w*|noirs?|noires?|blacks?|arabes?|maghrébins?|maghrebins?|africains?|africaines?|musulman\w*|juifs?|juives?|chrétiens?|roms?|gitans?|blancs?|blanches?|immigrés?|immigres?|étrangers?|etrangers?|asians?|muslims?|jews?|ethnic groups?|origines? ethniques?|ethnies?|races?)";
@@ -214,9 +213,7 @@ fn discrimination(text: &str) -> Vec<Verdict> {
     if let Some(span) = first_match(list, text) {
         return vec![Verdict::new("discrimination", Action::Refuse, "P4", "a list or ranking of people by origin or religion", Some(span))];
     }
-    first_match(care, text)
-        .map(|span| vec![Verdict::new("discrimination", Action::AnswerWithCare, "P4", "advice would depend on origin, territory, social background or disability", Some(span))])
-        .unwrap_or_default()
+    fire(care, text, "discrimination", Action::AnswerWithCare, "P4", "advice would depend on origin, territory, social background or disability")
 }
 
 lexicon!(stereotype_lex, [
@@ -231,9 +228,7 @@ lexicon!(stereotype_lex, [
 ]);
 
 fn stereotype(text: &str) -> Vec<Verdict> {
-    first_match(stereotype_lex(), text)
-        .map(|span| vec![Verdict::new("stereotype", Action::AnswerWithCare, "P5", "a stereotype to deconstruct, not to confirm", Some(span))])
-        .unwrap_or_default()
+    fire(stereotype_lex(), text, "stereotype", Action::AnswerWithCare, "P5", "a stereotype to deconstruct, not to confirm")
 }
 
 lexicon!(delegation_refuse, [
@@ -252,9 +247,7 @@ fn delegation(text: &str) -> Vec<Verdict> {
     if let Some(span) = first_match(delegation_refuse(), text) {
         return vec![Verdict::new("decision_delegation", Action::Refuse, "P6", "acting in the user's place (credentials, applications) is not possible", Some(span))];
     }
-    first_match(delegation_care(), text)
-        .map(|span| vec![Verdict::new("decision_delegation", Action::AnswerWithCare, "P6", "the decision stays the user's: options and a counsellor, not a verdict", Some(span))])
-        .unwrap_or_default()
+    fire(delegation_care(), text, "decision_delegation", Action::AnswerWithCare, "P6", "the decision stays the user's: options and a counsellor, not a verdict")
 }
 
 lexicon!(disability_lex, [
@@ -262,9 +255,7 @@ lexicon!(disability_lex, [
 ]);
 
 fn disability(text: &str) -> Vec<Verdict> {
-    first_match(disability_lex(), text)
-        .map(|span| vec![Verdict::new("disability_context", Action::AnswerWithCare, "P4", "disability: options and accommodations, never a closed door", Some(span))])
-        .unwrap_or_default()
+    fire(disability_lex(), text, "disability_context", Action::AnswerWithCare, "P4", "disability: options and accommodations, never a closed door")
 }
 
 /// Protected attributes that do not change the answer are removed before retrieval (P4):
