@@ -323,7 +323,6 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
     let config = AssistantConfig { max_tokens, ..Default::default() };
     let mut assistant = Assistant::new(searcher, generator, config);
     assistant.index_version = app.index_version();
-    let mut log = app.transparency_log()?;
     let mut out = std::io::stdout();
     let answer = assistant.ask(question, true, &mut |e| {
         if !json {
@@ -332,7 +331,8 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
             let _ = out.flush();
         }
     })?;
-    // Only redacted text reaches the log (P9, P11).
+    // Only redacted text reaches the log (P9, P11). Opened now, so its lock is held briefly.
+    let mut log = app.transparency_log()?;
     log.append("turn", serde_json::json!({
         "channel": "cli",
         "message": answer.redacted_question,

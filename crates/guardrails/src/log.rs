@@ -91,6 +91,20 @@ pub fn signing_key_from_hex(hex_seed: &str) -> Option<SigningKey> {
     Some(SigningKey::from_bytes(&seed))
 }
 
+/// Open and lock the file now at `path`: if another writer rotated it away while we waited
+/// for the lock, lock the new file instead.
+fn lock_current(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    loop {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        file.lock()?;
+        let (held, now) = (file.metadata()?, std::fs::metadata(path));
+        if now.is_ok_and(|m| m.ino() == held.ino() && m.dev() == held.dev()) {
+            return Ok(file);
+        }
+    }
+}
+
 pub struct TransparencyLog {
     config: LogConfig,
     file: File,
@@ -114,9 +128,11 @@ impl TransparencyLog {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
+        // One writer at a time: the chain needs each record to see the one before it. The lock
+        // is held while this log is open (processes appending at once wait their turn).
+        let file = lock_current(&path).map_err(io)?;
         let (mut seq, mut last_hash, mut torn) = (0u64, GENESIS.to_string(), None);
-        let mut good_len = 0u64;
-        if path.exists() {
+        let good_len = {
             let mut bytes = Vec::new();
             File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(io)?;
             let mut offset = 0usize;
@@ -138,15 +154,13 @@ impl TransparencyLog {
                     }
                 }
             }
-            good_len = offset as u64;
-        }
+            offset as u64
+        };
         if let Some(t) = &torn {
             let aside = path.with_extension("torn");
             std::fs::write(&aside, t).map_err(io)?;
-            let f = OpenOptions::new().write(true).open(&path).map_err(io)?;
-            f.set_len(good_len).map_err(io)?;
+            file.set_len(good_len).map_err(io)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
         let mut log = TransparencyLog { config, file, seq, last_hash, size: good_len, pending: 0 };
         if let Some(t) = torn {
             log.append("recovery", json!({
@@ -231,6 +245,7 @@ impl TransparencyLog {
         let rotated = path.with_file_name(format!("{stem}.{:020}.jsonl", self.seq));
         std::fs::rename(&path, &rotated).map_err(io)?;
         self.file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        self.file.lock().map_err(io)?;
         self.size = 0;
         self.append("rotation", json!({ "previous_file": rotated.file_name().and_then(|n| n.to_str()) }))?;
         Ok(rotated)
@@ -512,6 +527,31 @@ mod tests {
         let r = verify(&p, None).unwrap();
         assert!(r.ok, "{:?}", r.problems);
         assert!(std::fs::read_to_string(&p).unwrap().contains("\"kind\":\"recovery\""));
+    }
+
+    #[test]
+    fn concurrent_writers_keep_one_chain() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("c.jsonl");
+        let handles: Vec<_> = (0..4)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..5 {
+                        let mut cfg = LogConfig::new(&path);
+                        cfg.sync = false;
+                        let mut log = TransparencyLog::open(cfg).unwrap();
+                        log.append("turn", json!({ "writer": w, "i": i })).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let r = verify(&path, None).unwrap();
+        assert!(r.ok, "{:?}", r.problems);
+        assert_eq!(r.records, 20);
     }
 
     #[test]
