@@ -261,7 +261,7 @@ impl Assistant {
         answer.dropped_sentences = dropped;
         answer.sources = sources(&hits, &fact_docs);
         answer.attributions.push(ONISEP_SOURCE.into());
-        if hits.iter().take(3).any(|h| h.passages.iter().any(|p| p.section == retrieval::rome::ROME_SECTION)) {
+        if hits.iter().take(3).any(|h| h.passages.iter().any(|p| retrieval::rome::is_rome_section(&p.section))) {
             answer.attributions.push(retrieval::rome::ROME_SOURCE.into());
         }
         verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all retrieved", answer.sources.len()), None));

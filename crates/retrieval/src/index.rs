@@ -88,7 +88,7 @@ pub fn load_documents(data_dir: &Path, cache: &Path) -> Result<Vec<Document>, In
     docs.extend(onisep::parse_formations(&onisep::read_zip_xml(&formations)?, &formations.display().to_string(), data::DATA_DATE)?);
     // ROME titles widen what finds a métier; without the ROME files, ONISEP alone is indexed.
     if data_dir.join(crate::rome::APPELLATIONS_CSV).exists() {
-        crate::rome::expand(&mut docs, &crate::rome::load_appellations(data_dir)?);
+        crate::rome::expand(&mut docs, &crate::rome::Rome::load(data_dir)?);
     } else {
         tracing::warn!("ROME 4.0 files not found under {}: indexing ONISEP only", data_dir.display());
     }

@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 pub const APPELLATIONS_CSV: &str = "rome4/unix_referentiel_appellation_v460_utf8.csv";
+pub const TEXTS_CSV: &str = "rome4/unix_texte_v460_utf8.csv";
 pub const ROME_SECTION: &str = "rome_appellations";
+pub const ROME_DEFINITION: &str = "rome_definition";
+pub const ROME_ACCESS: &str = "rome_acces";
 pub const ROME_SOURCE: &str = "France Travail, ROME 4.0 v460 (Licence Ouverte)";
 
 #[derive(Debug, thiserror::Error)]
@@ -17,40 +20,82 @@ pub enum RomeError {
     Read { path: String, reason: String },
 }
 
-/// ROME code → its job titles, as published.
-pub fn load_appellations(data_dir: &Path) -> Result<HashMap<String, Vec<String>>, RomeError> {
-    let path = data_dir.join(APPELLATIONS_CSV);
+/// ROME code → values of one column, in file order: the rows of a CSV grouped by code.
+fn group_by_code(data_dir: &Path, file: &str, value: &str, keep: impl Fn(&csv::StringRecord, &csv::StringRecord) -> bool) -> Result<HashMap<String, Vec<String>>, RomeError> {
+    let path = data_dir.join(file);
     let err = |reason: String| RomeError::Read { path: path.display().to_string(), reason };
     let mut reader = csv::Reader::from_path(&path).map_err(|e| err(e.to_string()))?;
     let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| err(format!("no column {name:?}")));
-    let (title, code) = (col("libelle_appellation_long")?, col("code_rome")?);
+    let (value, code) = (col(value)?, col("code_rome")?);
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (i, row) in reader.records().enumerate() {
         let row = row.map_err(|e| err(format!("row {}: {e}", i + 2)))?;
-        if let (Some(t), Some(c)) = (row.get(title), row.get(code)) {
-            if !t.is_empty() && !c.is_empty() {
-                out.entry(c.to_string()).or_default().push(t.to_string());
+        if !keep(&headers, &row) {
+            continue;
+        }
+        if let (Some(v), Some(c)) = (row.get(value), row.get(code)) {
+            if !v.is_empty() && !c.is_empty() {
+                out.entry(c.to_string()).or_default().push(v.to_string());
             }
         }
     }
     Ok(out)
 }
 
-/// Add to each métier a section listing the ROME titles of its ROME codes.
-pub fn expand(docs: &mut [Document], appellations: &HashMap<String, Vec<String>>) {
+/// ROME code → its job titles, as published.
+pub fn load_appellations(data_dir: &Path) -> Result<HashMap<String, Vec<String>>, RomeError> {
+    group_by_code(data_dir, APPELLATIONS_CSV, "libelle_appellation_long", |_, _| true)
+}
+
+/// ROME code → sentences of one kind of text (`definition` or `acces_metier`), in order.
+pub fn load_texts(data_dir: &Path, kind: &str) -> Result<HashMap<String, Vec<String>>, RomeError> {
+    group_by_code(data_dir, TEXTS_CSV, "libelle_texte", |h, r| {
+        h.iter().position(|c| c == "libelle_type_texte").and_then(|i| r.get(i)) == Some(kind)
+    })
+}
+
+/// What ROME says about its codes.
+pub struct Rome {
+    pub titles: HashMap<String, Vec<String>>,
+    pub definitions: HashMap<String, Vec<String>>,
+    pub access: HashMap<String, Vec<String>>,
+}
+
+impl Rome {
+    pub fn load(data_dir: &Path) -> Result<Rome, RomeError> {
+        Ok(Rome { titles: load_appellations(data_dir)?, definitions: load_texts(data_dir, "definition")?, access: load_texts(data_dir, "acces_metier")? })
+    }
+}
+
+/// Add to each métier sparse-only sections from ROME for its codes: other job titles, the
+/// definition, the access text. (Only the first section of a fiche gets a dense vector, and
+/// these come after ONISEP's.)
+pub fn expand(docs: &mut [Document], rome: &Rome) {
     for d in docs.iter_mut().filter(|d| d.kind == Kind::Metier) {
-        let mut titles: Vec<&str> = d.rome_codes.iter().filter_map(|c| appellations.get(c)).flatten().map(String::as_str).collect();
+        let gather = |m: &HashMap<String, Vec<String>>| -> Vec<String> {
+            let mut v: Vec<String> = d.rome_codes.iter().filter_map(|c| m.get(c)).flatten().cloned().collect();
+            v.dedup();
+            v
+        };
+        let mut titles = gather(&rome.titles);
         titles.sort_unstable();
         titles.dedup();
-        if !titles.is_empty() {
-            d.sections.push(Section {
-                key: ROME_SECTION.into(),
-                label: "Autres intitulés (France Travail, ROME 4.0)".into(),
-                text: titles.join(", "),
-            });
+        for (key, label, text) in [
+            (ROME_SECTION, "Autres intitulés (France Travail, ROME 4.0)", titles.join(", ")),
+            (ROME_DEFINITION, "Définition (France Travail, ROME 4.0)", gather(&rome.definitions).join(" ")),
+            (ROME_ACCESS, "Accès à l'emploi (France Travail, ROME 4.0)", gather(&rome.access).join(" ")),
+        ] {
+            if !text.is_empty() {
+                d.sections.push(Section { key: key.into(), label: label.into(), text });
+            }
         }
     }
+}
+
+/// Is this section ROME's (a second source, cited as such)?
+pub fn is_rome_section(key: &str) -> bool {
+    matches!(key, ROME_SECTION | ROME_DEFINITION | ROME_ACCESS)
 }
 
 #[cfg(test)]
@@ -60,9 +105,11 @@ mod tests {
     #[test]
     fn real_rome_titles_attach_to_onisep_metiers_by_code() {
         let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(crate::data::default_data_dir());
-        let app = load_appellations(&dir).unwrap();
-        assert_eq!(app.values().map(Vec::len).sum::<usize>(), 13_120);
-        assert!(app["I1604"].iter().any(|t| t == "Garagiste"));
+        let rome = Rome::load(&dir).unwrap();
+        assert_eq!(rome.titles.values().map(Vec::len).sum::<usize>(), 13_120);
+        assert!(rome.titles["I1604"].iter().any(|t| t == "Garagiste"));
+        assert_eq!(rome.definitions.values().map(Vec::len).sum::<usize>(), 9_602);
+        assert_eq!(rome.access.values().map(Vec::len).sum::<usize>(), 2_378);
         let mut docs = vec![Document {
             id: "MET.x".into(),
             kind: Kind::Metier,
@@ -79,7 +126,8 @@ mod tests {
             date: String::new(),
             source: String::new(),
         }];
-        expand(&mut docs, &app);
+        expand(&mut docs, &rome);
         assert!(docs[0].section(ROME_SECTION).unwrap().text.contains("Garagiste"));
+        assert!(!docs[0].section(ROME_DEFINITION).unwrap().text.is_empty());
     }
 }
