@@ -518,7 +518,7 @@ fn guard(message: &str, json: bool) -> Result<()> {
 fn log_verify(file: &std::path::Path, public_key: Option<String>, json: bool) -> Result<()> {
     let key = match public_key {
         Some(h) => {
-            let b: [u8; 32] = hex_decode(&h).and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("--public-key must be 64 hex characters"))?;
+            let b: [u8; 32] = hex::decode(h.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("--public-key must be 64 hex characters"))?;
             Some(ed25519_dalek::VerifyingKey::from_bytes(&b).map_err(|e| anyhow::anyhow!("invalid public key: {e}"))?)
         }
         None => None,
@@ -540,11 +540,6 @@ fn log_verify(file: &std::path::Path, public_key: Option<String>, json: bool) ->
         std::process::exit(2);
     }
     Ok(())
-}
-
-fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim();
-    (s.len() % 2 == 0).then(|| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect::<Option<Vec<u8>>>()).flatten()
 }
 
 fn eval_guardrails(probes: &std::path::Path, json: bool) -> Result<()> {

@@ -163,15 +163,17 @@ pub fn evaluate(searcher: &Searcher, questions: &[Question], mode: Mode, thresho
             Some(d) => Some(searcher.coverage(d)?),
             None => None,
         };
+        let under = coverage.is_some_and(|c| c < threshold);
+        let declined = (under || needs_live_data(&q.question)) as usize;
         if q.gold.is_empty() {
             details.push(Detail { id: q.id.clone(), in_corpus: false, rank: None, coverage });
             ooc += 1;
-            ooc_refused += coverage.is_some_and(|c| c < threshold) as usize;
-            ooc_declined += (coverage.is_some_and(|c| c < threshold) || needs_live_data(&q.question)) as usize;
+            ooc_refused += under as usize;
+            ooc_declined += declined;
             continue;
         }
-        in_refused += coverage.is_some_and(|c| c < threshold) as usize;
-        in_declined += (coverage.is_some_and(|c| c < threshold) || needs_live_data(&q.question)) as usize;
+        in_refused += under as usize;
+        in_declined += declined;
         let hits = searcher.search_with_vector(&q.question, dense, &opts)?;
         let rank = hits.iter().position(|h| q.gold.contains(&h.id));
         details.push(Detail { id: q.id.clone(), in_corpus: true, rank, coverage });

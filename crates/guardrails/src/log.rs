@@ -182,13 +182,7 @@ impl TransparencyLog {
 
     /// Append one record; returns its hash.
     pub fn append(&mut self, kind: &str, data: Value) -> Result<String, LogError> {
-        let seq = self.seq + 1;
-        let mut record = json!({ "seq": seq, "ts": now_ms(), "prev": self.last_hash, "kind": kind, "data": data });
-        let hash = record_hash(&record);
-        record["hash"] = Value::String(hash.clone());
-        self.write_line(&record)?;
-        self.seq = seq;
-        self.last_hash = hash.clone();
+        let hash = self.write_record(kind, data)?;
         self.pending += 1;
         if self.config.checkpoint_every > 0 && self.pending >= self.config.checkpoint_every {
             self.checkpoint()?;
@@ -196,6 +190,18 @@ impl TransparencyLog {
         if self.size > self.config.max_bytes {
             self.rotate()?;
         }
+        Ok(hash)
+    }
+
+    /// Chain one record after the head and write it.
+    fn write_record(&mut self, kind: &str, data: Value) -> Result<String, LogError> {
+        let seq = self.seq + 1;
+        let mut record = json!({ "seq": seq, "ts": now_ms(), "prev": self.last_hash, "kind": kind, "data": data });
+        let hash = record_hash(&record);
+        record["hash"] = Value::String(hash.clone());
+        self.write_line(&record)?;
+        self.seq = seq;
+        self.last_hash = hash.clone();
         Ok(hash)
     }
 
@@ -224,13 +230,7 @@ impl TransparencyLog {
             }),
             None => json!({ "head": head, "covers_seq": self.seq, "signature": null }),
         };
-        let seq = self.seq + 1;
-        let mut record = json!({ "seq": seq, "ts": now_ms(), "prev": self.last_hash, "kind": "checkpoint", "data": data });
-        let hash = record_hash(&record);
-        record["hash"] = Value::String(hash.clone());
-        self.write_line(&record)?;
-        self.seq = seq;
-        self.last_hash = hash.clone();
+        let hash = self.write_record("checkpoint", data)?;
         self.pending = 0;
         Ok(hash)
     }

@@ -286,8 +286,6 @@ pub fn html_to_text(html: &str) -> String {
                 if let H::Element(e) = node.value() {
                     if is_block(e.name()) {
                         flush(&mut line, &mut out);
-                    } else if e.name() == "a" || e.name() == "span" || e.name() == "strong" || e.name() == "em" {
-                        // inline: nothing to do
                     }
                 }
             }
