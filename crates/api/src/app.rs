@@ -168,11 +168,15 @@ impl App {
     /// The transparency log under ORIENT_HOME/log; checkpoints are signed when `ORIENT_LOG_KEY`
     /// holds an ed25519 seed (64 hex characters).
     pub fn transparency_log(&self) -> Result<guardrails::log::TransparencyLog> {
+        Ok(guardrails::log::TransparencyLog::open(self.transparency_log_config()?)?)
+    }
+
+    pub fn transparency_log_config(&self) -> Result<guardrails::log::LogConfig> {
         let mut cfg = guardrails::log::LogConfig::new(self.home.join("log").join("transparency.jsonl"));
         if let Ok(k) = std::env::var("ORIENT_LOG_KEY") {
             cfg.signing_key = Some(guardrails::log::signing_key_from_hex(&k).context("ORIENT_LOG_KEY must be 64 hex characters")?);
         }
-        Ok(guardrails::log::TransparencyLog::open(cfg)?)
+        Ok(cfg)
     }
 
     pub fn index_version(&self) -> String {

@@ -27,6 +27,9 @@ struct Cli {
     /// Use a Qdrant server (gRPC URL, e.g. http://127.0.0.1:6334) instead of the embedded store.
     #[arg(long, global = true, env = "ORIENT_QDRANT_URL")]
     qdrant_url: Option<String>,
+    /// Configuration file (default: ./orient.toml when present; every key has a default).
+    #[arg(long, global = true, env = "ORIENT_CONFIG")]
+    config: Option<PathBuf>,
     /// Print no progress messages.
     #[arg(long, short, global = true)]
     quiet: bool,
@@ -36,6 +39,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the HTTP service: chat API, widget, counsellor copilot, audit (fetches models and
+    /// builds the index on first start).
+    Serve {
+        /// Address to listen on (default: server.addr, 127.0.0.1:8080).
+        #[arg(long)]
+        addr: Option<String>,
+    },
+    /// Make a new access token for a role; prints the token (give it to the person) and the
+    /// digest to put in orient.toml.
+    Token {
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
     /// Manage local models.
     Models {
         #[command(subcommand)]
@@ -182,6 +198,12 @@ enum BenchWhat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Counsellor,
+    Auditor,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum KindArg {
     Metier,
     Formation,
@@ -210,8 +232,21 @@ pub fn run() -> Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ORIENT_LOG").unwrap_or_else(|_| "warn,qdrant_edge=error".into()))
         .with_writer(std::io::stderr)
         .init();
-    let app = App::new(cli.home, cli.models, cli.data, cli.qdrant_url, cli.quiet)?;
+    let config = crate::config::Config::load(cli.config.as_deref())?;
+    let qdrant_url = cli.qdrant_url.or_else(|| Some(config.store.url.clone()).filter(|u| !u.is_empty()));
+    let app = App::new(cli.home, cli.models, cli.data, qdrant_url, cli.quiet)?;
     match cli.command {
+        Command::Serve { addr } => crate::server::serve(app, config, addr),
+        Command::Token { role } => {
+            let (token, digest) = crate::config::new_token();
+            let key = match role {
+                RoleArg::Counsellor => "counsellor_tokens",
+                RoleArg::Auditor => "auditor_tokens",
+            };
+            println!("token (give it to the person, it is shown once): {token}");
+            println!("add to orient.toml under [auth]: {key} = [\"{digest}\"]");
+            Ok(())
+        }
         Command::Models { action: ModelsAction::Fetch { names } } => models_fetch(&app, names),
         Command::Models { action: ModelsAction::List } => models_list(&app),
         Command::Ingest { rebuild, json } => {

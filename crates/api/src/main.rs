@@ -2,6 +2,8 @@
 
 mod app;
 mod cli;
+mod config;
+mod server;
 
 fn main() {
     if let Err(e) = cli::run() {

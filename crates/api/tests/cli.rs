@@ -1,20 +1,12 @@
 //! The `orient` binary end to end, on the real models and index fetched and built by the
 //! README's test command, with a fresh ORIENT_HOME for what the tests write (the log).
 
+mod common;
+
+use common::home;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// A temporary home whose models and index are the real ones (linked), so nothing is rebuilt.
-fn home() -> tempfile::TempDir {
-    let real = inference::orient_home();
-    let d = tempfile::tempdir().unwrap();
-    for sub in ["models", "downloads", "index"] {
-        assert!(real.join(sub).exists(), "{} missing: run ./scripts/test.sh", real.join(sub).display());
-        std::os::unix::fs::symlink(real.join(sub), d.path().join(sub)).unwrap();
-    }
-    d
-}
 
 fn orient(home: &Path, args: &[&str]) -> Output {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");

@@ -14,4 +14,4 @@ pub use facts::facts_block;
 pub use grounding::SentenceFilter;
 pub use prompt::{build_messages, SYSTEM_PROMPT};
 pub use receipt::Receipt;
-pub use turn::{Answer, Assistant, AssistantConfig, AssistantError, Event, Handoff, Source};
+pub use turn::{Answer, Assistant, AssistantConfig, AssistantError, Event, Handoff, Source, TurnOptions, NO_ANSWER};

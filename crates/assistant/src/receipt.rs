@@ -23,6 +23,9 @@ pub struct Receipt {
     pub total_ms: f64,
     /// CPU time of the process during the turn.
     pub cpu_ms: f64,
+    /// Served from the answer cache (an identical question without personal data was
+    /// answered within the cache's lifetime); timings and tokens are the original turn's.
+    pub cached: bool,
 }
 
 impl Receipt {
@@ -53,6 +56,7 @@ impl Receipt {
             first_text_ms: a.first_text_ms,
             total_ms: a.total_ms,
             cpu_ms,
+            cached: false,
         }
     }
 }

@@ -2,13 +2,30 @@
 
 use guardrails::Verdict;
 
-pub const DISTRESS: &str = "Merci de me l'avoir dit. Ce que tu vis compte, et tu n'as pas à rester seul·e avec ça.\n\
-Tu peux parler tout de suite, gratuitement, à des personnes formées pour t'écouter :\n\
+/// The help lines, written once for the distress reply and the counsellor's suggestions.
+macro_rules! help_numbers {
+    () => {
+        "Tu peux parler tout de suite, gratuitement, à des personnes formées pour t'écouter :\n\
 • 3114 : si tu as des idées de suicide ou si tu penses à te faire du mal (24 h/24, 7 j/7)\n\
 • 119 : si tu es en danger ou maltraité·e, à la maison ou ailleurs (24 h/24)\n\
 • 3018 : si on te harcèle, à l'école ou sur internet\n\
-• 15 ou 112 : en cas d'urgence, si tu es en danger maintenant\n\
-Je transmets aussi ta demande en priorité à un conseiller ou une conseillère, qui va te répondre ici.";
+• 15 ou 112 : en cas d'urgence, si tu es en danger maintenant\n"
+    };
+}
+
+pub const DISTRESS: &str = concat!(
+    "Merci de me l'avoir dit. Ce que tu vis compte, et tu n'as pas à rester seul·e avec ça.\n",
+    help_numbers!(),
+    "Je transmets aussi ta demande en priorité à un conseiller ou une conseillère, qui va te répondre ici."
+);
+
+/// A counsellor's starting draft for a user in distress: to be rewritten in their own words.
+pub const COUNSELLOR_DISTRESS_DRAFT: &str = concat!(
+    "Bonjour, je suis conseiller·ère d'orientation et j'ai lu ton message. Merci de l'avoir écrit. ",
+    "Je suis là pour t'écouter, et tu peux me dire ce qui se passe, à ton rythme.\n",
+    help_numbers!(),
+    "Si tu es en danger maintenant, appelle le 15 ou le 112."
+);
 
 pub const HUMAN: &str = "D'accord. Je transmets ta demande à un conseiller ou une conseillère, qui va te répondre ici. \
 Ce que tu as écrit lui sera montré (sans tes données personnelles). Tu peux continuer à écrire en attendant.";

@@ -53,6 +53,14 @@ pub struct Source {
     pub url: String,
 }
 
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TurnOptions {
+    /// Add the AI disclosure (P1).
+    pub first_turn: bool,
+    /// Suggest a reply to a counsellor instead of answering the user.
+    pub for_counsellor: bool,
+}
+
 /// What streams to the user, in order.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -139,8 +147,30 @@ impl Assistant {
         Assistant { searcher, generator, config, index_version: String::new() }
     }
 
+    /// Compute the system prompt's cache and touch the index once, so the first user does not
+    /// wait for it.
+    pub fn warm_up(&self) -> Result<(), AssistantError> {
+        let hits = self.searcher.search("métier", &SearchOptions { k: 1, ..Default::default() })?;
+        let mut req = GenerationRequest::new(build_messages("métier", &hits, 1));
+        req.max_tokens = 1;
+        self.generator.generate(&req, &mut |_| true)?;
+        Ok(())
+    }
+
     /// Answer one message. `first_turn` adds the AI disclosure (P1).
     pub fn ask(&self, question: &str, first_turn: bool, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
+        self.turn(question, TurnOptions { first_turn, for_counsellor: false }, on_event)
+    }
+
+    /// A reply suggested to a counsellor (P7): the same pipeline, but a conversation already
+    /// handed off still gets an answer from the fiches (after the help numbers when the user
+    /// is in distress), since a person reads it before anything is sent.
+    pub fn suggest(&self, question: &str, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
+        self.turn(question, TurnOptions { first_turn: false, for_counsellor: true }, on_event)
+    }
+
+    pub fn turn(&self, question: &str, opts: TurnOptions, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
+        let first_turn = opts.first_turn;
         let question = question.trim();
         if question.is_empty() {
             return Err(AssistantError::EmptyQuestion);
@@ -172,6 +202,10 @@ impl Assistant {
             receipt: Receipt::default(),
         };
         match input.action {
+            // A person in distress gets a human's words: the draft is fixed text, never the
+            // model's (P8). A plain request for a human still gets an answer from the fiches.
+            Action::Handoff if opts.for_counsellor && input.fired("distress") => out.emit(replies::COUNSELLOR_DISTRESS_DRAFT),
+            Action::Handoff if opts.for_counsellor => self.answer(&input, &mut out, &mut answer, &mut verdicts)?,
             Action::Handoff => {
                 let distress = input.fired("distress");
                 out.emit(if distress { replies::DISTRESS } else { replies::HUMAN });

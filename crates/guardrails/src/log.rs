@@ -218,6 +218,12 @@ impl TransparencyLog {
         Ok(())
     }
 
+    /// Flush written records to disk. A writer that turns per-record `sync` off to commit
+    /// records in groups calls this before it acknowledges them.
+    pub fn sync(&mut self) -> Result<(), LogError> {
+        self.file.sync_data().map_err(|source| LogError::Io { path: self.config.path.display().to_string(), source })
+    }
+
     /// A checkpoint signs the current head: whoever holds the public key can check that the
     /// log up to here was not rewritten, even by someone able to recompute hashes.
     pub fn checkpoint(&mut self) -> Result<String, LogError> {

@@ -47,6 +47,18 @@ fn stereotyped() -> &'static [Regex] {
     })
 }
 
+/// Death and self-harm have no place in a generated orientation sentence: whatever the model
+/// meant, such a sentence could hurt a young person in distress (P8).
+fn harmful() -> &'static [Regex] {
+    static P: OnceLock<Vec<Regex>> = OnceLock::new();
+    P.get_or_init(|| {
+        lex(&[
+            r"(?i)\b(mourir|suicid\w*|automutil\w*|scarifi\w*)\b",
+            r"(?i)\b(se|te|me) (tuer|pendre|faire du mal|blesser)\b|\bmettre fin à (tes|ses|mes) jours\b",
+        ])
+    })
+}
+
 /// Longest sentence, in words, that a 12-year-old reads comfortably.
 pub const MAX_SENTENCE_WORDS: usize = 35;
 
@@ -56,6 +68,10 @@ pub fn check_sentence(sentence: &str) -> (Fix, Vec<Verdict>) {
     let span_of = |m: regex::Match| Some(Span { start: m.start(), end: m.end() });
     if let Some(m) = prescriptive().iter().find_map(|p| p.find(sentence)) {
         verdicts.push(Verdict::new("prescriptive_output", Action::Refuse, "P6", "generated sentence decides or judges for the user: removed", span_of(m)));
+        return (Fix::Drop, verdicts);
+    }
+    if let Some(m) = harmful().iter().find_map(|p| p.find(sentence)) {
+        verdicts.push(Verdict::new("harm_output", Action::Refuse, "P8", "generated sentence speaks of death or self-harm: removed", span_of(m)));
         return (Fix::Drop, verdicts);
     }
     if let Some(m) = stereotyped().iter().find_map(|p| p.find(sentence)) {
@@ -87,6 +103,14 @@ pub fn disclosure_verdict() -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_talk_of_death_or_self_harm_is_dropped() {
+        let (fix, v) = check_sentence("Pour mourir, tu devrais chercher un endroit sûr et tranquille.");
+        assert_eq!(fix, Fix::Drop);
+        assert_eq!(v[0].point, "P8");
+        assert_eq!(check_sentence("Le boulanger se lève tôt pour préparer le pain.").0, Fix::Keep);
+    }
 
     #[test]
     fn prescriptive_and_stereotyped_sentences_are_dropped() {

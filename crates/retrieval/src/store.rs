@@ -95,7 +95,16 @@ impl EdgeStore {
         let exists = path.join("edge_config.json").exists();
         std::fs::create_dir_all(path).map_err(|e| StoreError::Open { path: p.clone(), reason: e.to_string() })?;
         let shard = if exists {
-            let shard = EdgeShard::load(path, None).map_err(|e| StoreError::Open { path: p.clone(), reason: e.to_string() })?;
+            let shard = EdgeShard::load(path, None).map_err(|e| {
+                let reason = e.to_string();
+                // The shard's write-ahead log is locked by the process that has it open.
+                let reason = if reason.contains("WouldBlock") {
+                    format!("it is open in another orient process (a running `orient serve`?); stop it or give this one its own ORIENT_HOME ({reason})")
+                } else {
+                    reason
+                };
+                StoreError::Open { path: p.clone(), reason }
+            })?;
             check_schema(&shard, dim).map_err(|reason| StoreError::SchemaMismatch { path: p.clone(), reason })?;
             shard
         } else {

@@ -1,0 +1,114 @@
+//! `POST /v1/chat` (Server-Sent Events, or one JSON object) and the widget's polling of a
+//! conversation for a counsellor's reply.
+
+use super::turn::{self, Channel, StartedTurn, TurnEvent};
+use super::{client_ip, ApiError, AppState};
+use assistant::Answer;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use super::error::JsonBody;
+use futures_util::stream::{self, StreamExt};
+use serde::Deserialize;
+use serde_json::json;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio_stream::wrappers::UnboundedReceiverStream;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatRequest {
+    pub message: String,
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+    /// `false`: one JSON object instead of a stream.
+    #[serde(default)]
+    pub stream: Option<bool>,
+}
+
+/// JSON unless the client asked for a stream: `"stream": false`, or an Accept header naming
+/// JSON and not event streams.
+fn wants_json(req: &ChatRequest, headers: &HeaderMap) -> bool {
+    if let Some(s) = req.stream {
+        return !s;
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    accept.contains("application/json") && !accept.contains("text/event-stream")
+}
+
+pub async fn chat(State(state): State<Arc<AppState>>, info: ConnectInfo<SocketAddr>, headers: HeaderMap, JsonBody(req): JsonBody<ChatRequest>) -> Result<Response, ApiError> {
+    state.check_rate(client_ip(&info))?;
+    let json_reply = wants_json(&req, &headers);
+    let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Widget, None).await?;
+    if json_reply {
+        let id = started.conversation_id.clone();
+        let answer = collect(started).await?;
+        return Ok(Json(answer_json(&id, &answer)).into_response());
+    }
+    Ok(sse(started).into_response())
+}
+
+/// Wait for the whole answer.
+pub async fn collect(mut started: StartedTurn) -> Result<Answer, ApiError> {
+    while let Some(e) = started.events.recv().await {
+        match e {
+            TurnEvent::Text(_) => {}
+            TurnEvent::Done(a) => return Ok(*a),
+            TurnEvent::Failed(m) => return Err(ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "turn_failed", m)),
+        }
+    }
+    Err(ApiError::internal("the turn ended without an answer"))
+}
+
+pub fn answer_json(conversation_id: &str, a: &Answer) -> serde_json::Value {
+    json!({
+        "conversation_id": conversation_id,
+        "answer": a.answer,
+        "sources": a.sources,
+        "attributions": a.attributions,
+        "handoff": a.handoff,
+        "receipt": a.receipt,
+    })
+}
+
+fn event(name: &str, data: serde_json::Value) -> Result<Event, Infallible> {
+    Ok(Event::default().event(name).data(data.to_string()))
+}
+
+/// Events: `conversation`, then `text` pieces, then `sources`, `handoff` (when it happens),
+/// `receipt` and `done`; or `error`.
+fn sse(started: StartedTurn) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let head = stream::iter(vec![event("conversation", json!({ "conversation_id": started.conversation_id }))]);
+    let body = UnboundedReceiverStream::new(started.events).flat_map(|e| {
+        let events = match e {
+            TurnEvent::Text(t) => vec![event("text", json!({ "text": t }))],
+            TurnEvent::Done(a) => {
+                let mut v = vec![event("sources", json!({ "sources": a.sources, "attributions": a.attributions }))];
+                if let Some(h) = &a.handoff {
+                    v.push(event("handoff", json!(h)));
+                }
+                v.push(event("receipt", json!(a.receipt)));
+                v.push(event("done", json!({})));
+                v
+            }
+            TurnEvent::Failed(m) => vec![event("error", json!({ "message": m }))],
+        };
+        stream::iter(events)
+    });
+    Sse::new(head.chain(body)).keep_alive(KeepAlive::default())
+}
+
+#[derive(Deserialize)]
+pub struct After {
+    #[serde(default)]
+    after: u64,
+}
+
+/// Messages after `after` (a counsellor's reply reaches the widget this way).
+pub async fn messages(State(state): State<Arc<AppState>>, Path(id): Path<String>, Query(q): Query<After>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (messages, handoff) = state.conversations.messages_after(&id, q.after).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
+    Ok(Json(json!({ "conversation_id": id, "messages": messages, "handoff": handoff })))
+}

@@ -1,0 +1,150 @@
+//! The counsellor copilot's API (counsellor token): the queue of handed-off conversations,
+//! suggested replies with sources, and the reply the counsellor decides to send (P7). The log
+//! records the suggestion, the text sent and their difference.
+
+use super::conversations::Suggestion;
+use super::error::JsonBody;
+use super::{ApiError, AppState};
+use crate::config::Role;
+use assistant::Event;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub async fn queue(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    state.authorize(&headers, Role::Counsellor)?;
+    Ok(Json(json!({ "queue": state.conversations.queue() })))
+}
+
+pub async fn conversation(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    state.authorize(&headers, Role::Counsellor)?;
+    let c = state.conversations.get(&id).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
+    Ok(Json(json!(c)))
+}
+
+/// Run the assistant for a counsellor (through the same bounded queue as the users) and log
+/// the suggestion under `kind` with `context` (conversation id or question).
+async fn suggestion_for(state: &Arc<AppState>, question: String, kind: &str, mut context: Value) -> Result<(Suggestion, Json<Value>), ApiError> {
+    let question = super::turn::validate(state, &question)?;
+    let assistant = state.assistant()?;
+    let _admitted = state.admit.clone().try_acquire_owned().map_err(|_| ApiError::busy(state.retry_after_s()))?;
+    let _running = state.run.clone().acquire_owned().await.map_err(ApiError::internal)?;
+    let a = tokio::task::spawn_blocking(move || assistant.suggest(&question, &mut |_: Event| {}))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let s = Suggestion { id: super::conversations::new_id(), text: a.answer.clone(), sources: a.sources.clone() };
+    context["suggestion_id"] = json!(s.id);
+    context["text"] = json!(s.text);
+    context["receipt"] = json!(a.receipt);
+    state.log.append(kind, context).await.map_err(ApiError::internal)?;
+    let body = Json(json!({ "suggestion_id": s.id, "text": s.text, "sources": s.sources, "receipt": a.receipt }));
+    Ok((s, body))
+}
+
+/// A suggested reply to the conversation's latest user message.
+pub async fn suggest(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    state.authorize(&headers, Role::Counsellor)?;
+    let c = state.conversations.get(&id).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
+    let last = c.messages.iter().rev().find(|m| m.role == "user").map(|m| m.text.clone()).ok_or_else(|| ApiError::bad_request("Aucun message de l'usager dans cette conversation."))?;
+    let (s, body) = suggestion_for(&state, last, "suggestion", json!({ "conversation": id })).await?;
+    state.conversations.set_suggestion(&id, s);
+    Ok(body)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssistRequest {
+    pub question: String,
+}
+
+/// Agent assist: a suggestion for any question the counsellor types in (logged redacted).
+pub async fn assist(State(state): State<Arc<AppState>>, headers: HeaderMap, JsonBody(req): JsonBody<AssistRequest>) -> Result<Json<Value>, ApiError> {
+    state.authorize(&headers, Role::Counsellor)?;
+    let redacted = guardrails::check_input(&req.question).redacted;
+    let (_, body) = suggestion_for(&state, req.question, "assist", json!({ "question": redacted })).await?;
+    Ok(body)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    pub text: String,
+}
+
+/// Word-level difference between the suggestion and what was sent: runs of removed words as
+/// `[-…-]`, added words as `{+…+}`.
+pub fn word_diff(suggested: &str, sent: &str) -> String {
+    let diff = similar::TextDiff::from_words(suggested, sent);
+    let (mut out, mut del, mut ins) = (String::new(), String::new(), String::new());
+    let flush = |out: &mut String, del: &mut String, ins: &mut String| {
+        if !del.trim().is_empty() {
+            out.push_str(&format!("[-{}-] ", del.trim()));
+        }
+        if !ins.trim().is_empty() {
+            out.push_str(&format!("{{+{}+}} ", ins.trim()));
+        }
+        del.clear();
+        ins.clear();
+    };
+    for change in diff.iter_all_changes() {
+        let v = change.value();
+        match change.tag() {
+            similar::ChangeTag::Delete => del.push_str(v),
+            similar::ChangeTag::Insert => ins.push_str(v),
+            // Spaces inside a run of changes belong to the run.
+            similar::ChangeTag::Equal if v.trim().is_empty() && !(del.is_empty() && ins.is_empty()) => {
+                del.push_str(v);
+                ins.push_str(v);
+            }
+            similar::ChangeTag::Equal => {
+                flush(&mut out, &mut del, &mut ins);
+                out.push_str(v);
+            }
+        }
+    }
+    flush(&mut out, &mut del, &mut ins);
+    out.trim_end().to_string()
+}
+
+/// The counsellor sends a reply: it reaches the user's widget; the log keeps the suggestion,
+/// the text sent (personal data masked) and their difference. The counsellor is responsible
+/// for what is sent (P7).
+pub async fn reply(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>, JsonBody(req): JsonBody<ReplyRequest>) -> Result<Json<Value>, ApiError> {
+    state.authorize(&headers, Role::Counsellor)?;
+    let text = super::turn::validate(&state, &req.text)?;
+    let (seq, suggestion) = state.conversations.counsellor_reply(&id, &text).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
+    let sent = guardrails::check_input(&text).redacted;
+    let suggested = suggestion.as_ref().map(|s| guardrails::check_input(&s.text).redacted);
+    let diff = suggested.as_deref().map(|s| word_diff(s, &sent));
+    state
+        .log
+        .append("counsellor_reply", json!({
+            "conversation": id,
+            "suggestion_id": suggestion.as_ref().map(|s| s.id.clone()),
+            "suggested": suggested,
+            "sent": sent,
+            "diff": diff,
+            "edited": suggested.as_deref().map(|s| s != sent),
+            "responsible": "counsellor",
+            "point": "P7",
+        }))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(json!({ "conversation_id": id, "seq": seq, "diff": diff })))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn word_diff_marks_changes_only() {
+        assert_eq!(super::word_diff("Bonjour, voici la fiche.", "Bonjour, voici la fiche."), "Bonjour, voici la fiche.");
+        let d = super::word_diff("Le CAP dure deux ans.", "Le CAP dure en général deux ans.");
+        assert_eq!(d, "Le CAP dure {+en général+} deux ans.");
+        let d = super::word_diff("Tu peux lire la fiche du CAP.", "Bonjour, je suis là.");
+        assert_eq!(d, "[-Tu peux lire la fiche du CAP.-] {+Bonjour, je suis là.+}");
+    }
+}

@@ -1,0 +1,275 @@
+//! `orient serve`: the HTTP service (axum). Routes for the public widget, the counsellor
+//! copilot and the audit team; protection (tokens, limits, rate limits, CORS, bounded queue);
+//! health and metrics. The models load after the port is bound, so `/readyz` can say so.
+
+mod audit;
+mod chat;
+mod conversations;
+mod counsellor;
+mod error;
+mod log_writer;
+mod metrics;
+mod openai;
+mod pages;
+mod turn;
+
+use crate::app::App;
+use crate::config::{Config, Role};
+use assistant::{Answer, Assistant, AssistantConfig};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use conversations::Conversations;
+pub use error::ApiError;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use log_writer::LogWriter;
+use metrics::Metrics;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub struct AppState {
+    pub config: Config,
+    /// Set once the models and the index are loaded.
+    pub assistant: OnceLock<Arc<Assistant>>,
+    pub conversations: Conversations,
+    pub log: LogWriter,
+    /// Answers admitted (running or waiting): `workers + queue_capacity` permits.
+    pub admit: Arc<Semaphore>,
+    /// Answers running at once: `workers` permits.
+    pub run: Arc<Semaphore>,
+    pub cache: Option<moka::sync::Cache<String, Arc<Answer>>>,
+    pub metrics: Metrics,
+    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    pub reports_dir: PathBuf,
+    /// Moving average of a generated answer's duration (ms), for `Retry-After`.
+    pub answer_ms: AtomicU64,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(config: Config, log: LogWriter, reports_dir: PathBuf) -> Arc<AppState> {
+        let s = &config.server;
+        let cache = (s.answer_cache_ttl_s > 0)
+            .then(|| moka::sync::Cache::builder().max_capacity(s.answer_cache_capacity).time_to_live(Duration::from_secs(s.answer_cache_ttl_s)).build());
+        let limiter = NonZeroU32::new(s.rate_limit_per_minute).map(|per_min| {
+            let burst = NonZeroU32::new(s.rate_limit_burst.max(1)).expect("max(1)");
+            RateLimiter::keyed(Quota::per_minute(per_min).allow_burst(burst))
+        });
+        Arc::new(AppState {
+            assistant: OnceLock::new(),
+            conversations: Conversations::new(s.history_messages, s.max_conversations, Duration::from_secs(s.conversation_ttl_s)),
+            admit: Arc::new(Semaphore::new(s.workers + s.queue_capacity)),
+            run: Arc::new(Semaphore::new(s.workers)),
+            cache,
+            limiter,
+            metrics: Metrics::new(),
+            reports_dir,
+            log,
+            answer_ms: AtomicU64::new(10_000),
+            started: Instant::now(),
+            config,
+        })
+    }
+
+    pub fn assistant(&self) -> Result<Arc<Assistant>, ApiError> {
+        match self.assistant.get() {
+            Some(a) => Ok(a.clone()),
+            None => {
+                self.metrics.rejected.with_label_values(&["starting"]).inc();
+                Err(ApiError::starting())
+            }
+        }
+    }
+
+    /// Per-client rate limit for the chat endpoints (429 with Retry-After beyond it).
+    pub fn check_rate(&self, ip: IpAddr) -> Result<(), ApiError> {
+        let Some(l) = &self.limiter else { return Ok(()) };
+        l.check_key(&ip).map_err(|not_until| {
+            self.metrics.rejected.with_label_values(&["rate_limited"]).inc();
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            ApiError::rate_limited(wait.as_secs().max(1))
+        })
+    }
+
+    /// Seconds a refused client should wait: the queue ahead of it at the recent answer speed.
+    pub fn retry_after_s(&self) -> u64 {
+        let per_answer = self.answer_ms.load(Ordering::Relaxed) as f64 / 1e3;
+        let ahead = (self.config.server.queue_capacity + self.config.server.workers) as f64 / self.config.server.workers as f64;
+        (per_answer * ahead).ceil().clamp(1.0, 120.0) as u64
+    }
+
+    pub fn note_answer_ms(&self, ms: f64) {
+        let old = self.answer_ms.load(Ordering::Relaxed) as f64;
+        self.answer_ms.store((0.8 * old + 0.2 * ms) as u64, Ordering::Relaxed);
+    }
+
+    /// The role of the request's bearer token, which must be `need`.
+    pub fn authorize(&self, headers: &HeaderMap, need: Role) -> Result<(), ApiError> {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::unauthorized)?;
+        match self.config.role_of(token) {
+            Some(r) if r == need => Ok(()),
+            Some(_) => Err(ApiError::forbidden()),
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let public_api = Router::new()
+        .route("/v1/chat", post(chat::chat))
+        .route("/v1/chat/{id}/messages", get(chat::messages))
+        .route("/v1/chat/completions", post(openai::completions))
+        .route("/v1/models", get(openai::models));
+    let public_api = match cors(&state.config.server.cors_origins) {
+        Some(layer) => public_api.layer(layer),
+        None => public_api,
+    };
+    Router::new()
+        .merge(public_api)
+        .route("/v1/counsellor/queue", get(counsellor::queue))
+        .route("/v1/counsellor/conversations/{id}", get(counsellor::conversation))
+        .route("/v1/counsellor/conversations/{id}/suggest", post(counsellor::suggest))
+        .route("/v1/counsellor/conversations/{id}/reply", post(counsellor::reply))
+        .route("/v1/counsellor/assist", post(counsellor::assist))
+        .route("/v1/audit/log", get(audit::log_records))
+        .route("/v1/audit/log/verify", get(audit::log_verify))
+        .route("/v1/audit/reports", get(audit::reports))
+        .route("/v1/audit/reports/{name}/{file}", get(audit::report_file))
+        .route("/", get(pages::demo))
+        .route("/widget.js", get(pages::widget))
+        .route("/charte", get(pages::charte))
+        .route("/conseiller", get(pages::counsellor))
+        .route("/audit", get(pages::audit))
+        .route("/staff.css", get(pages::staff_css))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .fallback(|| async { ApiError::not_found("Cette adresse n'existe pas.") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
+        .with_state(state)
+}
+
+/// Browsers may call the chat API from the listed sites only (the widget's hosts).
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let list: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()).collect();
+    (!list.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(list))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE])
+            .max_age(Duration::from_secs(3600))
+    })
+}
+
+/// Request count and latency by route (the matched pattern, never the raw path: ids stay out).
+async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let t = Instant::now();
+    let resp = next.run(req).await;
+    state.metrics.latency.with_label_values(&[&route]).observe(t.elapsed().as_secs_f64());
+    state.metrics.requests.with_label_values(&[&route, resp.status().as_str()]).inc();
+    resp
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let ready = state.assistant.get().is_some();
+    let body = serde_json::json!({
+        "ready": ready,
+        "uptime_s": state.started.elapsed().as_secs(),
+        "queue_free": state.admit.available_permits(),
+    });
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(body)).into_response()
+}
+
+async fn metrics_text(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    state.metrics.conversations.set(state.conversations.len() as i64);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+}
+
+/// The client's address, for rate limits.
+pub fn client_ip(info: &ConnectInfo<SocketAddr>) -> IpAddr {
+    info.0.ip()
+}
+
+/// Start the service: bind, then load models and index (fetching and building them on first
+/// start), then answer. Returns when a shutdown signal has drained open requests.
+pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow::Result<()> {
+    let addr = addr_override.unwrap_or_else(|| config.server.addr.clone());
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        let local = listener.local_addr()?;
+        let log = LogWriter::start(app.transparency_log_config()?)?;
+        let reports_dir = config.server.reports_dir.clone().unwrap_or_else(|| app.home.join("reports"));
+        let max_tokens = config.assistant.max_tokens;
+        let state = AppState::new(config, log, reports_dir);
+        // Printed on stdout, flushed: scripts and tests read the port from it.
+        println!("orient listening on http://{local}");
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+
+        let loading = state.clone();
+        let load = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let searcher = app.searcher()?;
+            let generator = app.generator()?;
+            let mut assistant = Assistant::new(searcher, generator, AssistantConfig { max_tokens, ..Default::default() });
+            assistant.index_version = app.index_version();
+            assistant.warm_up()?;
+            let _ = loading.assistant.set(Arc::new(assistant));
+            app.say("orient ready: models loaded, index open.");
+            Ok(())
+        });
+        let failed_load = async move {
+            match load.await {
+                Ok(Ok(())) => std::future::pending::<anyhow::Error>().await,
+                Ok(Err(e)) => e,
+                Err(e) => anyhow::anyhow!("loading stopped: {e}"),
+            }
+        };
+        let server = axum::serve(listener, router(state.clone()).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown_signal());
+        tokio::select! {
+            r = server => r.map_err(anyhow::Error::from),
+            e = failed_load => Err(e.context("the service could not load its models or index")),
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("orient: shutting down, finishing open requests…");
+}

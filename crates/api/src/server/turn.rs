@@ -1,0 +1,213 @@
+//! One chat turn as the service runs it: validation, the answer cache, admission to the
+//! bounded generation queue, the assistant on a blocking thread with its text streamed, then
+//! the conversation, the metrics and the transparency log updated before the turn is done.
+
+use super::{ApiError, AppState};
+use assistant::{Answer, AssistantError, Event};
+use guardrails::{Action, InputReport};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+pub enum TurnEvent {
+    /// Checked text, in order.
+    Text(String),
+    /// The finished answer (already logged).
+    Done(Box<Answer>),
+    /// The turn failed after it started; the message is for the user.
+    Failed(String),
+}
+
+pub struct StartedTurn {
+    pub conversation_id: String,
+    pub events: mpsc::UnboundedReceiver<TurnEvent>,
+}
+
+/// Where a turn came from, for the log.
+#[derive(Clone, Copy)]
+pub enum Channel {
+    Widget,
+    OpenAi,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Channel::Widget => "chat",
+            Channel::OpenAi => "openai",
+        }
+    }
+}
+
+/// Check a message before anything runs: 400 when empty, 413 when too long.
+pub fn validate(state: &AppState, message: &str) -> Result<String, ApiError> {
+    let m = message.trim();
+    if m.is_empty() {
+        return Err(ApiError::bad_request("Le message est vide. Écris ta question."));
+    }
+    let max = state.config.server.max_message_chars;
+    if m.chars().count() > max {
+        return Err(ApiError::too_large(format!("Ton message est trop long (plus de {max} caractères). Écris une question plus courte.")));
+    }
+    Ok(m.to_string())
+}
+
+/// Identical questions share an answer only when they hold no personal data and the rails
+/// let the assistant answer (hand-offs and refusals are instant and must reach the queue).
+fn cache_key(input: &InputReport, first_turn: bool) -> Option<String> {
+    let answerable = matches!(input.action, Action::Answer | Action::AnswerWithCare);
+    if !answerable || input.fired("pii") {
+        return None;
+    }
+    let normalised: String = input
+        .redacted
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+        .to_string();
+    Some(format!("{}|{normalised}", if first_turn { 1 } else { 0 }))
+}
+
+/// `first_turn`: whether to add the AI disclosure; `None` lets the conversation decide.
+pub async fn start(state: &Arc<AppState>, message: &str, requested_id: Option<&str>, channel: Channel, first_turn: Option<bool>) -> Result<StartedTurn, ApiError> {
+    let message = validate(state, message)?;
+    let assistant = state.assistant()?;
+    let input = guardrails::check_input(&message);
+    let needs_model = matches!(input.action, Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare);
+    // Admission before the conversation exists: a refused request leaves nothing behind.
+    let permit = if needs_model {
+        match state.admit.clone().try_acquire_owned() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                state.metrics.rejected.with_label_values(&["queue_full"]).inc();
+                return Err(ApiError::busy(state.retry_after_s()));
+            }
+        }
+    } else {
+        None
+    };
+    let (conversation_id, new_conversation) = state.conversations.begin(requested_id);
+    let first_turn = first_turn.unwrap_or(new_conversation);
+    let key = state.cache.as_ref().and_then(|_| cache_key(&input, first_turn));
+    let (tx, events) = mpsc::unbounded_channel();
+    let t0 = Instant::now();
+
+    if let Some(hit) = key.as_ref().and_then(|k| state.cache.as_ref()?.get(k)) {
+        drop(permit);
+        let mut answer = (*hit).clone();
+        answer.receipt.cached = true;
+        answer.first_text_ms = t0.elapsed().as_secs_f64() * 1e3;
+        state.metrics.cache_hits.inc();
+        let _ = tx.send(TurnEvent::Text(answer.answer.clone()));
+        let (state, id) = (state.clone(), conversation_id.clone());
+        tokio::spawn(async move { finish(&state, &id, answer, channel, &tx).await });
+        return Ok(StartedTurn { conversation_id, events });
+    }
+
+    let (state, id) = (state.clone(), conversation_id.clone());
+    tokio::spawn(async move {
+        let _admitted = permit;
+        let _running = if needs_model {
+            state.metrics.queue_waiting.inc();
+            let r = state.run.clone().acquire_owned().await.ok();
+            state.metrics.queue_waiting.dec();
+            state.metrics.generating.inc();
+            r
+        } else {
+            None
+        };
+        let stream = tx.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            assistant.ask(&message, first_turn, &mut |e| {
+                let Event::Text(t) = e;
+                let _ = stream.send(TurnEvent::Text(t));
+            })
+        })
+        .await;
+        if needs_model {
+            state.metrics.generating.dec();
+        }
+        match result {
+            Ok(Ok(answer)) => {
+                if answer.generation.is_some() {
+                    state.note_answer_ms(answer.total_ms);
+                }
+                if let (Some(k), Some(cache)) = (key, state.cache.as_ref()) {
+                    cache.insert(k, Arc::new(answer.clone()));
+                }
+                finish(&state, &id, answer, channel, &tx).await;
+            }
+            Ok(Err(e)) => {
+                tracing::error!("turn failed: {e}");
+                let _ = tx.send(TurnEvent::Failed(user_message(&e)));
+            }
+            Err(e) => {
+                tracing::error!("turn panicked: {e}");
+                let _ = tx.send(TurnEvent::Failed("Une erreur s'est produite de notre côté. Réessaie plus tard.".into()));
+            }
+        }
+    });
+    Ok(StartedTurn { conversation_id, events })
+}
+
+fn user_message(e: &AssistantError) -> String {
+    match e {
+        AssistantError::EmptyQuestion => "Le message est vide. Écris ta question.".into(),
+        _ => "Je n'arrive pas à répondre pour le moment (problème technique). Réessaie plus tard ou parle à un conseiller.".into(),
+    }
+}
+
+/// Conversation, metrics and log, then `Done`. A reply whose record cannot be written is
+/// reported as failed: nothing is answered off the record (P11).
+async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, channel: Channel, tx: &mpsc::UnboundedSender<TurnEvent>) {
+    let m = &state.metrics;
+    for v in &answer.receipt.verdicts {
+        m.verdicts.with_label_values(&[&v.point, &v.rail, v.action.as_str()]).inc();
+    }
+    m.first_text.with_label_values(&[if answer.receipt.cached { "true" } else { "false" }]).observe(answer.first_text_ms / 1e3);
+    if let (Some(g), false) = (&answer.generation, answer.receipt.cached) {
+        m.generated_tokens.inc_by(g.generated_tokens as u64);
+        if g.decode_ms > 0.0 && g.generated_tokens > 1 {
+            let model = answer.receipt.models.last().map(|i| i.name.as_str()).unwrap_or("");
+            m.decode_tokens_per_s.with_label_values(&[model]).observe((g.generated_tokens - 1) as f64 / (g.decode_ms / 1e3));
+        }
+    }
+    if let Some(h) = &answer.handoff {
+        m.handoffs.with_label_values(&[&h.priority]).inc();
+    }
+    state.conversations.record_turn(conversation_id, &answer.redacted_question, &answer.answer, answer.handoff.as_ref(), &answer.receipt.verdicts, &answer.sources);
+    let record = serde_json::json!({
+        "channel": channel.as_str(),
+        "conversation": conversation_id,
+        "message": answer.redacted_question,
+        "answer": answer.answer,
+        "receipt": answer.receipt,
+        "handoff": answer.handoff,
+    });
+    match state.log.append("turn", record).await {
+        Ok(()) => {
+            let _ = tx.send(TurnEvent::Done(Box::new(answer)));
+        }
+        Err(e) => {
+            tracing::error!("transparency log: {e}");
+            let _ = tx.send(TurnEvent::Failed("Une erreur s'est produite de notre côté. Réessaie plus tard.".into()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_key_normalises_and_skips_personal_data_and_handoffs() {
+        let a = cache_key(&guardrails::check_input("C'est quoi le métier   de boulanger ?"), true).unwrap();
+        let b = cache_key(&guardrails::check_input("c'est quoi le métier de boulanger"), true).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, cache_key(&guardrails::check_input("c'est quoi le métier de boulanger"), false).unwrap());
+        assert!(cache_key(&guardrails::check_input("Je m'appelle Léa Martin, c'est quoi le métier de boulanger ?"), true).is_none());
+        assert!(cache_key(&guardrails::check_input("je veux parler à un conseiller"), true).is_none());
+    }
+}

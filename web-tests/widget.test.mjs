@@ -1,0 +1,107 @@
+// Browser test: the real `orient serve` (real models and index) and Debian's headless Chromium
+// driven by Playwright. Loads the demo page, asks a question through the <orient-chat> widget,
+// sees the text stream in and the sources appear, then runs axe-core on the demo page, the
+// charter page and the staff pages: no serious or critical violation may remain.
+//
+// Usage: node widget.test.mjs   (env ORIENT_BIN: the orient binary; ORIENT_HOME: a home with
+// models and index, as the README's test command leaves it; OUT: where screenshots go)
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const require = createRequire(import.meta.url);
+const axePath = require.resolve("axe-core/axe.min.js");
+const bin = process.env.ORIENT_BIN || join(root, "target/release/orient");
+const realHome = process.env.ORIENT_HOME || join(process.env.HOME, ".cache/orient");
+const out = process.env.OUT || join(root, "target/browser");
+mkdirSync(out, { recursive: true });
+
+function fail(msg) {
+  console.error("FAIL: " + msg);
+  process.exitCode = 1;
+  throw new Error(msg);
+}
+
+// A home of its own for the log; models and index are the real ones.
+const home = mkdtempSync(join(tmpdir(), "orient-browser-"));
+for (const sub of ["models", "downloads", "index"]) symlinkSync(join(realHome, sub), join(home, sub));
+writeFileSync(join(home, "orient.toml"), "[server]\nrate_limit_per_minute = 0\n");
+
+const server = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--config", join(home, "orient.toml")], {
+  cwd: root, env: { ...process.env, ORIENT_HOME: home }, stdio: ["ignore", "pipe", "inherit"],
+});
+const base = await new Promise((resolve, reject) => {
+  let buf = "";
+  server.stdout.on("data", (d) => {
+    buf += d;
+    const m = buf.match(/orient listening on (http:\/\/\S+)/);
+    if (m) resolve(m[1]);
+  });
+  server.on("exit", (code) => reject(new Error("orient serve exited with " + code)));
+});
+for (let i = 0; ; i++) {
+  const r = await fetch(base + "/readyz").catch(() => null);
+  if (r && r.ok) break;
+  if (i > 600) fail("server not ready");
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+});
+const errors = [];
+async function axe(page, label) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  console.log(`axe ${label}: ${result.violations.length} violations (${bad.length} serious or critical), ${result.passes.length} rules passed`);
+  for (const v of result.violations) console.log(`  ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes)`);
+  if (bad.length) fail(`${label}: ${bad.map((v) => v.id).join(", ")}`);
+}
+
+try {
+  const page = await browser.newPage();
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await page.goto(base + "/");
+  const input = page.getByLabel("Ta question sur un métier ou une formation");
+  await input.focus();
+  await page.keyboard.type("Comment devenir boulanger ?");
+  await page.keyboard.press("Enter");
+  // Streaming: text appears, then grows, before the sources arrive.
+  const answer = page.locator("orient-chat .msg.assistant .text").last();
+  await answer.filter({ hasText: "Onisep" }).waitFor({ timeout: 60_000 });
+  const early = (await answer.textContent()).length;
+  const links = page.locator("orient-chat .msg.assistant .sources a");
+  await links.first().waitFor({ timeout: 180_000 });
+  const late = (await answer.textContent()).length;
+  if (!(late > early)) fail(`text did not stream (${early} then ${late} characters)`);
+  const hrefs = await links.evaluateAll((as) => as.map((a) => a.href));
+  if (!hrefs.some((h) => h.startsWith("https://www.onisep.fr/"))) fail("no ONISEP source link: " + hrefs);
+  const live = await page.locator("orient-chat [aria-live=polite]").textContent();
+  if (!live.includes("boulang")) fail("the live region did not announce the answer");
+  if (!(await page.getByRole("button", { name: "Parler à un conseiller" }).isVisible())) fail("no visible counsellor button");
+  await page.screenshot({ path: join(out, "widget.png"), fullPage: true });
+  console.log(`widget: streamed ${early} → ${late} characters, ${hrefs.length} source links`);
+  await axe(page, "demo page with an answer");
+
+  for (const path of ["/charte", "/conseiller", "/audit"]) {
+    const p = await browser.newPage();
+    p.on("pageerror", (e) => errors.push(path + ": " + e.message));
+    await p.goto(base + path);
+    await axe(p, path);
+    await p.close();
+  }
+  if (errors.length) fail("page errors: " + errors.join(" | "));
+  console.log("browser test: OK");
+} finally {
+  await browser.close();
+  server.kill("SIGTERM");
+}
