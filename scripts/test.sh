@@ -20,3 +20,4 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 [ -d web-tests/node_modules ] || npm ci --prefix web-tests --no-audit --no-fund
 ORIENT_BIN="$(realpath "$ORIENT")" node web-tests/widget.test.mjs
+ORIENT_BIN="$(realpath "$ORIENT")" node web-tests/report.test.mjs

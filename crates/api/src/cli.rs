@@ -148,6 +148,40 @@ enum EvalWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Counterfactual fairness: every variant of a question compared with its neutral
+    /// variant; report.json and report.html in --out. `--diff OLD NEW` compares two reports.
+    Fairness {
+        #[arg(long, required_unless_present = "diff")]
+        probes: Option<PathBuf>,
+        #[arg(long, required_unless_present = "diff")]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = FairnessModeArg::Retrieval)]
+        mode: FairnessModeArg,
+        /// Versioned thresholds and settings.
+        #[arg(long, default_value = "eval/fairness.toml")]
+        thresholds: PathBuf,
+        /// Only these base questions (comma-separated base_id values).
+        #[arg(long, value_delimiter = ',')]
+        bases: Option<Vec<String>>,
+        /// Generated tokens per answer in full mode.
+        #[arg(long, default_value_t = 120)]
+        max_tokens: usize,
+        /// Compare two report.json files (what got better, what got worse).
+        #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with_all = ["probes", "out"])]
+        diff: Option<Vec<PathBuf>>,
+    },
+    /// The full assistant on a question file (key facts, unsupported claims, "je ne sais pas",
+    /// timings); report.json and report.html in --out.
+    Answers {
+        #[arg(long)]
+        questions: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long, default_value_t = 120)]
+        max_tokens: usize,
+    },
     /// Recall@1/5/10 and MRR of the fiche search.
     Retrieval {
         #[arg(long)]
@@ -195,6 +229,12 @@ enum BenchWhat {
         #[arg(long)]
         dump: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FairnessModeArg {
+    Retrieval,
+    Full,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -274,6 +314,13 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Eval { what: EvalWhat::Guardrails { probes, json } } => eval_guardrails(&probes, json),
+        Command::Eval { what: EvalWhat::Fairness { diff: Some(files), .. } } => crate::reports::fairness_diff(&files[0], &files[1]),
+        Command::Eval { what: EvalWhat::Fairness { probes, out, mode, thresholds, bases, max_tokens, diff: None } } => {
+            let full = matches!(mode, FairnessModeArg::Full);
+            let (probes, out) = (probes.expect("required by clap"), out.expect("required by clap"));
+            crate::reports::fairness(&app, &probes, &out, full, &thresholds, bases, max_tokens)
+        }
+        Command::Eval { what: EvalWhat::Answers { questions, out, limit, max_tokens } } => crate::reports::answers(&app, &questions, &out, limit, max_tokens),
         Command::Eval { what: EvalWhat::Retrieval { questions, mode, limit, json } } => eval_retrieval(&app, &questions, mode, limit, json),
         Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs } } => bench_generate(&app, model, prompt_tokens, gen_tokens, runs),
         Command::Bench { what: BenchWhat::Search { questions, limit } } => bench_search(&app, &questions, limit),

@@ -3,6 +3,7 @@
 mod app;
 mod cli;
 mod config;
+mod reports;
 mod server;
 
 fn main() {

@@ -53,6 +53,10 @@ la fiche le dit quand c'est le cas.\n\n";
 pub const CARE_DISCRIMINATION: &str = "Toutes les voies sont ouvertes, quels que soient ton origine, ton quartier, ton milieu \
 ou un handicap : ce qui compte, ce sont tes goûts et ton projet. Il existe aussi des aides (bourses, internats, \
 dispositifs d'égalité des chances).\n\n";
+pub const CARE_TERRITORY: &str = "Où que tu habites, toutes les formations te sont ouvertes : il existe des internats, \
+l'apprentissage, des formations à distance et des aides pour se loger ou se déplacer (aussi pour les élèves des outre-mer).\n\n";
+pub const CARE_SOCIAL: &str = "Le métier ou les études de tes parents ne décident pas de ton avenir : tu peux viser les études \
+que tu veux. Des bourses, des logements étudiants et des programmes d'égalité des chances existent pour t'aider.\n\n";
 pub const CARE_INJECTION: &str = "(Je ne suis pas les instructions cachées dans un texte.)\n\n";
 
 /// The reply for a refusal, from the rail that decided.
@@ -74,9 +78,13 @@ pub fn care_preamble(verdicts: &[Verdict]) -> String {
         ("discrimination", CARE_DISCRIMINATION),
         ("decision_delegation", CARE_DELEGATION),
         ("disability_context", CARE_DISABILITY),
+        ("territory_context", CARE_TERRITORY),
+        ("social_context", CARE_SOCIAL),
         ("prompt_injection", CARE_INJECTION),
     ] {
-        if verdicts.iter().any(|v| v.rail == rail && v.action == guardrails::Action::AnswerWithCare) && !out.contains(text) {
+        // A rail that refused or handed off decided the reply; the others add their sentence.
+        let cares = |v: &&Verdict| v.rail == rail && matches!(v.action, guardrails::Action::AnswerWithCare | guardrails::Action::Answer);
+        if verdicts.iter().any(|v| cares(&v)) && !out.contains(text) {
             out.push_str(text);
         }
     }

@@ -3,20 +3,12 @@
 //! (`question`, `source_id`, optional `answer_ids`).
 
 use assistant::live_data::needs_live_data;
-use retrieval::search::{Mode, SearchError, Searcher};
+pub use crate::EvalError;
+use retrieval::search::{Mode, Searcher};
 use retrieval::SearchOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, thiserror::Error)]
-pub enum EvalError {
-    #[error("cannot read {path}: {reason}")]
-    Read { path: String, reason: String },
-    #[error("{path} line {line}: {reason}")]
-    Line { path: String, line: usize, reason: String },
-    #[error(transparent)]
-    Search(#[from] SearchError),
-}
 
 #[derive(Debug, Clone, Deserialize)]
 struct RawQuestion {

@@ -69,3 +69,41 @@ fn synonym_only_queries_find_the_fiche() {
     let hits = s.search("je veux bosser avec les animaux", &SearchOptions { k: 5, ..Default::default() }).unwrap();
     assert!(hits.iter().any(|h| { let t = h.title.to_lowercase(); t.contains("anima") || t.contains("vétérinaire") || t.contains("soigneu") }), "{:?}", hits.iter().map(|h| &h.title).collect::<Vec<_>>());
 }
+
+/// The CI fairness gate (charter P4, P5): on a fixed subset of base questions, in retrieval
+/// mode, every protected attribute must keep the fiches of the neutral question within the
+/// thresholds of `eval/fairness.toml`. A change that makes retrieval depend on a first name,
+/// gender, disability, territory or social background fails here.
+#[test]
+fn fairness_gate_on_a_fixed_subset() {
+    use eval::fairness::{build_report, compare, read_probes, FairnessConfig, Mode, Provenance, Runner};
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let (cfg, digest) = FairnessConfig::load(&root.join("eval/fairness.toml").display().to_string()).unwrap();
+    let bases: Vec<String> = ["FB02", "FB04", "FB15", "FB44", "FB53", "FB59"].iter().map(|s| s.to_string()).collect();
+    let probes = read_probes(&eval_file("fairness-probes-dev.jsonl"), Some(&bases)).unwrap();
+    let runner = Runner { searcher: searcher(), assistant: None, top_k: cfg.top_k };
+    let mut cases = Vec::new();
+    for base in &bases {
+        let neutral = probes.iter().find(|p| &p.base_id == base && p.attribute == "none").expect("neutral variant");
+        let n = runner.run(&neutral.question).unwrap();
+        for p in probes.iter().filter(|p| &p.base_id == base && p.attribute != "none") {
+            cases.push(compare(p, neutral, &runner.run(&p.question).unwrap(), &n, cfg.rbo_persistence));
+        }
+    }
+    let provenance = Provenance {
+        probes_file: "fairness-probes-dev.jsonl".into(),
+        probes_sha256: String::new(),
+        config_file: "eval/fairness.toml".into(),
+        config_version: cfg.version.clone(),
+        config_sha256: digest,
+        models: vec![],
+        index_version: String::new(),
+        orient_version: String::new(),
+    };
+    let report = build_report(cases, &cfg, Mode::Retrieval, provenance, &probes, 0.0);
+    assert_eq!(report.attributes.len(), 5, "all five attributes are covered by the subset");
+    for (name, a) in &report.attributes {
+        eprintln!("{name}: n={} Jaccard {:.3} [{:.3}, {:.3}] between variants {:?}", a.all.n, a.all.jaccard_mean, a.all.jaccard_ci[0], a.all.jaccard_ci[1], a.within_jaccard_mean);
+        assert!(a.pass, "{name}: {:?}", a.failures);
+    }
+}

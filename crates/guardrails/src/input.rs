@@ -27,6 +27,8 @@ pub const RAILS: &[Rail] = &[
     Rail { name: "stereotype", check: stereotype },
     Rail { name: "decision_delegation", check: delegation },
     Rail { name: "disability_context", check: disability },
+    Rail { name: "territory_context", check: territory },
+    Rail { name: "social_context", check: social },
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,7 +61,7 @@ pub fn check_input(message: &str) -> InputReport {
     // message is a genuine request, they lower to "answer with care".
     let action = verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
     let (redacted, _) = pii::redact(message);
-    let retrieval_text = strip_protected_attributes(&strip_hidden_instructions(&redacted));
+    let retrieval_text = strip_protected_attributes(&crate::context::strip_self_descriptions(&strip_hidden_instructions(&redacted)));
     let mut points: Vec<String> = verdicts.iter().map(|v| v.point.clone()).collect();
     points.sort_by_key(|p| p[1..].parse::<u32>().unwrap_or(0));
     points.dedup();
@@ -258,22 +260,45 @@ fn disability(text: &str) -> Vec<Verdict> {
     fire(disability_lex(), text, "disability_context", Action::AnswerWithCare, "P4", "disability: options and accommodations, never a closed door")
 }
 
+/// Where one lives changes where to study, never what: the answer adds boarding schools,
+/// apprenticeship, distance learning and mobility aids (P4).
+fn territory(text: &str) -> Vec<Verdict> {
+    context_rail(text, crate::context::Attribute::Territory, "territory_context", "place of living: same options, with mobility and boarding information")
+}
+
+/// Parents' jobs or studies change nothing of the options; grants and equal-opportunity
+/// schemes are added (P4).
+fn social(text: &str) -> Vec<Verdict> {
+    context_rail(text, crate::context::Attribute::Social, "social_context", "social background: same ambitions, with grants and support information")
+}
+
+fn context_rail(text: &str, attribute: crate::context::Attribute, rail: &str, reason: &str) -> Vec<Verdict> {
+    if crate::context::described_attributes(text).contains(&attribute) {
+        // Informational: the answer is the same, with a care sentence added.
+        vec![Verdict::new(rail, Action::Answer, "P4", reason, None)]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Protected attributes that do not change the answer are removed before retrieval (P4):
 /// first names (already placeholders), self-descriptions of gender, origin or religion.
 pub fn strip_protected_attributes(text: &str) -> String {
-    static P: OnceLock<Vec<Regex>> = OnceLock::new();
+    static P: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     let patterns = P.get_or_init(|| {
         vec![
-            re(r"(?i)\b(je m.appelle|moi c.est|c.est|je suis|ici)\s+\[NOM\],?"),
-            re(r"\[NOM\],?"),
-            re(r"(?i)\b(je suis|j.suis|chuis) (une fille|un garçon|un garcon|une femme|un homme|un mec|une meuf)\b,?( et)?"),
-            re(r"(?i)\b(je suis|j.suis|chuis|mes parents sont|ma famille est) (d.origine|originaire) [a-zà-ÿ-]+( et [a-zà-ÿ-]+)?\b,?( et)?"),
-            re(r"(?i)\b(je suis|j.suis|chuis) (musulman|musulmane|juif|juive|chrétien|chrétienne|catholique|noir|noire|arabe|asiatique|blanc|blanche)\b,?( et)?"),
+            (re(r"(?i)\b(je m.appelle|moi c.est|c.est|je suis|ici)\s+\[NOM\],?"), " "),
+            (re(r"\[NOM\],?"), " "),
+            // A parent's "ma fille" or "mon fils" says nothing the answer may depend on.
+            (re(r"(?i)\b(ma fille|mon fils|mon garçon|mon garcon)\b"), " mon enfant "),
+            (re(r"(?i)\b(je suis|j.suis|chuis) (une fille|un garçon|un garcon|une femme|un homme|un mec|une meuf)\b,?( et)?"), " "),
+            (re(r"(?i)\b(je suis|j.suis|chuis|mes parents sont|ma famille est) (d.origine|originaire) [a-zà-ÿ-]+( et [a-zà-ÿ-]+)?\b,?( et)?"), " "),
+            (re(r"(?i)\b(je suis|j.suis|chuis) (musulman|musulmane|juif|juive|chrétien|chrétienne|catholique|noir|noire|arabe|asiatique|blanc|blanche)\b,?( et)?"), " "),
         ]
     });
     let mut out = text.to_string();
-    for p in patterns {
-        out = p.replace_all(&out, " ").into_owned();
+    for (p, with) in patterns {
+        out = p.replace_all(&out, *with).into_owned();
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -3,6 +3,7 @@
 //! and combines their verdicts into one action; adding a rail means adding it to the list in
 //! [`input::RAILS`], nothing else.
 
+pub mod context;
 pub mod input;
 pub mod log;
 pub mod output;

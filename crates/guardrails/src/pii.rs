@@ -67,9 +67,10 @@ fn recognizers() -> &'static Recognizers {
             r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:[Rr]ue|[Aa]venue|[Aa]v\.|[Bb]oulevard|[Bb]d|[Cc]hemin|[Aa]ll[ée]e|[Pp]lace|[Ii]mpasse|[Rr]oute|[Qq]uai|[Cc]ours|[Ss]quare|[Rr][ée]sidence|[Ll]otissement|[Hh]ameau)\s+(?:(?:de|du|des|la|le|l'|l’|d'|d’)\s*)*[\w'’-]+(?:\s+(?:(?:de|du|des|la|le)\s+)?[A-ZÀ-Ý][\w'’-]*){0,3}(?:,?\s+\d{5}(?:\s+[A-ZÀ-Ý][\w'’-]*(?:[\s-][A-ZÀ-Ý][\w'’-]*)*)?)?",
         )
         .unwrap(),
-        // "je m'appelle Léa Martin", "je suis Karim Benali", "moi c'est Inès", "c'est Salma,"
+        // "je m'appelle Léa Martin", "je suis Karim Benali", "moi c'est Inès", "c'est Salma,",
+        // "slt c Salma" (texting), "ma fille Beatriz", "mon fils João"
         name_intro: Regex::new(
-            r"(?:[Jj]e m'appelle|[Jj]e m’appelle|[Mm]on nom est|[Mm]on prénom est|[Mm]oi c'est|[Mm]oi c’est|[Jj]e suis|[Cc]'est|[Cc]’est|[Ii]ci)\s+((?:[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)(?:\s+[A-ZÀ-Ý][A-Za-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?){0,2})",
+            r"(?:[Jj]e m'appelle|[Jj]e m’appelle|[Mm]on nom est|[Mm]on prénom est|[Mm]oi c'est|[Mm]oi c’est|[Jj]e suis|[Cc]'est|[Cc]’est|[Ii]ci|\b[Cc]|(?:[Mm]a|[Nn]otre) (?:fille|sœur|soeur|nièce|niece|élève|eleve)|(?:[Mm]on|[Nn]otre) (?:fils|enfant|frère|frere|neveu|élève|eleve))\s+((?:[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)(?:\s+[A-ZÀ-Ý][A-Za-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?){0,2})",
         )
         .unwrap(),
     })
@@ -201,6 +202,9 @@ mod tests {
         assert_eq!(redact("j'habite 14 rue des Tilleuls 93200 Saint-Denis, et").0, "j'habite [ADRESSE], et");
         assert_eq!(redact("Je suis Karim Benali, 17 ans").0, "Je suis [NOM], 17 ans");
         assert_eq!(redact("Bonjour je m'appelle Léa Martin, mon").0, "Bonjour je m'appelle [NOM], mon");
+        assert_eq!(redact("moi c Clémence, je suis en terminale").0, "moi c [NOM], je suis en terminale");
+        assert_eq!(redact("Mon fils João est en seconde").0, "Mon fils [NOM] est en seconde");
+        assert_eq!(redact("c Paris ou Lyon ?").0, "c Paris ou Lyon ?");
         assert_eq!(redact("slt c'est Salma, je suis en 3e").0, "slt c'est [NOM], je suis en 3e");
         assert_eq!(kinds("mon INE 1234567890A"), vec![PiiKind::Ine]);
     }

@@ -23,7 +23,7 @@ impl From<candle_core::Error> for InferenceError {
 }
 
 /// Identity of a loaded model, for receipts and reproducibility.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct ModelInfo {
     pub name: String,
     pub architecture: String,

@@ -27,6 +27,34 @@ pub fn strip_elisions(text: &str) -> String {
     out
 }
 
+/// The text with each whole word (letters, digits, hyphens) for which `map` gives a
+/// replacement replaced; everything else kept as it is.
+pub fn replace_words(text: &str, map: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut word = String::new();
+    let mut flush = |word: &mut String, out: &mut String| {
+        match map(word) {
+            Some(r) => out.push_str(&r),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '-' {
+            word.push(c);
+        } else {
+            if !word.is_empty() {
+                flush(&mut word, &mut out);
+            }
+            out.push(c);
+        }
+    }
+    if !word.is_empty() {
+        flush(&mut word, &mut out);
+    }
+    out
+}
+
 /// Lowercase and fold accents (for exact-ish title matching).
 pub fn fold(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;

@@ -3,6 +3,7 @@
 //! title or synonym appears word for word in the question get a boost (young users name the
 //! job they mean: "c quoi le métier de cordiste").
 
+use crate::gender::GenderForms;
 use crate::chunk::Chunk;
 use crate::document::{Document, Kind};
 use crate::french::fold;
@@ -70,6 +71,8 @@ pub struct Searcher {
     docs: HashMap<String, Document>,
     /// (folded title or synonym, doc id), for the title boost.
     titles: Vec<(String, String)>,
+    /// Feminine job-title words → masculine ones: both forms find the same fiches (P4, P5).
+    gender: GenderForms,
 }
 
 /// Weight of a title match relative to fused rank scores (RRF scores are ≤ 2/61 ≈ 0.033).
@@ -94,8 +97,10 @@ impl Searcher {
                 }
             }
         }
+        let gender = GenderForms::from_documents(&docs);
         let docs = docs.into_iter().map(|d| (d.id.clone(), d)).collect();
         Searcher {
+            gender,
             store,
             embedder,
             sparse: SparseEncoder::french(),
@@ -122,9 +127,15 @@ impl Searcher {
         if let Some(v) = self.embeddings.get(question) {
             return Ok(v.as_ref().clone());
         }
-        let v = self.embedder.embed(&[question], TextKind::Query)?.remove(0);
+        let v = self.embedder.embed(&[self.normalise(question).as_str()], TextKind::Query)?.remove(0);
         self.embeddings.insert(question.to_string(), Arc::new(v.clone()));
         Ok(v)
+    }
+
+    /// What is searched for a question: shortened words spelled out, feminine job titles in
+    /// their masculine form (both forms then find the same fiches).
+    pub fn normalise(&self, question: &str) -> String {
+        self.gender.neutralise(&crate::informal::spell_out(question))
     }
 
     /// Forget cached embeddings and results (benchmarks measure the uncached path).
@@ -164,6 +175,8 @@ impl Searcher {
     }
 
     fn search_uncached(&self, question: &str, dense: Option<Vec<f32>>, opts: &SearchOptions) -> Result<Vec<Hit>, SearchError> {
+        let question = self.normalise(question);
+        let question = question.as_str();
         let sparse = match opts.mode {
             Mode::Dense => None,
             _ => Some(self.sparse.query(question)),

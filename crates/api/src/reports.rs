@@ -1,0 +1,159 @@
+//! `orient eval fairness` and `orient eval answers`: run the evaluations of the `eval` crate on
+//! the real assistant and write their reports (JSON + HTML) for the audit team.
+
+use crate::app::App;
+use anyhow::{Context, Result};
+use assistant::{Assistant, AssistantConfig};
+use eval::fairness::{self, FairnessConfig, FairnessReport, Mode, Provenance, Runner};
+use eval::memo::MemoGenerator;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+fn progress(app: &App, total: usize, what: &str) -> ProgressBar {
+    let bar = if app.quiet { ProgressBar::hidden() } else { ProgressBar::new(total as u64) };
+    bar.set_style(ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed}, reste {eta})").expect("valid template").progress_chars("=> "));
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// The assistant with a generator that generates each distinct prompt once.
+fn eval_assistant(app: &App, max_tokens: usize) -> Result<(Assistant, Arc<MemoGenerator>)> {
+    let memo = Arc::new(MemoGenerator::new(app.generator()?));
+    let mut a = Assistant::new(app.searcher()?, memo.clone(), AssistantConfig { max_tokens, ..Default::default() });
+    a.index_version = app.index_version();
+    Ok((a, memo))
+}
+
+fn file_digest(path: &Path) -> Result<String> {
+    Ok(eval::sha256_hex(&std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?))
+}
+
+pub fn fairness(app: &App, probes_path: &Path, out: &Path, full: bool, config_path: &Path, bases: Option<Vec<String>>, max_tokens: usize) -> Result<()> {
+    let probes = fairness::read_probes(&probes_path.display().to_string(), bases.as_deref())?;
+    let (cfg, config_sha256) = FairnessConfig::load(&config_path.display().to_string())?;
+    let searcher = app.searcher()?;
+    let (assistant, memo) = if full {
+        let (a, m) = eval_assistant(app, max_tokens)?;
+        (Some(a), Some(m))
+    } else {
+        (None, None)
+    };
+    let mut models = vec![searcher.embedder().info().clone()];
+    if let Some(a) = &assistant {
+        models.push(a.generator.info().clone());
+    }
+    let provenance = Provenance {
+        probes_file: probes_path.display().to_string(),
+        probes_sha256: file_digest(probes_path)?,
+        config_file: config_path.display().to_string(),
+        config_version: cfg.version.clone(),
+        config_sha256,
+        models,
+        index_version: app.index_version(),
+        orient_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let runner = Runner { searcher: &searcher, assistant: assistant.as_ref(), top_k: cfg.top_k };
+    let bar = progress(app, probes.len(), if full { "Fairness (full answers)" } else { "Fairness (retrieval)" });
+    let mode = if full { Mode::Full } else { Mode::Retrieval };
+    let report = fairness::evaluate(&probes, &runner, &cfg, mode, provenance, &mut |done, _| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    let mut json = serde_json::to_value(&report)?;
+    if let Some(m) = &memo {
+        json["generations"] = serde_json::json!(m.generations());
+    }
+    eval::write_report(out, &json, &eval::report_html::fairness_html(&report))?;
+    println!("{}", report.summary);
+    for (name, a) in &report.attributes {
+        println!(
+            "  {name:<10} n={:<4} Jaccard {:.3} [{:.3}, {:.3}]  RBO {:.3}  between variants {:.3}  {}{}",
+            a.all.n,
+            a.all.jaccard_mean,
+            a.all.jaccard_ci[0],
+            a.all.jaccard_ci[1],
+            a.all.rbo_mean,
+            a.within_jaccard_mean.unwrap_or(f64::NAN),
+            if a.pass { "pass" } else { "FAIL" },
+            a.exceptions.as_ref().map(|e| format!("  (exceptions apart: n={}, Jaccard {:.3})", e.n, e.jaccard_mean)).unwrap_or_default()
+        );
+        for f in &a.failures {
+            println!("    {f}");
+        }
+    }
+    println!(
+        "{} probes in {:.0} s{}; report in {}",
+        report.n_probes,
+        report.seconds,
+        memo.map(|m| format!(" ({} distinct generations)", m.generations())).unwrap_or_default(),
+        out.join("report.html").display()
+    );
+    if !report.pass {
+        std::process::exit(3);
+    }
+    Ok(())
+}
+
+pub fn fairness_diff(old: &Path, new: &Path) -> Result<()> {
+    let read = |p: &Path| -> Result<FairnessReport> {
+        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not a fairness report.json", p.display()))
+    };
+    let (o, n) = (read(old)?, read(new)?);
+    println!("old: {} ({}, thresholds {}), new: {} ({}, thresholds {})", old.display(), o.created, o.config.version, new.display(), n.created, n.config.version);
+    for l in fairness::diff(&o, &n) {
+        println!("  {:<10} {:<22} {:>8.3} → {:>8.3}  {}", l.attribute, l.metric, l.old, l.new, l.change);
+    }
+    println!("overall: {} → {}", if o.pass { "pass" } else { "fail" }, if n.pass { "pass" } else { "fail" });
+    Ok(())
+}
+
+pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, max_tokens: usize) -> Result<()> {
+    let qs = eval::answers_eval::read_questions(&questions.display().to_string(), limit)?;
+    let (assistant, memo) = eval_assistant(app, max_tokens)?;
+    let bar = progress(app, qs.len(), "Answers");
+    let t0 = Instant::now();
+    let mut details = Vec::new();
+    for q in &qs {
+        details.push(eval::answers_eval::evaluate_one(&assistant, q)?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let seconds = t0.elapsed().as_secs_f64();
+    let (per_intent, [hit, facts, unsupported, declined, first, total], must_not_hits) = eval::answers_eval::summarise(details.clone(), seconds);
+    let out_of_corpus = details.iter().filter(|d| d.out_of_corpus).count();
+    let summary = format!(
+        "Bonne fiche citée {:.0} %, faits attendus {:.0} %, réponses avec une affirmation non sourcée {:.0} %, « je ne sais pas » hors des fiches {:.0} %.",
+        hit * 100.0,
+        facts * 100.0,
+        unsupported * 100.0,
+        declined * 100.0
+    );
+    let report = eval::answers_eval::AnswersReport {
+        kind: "answers".into(),
+        created: eval::now_rfc3339(),
+        pass: None,
+        summary: summary.clone(),
+        questions_file: questions.display().to_string(),
+        questions_sha256: file_digest(questions)?,
+        models: vec![assistant.searcher.embedder().info().clone(), assistant.generator.info().clone()],
+        index_version: app.index_version(),
+        n: details.len(),
+        out_of_corpus,
+        source_hit_rate: hit,
+        key_fact_coverage: facts,
+        unsupported_claim_rate: unsupported,
+        must_not_hits,
+        out_of_corpus_declined: declined,
+        first_text_ms_p50: first,
+        total_ms_p50: total,
+        seconds,
+        generations: memo.generations(),
+        per_intent,
+        details,
+    };
+    eval::write_report(out, &serde_json::to_value(&report)?, &eval::report_html::answers_html(&report))?;
+    println!("{summary}");
+    println!("{} questions in {:.0} s; first text p50 {:.0} ms, whole answer p50 {:.1} s; report in {}", report.n, seconds, first, total / 1e3, out.join("report.html").display());
+    Ok(())
+}

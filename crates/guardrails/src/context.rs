@@ -1,0 +1,155 @@
+//! Self-descriptions that must not change which métiers and formations are proposed (P4):
+//! a first name, gender, origin or religion, a disability, where one lives, what one's parents
+//! do. A clause that only describes the person is removed from what retrieval and the model
+//! see; the answer's care sentences (chosen by the rails from the original message) add what
+//! is useful to that person — accommodations, mobility aids, grants — without taking anything
+//! away (fairness exceptions, `fairness-exceptions.md`).
+
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Which protected attribute a clause describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribute {
+    Greeting,
+    Gender,
+    Origin,
+    Disability,
+    Territory,
+    Social,
+}
+
+// Clause patterns, anchored at both ends of a clause: a clause that says more than the
+// self-description (a question, a wish, a subject) is kept whole.
+const LEAD: &str = r"^(?i)(?:et |mais |aussi |sinon |bon |alors |moi |perso |)";
+const ME: &str = r"(?:je suis|j.suis|chuis|je sui|jsuis)";
+/// The person described: oneself, or the child a parent writes about.
+const SUBJECT: &str = r"(?:je suis|j.suis|chuis|je sui|jsuis|(?:mon enfant|ma fille|mon fils|notre enfant|notre fille|notre fils|il|elle) est)";
+const HAS: &str = r"(?:j.ai|(?:mon enfant|ma fille|mon fils|notre enfant|notre fille|notre fils|il|elle) a)";
+
+fn patterns() -> &'static [(Attribute, Regex)] {
+    static P: OnceLock<Vec<(Attribute, Regex)>> = OnceLock::new();
+    P.get_or_init(|| {
+        let w = r"[\p{L}\p{N}'’-]+";
+        let rows: Vec<(Attribute, String)> = vec![
+            (Attribute::Greeting, r"(?:salut|slt|bonjour|bonsoir|coucou|hello|hey|yo|wesh|cc|bjr)(?: à tous| tout le monde| madame| monsieur)?".into()),
+            (Attribute::Greeting, r"(?:(?:salut|slt|bonjour|bonsoir|coucou|hello|hey|yo|wesh|cc|bjr)[ ,!]*)?(?:c.est|c|moi c.est|moi c|moi|je m.appelle|ici|je suis)? ?\[NOM\]".into()),
+            (Attribute::Greeting, r"(?:précision|precision|ps|info|nb|petite précision)".into()),
+            (Attribute::Gender, format!(r"{ME} (?:une fille|un garçon|un garcon|une femme|un homme|un mec|une meuf|une ado|un ado)(?: de \d+ ans)?")),
+            (Attribute::Origin, format!(r"(?:{ME}|mes parents sont|ma famille est|je viens d.une famille) (?:d.origine|originaires?|immigrée?s?|étrangère?s?|etrangere?s?)(?: {w}){{0,3}}")),
+            (Attribute::Origin, format!(r"{ME} (?:musulmane?|juive?|chrétienne?|chretienne?|catholique|bouddhiste|noire?|arabe|asiatique|blanche?|métisse?|metisse?)")),
+            (Attribute::Disability, format!(r"{SUBJECT} (?:en situation de handicap|handicapée?|dyslexique|dyspraxique|dyscalculique|dysorthographique|sourde?|malentendante?|malvoyante?|non-voyante?|aveugle|autiste|hyperactif|hyperactive|épileptique|epileptique|tdah|hpi|en fauteuil(?: roulant)?|atteinte? d.(?:{w})(?: {w}){{0,2}})")),
+            (Attribute::Disability, format!(r"{HAS} (?:un|une|des) (?:handicap|rqth|dyslexie|dyspraxie|dyscalculie|troubles? dys\w*|troubles? (?:de l.attention|autistiques?)|tdah|maladie(?: {w}){{1,2}}|reconnaissance de handicap)(?: {w}){{0,3}}")),
+            (Attribute::Disability, r"(?:je|(?:mon enfant|ma fille|mon fils|il|elle)) (?:me |se )?(?:déplace|deplace|roule|suis|est) en fauteuil(?: roulant)?".into()),
+            (Attribute::Territory, format!(r"(?:j.habite|je vis|je viens de|je viens d.|on habite|on vit|nous habitons|nous vivons|je suis de|je suis d.|je suis originaire de|j.suis de|chuis de)(?: {w}){{1,8}}")),
+            (Attribute::Social, format!(r"(?:mes parents|mon père|mon pere|ma mère|ma mere|mon daron|ma daronne|mes darons) (?:sont|est|travaillent|travaille|bossent|bosse)(?: {w}){{1,5}}")),
+            (Attribute::Social, format!(r"personne dans (?:ma|notre|sa) famille(?: {w}){{1,10}}")),
+            (Attribute::Social, format!(r"(?:mon conjoint|ma conjointe|mon mari|ma femme|mon compagnon|ma compagne|son père|sa mère) et moi (?:sommes|on est)(?: {w}){{1,4}}")),
+            (Attribute::Social, format!(r"{ME} (?:le|la) premi(?:er|ère|ere) de ma famille(?: {w}){{0,8}}")),
+            (Attribute::Social, format!(r"mes parents n.ont(?: {w}){{1,6}}")),
+            (Attribute::Social, r"(?:on est|ma famille est|nous sommes|mes parents sont) (?:pauvres?|modestes?|riches?|aisée?s?|d.un milieu (?:modeste|populaire|aisé|favorisé|défavorisé))".into()),
+        ];
+        rows.into_iter().map(|(a, p)| (a, Regex::new(&format!("{LEAD}(?:{p})$")).expect("valid context pattern"))).collect()
+    })
+}
+
+fn clause_end(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | ';' | ',' | '\n' | ':')
+}
+
+/// The clauses of a text, each with its closing punctuation.
+fn clauses(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if clause_end(c) {
+            // Keep a run of punctuation ("?!", "...") with its clause.
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = chars.peek() {
+                if clause_end(d) {
+                    end = j + d.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+fn body(clause: &str) -> &str {
+    clause.trim().trim_end_matches(clause_end).trim()
+}
+
+/// The protected attribute a clause only describes, if it does nothing else.
+pub fn describes(clause: &str) -> Option<Attribute> {
+    let b = body(clause);
+    if b.is_empty() {
+        return None;
+    }
+    patterns().iter().find(|(_, r)| r.is_match(b)).map(|(a, _)| *a)
+}
+
+/// Attributes the message describes (for the care sentences of the answer).
+pub fn described_attributes(text: &str) -> Vec<Attribute> {
+    let mut v: Vec<Attribute> = clauses(text).into_iter().filter_map(describes).collect();
+    v.dedup();
+    v
+}
+
+/// The message without the clauses that only describe the person.
+pub fn strip_self_descriptions(text: &str) -> String {
+    let kept: Vec<&str> = clauses(text).into_iter().filter(|c| describes(c).is_none()).collect();
+    let joined = kept.concat();
+    // Punctuation left dangling at the start by a removed first clause.
+    let joined = joined.trim_start_matches(|c: char| clause_end(c) || c.is_whitespace());
+    joined.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_descriptions_are_removed_and_the_question_kept() {
+        let neutral = "Je suis en 3e, je fais du hand en club. Je voudrais un métier dans le sport, c'est quoi les formations ?";
+        for variant in [
+            "Salut, c'est [NOM]. Je suis en 3e, je fais du hand en club. Je voudrais un métier dans le sport, c'est quoi les formations ?",
+            "slt c [NOM], Je suis en 3e, je fais du hand en club. Je voudrais un métier dans le sport, c'est quoi les formations ?",
+            "Je suis en 3e, je fais du hand en club. Je suis en situation de handicap. Je voudrais un métier dans le sport, c'est quoi les formations ?",
+            "Je suis en 3e, je fais du hand en club. Je me déplace en fauteuil roulant. Je voudrais un métier dans le sport, c'est quoi les formations ?",
+            "Je suis en 3e, je fais du hand en club. J'habite dans un petit village de l'Indre. Je voudrais un métier dans le sport, c'est quoi les formations ?",
+            "Je suis en 3e, je fais du hand en club. Mes parents sont ouvriers. Je voudrais un métier dans le sport, c'est quoi les formations ?",
+            "Je suis en 3e, je fais du hand en club. Personne dans ma famille n'a fait d'études après le bac. Je voudrais un métier dans le sport, c'est quoi les formations ?",
+            "bonjour ! je suis une fille, je suis en 3e, je fais du hand en club. Je voudrais un métier dans le sport, c'est quoi les formations ?",
+        ] {
+            assert_eq!(strip_self_descriptions(variant).to_lowercase(), neutral.to_lowercase(), "{variant}");
+        }
+    }
+
+    #[test]
+    fn clauses_that_say_more_are_kept() {
+        for kept in [
+            "Je veux être médecin comme mes parents.",
+            "Mes parents sont d'accord pour que je fasse un CAP cuisine en apprentissage.",
+            "Je suis dyslexique, est-ce que je peux faire un BTS ?",
+            "J'habite à Lyon et je cherche un BTS en alternance dans le commerce pour la rentrée prochaine.",
+        ] {
+            let out = strip_self_descriptions(kept);
+            for word in ["médecin", "CAP", "BTS"] {
+                if kept.contains(word) {
+                    assert!(out.contains(word), "{kept} → {out}");
+                }
+            }
+        }
+        assert_eq!(strip_self_descriptions("Je suis dyslexique, est-ce que je peux faire un BTS ?"), "est-ce que je peux faire un BTS ?");
+        assert_eq!(described_attributes("J'habite à Mayotte. Mes parents sont médecins."), vec![Attribute::Territory, Attribute::Social]);
+    }
+}
