@@ -19,9 +19,9 @@ fn progress(app: &App, total: usize, what: &str) -> ProgressBar {
 }
 
 /// The assistant with a generator that generates each distinct prompt once.
-fn eval_assistant(app: &App, max_tokens: usize) -> Result<(Assistant, Arc<MemoGenerator>)> {
+fn eval_assistant(app: &App, searcher: Arc<retrieval::Searcher>, max_tokens: usize) -> Result<(Assistant, Arc<MemoGenerator>)> {
     let memo = Arc::new(MemoGenerator::new(app.generator()?));
-    let mut a = Assistant::new(app.searcher()?, memo.clone(), AssistantConfig { max_tokens, ..Default::default() });
+    let mut a = Assistant::new(searcher, memo.clone(), AssistantConfig { max_tokens, ..Default::default() });
     a.index_version = app.index_version();
     Ok((a, memo))
 }
@@ -35,7 +35,7 @@ pub fn fairness(app: &App, probes_path: &Path, out: &Path, full: bool, config_pa
     let (cfg, config_sha256) = FairnessConfig::load(&config_path.display().to_string())?;
     let searcher = app.searcher()?;
     let (assistant, memo) = if full {
-        let (a, m) = eval_assistant(app, max_tokens)?;
+        let (a, m) = eval_assistant(app, searcher.clone(), max_tokens)?;
         (Some(a), Some(m))
     } else {
         (None, None)
@@ -110,7 +110,7 @@ pub fn fairness_diff(old: &Path, new: &Path) -> Result<()> {
 
 pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, max_tokens: usize) -> Result<()> {
     let qs = eval::answers_eval::read_questions(&questions.display().to_string(), limit)?;
-    let (assistant, memo) = eval_assistant(app, max_tokens)?;
+    let (assistant, memo) = eval_assistant(app, app.searcher()?, max_tokens)?;
     let bar = progress(app, qs.len(), "Answers");
     let t0 = Instant::now();
     let mut details = Vec::new();

@@ -45,6 +45,15 @@ fn chat_handoff_copilot_audit_and_protection() {
     assert_eq!(cached["receipt"]["cached"], true);
     assert_eq!(cached["answer"].as_str().unwrap(), text.trim_end());
 
+    // A short follow-up in the same conversation is understood with the question before it,
+    // and never served from the shared cache. No AI disclosure the second time.
+    let follow = s.chat_stream(&json!({ "message": "et ça gagne combien ?", "conversation_id": first_id }));
+    assert_eq!(event(&follow, "conversation").unwrap()["conversation_id"], first_id.as_str());
+    let ids: Vec<String> = event(&follow, "sources").unwrap()["sources"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
+    assert!(ids.iter().any(|i| i == "MET.38"), "follow-up lost its subject: {ids:?}");
+    assert_eq!(event(&follow, "receipt").unwrap()["cached"], false);
+    assert!(!text_of(&follow).starts_with("Je suis un assistant automatique"));
+
     // Distress: an urgent handoff with help numbers; the conversation waits in the queue.
     let events = s.chat_stream(&json!({ "message": "je me fais harceler au collège et j'ai envie de mourir" }));
     let handoff = event(&events, "handoff").expect("handoff event");
@@ -147,7 +156,7 @@ fn chat_handoff_copilot_audit_and_protection() {
     let (st, recs) = s.get("/v1/audit/log?limit=500", Some(AUDITOR_TOKEN));
     assert_eq!(st, 200);
     let kinds: Vec<&str> = recs["records"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "turn").count(), 5, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "turn").count(), 6, "{kinds:?}");
     assert!(kinds.contains(&"suggestion") && kinds.contains(&"counsellor_reply") && kinds.contains(&"assist"), "{kinds:?}");
     let reply = log_records(&s.log_path()).into_iter().find(|r| r["kind"] == "counsellor_reply").unwrap();
     assert_eq!(reply["data"]["edited"], true);

@@ -53,12 +53,23 @@ pub struct Source {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct TurnOptions {
     /// Add the AI disclosure (P1).
     pub first_turn: bool,
     /// Suggest a reply to a counsellor instead of answering the user.
     pub for_counsellor: bool,
+    /// The conversation's previous question (redacted), for a short follow-up question
+    /// ("et le salaire ?") that names no métier itself.
+    pub previous_question: Option<String>,
+}
+
+/// Follow-ups this short are searched together with the previous question.
+pub const FOLLOW_UP_MAX_WORDS: usize = 8;
+
+/// Whether a message is short enough to be read as a follow-up of the previous one.
+pub fn is_follow_up(message: &str) -> bool {
+    message.split_whitespace().count() <= FOLLOW_UP_MAX_WORDS
 }
 
 /// What streams to the user, in order.
@@ -159,14 +170,14 @@ impl Assistant {
 
     /// Answer one message. `first_turn` adds the AI disclosure (P1).
     pub fn ask(&self, question: &str, first_turn: bool, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
-        self.turn(question, TurnOptions { first_turn, for_counsellor: false }, on_event)
+        self.turn(question, TurnOptions { first_turn, ..Default::default() }, on_event)
     }
 
     /// A reply suggested to a counsellor (P7): the same pipeline, but a conversation already
     /// handed off still gets an answer from the fiches (after the help numbers when the user
     /// is in distress), since a person reads it before anything is sent.
     pub fn suggest(&self, question: &str, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
-        self.turn(question, TurnOptions { first_turn: false, for_counsellor: true }, on_event)
+        self.turn(question, TurnOptions { for_counsellor: true, ..Default::default() }, on_event)
     }
 
     pub fn turn(&self, question: &str, opts: TurnOptions, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
@@ -205,7 +216,7 @@ impl Assistant {
             // A person in distress gets a human's words: the draft is fixed text, never the
             // model's (P8). A plain request for a human still gets an answer from the fiches.
             Action::Handoff if opts.for_counsellor && input.fired("distress") => out.emit(replies::COUNSELLOR_DISTRESS_DRAFT),
-            Action::Handoff if opts.for_counsellor => self.answer(&input, &mut out, &mut answer, &mut verdicts)?,
+            Action::Handoff if opts.for_counsellor => self.answer(&input, None, &mut out, &mut answer, &mut verdicts)?,
             Action::Handoff => {
                 let distress = input.fired("distress");
                 out.emit(if distress { replies::DISTRESS } else { replies::HUMAN });
@@ -217,7 +228,7 @@ impl Assistant {
             Action::Refuse => out.emit(replies::refusal(&input.verdicts)),
             Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare => {
                 out.emit(&replies::care_preamble(&input.verdicts));
-                self.answer(&input, &mut out, &mut answer, &mut verdicts)?;
+                self.answer(&input, opts.previous_question.as_deref(), &mut out, &mut answer, &mut verdicts)?;
             }
         }
         answer.answer = out.text.trim_end().to_string();
@@ -228,8 +239,12 @@ impl Assistant {
     }
 
     /// Retrieval, facts, generation with output rails.
-    fn answer(&self, input: &InputReport, out: &mut Out, answer: &mut Answer, verdicts: &mut Vec<Verdict>) -> Result<(), AssistantError> {
-        let query = input.retrieval_text.as_str();
+    fn answer(&self, input: &InputReport, previous: Option<&str>, out: &mut Out, answer: &mut Answer, verdicts: &mut Vec<Verdict>) -> Result<(), AssistantError> {
+        // A short follow-up is understood with the question before it.
+        let with_previous = previous
+            .filter(|_| is_follow_up(&input.retrieval_text))
+            .map(|p| format!("{} {}", guardrails::check_input(p).retrieval_text, input.retrieval_text));
+        let query = with_previous.as_deref().unwrap_or(input.retrieval_text.as_str());
         let t = Instant::now();
         let dense = self.searcher.query_vector(query)?;
         let coverage = self.searcher.coverage(&dense)?;

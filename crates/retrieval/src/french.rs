@@ -32,7 +32,7 @@ pub fn strip_elisions(text: &str) -> String {
 pub fn replace_words(text: &str, map: impl Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut word = String::new();
-    let mut flush = |word: &mut String, out: &mut String| {
+    let flush = |word: &mut String, out: &mut String| {
         match map(word) {
             Some(r) => out.push_str(&r),
             None => out.push_str(word),

@@ -5,7 +5,7 @@ use assistant::{Handoff, Source};
 use guardrails::Verdict;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,12 +78,17 @@ pub struct QueueItem {
     pub messages: usize,
 }
 
+/// Ordinary conversations live in a bounded cache (least recently used and idle ones go
+/// first); a conversation handed to a counsellor is also pinned apart, so that no flood of
+/// new conversations can push a waiting person out of the queue.
 pub struct Conversations {
-    inner: Mutex<HashMap<String, Conversation>>,
+    recent: moka::sync::Cache<String, Shared>,
+    handed_off: Mutex<HashMap<String, Shared>>,
     history: usize,
-    capacity: usize,
     ttl: Duration,
 }
+
+type Shared = Arc<Mutex<Conversation>>;
 
 pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -98,40 +103,52 @@ fn valid_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+fn lock(c: &Shared) -> std::sync::MutexGuard<'_, Conversation> {
+    c.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Conversations {
     pub fn new(history: usize, capacity: usize, ttl: Duration) -> Self {
-        Conversations { inner: Mutex::new(HashMap::new()), history: history.max(2), capacity: capacity.max(1), ttl }
+        Conversations {
+            recent: moka::sync::Cache::builder().max_capacity(capacity.max(1) as u64).time_to_idle(ttl).build(),
+            handed_off: Mutex::new(HashMap::new()),
+            history: history.max(2),
+            ttl,
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Conversation>> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn find(&self, id: &str) -> Option<Shared> {
+        if let Some(c) = self.handed_off.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
+            return Some(c.clone());
+        }
+        self.recent.get(id)
     }
 
     /// The id to use for a turn and whether it is the conversation's first: a known id
     /// continues its conversation, anything else starts a new one under a fresh id.
     pub fn begin(&self, requested: Option<&str>) -> (String, bool) {
-        let mut map = self.lock();
-        self.expire(&mut map);
         if let Some(id) = requested.filter(|id| valid_id(id)) {
-            if let Some(c) = map.get_mut(id) {
+            if let Some(c) = self.find(id) {
+                let mut c = lock(&c);
                 c.last_active = Some(Instant::now());
                 return (id.to_string(), c.turns == 0);
             }
         }
-        if map.len() >= self.capacity {
-            // Forget the least recently active conversation.
-            if let Some(oldest) = map.values().min_by_key(|c| c.last_active).map(|c| c.id.clone()) {
-                map.remove(&oldest);
-            }
-        }
         let id = new_id();
-        map.insert(id.clone(), Conversation::new(id.clone()));
+        self.recent.insert(id.clone(), Arc::new(Mutex::new(Conversation::new(id.clone()))));
         (id, true)
     }
 
-    fn expire(&self, map: &mut HashMap<String, Conversation>) {
+    /// Forget handed-off conversations answered and idle for longer than the lifetime (the
+    /// cache forgets the others by itself). Called periodically.
+    pub fn sweep(&self) {
         let ttl = self.ttl;
-        map.retain(|_, c| c.last_active.is_some_and(|t| t.elapsed() < ttl));
+        self.handed_off.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, c| {
+            let c = lock(c);
+            let idle = c.last_active.is_none_or(|t| t.elapsed() >= ttl);
+            !(idle && c.handoff.as_ref().is_none_or(|h| h.status != "waiting"))
+        });
+        self.recent.run_pending_tasks();
     }
 
     fn push(&self, c: &mut Conversation, role: &'static str, text: String) -> u64 {
@@ -146,15 +163,16 @@ impl Conversations {
 
     /// Record a finished turn (the user's text already redacted).
     pub fn record_turn(&self, id: &str, redacted_question: &str, answer: &str, handoff: Option<&Handoff>, verdicts: &[Verdict], sources: &[Source]) {
-        let mut map = self.lock();
-        let Some(c) = map.get_mut(id) else { return };
-        c.turns += 1;
-        c.last_active = Some(Instant::now());
-        self.push(c, "user", redacted_question.to_string());
-        self.push(c, "assistant", answer.to_string());
-        c.verdicts = verdicts.to_vec();
-        c.sources = sources.to_vec();
-        if let Some(h) = handoff {
+        let Some(shared) = self.find(id) else { return };
+        {
+            let mut c = lock(&shared);
+            c.turns += 1;
+            c.last_active = Some(Instant::now());
+            self.push(&mut c, "user", redacted_question.to_string());
+            self.push(&mut c, "assistant", answer.to_string());
+            c.verdicts = verdicts.to_vec();
+            c.sources = sources.to_vec();
+            let Some(h) = handoff else { return };
             // A distress message makes a waiting conversation urgent; it never lowers it.
             let urgent = h.priority == "urgent" || c.handoff.as_ref().is_some_and(|s| s.status == "waiting" && s.priority == "urgent");
             c.handoff = Some(HandoffState {
@@ -164,25 +182,34 @@ impl Conversations {
                 status: "waiting",
             });
         }
+        self.handed_off.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), shared);
     }
 
     /// Messages after `after`, for the user's widget.
     pub fn messages_after(&self, id: &str, after: u64) -> Option<(Vec<Message>, Option<HandoffState>)> {
-        let map = self.lock();
-        let c = map.get(id)?;
+        let shared = self.find(id)?;
+        let c = lock(&shared);
         Some((c.messages.iter().filter(|m| m.seq > after).cloned().collect(), c.handoff.clone()))
     }
 
+    /// The conversation's latest user message (redacted).
+    pub fn last_user_message(&self, id: &str) -> Option<String> {
+        let shared = self.find(id)?;
+        let c = lock(&shared);
+        c.messages.iter().rev().find(|m| m.role == "user").map(|m| m.text.clone())
+    }
+
     pub fn get(&self, id: &str) -> Option<Conversation> {
-        self.lock().get(id).cloned()
+        self.find(id).map(|c| lock(&c).clone())
     }
 
     /// Handed-off conversations: waiting before answered, urgent first, oldest first.
     pub fn queue(&self) -> Vec<QueueItem> {
-        let map = self.lock();
-        let mut items: Vec<QueueItem> = map
-            .values()
+        let pinned: Vec<Shared> = self.handed_off.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        let mut items: Vec<QueueItem> = pinned
+            .iter()
             .filter_map(|c| {
+                let c = lock(c);
                 let h = c.handoff.clone()?;
                 let last = c.messages.iter().rev().find(|m| m.role == "user").map(|m| m.text.clone()).unwrap_or_default();
                 Some(QueueItem { id: c.id.clone(), handoff: h, last_message: last, messages: c.messages.len() })
@@ -193,9 +220,9 @@ impl Conversations {
     }
 
     pub fn set_suggestion(&self, id: &str, s: Suggestion) -> bool {
-        match self.lock().get_mut(id) {
+        match self.find(id) {
             Some(c) => {
-                c.suggestion = Some(s);
+                lock(&c).suggestion = Some(s);
                 true
             }
             None => false,
@@ -205,9 +232,9 @@ impl Conversations {
     /// The counsellor's reply: appended for the user's widget; the handoff is answered.
     /// Returns the suggestion it answers, if one was made.
     pub fn counsellor_reply(&self, id: &str, text: &str) -> Option<(u64, Option<Suggestion>)> {
-        let mut map = self.lock();
-        let c = map.get_mut(id)?;
-        let seq = self.push(c, "counsellor", text.to_string());
+        let shared = self.find(id)?;
+        let mut c = lock(&shared);
+        let seq = self.push(&mut c, "counsellor", text.to_string());
         if let Some(h) = c.handoff.as_mut() {
             h.status = "answered";
         }
@@ -215,8 +242,9 @@ impl Conversations {
         Some((seq, c.suggestion.take()))
     }
 
+    /// Conversations in memory (ordinary ones as the cache counts them, plus pinned ones).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.recent.entry_count() as usize + self.handed_off.lock().map(|m| m.len()).unwrap_or(0)
     }
 }
 
@@ -260,12 +288,16 @@ mod tests {
     }
 
     #[test]
-    fn capacity_evicts_the_least_recently_active() {
-        let c = Conversations::new(10, 2, Duration::from_secs(60));
-        let (a, _) = c.begin(None);
-        let (_b, _) = c.begin(None);
-        let (_c, _) = c.begin(None);
-        assert_eq!(c.len(), 2);
-        assert!(c.get(&a).is_none());
+    fn memory_is_bounded_but_a_waiting_handoff_is_never_evicted() {
+        let c = Conversations::new(10, 50, Duration::from_secs(60));
+        let (urgent, _) = c.begin(None);
+        c.record_turn(&urgent, "je vais mal", "…", Some(&handoff("urgent")), &[], &[]);
+        for _ in 0..2000 {
+            c.begin(None);
+        }
+        c.sweep();
+        assert!(c.recent.entry_count() <= 50, "{}", c.recent.entry_count());
+        assert!(c.get(&urgent).is_some());
+        assert_eq!(c.queue()[0].id, urgent);
     }
 }

@@ -100,6 +100,15 @@ impl AppState {
         })
     }
 
+    /// Periodic clean-up: idle handed-off conversations, rate-limit state of quiet clients.
+    pub fn housekeeping(&self) {
+        self.conversations.sweep();
+        if let Some(l) = &self.limiter {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+
     /// Seconds a refused client should wait: the queue ahead of it at the recent answer speed.
     pub fn retry_after_s(&self) -> u64 {
         let per_answer = self.answer_ms.load(Ordering::Relaxed) as f64 / 1e3;
@@ -229,6 +238,14 @@ pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow:
         use std::io::Write;
         let _ = std::io::stdout().flush();
 
+        let housekeeping = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                housekeeping.housekeeping();
+            }
+        });
         let loading = state.clone();
         let load = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let searcher = app.searcher()?;

@@ -90,7 +90,10 @@ pub async fn start(state: &Arc<AppState>, message: &str, requested_id: Option<&s
     };
     let (conversation_id, new_conversation) = state.conversations.begin(requested_id);
     let first_turn = first_turn.unwrap_or(new_conversation);
-    let key = state.cache.as_ref().and_then(|_| cache_key(&input, first_turn));
+    // A short follow-up is answered with the previous question; its answer depends on the
+    // conversation, so it is never shared through the cache.
+    let previous = if new_conversation || !assistant::is_follow_up(&input.retrieval_text) { None } else { state.conversations.last_user_message(&conversation_id) };
+    let key = if previous.is_some() { None } else { state.cache.as_ref().and_then(|_| cache_key(&input, first_turn)) };
     let (tx, events) = mpsc::unbounded_channel();
     let t0 = Instant::now();
 
@@ -120,7 +123,8 @@ pub async fn start(state: &Arc<AppState>, message: &str, requested_id: Option<&s
         };
         let stream = tx.clone();
         let result = tokio::task::spawn_blocking(move || {
-            assistant.ask(&message, first_turn, &mut |e| {
+            let opts = assistant::TurnOptions { first_turn, previous_question: previous, ..Default::default() };
+            assistant.turn(&message, opts, &mut |e| {
                 let Event::Text(t) = e;
                 let _ = stream.send(TurnEvent::Text(t));
             })
