@@ -111,7 +111,7 @@
         const li = document.createElement("li");
         const a = document.createElement("a");
         a.href = s.url; a.target = "_blank"; a.rel = "noopener";
-        a.textContent = s.title + " (fiche Onisep)";
+        a.textContent = s.title + " (fiche " + (s.publisher || "Onisep") + ")";
         li.append(a);
         ul.append(li);
       }

@@ -30,8 +30,12 @@ pub fn build_messages(question: &str, hits: &[Hit], max_passages: usize) -> Vec<
     let depth = hits.iter().map(|h| h.passages.len()).max().unwrap_or(0);
     'outer: for level in 0..depth {
         for h in hits {
-            // ROME passages help search; explanations rest on ONISEP's fiches.
-            if let Some(p) = h.passages.get(level).filter(|p| !retrieval::rome::is_rome_section(&p.section)) {
+            // ROME sections of an ONISEP fiche help search only; a ROME fiche of its own (a job
+            // ONISEP has no fiche for) gives its definition and access text.
+            let usable = |p: &&retrieval::chunk::Chunk| {
+                !retrieval::rome::is_rome_section(&p.section) || (retrieval::rome::is_rome_document(&p.doc_id) && p.section != retrieval::rome::ROME_SECTION)
+            };
+            if let Some(p) = h.passages.get(level).filter(usable) {
                 n += 1;
                 passages.push_str(&format!("[{n}] {} ({}) — {} : {}\n", p.title, p.doc_id, p.section_label, clip(&p.text, PASSAGE_WORDS)));
                 if n == max_passages {

@@ -51,6 +51,8 @@ pub struct Source {
     pub kind: Kind,
     pub title: String,
     pub url: String,
+    /// Who publishes the fiche: "Onisep" or "France Travail (ROME 4.0)".
+    pub publisher: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -271,6 +273,8 @@ impl Assistant {
             .iter()
             .take(self.config.fact_fiches)
             .filter(|h| h.score >= top * SECOND_FICHE_RATIO)
+            // ONISEP's fiches state facts; ROME's are cited, not quoted as facts.
+            .filter(|h| !retrieval::rome::is_rome_document(&h.id))
             .filter_map(|h| self.searcher.document(&h.id))
             .collect();
         let facts = facts_block(&fact_docs);
@@ -310,7 +314,8 @@ impl Assistant {
         answer.dropped_sentences = dropped;
         answer.sources = sources(&hits, &fact_docs);
         answer.attributions.push(ONISEP_SOURCE.into());
-        if hits.iter().take(3).any(|h| h.passages.iter().any(|p| retrieval::rome::is_rome_section(&p.section))) {
+        let rome_cited = answer.sources.iter().any(|s| retrieval::rome::is_rome_document(&s.id));
+        if rome_cited || hits.iter().take(3).any(|h| h.passages.iter().any(|p| retrieval::rome::is_rome_section(&p.section))) {
             answer.attributions.push(retrieval::rome::ROME_SOURCE.into());
         }
         verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all retrieved", answer.sources.len()), None));
@@ -330,16 +335,26 @@ fn evidence_text(hits: &[Hit], facts: &str) -> String {
     e
 }
 
-/// Cited sources: the fiches whose facts were stated, then the fiches given to the model.
+fn publisher(id: &str) -> &'static str {
+    if retrieval::rome::is_rome_document(id) {
+        "France Travail (ROME 4.0)"
+    } else {
+        "Onisep"
+    }
+}
+
+/// Cited sources: the fiches whose facts were stated, then the fiches given to the model;
+/// ONISEP's before ROME's.
 fn sources(hits: &[Hit], fact_docs: &[&Document]) -> Vec<Source> {
     let mut out: Vec<Source> = fact_docs
         .iter()
-        .map(|d| Source { id: d.id.clone(), kind: d.kind, title: d.display_title(), url: d.url.clone() })
+        .map(|d| Source { id: d.id.clone(), kind: d.kind, title: d.display_title(), url: d.url.clone(), publisher: publisher(&d.id).into() })
         .collect();
     for h in hits.iter().take(3) {
         if !out.iter().any(|s| s.id == h.id) {
-            out.push(Source { id: h.id.clone(), kind: h.kind, title: h.title.clone(), url: h.url.clone() });
+            out.push(Source { id: h.id.clone(), kind: h.kind, title: h.title.clone(), url: h.url.clone(), publisher: publisher(&h.id).into() });
         }
     }
+    out.sort_by_key(|s| retrieval::rome::is_rome_document(&s.id));
     out
 }

@@ -64,3 +64,36 @@ impl Generator for MemoGenerator {
         self.inner.count_tokens(text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inference::{ChatMessage, QwenGenerator, Role};
+
+    #[test]
+    fn the_same_prompt_is_generated_once_and_replayed_identically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        inference::testing::write_tiny_qwen2(&path).unwrap();
+        let info = ModelInfo { name: "tiny".into(), architecture: "qwen2".into(), sha256: String::new() };
+        let memo = MemoGenerator::new(Arc::new(QwenGenerator::load(&path, info).unwrap()));
+        let req = |q: &str| {
+            let mut r = GenerationRequest::new(vec![ChatMessage::new(Role::System, "sys"), ChatMessage::new(Role::User, q)]);
+            r.max_tokens = 8;
+            r
+        };
+        let run = |r: &GenerationRequest| {
+            let mut text = String::new();
+            let stats = memo.generate(r, &mut |t| {
+                text.push_str(t);
+                true
+            });
+            (text, stats.unwrap().generated_tokens)
+        };
+        let first = run(&req("bonjour"));
+        assert_eq!(run(&req("bonjour")), first);
+        assert_eq!(memo.generations(), 1);
+        run(&req("autre question"));
+        assert_eq!(memo.generations(), 2);
+    }
+}

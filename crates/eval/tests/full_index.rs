@@ -25,7 +25,9 @@ fn open_searcher() -> Searcher {
     let e: Arc<dyn Embedder> = Arc::new(E5Embedder::load(&f.weights, &f.tokenizer, info).unwrap());
     let dir = home.join("index");
     let manifest = IndexManifest::load(&dir).unwrap().expect("no index: run `orient ingest` (the README's test command does)");
-    assert_eq!(manifest.docs.len(), 928 + 2164, "the whole corpus is indexed");
+    // 928 métiers and 2,164 formations from ONISEP, and the 1,196 ROME fiches no ONISEP
+    // métier carries.
+    assert_eq!(manifest.docs.len(), 928 + 2164 + 1196, "the whole corpus is indexed");
     let docs = load_saved_documents(&dir).unwrap();
     let store = Arc::new(EdgeStore::open(&dir.join("shard"), e.dim()).unwrap());
     Searcher::new(store, e, docs)
@@ -106,4 +108,16 @@ fn fairness_gate_on_a_fixed_subset() {
         eprintln!("{name}: n={} Jaccard {:.3} [{:.3}, {:.3}] between variants {:?}", a.all.n, a.all.jaccard_mean, a.all.jaccard_ci[0], a.all.jaccard_ci[1], a.within_jaccard_mean);
         assert!(a.pass, "{name}: {:?}", a.failures);
     }
+}
+
+/// A job ONISEP has no fiche for is found among ROME's own fiches, cited to France Travail;
+/// where ONISEP has the job, its fiche comes first.
+#[test]
+fn rome_fiches_answer_for_jobs_onisep_lacks_after_onisep() {
+    let opts = retrieval::SearchOptions { k: 3, ..Default::default() };
+    let hits = searcher().search("c'est quoi le métier de fablab manager ?", &opts).unwrap();
+    assert_eq!(hits[0].id, "ROME.M1305", "{:?}", hits.iter().map(|h| &h.id).collect::<Vec<_>>());
+    assert!(hits[0].url.starts_with("https://candidat.francetravail.fr/"));
+    let hits = searcher().search("je voudrais être cheffe de projet web", &opts).unwrap();
+    assert!(hits[0].id.starts_with("MET."), "{:?}", hits.iter().map(|h| &h.id).collect::<Vec<_>>());
 }

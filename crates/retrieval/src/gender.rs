@@ -7,6 +7,16 @@ use crate::document::Document;
 use crate::french::{fold, replace_words};
 use std::collections::HashMap;
 
+fn inclusive_suffix() -> &'static regex::Regex {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| regex::Regex::new(r"(\p{L}+)(?:\((?:euse|rice|ère|ere|ne|le|se|e)\)|·(?:euse|rice|ère|ere|ne|le|se|e)(?:·s)?)").expect("valid pattern"))
+}
+
+fn slash_pair() -> &'static regex::Regex {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| regex::Regex::new(r"(\p{L}[\p{L}-]*)\s?/\s?(\p{L}[\p{L}-]*)").expect("valid pattern"))
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct GenderForms {
     /// Lowercased feminine word (with and without accents) → masculine word.
@@ -49,12 +59,21 @@ impl GenderForms {
         self.to_masculine.is_empty()
     }
 
-    /// The text with feminine job-title words in their masculine form.
+    /// The text with feminine job-title words in their masculine form; inclusive spellings
+    /// ("avocat(e)", "avocat·e", "avocat/avocate") become the one form.
     pub fn neutralise(&self, text: &str) -> String {
-        if self.to_masculine.is_empty() {
-            return text.to_string();
-        }
-        replace_words(text, |w| self.to_masculine.get(&w.to_lowercase()).cloned())
+        let text = inclusive_suffix().replace_all(text, "$1");
+        let text = replace_words(&text, |w| self.to_masculine.get(&w.to_lowercase()).cloned());
+        // "avocat/avocate" is now "avocat/avocat": one word is enough.
+        slash_pair()
+            .replace_all(&text, |c: &regex::Captures| {
+                if c[1].to_lowercase() == c[2].to_lowercase() {
+                    c[1].to_string()
+                } else {
+                    c[0].to_string()
+                }
+            })
+            .into_owned()
     }
 }
 
@@ -89,5 +108,8 @@ mod tests {
         assert_eq!(g.neutralise("avocate ou professeure des ecoles ?"), "avocat ou professeur des ecoles ?");
         assert_eq!(g.neutralise("devenir Avocate"), "devenir avocat");
         assert_eq!(g.neutralise("une femme de chambre"), "une femme de chambre", "different words are not paired");
+        assert_eq!(g.neutralise("devenir avocat/avocate"), "devenir avocat");
+        assert_eq!(g.neutralise("avocat(e) ou contrôleur·euse"), "avocat ou contrôleur");
+        assert_eq!(g.neutralise("CAP ou BTS/BUT"), "CAP ou BTS/BUT");
     }
 }

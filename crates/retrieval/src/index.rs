@@ -80,7 +80,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
     std::fs::rename(&tmp, path).map_err(err)
 }
 
-/// Load every ONISEP document from the data directory (downloading when absent).
+/// Load every ONISEP document from the data directory (downloading when absent), and the ROME
+/// fiches that no ONISEP métier carries.
 pub fn load_documents(data_dir: &Path, cache: &Path) -> Result<Vec<Document>, IndexError> {
     let metiers = data::locate(data_dir, data::METIERS_ZIP, data::METIERS_URL, cache)?;
     let formations = data::locate(data_dir, data::FORMATIONS_ZIP, data::FORMATIONS_URL, cache)?;
@@ -88,7 +89,10 @@ pub fn load_documents(data_dir: &Path, cache: &Path) -> Result<Vec<Document>, In
     docs.extend(onisep::parse_formations(&onisep::read_zip_xml(&formations)?, &formations.display().to_string(), data::DATA_DATE)?);
     // ROME titles widen what finds a métier; without the ROME files, ONISEP alone is indexed.
     if data_dir.join(crate::rome::APPELLATIONS_CSV).exists() {
-        crate::rome::expand(&mut docs, &crate::rome::Rome::load(data_dir)?);
+        let rome = crate::rome::Rome::load(data_dir)?;
+        crate::rome::expand(&mut docs, &rome);
+        let alone = crate::rome::standalone(&rome, &docs);
+        docs.extend(alone);
     } else {
         tracing::warn!("ROME 4.0 files not found under {}: indexing ONISEP only", data_dir.display());
     }

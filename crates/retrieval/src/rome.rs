@@ -9,6 +9,9 @@ use std::path::Path;
 
 pub const APPELLATIONS_CSV: &str = "rome4/unix_referentiel_appellation_v460_utf8.csv";
 pub const TEXTS_CSV: &str = "rome4/unix_texte_v460_utf8.csv";
+pub const CODES_CSV: &str = "rome4/unix_referentiel_code_rome_v460_utf8.csv";
+/// Ids of ROME fiches indexed on their own: `ROME.` + the code.
+pub const ID_PREFIX: &str = "ROME.";
 pub const ROME_SECTION: &str = "rome_appellations";
 pub const ROME_DEFINITION: &str = "rome_definition";
 pub const ROME_ACCESS: &str = "rome_acces";
@@ -57,6 +60,8 @@ pub fn load_texts(data_dir: &Path, kind: &str) -> Result<HashMap<String, Vec<Str
 
 /// What ROME says about its codes.
 pub struct Rome {
+    /// ROME code → the fiche's name ("Conducteur / Conductrice d'engins agricoles").
+    pub names: HashMap<String, String>,
     pub titles: HashMap<String, Vec<String>>,
     pub definitions: HashMap<String, Vec<String>>,
     pub access: HashMap<String, Vec<String>>,
@@ -64,7 +69,8 @@ pub struct Rome {
 
 impl Rome {
     pub fn load(data_dir: &Path) -> Result<Rome, RomeError> {
-        Ok(Rome { titles: load_appellations(data_dir)?, definitions: load_texts(data_dir, "definition")?, access: load_texts(data_dir, "acces_metier")? })
+        let names = group_by_code(data_dir, CODES_CSV, "libelle_rome", |_, _| true)?.into_iter().filter_map(|(c, mut v)| Some((c, v.pop()?))).collect();
+        Ok(Rome { names, titles: load_appellations(data_dir)?, definitions: load_texts(data_dir, "definition")?, access: load_texts(data_dir, "acces_metier")? })
     }
 }
 
@@ -91,6 +97,66 @@ pub fn expand(docs: &mut [Document], rome: &Rome) {
             }
         }
     }
+}
+
+/// The ROME fiches that no ONISEP métier carries, as documents of their own: a job ONISEP has
+/// no fiche for can still be found, and is cited as France Travail's (a second source, after
+/// ONISEP's fiches; it states no facts).
+pub fn standalone(rome: &Rome, docs: &[Document]) -> Vec<Document> {
+    let linked: std::collections::HashSet<&str> = docs.iter().flat_map(|d| d.rome_codes.iter().map(String::as_str)).collect();
+    let mut codes: Vec<&String> = rome.names.keys().filter(|c| !linked.contains(c.as_str())).collect();
+    codes.sort();
+    codes
+        .into_iter()
+        .map(|code| {
+            let name = &rome.names[code];
+            // "Conducteur / Conductrice d'engins agricoles": masculine and feminine forms.
+            let (masculine, feminine) = split_gendered(name);
+            let mut sections = Vec::new();
+            for (key, label, texts) in [
+                (ROME_DEFINITION, "Définition (France Travail, ROME 4.0)", rome.definitions.get(code)),
+                (ROME_ACCESS, "Accès à l'emploi (France Travail, ROME 4.0)", rome.access.get(code)),
+                (ROME_SECTION, "Autres intitulés (France Travail, ROME 4.0)", rome.titles.get(code)),
+            ] {
+                if let Some(t) = texts.filter(|t| !t.is_empty()) {
+                    let sep = if key == ROME_SECTION { ", " } else { " " };
+                    sections.push(Section { key: key.into(), label: label.into(), text: t.join(sep) });
+                }
+            }
+            Document {
+                id: format!("{ID_PREFIX}{code}"),
+                kind: Kind::Metier,
+                title: name.clone(),
+                title_feminine: feminine,
+                title_masculine: masculine,
+                synonyms: Vec::new(),
+                summary: rome.definitions.get(code).and_then(|d| d.first()).cloned().unwrap_or_default(),
+                sections,
+                links: Vec::new(),
+                rome_codes: vec![code.clone()],
+                facts: Default::default(),
+                url: format!("https://candidat.francetravail.fr/metierscope/fiche-metier/{code}"),
+                date: "ROME 4.0 v460".into(),
+                source: ROME_SOURCE.into(),
+            }
+        })
+        .collect()
+}
+
+/// "Conducteur / Conductrice d'engins agricoles" → ("Conducteur d'engins agricoles",
+/// "Conductrice d'engins agricoles"); names without " / " have no split forms.
+fn split_gendered(name: &str) -> (Option<String>, Option<String>) {
+    let Some((left, right)) = name.split_once(" / ") else { return (None, None) };
+    // The shared tail is what follows the first word of the right-hand side.
+    let (fem_head, tail) = right.split_once(' ').unwrap_or((right, ""));
+    let masc = if tail.is_empty() { left.to_string() } else { format!("{left} {tail}") };
+    let fem = if tail.is_empty() { fem_head.to_string() } else { format!("{fem_head} {tail}") };
+    (Some(masc), Some(fem))
+}
+
+/// Is this a ROME fiche indexed on its own?
+pub fn is_rome_document(id: &str) -> bool {
+    id.starts_with(ID_PREFIX)
 }
 
 /// Is this section ROME's (a second source, cited as such)?
@@ -128,6 +194,14 @@ mod tests {
         }];
         expand(&mut docs, &rome);
         assert!(docs[0].section(ROME_SECTION).unwrap().text.contains("Garagiste"));
+        // Every other ROME fiche stands on its own, cited to France Travail.
+        let alone = standalone(&rome, &docs);
+        assert_eq!(alone.len(), rome.names.len() - 1);
+        let a1101 = alone.iter().find(|d| d.id == "ROME.A1101").unwrap();
+        assert_eq!(a1101.title_masculine.as_deref(), Some("Conducteur d'engins agricoles"));
+        assert_eq!(a1101.title_feminine.as_deref(), Some("Conductrice d'engins agricoles"));
+        assert!(a1101.url.ends_with("/A1101") && a1101.source == ROME_SOURCE);
+        assert!(!a1101.sections.is_empty());
         assert!(!docs[0].section(ROME_DEFINITION).unwrap().text.is_empty());
     }
 }

@@ -77,6 +77,8 @@ pub struct Searcher {
 
 /// Weight of a title match relative to fused rank scores (RRF scores are ≤ 2/61 ≈ 0.033).
 const TITLE_BOOST: f32 = 0.03;
+/// Score factor of ROME fiches (a second source) against ONISEP's.
+const ROME_WEIGHT: f32 = 0.8;
 /// Passages considered before grouping by fiche.
 const CANDIDATES: usize = 60;
 
@@ -208,6 +210,10 @@ impl Searcher {
         }
         if opts.mode != Mode::Dense {
             self.boost_titles(question, opts.kind, &mut by_doc);
+        }
+        // ONISEP first: a ROME fiche outranks an ONISEP one only when clearly closer.
+        for h in by_doc.iter_mut().filter(|h| crate::rome::is_rome_document(&h.id)) {
+            h.score *= ROME_WEIGHT;
         }
         by_doc.sort_by(|a, b| b.score.total_cmp(&a.score));
         by_doc.truncate(opts.k);
