@@ -100,11 +100,13 @@ pub fn fairness_diff(old: &Path, new: &Path) -> Result<()> {
         serde_json::from_str(&text).with_context(|| format!("{} is not a fairness report.json", p.display()))
     };
     let (o, n) = (read(old)?, read(new)?);
-    println!("old: {} ({}, thresholds {}), new: {} ({}, thresholds {})", old.display(), o.created, o.config.version, new.display(), n.created, n.config.version);
+    // Auditors read this: French, like the reports.
+    println!("ancien : {} ({}, seuils {}) ; nouveau : {} ({}, seuils {})", old.display(), o.created, o.config.version, new.display(), n.created, n.config.version);
     for l in fairness::diff(&o, &n) {
         println!("  {:<10} {:<22} {:>8.3} → {:>8.3}  {}", l.attribute, l.metric, l.old, l.new, l.change);
     }
-    println!("overall: {} → {}", if o.pass { "pass" } else { "fail" }, if n.pass { "pass" } else { "fail" });
+    let verdict = |p: bool| if p { "conforme" } else { "non conforme" };
+    println!("global : {} → {}", verdict(o.pass), verdict(n.pass));
     Ok(())
 }
 
