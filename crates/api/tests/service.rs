@@ -15,7 +15,7 @@ fn event<'a>(events: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
 
 #[test]
 fn chat_handoff_copilot_audit_and_protection() {
-    let s = Server::start("rate_limit_per_minute = 0\nmax_body_bytes = 4096");
+    let s = Server::start("rate_limit_per_minute = 0\nmax_body_bytes = 4096\ncors_origins = [\"https://www.exemple-academie.fr\"]");
 
     // A chat streams checked French text, then sources, a receipt and `done`, in that order.
     let events = s.chat_stream(&json!({ "message": "Quelles études pour devenir infirmier ?" }));
@@ -134,6 +134,22 @@ fn chat_handoff_copilot_audit_and_protection() {
     assert!(e["error"]["message"].as_str().unwrap().contains("vide"));
     assert_eq!(s.get("/v1/chat/0123/messages", None).0, 404);
     assert_eq!(s.get("/nowhere", None).0, 404);
+
+    // CORS: the widget's host sites may call the chat API from a browser; other sites may not.
+    let preflight = |origin: &str| {
+        let req = ureq::http::Request::builder()
+            .method("OPTIONS")
+            .uri(s.url("/v1/chat"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type")
+            .body(())
+            .unwrap();
+        let r = s.agent.run(req).unwrap();
+        r.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(preflight("https://www.exemple-academie.fr").as_deref(), Some("https://www.exemple-academie.fr"));
+    assert_eq!(preflight("https://evil.example"), None);
 
     // Pages, health and metrics.
     for (path, needle) in [("/", "<orient-chat>"), ("/widget.js", "customElements.define"), ("/charte", "P12"), ("/conseiller", "Espace conseiller"), ("/audit", "Espace audit")] {
