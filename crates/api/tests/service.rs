@@ -183,19 +183,25 @@ fn chat_handoff_copilot_audit_and_protection() {
 }
 
 #[test]
-fn a_full_queue_answers_503_rate_limits_429_and_shutdown_finishes_open_streams() {
-    let s = Server::start("workers = 1\nqueue_capacity = 0\nrate_limit_per_minute = 2\nrate_limit_burst = 2\nanswer_cache_ttl_s = 0");
+fn a_full_queue_answers_503_but_serves_cached_answers_rate_limits_429_and_shutdown_finishes_streams() {
+    let s = Server::start("workers = 1\nqueue_capacity = 0\nrate_limit_per_minute = 1\nrate_limit_burst = 4");
+    // An answer generated once, then cached.
+    let cached_q = r#"{"message": "c'est quoi le métier de garagiste ?", "stream": false}"#;
+    let (st, a) = s.post("/v1/chat", None, cached_q);
+    assert_eq!(st, 200, "{a}");
     // One answer generating fills the queue (no waiting room).
-    let first = s
-        .agent
-        .post(&s.url("/v1/chat"))
-        .send_json(json!({ "message": "c'est quoi le métier de garagiste ?" }))
-        .unwrap();
+    let first = s.agent.post(&s.url("/v1/chat")).send_json(json!({ "message": "comment devenir pâtissier ?" })).unwrap();
     assert_eq!(first.status(), 200);
-    let (st, e) = s.post("/v1/chat", None, r#"{"message": "comment devenir pâtissier ?"}"#);
-    assert_eq!(st, 503, "{e}");
+    // The cached answer is still served; a new question is refused at once.
+    let (st, again) = s.post("/v1/chat", None, cached_q);
+    assert_eq!(st, 200, "{again}");
+    assert_eq!(again["receipt"]["cached"], true);
+    let resp = s.agent.post(&s.url("/v1/chat")).header("Content-Type", "application/json").send(r#"{"message": "et le CAP coiffure ?"}"#).unwrap();
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().get("retry-after").is_some());
+    let (_, e) = read(resp);
     assert_eq!(e["error"]["code"], "busy");
-    // Third chat from the same client within the minute: rate limited.
+    // Fifth chat from the same client (a burst of 4, then one a minute): rate limited.
     let resp = s.agent.post(&s.url("/v1/chat")).header("Content-Type", "application/json").send(r#"{"message": "et le CAP ?"}"#).unwrap();
     assert_eq!(resp.status(), 429);
     assert!(resp.headers().get("retry-after").is_some());
@@ -211,5 +217,5 @@ fn a_full_queue_answers_503_rate_limits_429_and_shutdown_finishes_open_streams()
     let status = s.child.wait().unwrap();
     assert!(status.success(), "{status}");
     let log = log_records(&s.log_path());
-    assert_eq!(log.iter().filter(|r| r["kind"] == "turn").count(), 1);
+    assert_eq!(log.iter().filter(|r| r["kind"] == "turn").count(), 3);
 }

@@ -124,6 +124,14 @@ impl Conversations {
         self.recent.get(id)
     }
 
+    /// Turns a known conversation has had (none for an unknown or invalid id).
+    pub fn turns(&self, id: &str) -> Option<usize> {
+        if !valid_id(id) {
+            return None;
+        }
+        self.find(id).map(|c| lock(&c).turns)
+    }
+
     /// The id to use for a turn and whether it is the conversation's first: a known id
     /// continues its conversation, anything else starts a new one under a fresh id.
     pub fn begin(&self, requested: Option<&str>) -> (String, bool) {

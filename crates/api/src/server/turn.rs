@@ -76,6 +76,31 @@ pub async fn start(state: &Arc<AppState>, message: &str, requested_id: Option<&s
     let assistant = state.assistant()?;
     let input = guardrails::check_input(&message);
     let needs_model = matches!(input.action, Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare);
+    let known_turns = requested_id.and_then(|id| state.conversations.turns(id));
+    let first_turn = first_turn.unwrap_or(known_turns.is_none_or(|t| t == 0));
+    // A short follow-up is answered with the previous question; its answer depends on the
+    // conversation, so it is never shared through the cache.
+    let previous = match (known_turns, requested_id) {
+        (Some(t), Some(id)) if t > 0 && assistant::is_follow_up(&input.retrieval_text) => state.conversations.last_user_message(id),
+        _ => None,
+    };
+    let key = if previous.is_some() { None } else { state.cache.as_ref().and_then(|_| cache_key(&input, first_turn)) };
+    let (tx, events) = mpsc::unbounded_channel();
+    let t0 = Instant::now();
+
+    // Cached answers are served even when the generation queue is full.
+    if let Some(hit) = key.as_ref().and_then(|k| state.cache.as_ref()?.get(k)) {
+        let (conversation_id, _) = state.conversations.begin(requested_id);
+        let mut answer = (*hit).clone();
+        answer.receipt.cached = true;
+        answer.first_text_ms = t0.elapsed().as_secs_f64() * 1e3;
+        state.metrics.cache_hits.inc();
+        let _ = tx.send(TurnEvent::Text(answer.answer.clone()));
+        let (state, id) = (state.clone(), conversation_id.clone());
+        tokio::spawn(async move { finish(&state, &id, answer, channel, &tx).await });
+        return Ok(StartedTurn { conversation_id, events });
+    }
+
     // Admission before the conversation exists: a refused request leaves nothing behind.
     let permit = if needs_model {
         match state.admit.clone().try_acquire_owned() {
@@ -88,26 +113,7 @@ pub async fn start(state: &Arc<AppState>, message: &str, requested_id: Option<&s
     } else {
         None
     };
-    let (conversation_id, new_conversation) = state.conversations.begin(requested_id);
-    let first_turn = first_turn.unwrap_or(new_conversation);
-    // A short follow-up is answered with the previous question; its answer depends on the
-    // conversation, so it is never shared through the cache.
-    let previous = if new_conversation || !assistant::is_follow_up(&input.retrieval_text) { None } else { state.conversations.last_user_message(&conversation_id) };
-    let key = if previous.is_some() { None } else { state.cache.as_ref().and_then(|_| cache_key(&input, first_turn)) };
-    let (tx, events) = mpsc::unbounded_channel();
-    let t0 = Instant::now();
-
-    if let Some(hit) = key.as_ref().and_then(|k| state.cache.as_ref()?.get(k)) {
-        drop(permit);
-        let mut answer = (*hit).clone();
-        answer.receipt.cached = true;
-        answer.first_text_ms = t0.elapsed().as_secs_f64() * 1e3;
-        state.metrics.cache_hits.inc();
-        let _ = tx.send(TurnEvent::Text(answer.answer.clone()));
-        let (state, id) = (state.clone(), conversation_id.clone());
-        tokio::spawn(async move { finish(&state, &id, answer, channel, &tx).await });
-        return Ok(StartedTurn { conversation_id, events });
-    }
+    let (conversation_id, _) = state.conversations.begin(requested_id);
 
     let (state, id) = (state.clone(), conversation_id.clone());
     tokio::spawn(async move {
