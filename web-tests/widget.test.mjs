@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,7 +32,9 @@ function fail(msg) {
 // A home of its own for the log; models and index are the real ones.
 const home = mkdtempSync(join(tmpdir(), "orient-browser-"));
 for (const sub of ["models", "downloads", "index"]) symlinkSync(join(realHome, sub), join(home, sub));
-writeFileSync(join(home, "orient.toml"), "[server]\nrate_limit_per_minute = 0\n");
+const counsellorToken = "browser-test-counsellor-7f3a";
+const digest = createHash("sha256").update(counsellorToken).digest("hex");
+writeFileSync(join(home, "orient.toml"), `[server]\nrate_limit_per_minute = 0\n[auth]\ncounsellor_tokens = ["${digest}"]\n`);
 
 const server = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--config", join(home, "orient.toml")], {
   cwd: root, env: { ...process.env, ORIENT_HOME: home }, stdio: ["ignore", "pipe", "inherit"],
@@ -91,6 +94,21 @@ try {
   await page.screenshot({ path: join(out, "widget.png"), fullPage: true });
   console.log(`widget: streamed ${early} → ${late} characters, ${hrefs.length} source links`);
   await axe(page, "demo page with an answer");
+
+  // Handoff from the widget: the button asks for a counsellor, the conversation reaches the
+  // copilot's queue, and the counsellor's reply appears in the widget.
+  await page.getByRole("button", { name: "Parler à un conseiller" }).click();
+  await page.locator("orient-chat .note").filter({ hasText: "va te répondre" }).waitFor({ timeout: 30_000 });
+  const auth = { "Authorization": "Bearer " + counsellorToken, "Content-Type": "application/json" };
+  const queue = await (await fetch(base + "/v1/counsellor/queue", { headers: auth })).json();
+  if (queue.queue.length !== 1) fail("the handed-off conversation is not in the queue: " + JSON.stringify(queue));
+  const reply = "Bonjour, je suis conseillère. Je peux t'aider à choisir une formation de boulanger.";
+  const sent = await fetch(base + "/v1/counsellor/conversations/" + queue.queue[0].id + "/reply", { method: "POST", headers: auth, body: JSON.stringify({ text: reply }) });
+  if (!sent.ok) fail("reply refused: " + sent.status);
+  await page.locator("orient-chat .msg.counsellor").filter({ hasText: "je suis conseillère" }).waitFor({ timeout: 15_000 });
+  await page.screenshot({ path: join(out, "widget-counsellor.png"), fullPage: true });
+  console.log("widget: handoff reached the queue, the counsellor's reply reached the widget");
+  await axe(page, "demo page after a counsellor's reply");
 
   for (const path of ["/charte", "/conseiller", "/audit"]) {
     const p = await browser.newPage();

@@ -156,7 +156,7 @@ impl App {
             Some(m) => m.embedder != embedder.info().sha256 || !dir.join(index::DOCUMENTS).exists(),
         };
         if needs_build {
-            self.say("First run: building the index of ONISEP fiches (a few minutes)…");
+            self.say("First run: building the index of the ONISEP and ROME fiches (about 10 minutes on 2 cores)…");
             let r = self.ingest(embedder.as_ref(), false)?;
             self.say(&format!("Index ready: {} fiches, {} passages, {:.0} s.", r.documents, r.points, r.seconds));
         }
