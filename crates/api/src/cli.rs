@@ -460,7 +460,7 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
     Ok(())
 }
 
-fn eval_retrieval(app: &App, questions: &PathBuf, mode: ModeArg, limit: Option<usize>, json: bool) -> Result<()> {
+fn eval_retrieval(app: &App, questions: &std::path::Path, mode: ModeArg, limit: Option<usize>, json: bool) -> Result<()> {
     let qs = eval::retrieval_eval::read_questions(&questions.display().to_string(), limit)?;
     let searcher = app.searcher()?;
     let threshold = AssistantConfig::default().no_answer_threshold;

@@ -35,7 +35,7 @@ pub fn write_tiny_qwen2(path: &Path) -> candle_core::Result<()> {
     let (n_head, n_kv) = (4usize, 2usize);
     let head_dim = hidden / n_head;
     let mut tokens: Vec<String> = (0..=255u8).map(|b| byte_to_char(b).to_string()).collect();
-    let merges = vec!["Ġ t".to_string(), "e s".to_string()];
+    let merges = ["Ġ t".to_string(), "e s".to_string()];
     tokens.push("Ġt".into());
     tokens.push("es".into());
     let specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];

@@ -249,7 +249,7 @@ fn formation(n: Node, date: &str) -> Option<Document> {
 fn salary_sentence(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let i = lines.iter().position(|l| l.to_lowercase().starts_with("salaire du débutant"))?;
-    let rest = lines[i].splitn(2, ':').nth(1).map(str::trim).filter(|s| !s.is_empty());
+    let rest = lines[i].split_once(':').map(|(_, r)| r.trim()).filter(|s| !s.is_empty());
     rest.or_else(|| lines.get(i + 1).copied()).map(|s| s.to_string())
 }
 
