@@ -122,7 +122,7 @@ pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, ma
     }
     bar.finish_and_clear();
     let seconds = t0.elapsed().as_secs_f64();
-    let (per_intent, [hit, facts, unsupported, declined, first, total], must_not_hits) = eval::answers_eval::summarise(details.clone(), seconds);
+    let (per_intent, [hit, facts, unsupported, declined, first, total], must_not_hits) = eval::answers_eval::summarise(&details);
     let out_of_corpus = details.iter().filter(|d| d.out_of_corpus).count();
     let summary = format!(
         "Bonne fiche citée {:.0} %, faits attendus {:.0} %, réponses avec une affirmation non sourcée {:.0} %, « je ne sais pas » hors des fiches {:.0} %.",

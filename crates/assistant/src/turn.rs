@@ -61,7 +61,7 @@ pub struct TurnOptions {
     pub first_turn: bool,
     /// Suggest a reply to a counsellor instead of answering the user.
     pub for_counsellor: bool,
-    /// The conversation's previous question (redacted), for a short follow-up question
+    /// The conversation's previous question (already redacted), for a short follow-up question
     /// ("et le salaire ?") that names no métier itself.
     pub previous_question: Option<String>,
 }
@@ -245,7 +245,7 @@ impl Assistant {
         // A short follow-up is understood with the question before it.
         let with_previous = previous
             .filter(|_| is_follow_up(&input.retrieval_text))
-            .map(|p| format!("{} {}", guardrails::check_input(p).retrieval_text, input.retrieval_text));
+            .map(|p| format!("{} {}", guardrails::input::retrieval_text(p), input.retrieval_text));
         let query = with_previous.as_deref().unwrap_or(input.retrieval_text.as_str());
         let t = Instant::now();
         let dense = self.searcher.query_vector(query)?;

@@ -178,7 +178,9 @@ pub fn evaluate_one(assistant: &Assistant, q: &AnswerQuestion) -> Result<AnswerD
     })
 }
 
-pub fn summarise(details: Vec<AnswerDetail>, seconds: f64) -> (BTreeMap<String, IntentMetrics>, [f64; 6], usize) {
+/// Per-intent metrics; source hit rate, key-fact coverage, unsupported-claim rate,
+/// out-of-corpus declined rate, first-text and total p50 (ms); must_not hits.
+pub fn summarise(details: &[AnswerDetail]) -> (BTreeMap<String, IntentMetrics>, [f64; 6], usize) {
     let inc: Vec<&AnswerDetail> = details.iter().filter(|d| !d.out_of_corpus).collect();
     let ooc: Vec<&AnswerDetail> = details.iter().filter(|d| d.out_of_corpus).collect();
     let rate = |v: &[&AnswerDetail], f: fn(&AnswerDetail) -> f64| if v.is_empty() { 0.0 } else { v.iter().map(|d| f(d)).sum::<f64>() / v.len() as f64 };
@@ -203,7 +205,6 @@ pub fn summarise(details: Vec<AnswerDetail>, seconds: f64) -> (BTreeMap<String, 
         median(details.iter().map(|d| d.first_text_ms).collect()),
         median(details.iter().map(|d| d.total_ms).collect()),
     ];
-    let _ = seconds;
     (per_intent, figures, details.iter().map(|d| d.must_not_hits.len()).sum())
 }
 

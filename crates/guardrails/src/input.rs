@@ -52,6 +52,12 @@ impl InputReport {
     }
 }
 
+/// What retrieval and the model see of an already redacted message: no hidden instructions,
+/// no self-descriptions or protected attributes (P4, P10).
+pub fn retrieval_text(redacted: &str) -> String {
+    strip_protected_attributes(&crate::context::strip_self_descriptions(&strip_hidden_instructions(redacted)))
+}
+
 pub fn check_input(message: &str) -> InputReport {
     let mut verdicts = Vec::new();
     for rail in RAILS {
@@ -61,7 +67,7 @@ pub fn check_input(message: &str) -> InputReport {
     // message is a genuine request, they lower to "answer with care".
     let action = verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
     let (redacted, _) = pii::redact(message);
-    let retrieval_text = strip_protected_attributes(&crate::context::strip_self_descriptions(&strip_hidden_instructions(&redacted)));
+    let retrieval_text = retrieval_text(&redacted);
     let mut points: Vec<String> = verdicts.iter().map(|v| v.point.clone()).collect();
     points.sort_by_key(|p| p[1..].parse::<u32>().unwrap_or(0));
     points.dedup();

@@ -64,7 +64,7 @@ pub struct AssistRequest {
 /// Agent assist: a suggestion for any question the counsellor types in (logged redacted).
 pub async fn assist(State(state): State<Arc<AppState>>, headers: HeaderMap, JsonBody(req): JsonBody<AssistRequest>) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Counsellor)?;
-    let redacted = guardrails::check_input(&req.question).redacted;
+    let redacted = guardrails::pii::redact(&req.question).0;
     let (_, body) = suggestion_for(&state, req.question, "assist", json!({ "question": redacted })).await?;
     Ok(body)
 }
@@ -117,8 +117,8 @@ pub async fn reply(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(
     state.authorize(&headers, Role::Counsellor)?;
     let text = super::turn::validate(&state, &req.text)?;
     let (seq, suggestion) = state.conversations.counsellor_reply(&id, &text).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
-    let sent = guardrails::check_input(&text).redacted;
-    let suggested = suggestion.as_ref().map(|s| guardrails::check_input(&s.text).redacted);
+    let sent = guardrails::pii::redact(&text).0;
+    let suggested = suggestion.as_ref().map(|s| guardrails::pii::redact(&s.text).0);
     let diff = suggested.as_deref().map(|s| word_diff(s, &sent));
     state
         .log
