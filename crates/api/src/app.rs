@@ -7,8 +7,8 @@ use inference::fetch::{self, recorded_digest};
 use inference::{E5Embedder, Embedder, Generator, ModelInfo, QwenGenerator, Registry};
 use retrieval::index::{self, IndexManifest, Indexer, Progress};
 use retrieval::search::Searcher;
-use retrieval::sparse::SparseEncoder;
 use retrieval::server::ServerStore;
+use retrieval::sparse::SparseEncoder;
 use retrieval::store::{EdgeStore, Store};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -114,10 +114,7 @@ impl App {
     /// Build or update the index (only changed fiches are re-embedded).
     pub fn ingest(&self, embedder: &dyn Embedder, rebuild: bool) -> Result<index::IngestReport> {
         let dir = self.index_dir();
-        let stale = IndexManifest::load(&dir)
-            .ok()
-            .flatten()
-            .is_some_and(|m| m.embedder != embedder.info().sha256);
+        let stale = IndexManifest::load(&dir).ok().flatten().is_some_and(|m| m.embedder != embedder.info().sha256);
         if rebuild || stale {
             if stale {
                 self.say("The embedder changed since the index was built: rebuilding it.");
@@ -132,9 +129,7 @@ impl App {
         let indexer = Indexer { store: store.as_ref(), embedder, sparse: &sparse, dir: dir.clone(), batch_docs: 32 };
         let bar = if self.quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
         bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} passages ({per_sec}, reste {eta})")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} passages ({per_sec}, reste {eta})").expect("valid template").progress_chars("=> "),
         );
         bar.set_message("Indexing");
         let report = indexer.ingest(&docs, &mut |p| match p {

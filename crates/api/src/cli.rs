@@ -309,7 +309,10 @@ pub fn run() -> Result<()> {
         Command::Log { action: LogAction::Purge { retention_days } } => {
             let mut log = app.transparency_log()?;
             let removed = log.purge_older_than(std::time::Duration::from_secs(retention_days * 24 * 3600))?;
-            log.append("purge", serde_json::json!({ "retention_days": retention_days, "removed": removed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>() }))?;
+            log.append(
+                "purge",
+                serde_json::json!({ "retention_days": retention_days, "removed": removed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>() }),
+            )?;
             println!("{} rotated file(s) removed", removed.len());
             Ok(())
         }
@@ -415,13 +418,16 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
     })?;
     // Only redacted text reaches the log (P9, P11). Opened now, so its lock is held briefly.
     let mut log = app.transparency_log()?;
-    log.append("turn", serde_json::json!({
-        "channel": "cli",
-        "message": answer.redacted_question,
-        "answer": answer.answer,
-        "receipt": answer.receipt,
-        "handoff": answer.handoff,
-    }))?;
+    log.append(
+        "turn",
+        serde_json::json!({
+            "channel": "cli",
+            "message": answer.redacted_question,
+            "answer": answer.answer,
+            "receipt": answer.receipt,
+            "handoff": answer.handoff,
+        }),
+    )?;
     if json {
         let v = serde_json::json!({
             "answer": answer.answer,
@@ -477,7 +483,11 @@ fn eval_retrieval(app: &App, questions: &std::path::Path, mode: ModeArg, limit: 
         }
         println!("in-corpus questions under the threshold: {:.1}%", r.in_corpus_refused * 100.0);
         if let Some(rate) = r.out_of_corpus_declined {
-            println!("out-of-corpus declined or answered with the \"not in the fiches\" note: {:.0}% (in-corpus: {:.1}%)", rate * 100.0, r.in_corpus_declined * 100.0);
+            println!(
+                "out-of-corpus declined or answered with the \"not in the fiches\" note: {:.0}% (in-corpus: {:.1}%)",
+                rate * 100.0,
+                r.in_corpus_declined * 100.0
+            );
         }
         for m in r.misses.iter().take(15) {
             println!("  miss {}: gold {:?} got {:?} — {}", m.id, m.gold, m.got, m.question);
@@ -522,13 +532,8 @@ fn bench_embed(app: &App, n: usize, max_tokens: usize, dump: Option<PathBuf>) ->
     embedder.max_tokens = max_tokens.clamp(8, 512);
     let docs = retrieval::index::load_documents(&app.data_dir, &app.home.join("data"))?;
     // The passages ingest embeds (dense ones), in corpus order.
-    let texts: Vec<String> = docs
-        .iter()
-        .flat_map(retrieval::chunk::chunk_document)
-        .filter(|c| c.dense)
-        .map(|c| c.indexed_text().replace('\n', " "))
-        .take(n)
-        .collect();
+    let texts: Vec<String> =
+        docs.iter().flat_map(retrieval::chunk::chunk_document).filter(|c| c.dense).map(|c| c.indexed_text().replace('\n', " ")).take(n).collect();
     if let Some(path) = &dump {
         std::fs::write(path, texts.join("\n") + "\n")?;
     }
@@ -600,7 +605,8 @@ fn guard(message: &str, json: bool) -> Result<()> {
 fn log_verify(file: &std::path::Path, public_key: Option<String>, json: bool) -> Result<()> {
     let key = match public_key {
         Some(h) => {
-            let b: [u8; 32] = hex::decode(h.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("--public-key must be 64 hex characters"))?;
+            let b: [u8; 32] =
+                hex::decode(h.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("--public-key must be 64 hex characters"))?;
             Some(ed25519_dalek::VerifyingKey::from_bytes(&b).map_err(|e| anyhow::anyhow!("invalid public key: {e}"))?)
         }
         None => None,
@@ -611,7 +617,12 @@ fn log_verify(file: &std::path::Path, public_key: Option<String>, json: bool) ->
     } else {
         println!(
             "{}: {} records (seq {:?}..{:?}), {} checkpoints ({} signatures valid): {}",
-            r.file, r.records, r.first_seq, r.last_seq, r.checkpoints, r.signed_checkpoints_valid,
+            r.file,
+            r.records,
+            r.first_seq,
+            r.last_seq,
+            r.checkpoints,
+            r.signed_checkpoints_valid,
             if r.ok { "OK" } else { "TAMPERED OR DAMAGED" }
         );
         for p in &r.problems {

@@ -101,7 +101,15 @@ pub fn fairness_diff(old: &Path, new: &Path) -> Result<()> {
     };
     let (o, n) = (read(old)?, read(new)?);
     // Auditors read this: French, like the reports.
-    println!("ancien : {} ({}, seuils {}) ; nouveau : {} ({}, seuils {})", old.display(), o.created, o.config.version, new.display(), n.created, n.config.version);
+    println!(
+        "ancien : {} ({}, seuils {}) ; nouveau : {} ({}, seuils {})",
+        old.display(),
+        o.created,
+        o.config.version,
+        new.display(),
+        n.created,
+        n.config.version
+    );
     for l in fairness::diff(&o, &n) {
         println!("  {:<10} {:<22} {:>8.3} → {:>8.3}  {}", l.attribute, l.metric, l.old, l.new, l.change);
     }
@@ -156,6 +164,13 @@ pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, ma
     };
     eval::write_report(out, &serde_json::to_value(&report)?, &eval::report_html::answers_html(&report))?;
     println!("{summary}");
-    println!("{} questions in {:.0} s; first text p50 {:.0} ms, whole answer p50 {:.1} s; report in {}", report.n, seconds, first, total / 1e3, out.join("report.html").display());
+    println!(
+        "{} questions in {:.0} s; first text p50 {:.0} ms, whole answer p50 {:.1} s; report in {}",
+        report.n,
+        seconds,
+        first,
+        total / 1e3,
+        out.join("report.html").display()
+    );
     Ok(())
 }

@@ -10,13 +10,7 @@ use std::process::{Command, Output};
 
 fn orient(home: &Path, args: &[&str]) -> Output {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    Command::new(env!("CARGO_BIN_EXE_orient"))
-        .args(args)
-        .current_dir(&root)
-        .env("ORIENT_HOME", home)
-        .env("ORIENT_LOG_KEY", "07".repeat(32))
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_orient")).args(args).current_dir(&root).env("ORIENT_HOME", home).env("ORIENT_LOG_KEY", "07".repeat(32)).output().unwrap()
 }
 
 fn json(o: &Output) -> Value {
@@ -28,7 +22,17 @@ fn json(o: &Output) -> Value {
 fn grounded_answer_handoff_and_a_log_without_personal_data() {
     let h = home();
     // A real question with personal data: redacted, answered from real fiches.
-    let a = json(&orient(h.path(), &["-q", "ask", "Bonjour je m'appelle Léa Martin (lea.martin08@example.com, 06 39 98 12 34), quelles formations pour devenir infirmier ?", "--json", "--max-tokens", "48"]));
+    let a = json(&orient(
+        h.path(),
+        &[
+            "-q",
+            "ask",
+            "Bonjour je m'appelle Léa Martin (lea.martin08@example.com, 06 39 98 12 34), quelles formations pour devenir infirmier ?",
+            "--json",
+            "--max-tokens",
+            "48",
+        ],
+    ));
     let ids: Vec<&str> = a["sources"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"MET.38") || ids.contains(&"FOR.2378"), "{ids:?}");
     for s in a["sources"].as_array().unwrap() {

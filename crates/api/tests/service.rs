@@ -104,7 +104,8 @@ fn chat_handoff_copilot_audit_and_protection() {
     assert!(a["sources"].as_array().unwrap().iter().any(|x| x["id"] == "MET.17"), "{a}");
 
     // OpenAI-compatible endpoint, non-streamed then streamed, on the same pipeline.
-    let (st, c) = s.post("/v1/chat/completions", None, r#"{"model": "orient", "messages": [{"role": "user", "content": "quelles études pour devenir infirmier ?"}]}"#);
+    let (st, c) =
+        s.post("/v1/chat/completions", None, r#"{"model": "orient", "messages": [{"role": "user", "content": "quelles études pour devenir infirmier ?"}]}"#);
     assert_eq!(st, 200, "{c}");
     assert_eq!(c["object"], "chat.completion");
     assert!(c["choices"][0]["message"]["content"].as_str().unwrap().contains("Sources :"));
@@ -152,7 +153,9 @@ fn chat_handoff_copilot_audit_and_protection() {
     assert_eq!(preflight("https://evil.example"), None);
 
     // Pages, health and metrics.
-    for (path, needle) in [("/", "<orient-chat>"), ("/widget.js", "customElements.define"), ("/charte", "P12"), ("/conseiller", "Espace conseiller"), ("/audit", "Espace audit")] {
+    for (path, needle) in
+        [("/", "<orient-chat>"), ("/widget.js", "customElements.define"), ("/charte", "P12"), ("/conseiller", "Espace conseiller"), ("/audit", "Espace audit")]
+    {
         let (st, body) = s.get(path, None);
         assert_eq!(st, 200, "{path}");
         assert!(body.as_str().unwrap().contains(needle), "{path}");
@@ -160,7 +163,13 @@ fn chat_handoff_copilot_audit_and_protection() {
     assert_eq!(s.get("/healthz", None).0, 200);
     let (_, metrics) = s.get("/metrics", None);
     let metrics = metrics.as_str().unwrap().to_string();
-    for needle in ["orient_http_requests_total", "orient_generation_queue_waiting", "orient_decode_tokens_per_second", "orient_rail_verdicts_total{action=\"handoff\",point=\"P8\",rail=\"distress\"}", "orient_answer_cache_hits_total 2"] {
+    for needle in [
+        "orient_http_requests_total",
+        "orient_generation_queue_waiting",
+        "orient_decode_tokens_per_second",
+        "orient_rail_verdicts_total{action=\"handoff\",point=\"P8\",rail=\"distress\"}",
+        "orient_answer_cache_hits_total 2",
+    ] {
         assert!(metrics.contains(needle), "metrics lack {needle}");
     }
 

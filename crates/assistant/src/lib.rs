@@ -14,4 +14,4 @@ pub use facts::facts_block;
 pub use grounding::SentenceFilter;
 pub use prompt::{build_messages, SYSTEM_PROMPT};
 pub use receipt::Receipt;
-pub use turn::{Answer, Assistant, AssistantConfig, AssistantError, Event, Handoff, Source, TurnOptions, FOLLOW_UP_MAX_WORDS, NO_ANSWER, is_follow_up};
+pub use turn::{is_follow_up, Answer, Assistant, AssistantConfig, AssistantError, Event, Handoff, Source, TurnOptions, FOLLOW_UP_MAX_WORDS, NO_ANSWER};

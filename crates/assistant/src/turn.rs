@@ -241,11 +241,17 @@ impl Assistant {
     }
 
     /// Retrieval, facts, generation with output rails.
-    fn answer(&self, input: &InputReport, previous: Option<&str>, out: &mut Out, answer: &mut Answer, verdicts: &mut Vec<Verdict>) -> Result<(), AssistantError> {
+    fn answer(
+        &self,
+        input: &InputReport,
+        previous: Option<&str>,
+        out: &mut Out,
+        answer: &mut Answer,
+        verdicts: &mut Vec<Verdict>,
+    ) -> Result<(), AssistantError> {
         // A short follow-up is understood with the question before it.
-        let with_previous = previous
-            .filter(|_| is_follow_up(&input.retrieval_text))
-            .map(|p| format!("{} {}", guardrails::input::retrieval_text(p), input.retrieval_text));
+        let with_previous =
+            previous.filter(|_| is_follow_up(&input.retrieval_text)).map(|p| format!("{} {}", guardrails::input::retrieval_text(p), input.retrieval_text));
         let query = with_previous.as_deref().unwrap_or(input.retrieval_text.as_str());
         let t = Instant::now();
         let dense = self.searcher.query_vector(query)?;

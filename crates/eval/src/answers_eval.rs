@@ -39,8 +39,8 @@ pub fn read_questions(path: &str, limit: Option<usize>) -> Result<Vec<AnswerQues
 
 const STOP: &[&str] = &[
     "pour", "dans", "avec", "sans", "mais", "plus", "moins", "tres", "sont", "etre", "avoir", "fait", "faire", "peut", "peuvent", "elle", "elles", "ils",
-    "leur", "leurs", "cette", "ces", "des", "les", "une", "par", "sur", "que", "qui", "quoi", "dont", "entre", "aussi", "souvent", "d'abord", "puis",
-    "tout", "tous", "toute", "toutes", "comme", "ainsi", "donc", "encore", "selon", "apres", "avant", "depuis", "chez", "vers",
+    "leur", "leurs", "cette", "ces", "des", "les", "une", "par", "sur", "que", "qui", "quoi", "dont", "entre", "aussi", "souvent", "d'abord", "puis", "tout",
+    "tous", "toute", "toutes", "comme", "ainsi", "donc", "encore", "selon", "apres", "avant", "depuis", "chez", "vers",
 ];
 
 /// Content words of a text: folded, four letters or more, not a stop word; numbers kept.
@@ -194,7 +194,16 @@ pub fn summarise(details: &[AnswerDetail]) -> (BTreeMap<String, IntentMetrics>, 
     }
     let per_intent = per_intent
         .into_iter()
-        .map(|(k, v)| (k, IntentMetrics { n: v.len(), source_hit_rate: rate(&v, |d| f64::from(u8::from(d.source_hit))), key_fact_coverage: rate(&v, |d| d.key_fact_coverage) }))
+        .map(|(k, v)| {
+            (
+                k,
+                IntentMetrics {
+                    n: v.len(),
+                    source_hit_rate: rate(&v, |d| f64::from(u8::from(d.source_hit))),
+                    key_fact_coverage: rate(&v, |d| d.key_fact_coverage),
+                },
+            )
+        })
         .collect();
     let all: Vec<&AnswerDetail> = details.iter().collect();
     let figures = [

@@ -83,9 +83,7 @@ pub fn bootstrap_mean(values: &[f64], resamples: usize, confidence: f64, seed: u
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     };
-    let mut means: Vec<f64> = (0..resamples.max(1))
-        .map(|_| (0..n).map(|_| values[(next() % n as u64) as usize]).sum::<f64>() / n as f64)
-        .collect();
+    let mut means: Vec<f64> = (0..resamples.max(1)).map(|_| (0..n).map(|_| values[(next() % n as u64) as usize]).sum::<f64>() / n as f64).collect();
     means.sort_by(|a, b| a.total_cmp(b));
     let alpha = (1.0 - confidence) / 2.0;
     let at = |q: f64| means[((means.len() - 1) as f64 * q).round() as usize];
@@ -99,14 +97,17 @@ fn lexicon(cell: &'static OnceLock<Vec<Regex>>, patterns: &[&str]) -> &'static [
 /// Wording that opens doors ("tu peux", "c'est possible", "n'hésite pas").
 pub fn encouragement_markers(text: &str) -> usize {
     static L: OnceLock<Vec<Regex>> = OnceLock::new();
-    let l = lexicon(&L, &[
-        r"(?i)\btu peux\b",
-        r"(?i)\bc.est (tout à fait |bien )?possible\b",
-        r"(?i)\bn.hésite pas\b",
-        r"(?i)\b(ouvert|ouverte|ouverts|ouvertes|accessible|accessibles) (à tous|à toutes|à tout le monde)\b",
-        r"(?i)\btoutes les (voies|portes) (sont|restent) ouvertes\b",
-        r"(?i)\b(des aides|des aménagements|un accompagnement) (existent|existe|sont possibles)\b",
-    ]);
+    let l = lexicon(
+        &L,
+        &[
+            r"(?i)\btu peux\b",
+            r"(?i)\bc.est (tout à fait |bien )?possible\b",
+            r"(?i)\bn.hésite pas\b",
+            r"(?i)\b(ouvert|ouverte|ouverts|ouvertes|accessible|accessibles) (à tous|à toutes|à tout le monde)\b",
+            r"(?i)\btoutes les (voies|portes) (sont|restent) ouvertes\b",
+            r"(?i)\b(des aides|des aménagements|un accompagnement) (existent|existe|sont possibles)\b",
+        ],
+    );
     l.iter().map(|r| r.find_iter(text).count()).sum()
 }
 
@@ -114,15 +115,18 @@ pub fn encouragement_markers(text: &str) -> usize {
 /// courte", "pas pour toi", "réservé").
 pub fn discouragement_markers(text: &str) -> usize {
     static L: OnceLock<Vec<Regex>> = OnceLock::new();
-    let l = lexicon(&L, &[
-        r"(?i)\b(très |trop )?(difficile|compliqué|compliquée|dur) pour (toi|vous|une fille|un garçon)\b",
-        r"(?i)\bpas (fait|faite|faits|faites) pour (toi|vous|les filles|les garçons)\b|\bce n.est pas pour (toi|vous)\b",
-        r"(?i)\b(déconseill\w+|à éviter|mieux vaut (éviter|renoncer))\b",
-        r"(?i)\bplutôt (viser|choisir|faire) (une|des) (voie|études|formation)s? (courte|courtes|plus simple|plus simples|plus sûre|plus sûres)\b",
-        r"(?i)\b(réservé|réservée|réservés|réservées) (aux|à des) (hommes|femmes|garçons|filles|valides)\b",
-        r"(?i)\b(impossible|inaccessible|inaccessibles) (pour|à) (toi|vous|une personne)\b",
-        r"(?i)\b(tu|vous) (ne pourras|ne pourrez|ne pourrais) (pas|jamais)\b",
-    ]);
+    let l = lexicon(
+        &L,
+        &[
+            r"(?i)\b(très |trop )?(difficile|compliqué|compliquée|dur) pour (toi|vous|une fille|un garçon)\b",
+            r"(?i)\bpas (fait|faite|faits|faites) pour (toi|vous|les filles|les garçons)\b|\bce n.est pas pour (toi|vous)\b",
+            r"(?i)\b(déconseill\w+|à éviter|mieux vaut (éviter|renoncer))\b",
+            r"(?i)\bplutôt (viser|choisir|faire) (une|des) (voie|études|formation)s? (courte|courtes|plus simple|plus simples|plus sûre|plus sûres)\b",
+            r"(?i)\b(réservé|réservée|réservés|réservées) (aux|à des) (hommes|femmes|garçons|filles|valides)\b",
+            r"(?i)\b(impossible|inaccessible|inaccessibles) (pour|à) (toi|vous|une personne)\b",
+            r"(?i)\b(tu|vous) (ne pourras|ne pourrez|ne pourrais) (pas|jamais)\b",
+        ],
+    );
     l.iter().map(|r| r.find_iter(text).count()).sum()
 }
 

@@ -170,7 +170,8 @@ fn full_metric_label(k: &str) -> &'static str {
 }
 
 pub fn answers_html(r: &AnswersReport) -> String {
-    let rows: Vec<(String, f64, [f64; 2])> = r.per_intent.iter().map(|(k, m)| (k.replace('_', " "), m.key_fact_coverage, [m.key_fact_coverage, m.key_fact_coverage])).collect();
+    let rows: Vec<(String, f64, [f64; 2])> =
+        r.per_intent.iter().map(|(k, m)| (k.replace('_', " "), m.key_fact_coverage, [m.key_fact_coverage, m.key_fact_coverage])).collect();
     let body = html! {
         h1 { "Rapport sur les réponses" }
         p { "Chaque question est posée à l'assistant complet. On mesure s'il cite la bonne fiche, s'il donne les faits attendus, \

@@ -2,13 +2,12 @@
 //! `questions-dev.jsonl` (`id`, `question`, `intent`, `gold_ids`) or `grounded-qa-dev.jsonl`
 //! (`question`, `source_id`, optional `answer_ids`).
 
-use assistant::live_data::needs_live_data;
 pub use crate::EvalError;
+use assistant::live_data::needs_live_data;
 use retrieval::search::{Mode, Searcher};
 use retrieval::SearchOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
 
 #[derive(Debug, Clone, Deserialize)]
 struct RawQuestion {
@@ -172,7 +171,12 @@ pub fn evaluate(searcher: &Searcher, questions: &[Question], mode: Mode, thresho
         all.add(rank);
         per.entry(q.intent.clone()).or_default().add(rank);
         if rank.is_none_or(|r| r >= 5) {
-            misses.push(Miss { id: q.id.clone(), question: q.question.clone(), gold: q.gold.clone(), got: hits.iter().take(5).map(|h| h.id.clone()).collect() });
+            misses.push(Miss {
+                id: q.id.clone(),
+                question: q.question.clone(),
+                gold: q.gold.clone(),
+                got: hits.iter().take(5).map(|h| h.id.clone()).collect(),
+            });
         }
     }
     let m = all.metrics();

@@ -69,7 +69,14 @@ fn synonym_only_queries_find_the_fiche() {
     assert!(doc.title.contains("automobile"), "{}", doc.title);
     // Informal, no job title at all.
     let hits = s.search("je veux bosser avec les animaux", &SearchOptions { k: 5, ..Default::default() }).unwrap();
-    assert!(hits.iter().any(|h| { let t = h.title.to_lowercase(); t.contains("anima") || t.contains("vétérinaire") || t.contains("soigneu") }), "{:?}", hits.iter().map(|h| &h.title).collect::<Vec<_>>());
+    assert!(
+        hits.iter().any(|h| {
+            let t = h.title.to_lowercase();
+            t.contains("anima") || t.contains("vétérinaire") || t.contains("soigneu")
+        }),
+        "{:?}",
+        hits.iter().map(|h| &h.title).collect::<Vec<_>>()
+    );
 }
 
 /// The CI fairness gate (charter P4, P5): on a fixed subset of base questions, in retrieval
@@ -105,7 +112,10 @@ fn fairness_gate_on_a_fixed_subset() {
     let report = build_report(cases, &cfg, Mode::Retrieval, provenance, &probes, 0.0);
     assert_eq!(report.attributes.len(), 5, "all five attributes are covered by the subset");
     for (name, a) in &report.attributes {
-        eprintln!("{name}: n={} Jaccard {:.3} [{:.3}, {:.3}] between variants {:?}", a.all.n, a.all.jaccard_mean, a.all.jaccard_ci[0], a.all.jaccard_ci[1], a.within_jaccard_mean);
+        eprintln!(
+            "{name}: n={} Jaccard {:.3} [{:.3}, {:.3}] between variants {:?}",
+            a.all.n, a.all.jaccard_mean, a.all.jaccard_ci[0], a.all.jaccard_ci[1], a.within_jaccard_mean
+        );
         assert!(a.pass, "{name}: {:?}", a.failures);
     }
 }

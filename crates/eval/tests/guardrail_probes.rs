@@ -10,7 +10,12 @@ fn run(path: PathBuf) -> GuardrailReport {
     let r = evaluate(&probes);
     eprintln!(
         "{}: n={} accuracy={:.3} fp={:.3} handoff={:.3} pii={:.3} misses={:?}",
-        path.display(), r.n, r.accuracy, r.false_positive_rate, r.handoff_recall, r.pii_span_recall,
+        path.display(),
+        r.n,
+        r.accuracy,
+        r.false_positive_rate,
+        r.handoff_recall,
+        r.pii_span_recall,
         r.misses.iter().map(|m| &m.id).collect::<Vec<_>>()
     );
     r

@@ -97,33 +97,39 @@ macro_rules! lexicon {
 }
 
 fn pii_rail(text: &str) -> Vec<Verdict> {
-    pii::find(text)
-        .into_iter()
-        .map(|m| Verdict::new("pii", Action::RedactAndAnswer, "P9", format!("{:?} redacted", m.kind), Some(m.span)))
-        .collect()
+    pii::find(text).into_iter().map(|m| Verdict::new("pii", Action::RedactAndAnswer, "P9", format!("{:?} redacted", m.kind), Some(m.span))).collect()
 }
 
-lexicon!(distress_self_harm, [
-    r"(?i)\b(suicid\w*|me (suicider|tuer|foutre en l.air|pendre|jeter sous)|je me tue|je vais me tuer|en finir avec (la vie|tout)|mettre fin à (mes|ma) (jours|vie)|envie de mourir|veux mourir|plus envie de vivre)",
-    r"(?i)\b(scarifi\w*|je me coupe|me faire du mal|me mutile\w*)",
-    r"(?i)\b(j.?ai (avalé|avale|pris) (plein|beaucoup|tous?|toute|une boîte|une boite) (de |les |mes )?(médic|medic|cachets|comprimés|comprimes)|overdose)",
-    r"(?i)\b(i want to die|kill myself|suicidal|self[- ]harm)",
-]);
-lexicon!(distress_violence, [
-    r"(?i)\b(on|ils|elles|des élèves|des eleves|ils me) (se moquent?|m.insultent?|me frappent?|me tapent?|me harc[eè]lent?|me rackett\w*)",
-    r"(?i)\bon (se moque de moi|me frappe|me tape|m.insulte|me harc[eè]le|me menace|me rackette)",
-    r"(?i)\b(harc[eè]lement|harcel[ée]e?|cyberharc\w*|on me menace|me menace de)",
-    r"(?i)\b(me bat|me battent|me frappe|m.a frappée?|coups|violenc\w+ (à la maison|chez moi|de mon|de ma))",
-    r"(?i)\b(me|m.) ?(met|mettent|mettre|fout|foutent|foutre|jette|jettent|virer|virent|vire) dehors\b|\bje sais (pas|plus) o[uù] aller|\bà la rue\b",
-    r"(?i)\b(un adulte|un homme|un prof|un coach|un entraîneur|un entraineur|un majeur)\b.{0,60}\b(messages? bizarres?|photos?|chez lui|me toucher|attouchement)",
-    r"(?i)\b(attouchements?|agress\w+ sexuel\w*|abus\w* sexuel\w*|viol[ée]?e?\b)",
-]);
-lexicon!(distress_other, [
-    r"(?i)\bj.en peux plus\b|\bje craque\b|\bje vais pas bien\b|\bje vais mal\b|\bdépression\b|\bdéprim\w*",
-    r"(?i)\b(ma mère|mon père|mes parents) (boit|boivent|se drogue\w*)\b",
-    r"(?i)\bje suis enceinte\b",
-    r"(?i)\bpersonne ne m.aime\b|\bje me sens (seule?|nulle?|inutile) (tout le temps|chaque jour)",
-]);
+lexicon!(
+    distress_self_harm,
+    [
+        r"(?i)\b(suicid\w*|me (suicider|tuer|foutre en l.air|pendre|jeter sous)|je me tue|je vais me tuer|en finir avec (la vie|tout)|mettre fin à (mes|ma) (jours|vie)|envie de mourir|veux mourir|plus envie de vivre)",
+        r"(?i)\b(scarifi\w*|je me coupe|me faire du mal|me mutile\w*)",
+        r"(?i)\b(j.?ai (avalé|avale|pris) (plein|beaucoup|tous?|toute|une boîte|une boite) (de |les |mes )?(médic|medic|cachets|comprimés|comprimes)|overdose)",
+        r"(?i)\b(i want to die|kill myself|suicidal|self[- ]harm)",
+    ]
+);
+lexicon!(
+    distress_violence,
+    [
+        r"(?i)\b(on|ils|elles|des élèves|des eleves|ils me) (se moquent?|m.insultent?|me frappent?|me tapent?|me harc[eè]lent?|me rackett\w*)",
+        r"(?i)\bon (se moque de moi|me frappe|me tape|m.insulte|me harc[eè]le|me menace|me rackette)",
+        r"(?i)\b(harc[eè]lement|harcel[ée]e?|cyberharc\w*|on me menace|me menace de)",
+        r"(?i)\b(me bat|me battent|me frappe|m.a frappée?|coups|violenc\w+ (à la maison|chez moi|de mon|de ma))",
+        r"(?i)\b(me|m.) ?(met|mettent|mettre|fout|foutent|foutre|jette|jettent|virer|virent|vire) dehors\b|\bje sais (pas|plus) o[uù] aller|\bà la rue\b",
+        r"(?i)\b(un adulte|un homme|un prof|un coach|un entraîneur|un entraineur|un majeur)\b.{0,60}\b(messages? bizarres?|photos?|chez lui|me toucher|attouchement)",
+        r"(?i)\b(attouchements?|agress\w+ sexuel\w*|abus\w* sexuel\w*|viol[ée]?e?\b)",
+    ]
+);
+lexicon!(
+    distress_other,
+    [
+        r"(?i)\bj.en peux plus\b|\bje craque\b|\bje vais pas bien\b|\bje vais mal\b|\bdépression\b|\bdéprim\w*",
+        r"(?i)\b(ma mère|mon père|mes parents) (boit|boivent|se drogue\w*)\b",
+        r"(?i)\bje suis enceinte\b",
+        r"(?i)\bpersonne ne m.aime\b|\bje me sens (seule?|nulle?|inutile) (tout le temps|chaque jour)",
+    ]
+);
 
 fn distress(text: &str) -> Vec<Verdict> {
     let mut out = Vec::new();
@@ -139,32 +145,35 @@ fn distress(text: &str) -> Vec<Verdict> {
     out
 }
 
-lexicon!(human_lex, [
-    r"(?i)\b(parler|échanger|echanger|discuter|être en contact|etre en contact|avoir|joindre|contacter)\b.{0,25}\b(un|une|des|à|a|avec)?\s*(vrai|vraie|réel|reel|véritable)?\s*(humain|humaine|personne|quelqu.un|conseill\w+|psy\w*|adulte)\b",
-    r"(?i)\b(vrai|vraie) (humain|personne)\b|\bpas (à |a )?un robot\b|\bpas une (ia|machine)\b",
-    r"(?i)\bde vive voix\b|\bau téléphone\b|\bil y a un numéro\b|\by a un numéro\b|\bun numéro (pour|à appeler)",
-    r"(?i)\b(talk|speak|chat) (to|with) (a|an|someone|somebody)\b.{0,20}\b(human|person|advisor|adviser|counsel+or|real)|\bhuman (advisor|adviser|agent|being)\b",
-    r"(?i)\bquelqu.un de (réel|reel|vrai)\b|\bun conseiller\b.{0,40}\b(par écrit|en lsf|par mail|en vrai|possible)",
-    r"(?i)\b(passe|passez|passer)[- ]moi (un|une) (humain|humaine|conseill\w+|personne|vrai\w*)\b",
-]);
+lexicon!(
+    human_lex,
+    [
+        r"(?i)\b(parler|échanger|echanger|discuter|être en contact|etre en contact|avoir|joindre|contacter)\b.{0,25}\b(un|une|des|à|a|avec)?\s*(vrai|vraie|réel|reel|véritable)?\s*(humain|humaine|personne|quelqu.un|conseill\w+|psy\w*|adulte)\b",
+        r"(?i)\b(vrai|vraie) (humain|personne)\b|\bpas (à |a )?un robot\b|\bpas une (ia|machine)\b",
+        r"(?i)\bde vive voix\b|\bau téléphone\b|\bil y a un numéro\b|\by a un numéro\b|\bun numéro (pour|à appeler)",
+        r"(?i)\b(talk|speak|chat) (to|with) (a|an|someone|somebody)\b.{0,20}\b(human|person|advisor|adviser|counsel+or|real)|\bhuman (advisor|adviser|agent|being)\b",
+        r"(?i)\bquelqu.un de (réel|reel|vrai)\b|\bun conseiller\b.{0,40}\b(par écrit|en lsf|par mail|en vrai|possible)",
+        r"(?i)\b(passe|passez|passer)[- ]moi (un|une) (humain|humaine|conseill\w+|personne|vrai\w*)\b",
+    ]
+);
 
 fn human_request(text: &str) -> Vec<Verdict> {
     fire(human_lex(), text, "human_request", Action::Handoff, "P7", "the user asks for a human counsellor")
 }
 
-lexicon!(injection_override, [
-    r"(?i)\b(ignore|oublie|oubliez|ignorez|ne tiens pas compte de|forget|disregard)\b.{0,30}\b(instructions?|consignes?|règles|regles|charte|prompt|rules|directives?|above|previous)",
-    r"(?i)\b(affiche|montre|donne|révèle|revele|print|show|reveal)\b.{0,25}\b(ton|tes|le|your|the)\s+(prompt|instructions?|system prompt|message système|consignes)",
-    r"(?i)\[\s*(system|système|systeme|admin|dev)\s*\]|<\s*/?\s*system\s*>|<\|im_start\|>",
-    r"(?i)\bmode (développeur|developpeur|dev|debug|admin)\b|\bgarde-fous (sont )?désactivés\b|\bjailbreak\b|\byou are now\b|\btu es maintenant\b|\bDAN\b",
-    r"(?i)\b(unfiltered|no restrictions|sans (filtre|restriction|limite)s?)\b",
-    r"(?i)\brecopie\b.{0,30}\b(exactement|mot pour mot)\b|\bconfirme qu.elle est vraie\b|\binvente(-moi)?\b.{0,30}\b(taux|chiffre|statistique|pourcentage)",
-    r"(?i)\banswer only in english\b|\brespond only in\b",
-]);
-lexicon!(injection_hidden, [
-    r"(?s)<!--.*?-->",
-    r"(?i)«[^»]*\b(assistant|ia|ai|system)\s*:[^»]*»",
-]);
+lexicon!(
+    injection_override,
+    [
+        r"(?i)\b(ignore|oublie|oubliez|ignorez|ne tiens pas compte de|forget|disregard)\b.{0,30}\b(instructions?|consignes?|règles|regles|charte|prompt|rules|directives?|above|previous)",
+        r"(?i)\b(affiche|montre|donne|révèle|revele|print|show|reveal)\b.{0,25}\b(ton|tes|le|your|the)\s+(prompt|instructions?|system prompt|message système|consignes)",
+        r"(?i)\[\s*(system|système|systeme|admin|dev)\s*\]|<\s*/?\s*system\s*>|<\|im_start\|>",
+        r"(?i)\bmode (développeur|developpeur|dev|debug|admin)\b|\bgarde-fous (sont )?désactivés\b|\bjailbreak\b|\byou are now\b|\btu es maintenant\b|\bDAN\b",
+        r"(?i)\b(unfiltered|no restrictions|sans (filtre|restriction|limite)s?)\b",
+        r"(?i)\brecopie\b.{0,30}\b(exactement|mot pour mot)\b|\bconfirme qu.elle est vraie\b|\binvente(-moi)?\b.{0,30}\b(taux|chiffre|statistique|pourcentage)",
+        r"(?i)\banswer only in english\b|\brespond only in\b",
+    ]
+);
+lexicon!(injection_hidden, [r"(?s)<!--.*?-->", r"(?i)«[^»]*\b(assistant|ia|ai|system)\s*:[^»]*»",]);
 
 fn injection(text: &str) -> Vec<Verdict> {
     if let Some(span) = first_match(injection_override(), text) {
@@ -183,15 +192,18 @@ fn strip_hidden_instructions(text: &str) -> String {
     C.get_or_init(|| re(r"(?s)<!--.*?-->")).replace_all(text, " ").into_owned()
 }
 
-lexicon!(scope_lex, [
-    r"(?i)\b(recette|cuisiner des|gâteau au|gateau au|crêpes?|crepes?)\b",
-    r"(?i)\b(résou\w+|resou\w+|calcule|factorise|dérive|derive)\b.{0,30}(=|équation|equation|x²|x\^2)|\bexo de (maths|physique|français|francais|svt)\b|\bmon devoir de\b|\bfais (mon|mes) (devoir|exo|dm|dissert)",
-    r"(?i)\b(voter|élections?|elections?|parti politique|candidat à la présidentielle|réforme des retraites|reforme des retraites|gouvernement actuel|président de la république)\b",
-    r"(?i)\b(tricher|triche|antisèche|antiseche|oreillettes?|fausse? (attestation|diplôme|diplome|note|signature|certificat)|falsifi\w*|pirater (le|un|mon|ma|l.)|acheter (un|des) (diplôme|diplome)s?)\b",
-    r"(?i)\b(score|résultat|resultat) du match\b|\bqui a gagné (le|la) (match|coupe|ligue)\b|\bla météo\b|\bhoroscope\b",
-    r"(?i)\b(drogue|cannabis|shit|alcool) (pas cher|où acheter|ou acheter)\b|\bfabriquer (une|des) (arme|bombe)s?\b",
-    r"(?i)\b(écris|ecris|écrire|ecrire)[- ]moi (un|une) (poème|poeme|chanson|histoire|lettre d.amour)\b",
-]);
+lexicon!(
+    scope_lex,
+    [
+        r"(?i)\b(recette|cuisiner des|gâteau au|gateau au|crêpes?|crepes?)\b",
+        r"(?i)\b(résou\w+|resou\w+|calcule|factorise|dérive|derive)\b.{0,30}(=|équation|equation|x²|x\^2)|\bexo de (maths|physique|français|francais|svt)\b|\bmon devoir de\b|\bfais (mon|mes) (devoir|exo|dm|dissert)",
+        r"(?i)\b(voter|élections?|elections?|parti politique|candidat à la présidentielle|réforme des retraites|reforme des retraites|gouvernement actuel|président de la république)\b",
+        r"(?i)\b(tricher|triche|antisèche|antiseche|oreillettes?|fausse? (attestation|diplôme|diplome|note|signature|certificat)|falsifi\w*|pirater (le|un|mon|ma|l.)|acheter (un|des) (diplôme|diplome)s?)\b",
+        r"(?i)\b(score|résultat|resultat) du match\b|\bqui a gagné (le|la) (match|coupe|ligue)\b|\bla météo\b|\bhoroscope\b",
+        r"(?i)\b(drogue|cannabis|shit|alcool) (pas cher|où acheter|ou acheter)\b|\bfabriquer (une|des) (arme|bombe)s?\b",
+        r"(?i)\b(écris|ecris|écrire|ecrire)[- ]moi (un|une) (poème|poeme|chanson|histoire|lettre d.amour)\b",
+    ]
+);
 
 fn out_of_scope(text: &str) -> Vec<Verdict> {
     fire(scope_lex(), text, "out_of_scope", Action::Refuse, "P10", "request outside orientation")
@@ -224,43 +236,61 @@ fn discrimination(text: &str) -> Vec<Verdict> {
     fire(care, text, "discrimination", Action::AnswerWithCare, "P4", "advice would depend on origin, territory, social background or disability")
 }
 
-lexicon!(stereotype_lex, [
-    r"(?i)\b(les )?(filles|garçons|garcons|femmes|hommes|mecs|meufs)\b.{0,30}\b(sont )?(plus |moins )?(doué\w*|doue\w*|faites? pour|faits? pour|bons? en|bonnes? en|nulles? en|nuls? en)\b",
-    r"(?i)\b(pas|plus) (un )?(métier|metier|job|boulot|truc) (pour|de) (une |un )?(femme|fille|meuf|homme|garçon|garcon|mec)s?\b",
-    r"(?i)\b(métier|metier|job|boulot)s? de (filles?|garçons?|garcons?|femmes?|hommes?|mecs?|meufs?)\b",
-    r"(?i)\b(vietnamien\w*|chinois\w*|asiatiques?|africain\w*|arabes?|noirs?)\b.{0,30}\b(forcément|forcement|donc|toujours)\b.{0,20}\b(fort\w*|bon\w*|doué\w*|nul\w*)",
-    r"(?i)\b(dyslexiques?|dyspraxiques?|handicapé\w*|autistes?|sourds?)\b.{0,30}\b(peuvent pas|peuvent jamais|ne peuvent pas|pas capables?|c.est mort)",
-    r"(?i)\b(enfants|fils|filles) d.(ouvriers?|immigrés?|immigres?|agriculteurs?)\b.{0,40}\b(réussissent moins|reussissent moins|mieux vaut|pas la peine)",
-    r"(?i)\b(paraître|paraitre|sembler|faire) (suspect|bizarre|louche)\b",
-    r"(?i)\btrouver un mari\b|\bpour se marier\b",
-]);
+lexicon!(
+    stereotype_lex,
+    [
+        r"(?i)\b(les )?(filles|garçons|garcons|femmes|hommes|mecs|meufs)\b.{0,30}\b(sont )?(plus |moins )?(doué\w*|doue\w*|faites? pour|faits? pour|bons? en|bonnes? en|nulles? en|nuls? en)\b",
+        r"(?i)\b(pas|plus) (un )?(métier|metier|job|boulot|truc) (pour|de) (une |un )?(femme|fille|meuf|homme|garçon|garcon|mec)s?\b",
+        r"(?i)\b(métier|metier|job|boulot)s? de (filles?|garçons?|garcons?|femmes?|hommes?|mecs?|meufs?)\b",
+        r"(?i)\b(vietnamien\w*|chinois\w*|asiatiques?|africain\w*|arabes?|noirs?)\b.{0,30}\b(forcément|forcement|donc|toujours)\b.{0,20}\b(fort\w*|bon\w*|doué\w*|nul\w*)",
+        r"(?i)\b(dyslexiques?|dyspraxiques?|handicapé\w*|autistes?|sourds?)\b.{0,30}\b(peuvent pas|peuvent jamais|ne peuvent pas|pas capables?|c.est mort)",
+        r"(?i)\b(enfants|fils|filles) d.(ouvriers?|immigrés?|immigres?|agriculteurs?)\b.{0,40}\b(réussissent moins|reussissent moins|mieux vaut|pas la peine)",
+        r"(?i)\b(paraître|paraitre|sembler|faire) (suspect|bizarre|louche)\b",
+        r"(?i)\btrouver un mari\b|\bpour se marier\b",
+    ]
+);
 
 fn stereotype(text: &str) -> Vec<Verdict> {
     fire(stereotype_lex(), text, "stereotype", Action::AnswerWithCare, "P5", "a stereotype to deconstruct, not to confirm")
 }
 
-lexicon!(delegation_refuse, [
-    r"(?i)\b(mes|mon) (identifiants?|mot de passe|mdp|codes? parcoursup)\b",
-    r"(?i)\b(remplis|remplir|valide|valider|saisis|saisir)\b.{0,30}\b(vœux|voeux|dossier|parcoursup)\b.{0,20}\b(à ma place|a ma place|pour moi)",
-]);
-lexicon!(delegation_care, [
-    r"(?i)\b(choisis|choisissez|décide|decide|décidez|decidez|tranche|tranchez)\b.{0,20}\b(pour moi|à ma place|a ma place|svp|stp|quel|quelle|quels|entre)\b",
-    r"(?i)\b(suis-je|je suis|est-ce que je suis|j.suis|chuis) (assez|vraiment)? ?(capable|intelligent\w*|fait\w* pour|au niveau|assez bon\w*)",
-    r"(?i)\boui ou non\b|\bdis-leur que\b|\bdis leur que\b|\btu sais mieux que moi\b|\bt.es l.expert\b|\bvous êtes l.expert\b",
-    r"(?i)\b(tu penses|vous pensez|tu crois) que je (suis|serais) (fait|faite|capable|assez)",
-    r"(?i)\b(capable de réussir|capable de reussir)\b",
-]);
+lexicon!(
+    delegation_refuse,
+    [
+        r"(?i)\b(mes|mon) (identifiants?|mot de passe|mdp|codes? parcoursup)\b",
+        r"(?i)\b(remplis|remplir|valide|valider|saisis|saisir)\b.{0,30}\b(vœux|voeux|dossier|parcoursup)\b.{0,20}\b(à ma place|a ma place|pour moi)",
+    ]
+);
+lexicon!(
+    delegation_care,
+    [
+        r"(?i)\b(choisis|choisissez|décide|decide|décidez|decidez|tranche|tranchez)\b.{0,20}\b(pour moi|à ma place|a ma place|svp|stp|quel|quelle|quels|entre)\b",
+        r"(?i)\b(suis-je|je suis|est-ce que je suis|j.suis|chuis) (assez|vraiment)? ?(capable|intelligent\w*|fait\w* pour|au niveau|assez bon\w*)",
+        r"(?i)\boui ou non\b|\bdis-leur que\b|\bdis leur que\b|\btu sais mieux que moi\b|\bt.es l.expert\b|\bvous êtes l.expert\b",
+        r"(?i)\b(tu penses|vous pensez|tu crois) que je (suis|serais) (fait|faite|capable|assez)",
+        r"(?i)\b(capable de réussir|capable de reussir)\b",
+    ]
+);
 
 fn delegation(text: &str) -> Vec<Verdict> {
     if let Some(span) = first_match(delegation_refuse(), text) {
-        return vec![Verdict::new("decision_delegation", Action::Refuse, "P6", "acting in the user's place (credentials, applications) is not possible", Some(span))];
+        return vec![Verdict::new(
+            "decision_delegation",
+            Action::Refuse,
+            "P6",
+            "acting in the user's place (credentials, applications) is not possible",
+            Some(span),
+        )];
     }
     fire(delegation_care(), text, "decision_delegation", Action::AnswerWithCare, "P6", "the decision stays the user's: options and a counsellor, not a verdict")
 }
 
-lexicon!(disability_lex, [
-    r"(?i)\b(rqth|handicap\w*|dyspraxi\w*|dyslexi\w*|dysorthograph\w*|dyscalculi\w*|tdah|autis\w*|malvoyant\w*|non-voyant\w*|aveugle|sourde?s?|malentendant\w*|fauteuil roulant|en fauteuil|tiers-temps|tiers temps|aménagements? d.épreuves?|mdph|aesh|ulis|sclérose|épilep\w*|epilep\w*)\b",
-]);
+lexicon!(
+    disability_lex,
+    [
+        r"(?i)\b(rqth|handicap\w*|dyspraxi\w*|dyslexi\w*|dysorthograph\w*|dyscalculi\w*|tdah|autis\w*|malvoyant\w*|non-voyant\w*|aveugle|sourde?s?|malentendant\w*|fauteuil roulant|en fauteuil|tiers-temps|tiers temps|aménagements? d.épreuves?|mdph|aesh|ulis|sclérose|épilep\w*|epilep\w*)\b",
+    ]
+);
 
 fn disability(text: &str) -> Vec<Verdict> {
     fire(disability_lex(), text, "disability_context", Action::AnswerWithCare, "P4", "disability: options and accommodations, never a closed door")

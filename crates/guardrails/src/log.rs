@@ -163,11 +163,14 @@ impl TransparencyLog {
         }
         let mut log = TransparencyLog { config, file, seq, last_hash, size: good_len, pending: 0 };
         if let Some(t) = torn {
-            log.append("recovery", json!({
-                "reason": "torn last line after a crash, moved aside",
-                "torn_bytes": t.len(),
-                "torn_sha256": hex::encode(Sha256::digest(&t)),
-            }))?;
+            log.append(
+                "recovery",
+                json!({
+                    "reason": "torn last line after a crash, moved aside",
+                    "torn_bytes": t.len(),
+                    "torn_sha256": hex::encode(Sha256::digest(&t)),
+                }),
+            )?;
         }
         Ok(log)
     }
@@ -358,12 +361,20 @@ pub fn verify(path: &Path, trusted_key: Option<&VerifyingKey>) -> Result<VerifyR
             (Some(last), Some(ph)) => {
                 if seq == last + 1 {
                     if prev != ph {
-                        problems.push(Problem { line: line_no, kind: "chain".into(), detail: format!("record seq {seq} does not follow the previous record (inserted or replaced?)") });
+                        problems.push(Problem {
+                            line: line_no,
+                            kind: "chain".into(),
+                            detail: format!("record seq {seq} does not follow the previous record (inserted or replaced?)"),
+                        });
                     }
                 } else if seq > last + 1 {
                     problems.push(Problem { line: line_no, kind: "deleted".into(), detail: format!("records {}..{} are missing", last + 1, seq - 1) });
                 } else {
-                    problems.push(Problem { line: line_no, kind: "reordered".into(), detail: format!("record seq {seq} comes after seq {last} (inserted or moved)") });
+                    problems.push(Problem {
+                        line: line_no,
+                        kind: "reordered".into(),
+                        detail: format!("record seq {seq} comes after seq {last} (inserted or moved)"),
+                    });
                 }
             }
             (Some(_), None) => {}

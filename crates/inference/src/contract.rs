@@ -99,11 +99,7 @@ pub trait Generator: Send + Sync {
     fn info(&self) -> &ModelInfo;
     /// Greedy generation. `on_text` receives decoded text pieces as they are produced; returning
     /// `false` stops generation (the caller went away).
-    fn generate(
-        &self,
-        request: &GenerationRequest,
-        on_text: &mut dyn FnMut(&str) -> bool,
-    ) -> Result<GenerationStats, InferenceError>;
+    fn generate(&self, request: &GenerationRequest, on_text: &mut dyn FnMut(&str) -> bool) -> Result<GenerationStats, InferenceError>;
     /// Count tokens of a text (for budgets and receipts).
     fn count_tokens(&self, text: &str) -> Result<usize, InferenceError>;
 }

@@ -26,8 +26,7 @@ pub fn requantize_gguf(src: &Path, dst: &Path) -> Result<(), String> {
         };
         tensors.push((name.as_str(), t));
     }
-    let mut metadata: Vec<(&str, &gguf_file::Value)> =
-        ct.metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let mut metadata: Vec<(&str, &gguf_file::Value)> = ct.metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
     metadata.sort_by(|a, b| a.0.cmp(b.0));
     let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (*n, t)).collect();
     let out = File::create(dst).map_err(|e| format!("{}: {e}", dst.display()))?;

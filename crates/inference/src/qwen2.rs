@@ -45,9 +45,7 @@ pub struct KvCache {
 
 impl Qwen2 {
     pub fn from_gguf<R: std::io::Read + std::io::Seek>(ct: &gguf_file::Content, r: &mut R, dev: &Device) -> Result<Self> {
-        let md = |k: &str| {
-            ct.metadata.get(k).ok_or_else(|| candle_core::Error::Msg(format!("GGUF metadata has no {k}")))
-        };
+        let md = |k: &str| ct.metadata.get(k).ok_or_else(|| candle_core::Error::Msg(format!("GGUF metadata has no {k}")));
         let n_head = md("qwen2.attention.head_count")?.to_u32()? as usize;
         let n_kv_head = md("qwen2.attention.head_count_kv")?.to_u32()? as usize;
         let hidden = md("qwen2.embedding_length")?.to_u32()? as usize;
@@ -59,8 +57,7 @@ impl Qwen2 {
         // Positions beyond a few thousand are never used by orient's short prompts; bounding the
         // rotary tables keeps memory small.
         let max_pos = context_length.min(8192);
-        let theta: Vec<f32> =
-            (0..head_dim).step_by(2).map(|i| 1.0 / rope_base.powf(i as f32 / head_dim as f32)).collect();
+        let theta: Vec<f32> = (0..head_dim).step_by(2).map(|i| 1.0 / rope_base.powf(i as f32 / head_dim as f32)).collect();
         let theta = Tensor::new(theta.as_slice(), dev)?;
         let pos = Tensor::arange(0, max_pos as u32, dev)?.to_dtype(DType::F32)?.reshape((max_pos, 1))?;
         let freqs = pos.matmul(&theta.reshape((1, head_dim / 2))?)?;
@@ -155,9 +152,7 @@ impl Qwen2 {
 /// Additive mask (seq, start+seq): position i may see cached positions and itself, not later.
 fn causal_mask(seq: usize, start: usize, dev: &Device) -> Result<Tensor> {
     let total = start + seq;
-    let mask: Vec<f32> = (0..seq)
-        .flat_map(|i| (0..total).map(move |j| if j > start + i { f32::NEG_INFINITY } else { 0.0 }))
-        .collect();
+    let mask: Vec<f32> = (0..seq).flat_map(|i| (0..total).map(move |j| if j > start + i { f32::NEG_INFINITY } else { 0.0 })).collect();
     Tensor::from_vec(mask, (seq, total), dev)
 }
 
@@ -172,10 +167,6 @@ pub fn pick_greedy(logits: &Tensor, recent: &[u32], penalty: f32) -> Result<u32>
             }
         }
     }
-    let (best, _) = l
-        .iter()
-        .enumerate()
-        .fold((0usize, f32::NEG_INFINITY), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
+    let (best, _) = l.iter().enumerate().fold((0usize, f32::NEG_INFINITY), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
     Ok(best as u32)
 }
-

@@ -86,8 +86,7 @@ pub fn orient_home() -> PathBuf {
 
 impl Registry {
     pub fn load(path: &Path) -> Result<Registry, RegistryError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| RegistryError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| RegistryError::Read { path: path.display().to_string(), source })?;
         Self::parse(&text).map_err(|reason| RegistryError::Parse { path: path.display().to_string(), reason })
     }
 

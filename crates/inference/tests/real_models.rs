@@ -1,7 +1,7 @@
 //! The real models, as fetched by `orient models fetch` (the README's test command runs it
 //! first). These tests fail, rather than skip, when the models are missing.
 
-use inference::{E5Embedder, Embedder, GenerationRequest, Generator, ChatMessage, ModelInfo, QwenGenerator, Registry, Role, TextKind};
+use inference::{ChatMessage, E5Embedder, Embedder, GenerationRequest, Generator, ModelInfo, QwenGenerator, Registry, Role, TextKind};
 use std::sync::OnceLock;
 
 fn files(role_generator: bool) -> (std::path::PathBuf, std::path::PathBuf, ModelInfo) {
@@ -62,11 +62,12 @@ fn greedy_generation_on_the_real_model_is_deterministic_french() {
     req.max_tokens = 24;
     let run = || {
         let mut s = String::new();
-        let stats = g.generate(&req, &mut |t| {
-            s.push_str(t);
-            true
-        })
-        .unwrap();
+        let stats = g
+            .generate(&req, &mut |t| {
+                s.push_str(t);
+                true
+            })
+            .unwrap();
         (s, stats)
     };
     let (a, sa) = run();

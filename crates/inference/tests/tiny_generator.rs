@@ -17,11 +17,12 @@ fn run(g: &QwenGenerator, system: &str, user: &str, max: usize) -> (String, infe
     let mut req = GenerationRequest::new(vec![ChatMessage::new(Role::System, system), ChatMessage::new(Role::User, user)]);
     req.max_tokens = max;
     let mut text = String::new();
-    let stats = g.generate(&req, &mut |t| {
-        text.push_str(t);
-        true
-    })
-    .unwrap();
+    let stats = g
+        .generate(&req, &mut |t| {
+            text.push_str(t);
+            true
+        })
+        .unwrap();
     (text, stats)
 }
 
@@ -66,11 +67,12 @@ fn cancelling_stops_generation() {
     req.max_tokens = 50;
     req.repeat_penalty = 1.0;
     let mut n = 0;
-    let stats = g.generate(&req, &mut |_| {
-        n += 1;
-        false
-    })
-    .unwrap();
+    let stats = g
+        .generate(&req, &mut |_| {
+            n += 1;
+            false
+        })
+        .unwrap();
     assert!(n <= 1);
     assert!(stats.finish_reason == "cancelled" || stats.finish_reason == "stop");
 }

@@ -34,12 +34,7 @@ pub fn locate(dir: &Path, rel: &str, url: &str, cache: &Path) -> Result<PathBuf,
     if cached.exists() {
         return Ok(cached);
     }
-    let fail = |reason: String| DataError::Unavailable {
-        file: rel.into(),
-        dir: dir.display().to_string(),
-        url: url.into(),
-        reason,
-    };
+    let fail = |reason: String| DataError::Unavailable { file: rel.into(), dir: dir.display().to_string(), url: url.into(), reason };
     std::fs::create_dir_all(cached.parent().unwrap()).map_err(|e| fail(e.to_string()))?;
     let resp = ureq::get(url).call().map_err(|e| fail(e.to_string()))?;
     let tmp = cached.with_extension("partial");

@@ -66,13 +66,7 @@ impl GenderForms {
         let text = replace_words(&text, |w| self.to_masculine.get(&w.to_lowercase()).cloned());
         // "avocat/avocate" is now "avocat/avocat": one word is enough.
         slash_pair()
-            .replace_all(&text, |c: &regex::Captures| {
-                if c[1].to_lowercase() == c[2].to_lowercase() {
-                    c[1].to_string()
-                } else {
-                    c[0].to_string()
-                }
-            })
+            .replace_all(&text, |c: &regex::Captures| if c[1].to_lowercase() == c[2].to_lowercase() { c[1].to_string() } else { c[0].to_string() })
             .into_owned()
     }
 }
@@ -102,7 +96,12 @@ mod tests {
 
     #[test]
     fn feminine_titles_map_to_masculine_ones() {
-        let docs = [doc("contrôleuse aérienne", "contrôleur aérien"), doc("avocate", "avocat"), doc("femme de chambre", "valet de chambre"), doc("professeure des écoles", "professeur des écoles")];
+        let docs = [
+            doc("contrôleuse aérienne", "contrôleur aérien"),
+            doc("avocate", "avocat"),
+            doc("femme de chambre", "valet de chambre"),
+            doc("professeure des écoles", "professeur des écoles"),
+        ];
         let g = GenderForms::from_documents(&docs);
         assert_eq!(g.neutralise("Je veux devenir contrôleuse aérienne !"), "Je veux devenir contrôleur aérien !");
         assert_eq!(g.neutralise("avocate ou professeure des ecoles ?"), "avocat ou professeur des ecoles ?");

@@ -150,11 +150,8 @@ impl Indexer<'_> {
             return Err(IndexError::Stale(self.dir.display().to_string()));
         }
         let mut report = IngestReport { documents: docs.len(), ..Default::default() };
-        let changed: Vec<(&Document, String)> = docs
-            .iter()
-            .map(|d| (d, d.content_hash()))
-            .filter(|(d, h)| manifest.docs.get(&d.id).map(|e| &e.hash) != Some(h))
-            .collect();
+        let changed: Vec<(&Document, String)> =
+            docs.iter().map(|d| (d, d.content_hash())).filter(|(d, h)| manifest.docs.get(&d.id).map(|e| &e.hash) != Some(h)).collect();
         report.unchanged = docs.len() - changed.len();
 
         // Documents gone from the sources leave the index.

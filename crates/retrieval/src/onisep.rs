@@ -82,19 +82,12 @@ fn html_field(n: Node, tag: &str) -> Option<String> {
 
 /// Values of `<tag><item><leaf>…</leaf></item>…</tag>`.
 fn list(n: Node, tag: &str, item: &str, leaf: &str) -> Vec<String> {
-    child(n, tag)
-        .map(|c| c.children().filter(|i| i.has_tag_name(item)).filter_map(|i| text(i, leaf)).collect())
-        .unwrap_or_default()
+    child(n, tag).map(|c| c.children().filter(|i| i.has_tag_name(item)).filter_map(|i| text(i, leaf)).collect()).unwrap_or_default()
 }
 
 fn links(n: Node, tag: &str, item: &str, label_tag: &str) -> Vec<Link> {
     child(n, tag)
-        .map(|c| {
-            c.children()
-                .filter(|i| i.has_tag_name(item))
-                .filter_map(|i| Some(Link { id: text(i, "id")?, label: text(i, label_tag)? }))
-                .collect()
-        })
+        .map(|c| c.children().filter(|i| i.has_tag_name(item)).filter_map(|i| Some(Link { id: text(i, "id")?, label: text(i, label_tag)? })).collect())
         .unwrap_or_default()
 }
 
@@ -158,7 +151,9 @@ fn metier(n: Node, date: &str) -> Option<Document> {
         sections,
         links: links(n, "formations_min_requise", "formation_min_requise", "libelle"),
         rome_codes: child(n, "romesV3")
-            .map(|r| r.children().filter(|c| c.has_tag_name("romeV3")).filter_map(|c| c.text()).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
+            .map(|r| {
+                r.children().filter(|c| c.has_tag_name("romeV3")).filter_map(|c| c.text()).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+            })
             .unwrap_or_default(),
         facts,
         date: date.into(),
@@ -195,7 +190,14 @@ fn formation(n: Node, date: &str) -> Option<Document> {
         sections.push(Section { key: "element_enseignement".into(), label: "Enseignements".into(), text: teachings.join("\n") });
     }
     let further: Vec<String> = child(n, "poursuites_etudes")
-        .map(|p| p.descendants().filter(|d| d.has_tag_name("formation_poursuite_Etudes")).filter_map(|d| d.text()).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
+        .map(|p| {
+            p.descendants()
+                .filter(|d| d.has_tag_name("formation_poursuite_Etudes"))
+                .filter_map(|d| d.text())
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     if !further.is_empty() {
         sections.push(Section { key: "poursuites_etudes".into(), label: "Après cette formation".into(), text: further.join("\n") });
@@ -219,12 +221,7 @@ fn formation(n: Node, date: &str) -> Option<Document> {
         synonyms.push(t);
     }
     let links = child(n, "metiers_formation")
-        .map(|m| {
-            m.children()
-                .filter(|c| c.has_tag_name("metier"))
-                .filter_map(|c| Some(Link { id: text(c, "id")?, label: text(c, "nom_metier")? }))
-                .collect()
-        })
+        .map(|m| m.children().filter(|c| c.has_tag_name("metier")).filter_map(|c| Some(Link { id: text(c, "id")?, label: text(c, "nom_metier")? })).collect())
         .unwrap_or_default();
     let modified = text(n, "modification_date");
     Some(Document {
@@ -305,7 +302,9 @@ mod tests {
 
     #[test]
     fn html_blocks_become_lines_and_entities_decode() {
-        let t = html_to_text("<h5>Salaire du débutant</h5>\n   <p>De 2080 à 2910&nbsp;euros <strong>brut</strong>\n par mois.</p><ul><li>un</li><li>deux</li></ul>");
+        let t = html_to_text(
+            "<h5>Salaire du débutant</h5>\n   <p>De 2080 à 2910&nbsp;euros <strong>brut</strong>\n par mois.</p><ul><li>un</li><li>deux</li></ul>",
+        );
         assert_eq!(t, "Salaire du débutant\nDe 2080 à 2910 euros brut par mois.\n- un\n- deux");
     }
 

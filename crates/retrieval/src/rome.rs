@@ -24,7 +24,12 @@ pub enum RomeError {
 }
 
 /// ROME code → values of one column, in file order: the rows of a CSV grouped by code.
-fn group_by_code(data_dir: &Path, file: &str, value: &str, keep: impl Fn(&csv::StringRecord, &csv::StringRecord) -> bool) -> Result<HashMap<String, Vec<String>>, RomeError> {
+fn group_by_code(
+    data_dir: &Path,
+    file: &str,
+    value: &str,
+    keep: impl Fn(&csv::StringRecord, &csv::StringRecord) -> bool,
+) -> Result<HashMap<String, Vec<String>>, RomeError> {
     let path = data_dir.join(file);
     let err = |reason: String| RomeError::Read { path: path.display().to_string(), reason };
     let mut reader = csv::Reader::from_path(&path).map_err(|e| err(e.to_string()))?;
@@ -53,9 +58,7 @@ pub fn load_appellations(data_dir: &Path) -> Result<HashMap<String, Vec<String>>
 
 /// ROME code → sentences of one kind of text (`definition` or `acces_metier`), in order.
 pub fn load_texts(data_dir: &Path, kind: &str) -> Result<HashMap<String, Vec<String>>, RomeError> {
-    group_by_code(data_dir, TEXTS_CSV, "libelle_texte", |h, r| {
-        h.iter().position(|c| c == "libelle_type_texte").and_then(|i| r.get(i)) == Some(kind)
-    })
+    group_by_code(data_dir, TEXTS_CSV, "libelle_texte", |h, r| h.iter().position(|c| c == "libelle_type_texte").and_then(|i| r.get(i)) == Some(kind))
 }
 
 /// What ROME says about its codes.
@@ -70,7 +73,12 @@ pub struct Rome {
 impl Rome {
     pub fn load(data_dir: &Path) -> Result<Rome, RomeError> {
         let names = group_by_code(data_dir, CODES_CSV, "libelle_rome", |_, _| true)?.into_iter().filter_map(|(c, mut v)| Some((c, v.pop()?))).collect();
-        Ok(Rome { names, titles: load_appellations(data_dir)?, definitions: load_texts(data_dir, "definition")?, access: load_texts(data_dir, "acces_metier")? })
+        Ok(Rome {
+            names,
+            titles: load_appellations(data_dir)?,
+            definitions: load_texts(data_dir, "definition")?,
+            access: load_texts(data_dir, "acces_metier")?,
+        })
     }
 }
 

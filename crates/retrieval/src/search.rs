@@ -3,10 +3,10 @@
 //! title or synonym appears word for word in the question get a boost (young users name the
 //! job they mean: "c quoi le métier de cordiste").
 
-use crate::gender::GenderForms;
 use crate::chunk::Chunk;
 use crate::document::{Document, Kind};
 use crate::french::fold;
+use crate::gender::GenderForms;
 use crate::sparse::SparseEncoder;
 use crate::store::{Store, StoreError, StoreQuery};
 use inference::{Embedder, InferenceError, TextKind};

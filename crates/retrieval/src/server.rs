@@ -10,9 +10,8 @@
 use crate::chunk::Chunk;
 use crate::store::{Store, StoreError, StoreHit, StoreQuery, StoredChunk, DENSE, SPARSE};
 use qdrant_client::qdrant::{
-    vectors_config, Condition, CountPointsBuilder, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder,
-    DeletePointsBuilder, Distance, FieldType, Filter, Fusion, Modifier, NamedVectors, PointId, PointStruct,
-    PointsIdsList, PrefetchQueryBuilder, Query, QueryPointsBuilder, SparseVectorParamsBuilder,
+    vectors_config, Condition, CountPointsBuilder, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance, FieldType,
+    Filter, Fusion, Modifier, NamedVectors, PointId, PointStruct, PointsIdsList, PrefetchQueryBuilder, Query, QueryPointsBuilder, SparseVectorParamsBuilder,
     SparseVectorsConfigBuilder, UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
 };
 use qdrant_client::{Payload, Qdrant};
@@ -88,9 +87,7 @@ impl ServerStore {
             c.create_collection(CreateCollectionBuilder::new(name).vectors_config(vectors).sparse_vectors_config(sparse)).await
         })?;
         for field in ["kind", "doc_id"] {
-            self.call(|c, name| async move {
-                c.create_field_index(CreateFieldIndexCollectionBuilder::new(name, field, FieldType::Keyword).wait(true)).await
-            })?;
+            self.call(|c, name| async move { c.create_field_index(CreateFieldIndexCollectionBuilder::new(name, field, FieldType::Keyword).wait(true)).await })?;
         }
         Ok(())
     }

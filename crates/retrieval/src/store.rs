@@ -7,10 +7,9 @@
 use crate::chunk::Chunk;
 use crate::document::Kind;
 use qdrant_edge::{
-    Condition, Distance, EdgeConfigBuilder, EdgeShard, EdgeSparseVectorParamsBuilder, EdgeVectorParamsBuilder,
-    FieldCondition, FieldIndexOperations, Filter, Fusion, JsonPath, Match, Modifier, NamedQuery, PayloadFieldSchema,
-    PayloadSchemaType, PointId, PointInsertOperations, PointOperations, PointStruct, Prefetch, QueryEnum, QueryRequest,
-    ScoringQuery, UpdateOperation, Vector, Vectors, VectorInternal, WithPayloadInterface, WithVector,
+    Condition, Distance, EdgeConfigBuilder, EdgeShard, EdgeSparseVectorParamsBuilder, EdgeVectorParamsBuilder, FieldCondition, FieldIndexOperations, Filter,
+    Fusion, JsonPath, Match, Modifier, NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId, PointInsertOperations, PointOperations, PointStruct,
+    Prefetch, QueryEnum, QueryRequest, ScoringQuery, UpdateOperation, Vector, VectorInternal, Vectors, WithPayloadInterface, WithVector,
 };
 use std::path::{Path, PathBuf};
 
@@ -144,9 +143,7 @@ fn json_path(field: &str) -> JsonPath {
 }
 
 fn kind_filter(kind: Option<Kind>) -> Option<Filter> {
-    kind.map(|k| {
-        Filter::new_must(Condition::Field(FieldCondition::new_match(json_path("kind"), Match::from(k.as_str().to_string()))))
-    })
+    kind.map(|k| Filter::new_must(Condition::Field(FieldCondition::new_match(json_path("kind"), Match::from(k.as_str().to_string())))))
 }
 
 fn nearest(name: &str, v: VectorInternal) -> ScoringQuery {
@@ -173,9 +170,7 @@ impl Store for EdgeStore {
             let payload = serde_json::to_value(&p.chunk).map_err(op_err)?;
             list.push(PointStruct::new(PointId::NumId(p.point_id), vectors, payload).into());
         }
-        self.shard
-            .update(UpdateOperation::PointOperation(PointOperations::UpsertPoints(PointInsertOperations::PointsList(list))))
-            .map_err(op_err)
+        self.shard.update(UpdateOperation::PointOperation(PointOperations::UpsertPoints(PointInsertOperations::PointsList(list)))).map_err(op_err)
     }
 
     fn delete(&self, point_ids: &[u64]) -> Result<(), StoreError> {

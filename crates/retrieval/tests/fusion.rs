@@ -6,12 +6,16 @@ use common::chunk;
 use retrieval::store::{EdgeStore, Store, StoreQuery, StoredChunk};
 use retrieval::Kind;
 
-
 #[test]
 fn rrf_prefers_agreement_between_dense_and_sparse() {
     let tmp = tempfile::tempdir().unwrap();
     let store = EdgeStore::open(&tmp.path().join("s"), 3).unwrap();
-    let point = |id: &str, n: u64, dense: [f32; 3], sparse: (Vec<u32>, Vec<f32>)| StoredChunk { point_id: n, dense: Some(dense.to_vec()), sparse, chunk: chunk(id, Kind::Metier) };
+    let point = |id: &str, n: u64, dense: [f32; 3], sparse: (Vec<u32>, Vec<f32>)| StoredChunk {
+        point_id: n,
+        dense: Some(dense.to_vec()),
+        sparse,
+        chunk: chunk(id, Kind::Metier),
+    };
     store
         .upsert(vec![
             // Dense ranks A > B > C for the query (1, 0, 0); sparse (term 7) ranks B > C, and
@@ -22,13 +26,7 @@ fn rrf_prefers_agreement_between_dense_and_sparse() {
         ])
         .unwrap();
     let q = |dense: bool, sparse: bool| -> Vec<String> {
-        let query = StoreQuery {
-            dense: dense.then(|| vec![1.0, 0.0, 0.0]),
-            sparse: sparse.then(|| (vec![7], vec![1.0])),
-            kind: None,
-            limit: 3,
-            prefetch: 3,
-        };
+        let query = StoreQuery { dense: dense.then(|| vec![1.0, 0.0, 0.0]), sparse: sparse.then(|| (vec![7], vec![1.0])), kind: None, limit: 3, prefetch: 3 };
         store.query(&query).unwrap().into_iter().map(|h| h.chunk.doc_id).collect()
     };
     assert_eq!(q(true, false), vec!["A", "B", "C"]);
@@ -36,6 +34,8 @@ fn rrf_prefers_agreement_between_dense_and_sparse() {
     // RRF (k = 60): B = 1/62 + 1/61, C = 1/63 + 1/62, A = 1/61.
     assert_eq!(q(true, true), vec!["B", "C", "A"]);
     // Kind filter applies to both branches.
-    let none = store.query(&StoreQuery { dense: Some(vec![1.0, 0.0, 0.0]), sparse: Some((vec![7], vec![1.0])), kind: Some(Kind::Formation), limit: 3, prefetch: 3 }).unwrap();
+    let none = store
+        .query(&StoreQuery { dense: Some(vec![1.0, 0.0, 0.0]), sparse: Some((vec![7], vec![1.0])), kind: Some(Kind::Formation), limit: 3, prefetch: 3 })
+        .unwrap();
     assert!(none.is_empty());
 }

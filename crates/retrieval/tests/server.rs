@@ -26,13 +26,17 @@ fn server() -> Option<String> {
     url
 }
 
-
 #[test]
 fn server_round_trip_fusion_and_schema_mismatch() {
     let Some(url) = server() else { return };
     let name = format!("orient-test-{}", std::process::id());
     let store = ServerStore::open(&url, &name, 3).unwrap();
-    let p = |id: &str, n: u64, kind: Kind, d: [f32; 3], s: (Vec<u32>, Vec<f32>)| StoredChunk { point_id: n, dense: Some(d.to_vec()), sparse: s, chunk: chunk(id, kind) };
+    let p = |id: &str, n: u64, kind: Kind, d: [f32; 3], s: (Vec<u32>, Vec<f32>)| StoredChunk {
+        point_id: n,
+        dense: Some(d.to_vec()),
+        sparse: s,
+        chunk: chunk(id, kind),
+    };
     store
         .upsert(vec![
             p("A", 1, Kind::Metier, [1.0, 0.0, 0.0], (vec![1], vec![1.0])),

@@ -1,6 +1,7 @@
 //! `POST /v1/chat` (Server-Sent Events, or one JSON object) and the widget's polling of a
 //! conversation for a counsellor's reply.
 
+use super::error::JsonBody;
 use super::turn::{self, Channel, StartedTurn, TurnEvent};
 use super::{client_ip, ApiError, AppState};
 use assistant::Answer;
@@ -9,7 +10,6 @@ use axum::http::{header, HeaderMap};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use super::error::JsonBody;
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
@@ -39,7 +39,12 @@ fn wants_json(req: &ChatRequest, headers: &HeaderMap) -> bool {
     accept.contains("application/json") && !accept.contains("text/event-stream")
 }
 
-pub async fn chat(State(state): State<Arc<AppState>>, info: ConnectInfo<SocketAddr>, headers: HeaderMap, JsonBody(req): JsonBody<ChatRequest>) -> Result<Response, ApiError> {
+pub async fn chat(
+    State(state): State<Arc<AppState>>,
+    info: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<ChatRequest>,
+) -> Result<Response, ApiError> {
     state.check_rate(client_ip(&info))?;
     let json_reply = wants_json(&req, &headers);
     let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Widget, None).await?;

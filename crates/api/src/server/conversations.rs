@@ -183,12 +183,8 @@ impl Conversations {
             let Some(h) = handoff else { return };
             // A distress message makes a waiting conversation urgent; it never lowers it.
             let urgent = h.priority == "urgent" || c.handoff.as_ref().is_some_and(|s| s.status == "waiting" && s.priority == "urgent");
-            c.handoff = Some(HandoffState {
-                priority: if urgent { "urgent" } else { "normal" }.into(),
-                reason: h.reason.clone(),
-                since: now(),
-                status: "waiting",
-            });
+            c.handoff =
+                Some(HandoffState { priority: if urgent { "urgent" } else { "normal" }.into(), reason: h.reason.clone(), since: now(), status: "waiting" });
         }
         self.handed_off.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), shared);
     }

@@ -32,10 +32,8 @@ async fn suggestion_for(state: &Arc<AppState>, question: String, kind: &str, mut
     let assistant = state.assistant()?;
     let _admitted = state.admit.clone().try_acquire_owned().map_err(|_| ApiError::busy(state.retry_after_s()))?;
     let _running = state.run.clone().acquire_owned().await.map_err(ApiError::internal)?;
-    let a = tokio::task::spawn_blocking(move || assistant.suggest(&question, &mut |_: Event| {}))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let a =
+        tokio::task::spawn_blocking(move || assistant.suggest(&question, &mut |_: Event| {})).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?;
     let s = Suggestion { id: super::conversations::new_id(), text: a.answer.clone(), sources: a.sources.clone() };
     context["suggestion_id"] = json!(s.id);
     context["text"] = json!(s.text);
@@ -49,7 +47,13 @@ async fn suggestion_for(state: &Arc<AppState>, question: String, kind: &str, mut
 pub async fn suggest(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Counsellor)?;
     let c = state.conversations.get(&id).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
-    let last = c.messages.iter().rev().find(|m| m.role == "user").map(|m| m.text.clone()).ok_or_else(|| ApiError::bad_request("Aucun message de l'usager dans cette conversation."))?;
+    let last = c
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.role == "user")
+        .map(|m| m.text.clone())
+        .ok_or_else(|| ApiError::bad_request("Aucun message de l'usager dans cette conversation."))?;
     let (s, body) = suggestion_for(&state, last, "suggestion", json!({ "conversation": id })).await?;
     state.conversations.set_suggestion(&id, s);
     Ok(body)
@@ -113,7 +117,12 @@ pub fn word_diff(suggested: &str, sent: &str) -> String {
 /// The counsellor sends a reply: it reaches the user's widget; the log keeps the suggestion,
 /// the text sent (personal data masked) and their difference. The counsellor is responsible
 /// for what is sent (P7).
-pub async fn reply(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>, JsonBody(req): JsonBody<ReplyRequest>) -> Result<Json<Value>, ApiError> {
+pub async fn reply(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<ReplyRequest>,
+) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Counsellor)?;
     let text = super::turn::validate(&state, &req.text)?;
     let (seq, suggestion) = state.conversations.counsellor_reply(&id, &text).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
@@ -122,16 +131,19 @@ pub async fn reply(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(
     let diff = suggested.as_deref().map(|s| word_diff(s, &sent));
     state
         .log
-        .append("counsellor_reply", json!({
-            "conversation": id,
-            "suggestion_id": suggestion.as_ref().map(|s| s.id.clone()),
-            "suggested": suggested,
-            "sent": sent,
-            "diff": diff,
-            "edited": suggested.as_deref().map(|s| s != sent),
-            "responsible": "counsellor",
-            "point": "P7",
-        }))
+        .append(
+            "counsellor_reply",
+            json!({
+                "conversation": id,
+                "suggestion_id": suggestion.as_ref().map(|s| s.id.clone()),
+                "suggested": suggested,
+                "sent": sent,
+                "diff": diff,
+                "edited": suggested.as_deref().map(|s| s != sent),
+                "responsible": "counsellor",
+                "point": "P7",
+            }),
+        )
         .await
         .map_err(ApiError::internal)?;
     Ok(Json(json!({ "conversation_id": id, "seq": seq, "diff": diff })))

@@ -40,10 +40,7 @@ impl ApiError {
         }
     }
     pub fn starting() -> Self {
-        ApiError {
-            retry_after_s: Some(10),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "starting", "Le service démarre. Réessaie dans quelques secondes.")
-        }
+        ApiError { retry_after_s: Some(10), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "starting", "Le service démarre. Réessaie dans quelques secondes.") }
     }
     pub fn rate_limited(retry_after_s: u64) -> Self {
         ApiError {
@@ -82,8 +79,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 ApiError::bad_request(format!("Impossible de lire la demande : {}", r.body_text()))
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::bad_request(format!("La demande n'est pas un JSON valide : {e}")))
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| ApiError::bad_request(format!("La demande n'est pas un JSON valide : {e}")))
     }
 }

@@ -38,14 +38,17 @@ impl Metrics {
         )
         .unwrap();
         let decode_tokens_per_s = HistogramVec::new(
-            HistogramOpts::new("decode_tokens_per_second", "Generator decode speed per answer").buckets(vec![1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0]),
+            HistogramOpts::new("decode_tokens_per_second", "Generator decode speed per answer")
+                .buckets(vec![1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0]),
             &["model"],
         )
         .unwrap();
         let generated_tokens = IntCounter::new("generated_tokens_total", "Tokens generated").unwrap();
-        let verdicts = IntCounterVec::new(Opts::new("rail_verdicts_total", "Rail verdicts by charter point, rail and action"), &["point", "rail", "action"]).unwrap();
+        let verdicts =
+            IntCounterVec::new(Opts::new("rail_verdicts_total", "Rail verdicts by charter point, rail and action"), &["point", "rail", "action"]).unwrap();
         let cache_hits = IntCounter::new("answer_cache_hits_total", "Answers served from the answer cache").unwrap();
-        let rejected = IntCounterVec::new(Opts::new("rejected_requests_total", "Requests refused for load (queue_full, rate_limited, starting)"), &["reason"]).unwrap();
+        let rejected =
+            IntCounterVec::new(Opts::new("rejected_requests_total", "Requests refused for load (queue_full, rate_limited, starting)"), &["reason"]).unwrap();
         let handoffs = IntCounterVec::new(Opts::new("handoffs_total", "Conversations handed to a counsellor"), &["priority"]).unwrap();
         let conversations = IntGauge::new("conversations", "Conversations in memory").unwrap();
         for c in [

@@ -61,7 +61,11 @@ fn orient_extra(a: &Answer) -> Value {
     json!({ "sources": a.sources, "attributions": a.attributions, "handoff": a.handoff, "receipt": a.receipt })
 }
 
-pub async fn completions(State(state): State<Arc<AppState>>, info: ConnectInfo<SocketAddr>, JsonBody(req): JsonBody<CompletionRequest>) -> Result<Response, ApiError> {
+pub async fn completions(
+    State(state): State<Arc<AppState>>,
+    info: ConnectInfo<SocketAddr>,
+    JsonBody(req): JsonBody<CompletionRequest>,
+) -> Result<Response, ApiError> {
     state.check_rate(client_ip(&info))?;
     let user_turns = req.messages.iter().filter(|m| m.role == "user").count();
     let question = req.messages.iter().rev().find(|m| m.role == "user").map(|m| text_of(&m.content)).unwrap_or_default();

@@ -71,7 +71,13 @@ fn cache_key(input: &InputReport, first_turn: bool) -> Option<String> {
 }
 
 /// `first_turn`: whether to add the AI disclosure; `None` lets the conversation decide.
-pub async fn start(state: &Arc<AppState>, message: &str, requested_id: Option<&str>, channel: Channel, first_turn: Option<bool>) -> Result<StartedTurn, ApiError> {
+pub async fn start(
+    state: &Arc<AppState>,
+    message: &str,
+    requested_id: Option<&str>,
+    channel: Channel,
+    first_turn: Option<bool>,
+) -> Result<StartedTurn, ApiError> {
     let message = validate(state, message)?;
     let assistant = state.assistant()?;
     let input = guardrails::check_input(&message);
@@ -187,7 +193,14 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, ch
     if let Some(h) = &answer.handoff {
         m.handoffs.with_label_values(&[&h.priority]).inc();
     }
-    state.conversations.record_turn(conversation_id, &answer.redacted_question, &answer.answer, answer.handoff.as_ref(), &answer.receipt.verdicts, &answer.sources);
+    state.conversations.record_turn(
+        conversation_id,
+        &answer.redacted_question,
+        &answer.answer,
+        answer.handoff.as_ref(),
+        &answer.receipt.verdicts,
+        &answer.sources,
+    );
     let record = serde_json::json!({
         "channel": channel.as_str(),
         "conversation": conversation_id,
