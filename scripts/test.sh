@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export ORIENT_HOME="${ORIENT_HOME:-$HOME/.cache/orient}"
 
+cargo fmt --check
 cargo build --release --locked
+cargo clippy --release --locked --all-targets -- -D warnings
 ORIENT="${CARGO_TARGET_DIR:-target}/release/orient"
 "$ORIENT" models fetch
 "$ORIENT" ingest

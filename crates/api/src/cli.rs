@@ -89,11 +89,19 @@ enum Command {
         #[arg(long)]
         generator: Option<String>,
     },
-    /// Run the input rails on a message and print their verdicts.
+    /// Run the input rails on a message and print their verdicts (rule ids, semantic scores).
     Guard {
         message: String,
         #[arg(long)]
         json: bool,
+        /// The rule layer alone (no encoder loaded).
+        #[arg(long)]
+        rules_only: bool,
+    },
+    /// The rails' semantic layer.
+    Rails {
+        #[command(subcommand)]
+        action: RailsAction,
     },
     /// The transparency log.
     Log {
@@ -118,6 +126,30 @@ enum ModelsAction {
     Fetch { names: Vec<String> },
     /// List models, their roles and whether they are ready.
     List,
+}
+
+#[derive(Subcommand)]
+enum RailsAction {
+    /// Train the semantic heads on the labelled corpus (train-*.jsonl; a fifth held out for
+    /// the thresholds) and write them where the build includes them.
+    Train {
+        #[arg(long, default_value = "crates/guardrails/corpus")]
+        corpus: PathBuf,
+        #[arg(long, default_value = "crates/guardrails/data/semantic-head.json")]
+        out: PathBuf,
+        /// Units of the hidden layer (0: one linear head per category).
+        #[arg(long)]
+        hidden: Option<usize>,
+        #[arg(long)]
+        epochs: Option<usize>,
+        #[arg(long)]
+        dropout: Option<f32>,
+        #[arg(long)]
+        weight_decay: Option<f64>,
+        /// Encoder layers the heads read (fewer is faster; default: all).
+        #[arg(long)]
+        layers: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -147,6 +179,9 @@ enum EvalWhat {
         probes: PathBuf,
         #[arg(long)]
         json: bool,
+        /// The rule layer alone (no encoder loaded).
+        #[arg(long)]
+        rules_only: bool,
     },
     /// Counterfactual fairness: every variant of a question compared with its neutral
     /// variant; report.json and report.html in --out. `--diff OLD NEW` compares two reports.
@@ -304,7 +339,18 @@ pub fn run() -> Result<()> {
         }
         Command::Search { query, k, kind, mode, json } => search(&app, &query, k, kind, mode, json),
         Command::Ask { question, json, max_tokens, generator } => ask(&app, &question, json, max_tokens, generator),
-        Command::Guard { message, json } => guard(&message, json),
+        Command::Guard { message, json, rules_only } => crate::rails::guard(&app, &message, json, rules_only),
+        Command::Rails { action: RailsAction::Train { corpus, out, hidden, epochs, dropout, weight_decay, layers } } => {
+            let d = eval::rails_train::NetOptions::default();
+            let opts = eval::rails_train::NetOptions {
+                hidden: hidden.unwrap_or(d.hidden),
+                epochs: epochs.unwrap_or(d.epochs),
+                dropout: dropout.unwrap_or(d.dropout),
+                weight_decay: weight_decay.unwrap_or(d.weight_decay),
+                ..d
+            };
+            crate::rails::train(&app, &corpus, &out, &opts, layers)
+        }
         Command::Log { action: LogAction::Verify { file, public_key, json } } => log_verify(&file, public_key, json),
         Command::Log { action: LogAction::Purge { retention_days } } => {
             let mut log = app.transparency_log()?;
@@ -316,7 +362,7 @@ pub fn run() -> Result<()> {
             println!("{} rotated file(s) removed", removed.len());
             Ok(())
         }
-        Command::Eval { what: EvalWhat::Guardrails { probes, json } } => eval_guardrails(&probes, json),
+        Command::Eval { what: EvalWhat::Guardrails { probes, json, rules_only } } => crate::rails::eval_guardrails(&app, &probes, json, rules_only),
         Command::Eval { what: EvalWhat::Fairness { diff: Some(files), .. } } => crate::reports::fairness_diff(&files[0], &files[1]),
         Command::Eval { what: EvalWhat::Fairness { probes, out, mode, thresholds, bases, max_tokens, diff: None } } => {
             let full = matches!(mode, FairnessModeArg::Full);
@@ -406,7 +452,7 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
     };
     let generator_info = generator.info().clone();
     let config = AssistantConfig { max_tokens, ..Default::default() };
-    let mut assistant = Assistant::new(searcher, generator, config);
+    let mut assistant = Assistant::new(searcher, generator, config)?;
     assistant.index_version = app.index_version();
     let mut out = std::io::stdout();
     let answer = assistant.ask(question, true, &mut |e| {
@@ -585,23 +631,6 @@ fn bench_search(app: &App, questions: &std::path::Path, limit: usize) -> Result<
     Ok(())
 }
 
-fn guard(message: &str, json: bool) -> Result<()> {
-    let r = guardrails::check_input(message);
-    if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
-        return Ok(());
-    }
-    println!("action: {}", r.action.as_str());
-    println!("points: {}", r.points.join(", "));
-    println!("redacted: {}", r.redacted);
-    println!("retrieval text: {}", r.retrieval_text);
-    for v in &r.verdicts {
-        let span = v.span.map(|s| format!(" [{}..{}]", s.start, s.end)).unwrap_or_default();
-        println!("- {} {} {}: {}{span}", v.point, v.rail, v.action.as_str(), v.reason);
-    }
-    Ok(())
-}
-
 fn log_verify(file: &std::path::Path, public_key: Option<String>, json: bool) -> Result<()> {
     let key = match public_key {
         Some(h) => {
@@ -631,29 +660,6 @@ fn log_verify(file: &std::path::Path, public_key: Option<String>, json: bool) ->
     }
     if !r.ok {
         std::process::exit(2);
-    }
-    Ok(())
-}
-
-fn eval_guardrails(probes: &std::path::Path, json: bool) -> Result<()> {
-    let probes = eval::guardrails_eval::read_probes(&probes.display().to_string()).map_err(anyhow::Error::msg)?;
-    let r = eval::guardrails_eval::evaluate(&probes);
-    if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
-        return Ok(());
-    }
-    println!(
-        "n={}  accuracy={:.3}  benign false positives={:.3}  handoff recall={:.3}  PII span recall={:.3}  rails (input + output): mean {:.0} µs, p99 {:.0} µs (input, first pass: p99 {:.0} µs)",
-        r.n, r.accuracy, r.false_positive_rate, r.handoff_recall, r.pii_span_recall, r.mean_us, r.p99_us, r.cold_p99_us
-    );
-    for (cat, by_expected) in &r.confusion {
-        for (expected, got) in by_expected {
-            let cells: Vec<String> = got.iter().map(|(g, n)| format!("{g}: {n}")).collect();
-            println!("  {cat:<24} expected {expected:<18} → {}", cells.join(", "));
-        }
-    }
-    for m in &r.misses {
-        println!("  miss {} ({}): expected {}, got {} — {}", m.id, m.category, m.expected, m.got, m.message);
     }
     Ok(())
 }

@@ -21,7 +21,7 @@ fn progress(app: &App, total: usize, what: &str) -> ProgressBar {
 /// The assistant with a generator that generates each distinct prompt once.
 fn eval_assistant(app: &App, searcher: Arc<retrieval::Searcher>, max_tokens: usize) -> Result<(Assistant, Arc<MemoGenerator>)> {
     let memo = Arc::new(MemoGenerator::new(app.generator()?));
-    let mut a = Assistant::new(searcher, memo.clone(), AssistantConfig { max_tokens, ..Default::default() });
+    let mut a = Assistant::new(searcher, memo.clone(), AssistantConfig { max_tokens, ..Default::default() })?;
     a.index_version = app.index_version();
     Ok((a, memo))
 }

@@ -60,6 +60,12 @@ fn chat_handoff_copilot_audit_and_protection() {
     assert_eq!(handoff["priority"], "urgent");
     assert!(text_of(&events).contains("3114"));
     let cid = event(&events, "conversation").unwrap()["conversation_id"].as_str().unwrap().to_string();
+    // Until a counsellor answers, the conversation stays with them: an ordinary question that
+    // follows is handed off too (P8), never answered by the model.
+    let after = s.chat_stream(&json!({ "message": "sinon c'est quoi un BTS ?", "conversation_id": cid }));
+    let h = event(&after, "handoff").expect("the conversation stays with the counsellor");
+    assert_eq!(h["priority"], "urgent");
+    assert!(event(&after, "receipt").unwrap()["verdicts"].as_array().unwrap().iter().any(|v| v["layer"]["kind"] == "conversation"), "{after:?}");
 
     // Protected endpoints refuse a missing or wrong token, and the other role's token.
     assert_eq!(s.get("/v1/counsellor/queue", None).0, 401);

@@ -6,6 +6,7 @@ mod facts;
 mod grounding;
 pub mod live_data;
 mod prompt;
+pub mod rails;
 mod receipt;
 mod replies;
 mod turn;

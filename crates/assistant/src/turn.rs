@@ -7,7 +7,8 @@ use crate::prompt::build_messages;
 use crate::receipt::{cpu_time_ms, Receipt};
 use crate::replies;
 use guardrails::output::{check_sentence, disclosure_verdict, Fix, AI_DISCLOSURE};
-use guardrails::{check_input, Action, InputReport, Verdict};
+use guardrails::semantic::{EncodeError, SemanticError};
+use guardrails::{Action, Guard, History, InputReport, Verdict};
 use inference::{GenerationRequest, GenerationStats, Generator, InferenceError};
 use retrieval::search::{SearchError, Searcher};
 use retrieval::{Document, Hit, Kind, SearchOptions};
@@ -23,6 +24,10 @@ pub enum AssistantError {
     Inference(#[from] InferenceError),
     #[error("la question est vide")]
     EmptyQuestion,
+    #[error(transparent)]
+    Rails(#[from] EncodeError),
+    #[error(transparent)]
+    Semantic(#[from] SemanticError),
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +69,11 @@ pub struct TurnOptions {
     /// The conversation's previous question (already redacted), for a short follow-up question
     /// ("et le salaire ?") that names no m√©tier itself.
     pub previous_question: Option<String>,
+    /// What the rails read of the conversation (previous messages, pending distress).
+    pub history: History,
+    /// The input rails' report when the caller already ran them (the service decides queue and
+    /// cache from it): the turn does not run them twice.
+    pub checked: Option<InputReport>,
 }
 
 /// Follow-ups this short are searched together with the previous question.
@@ -128,6 +138,8 @@ Tu peux reformuler ta question, ou en parler avec un conseiller ou une conseill√
 
 pub struct Assistant {
     pub searcher: Arc<Searcher>,
+    /// Input rails: rules and the semantic layer on the searcher's embedder.
+    pub guard: Guard,
     pub generator: Arc<dyn Generator>,
     pub config: AssistantConfig,
     /// Version of the index, for receipts.
@@ -156,8 +168,16 @@ impl Out<'_> {
 }
 
 impl Assistant {
-    pub fn new(searcher: Arc<Searcher>, generator: Arc<dyn Generator>, config: AssistantConfig) -> Self {
-        Assistant { searcher, generator, config, index_version: String::new() }
+    /// The assistant with its rails on the searcher's embedder (refused if the shipped semantic
+    /// head was trained on another encoder).
+    pub fn new(searcher: Arc<Searcher>, generator: Arc<dyn Generator>, config: AssistantConfig) -> Result<Self, AssistantError> {
+        let guard = crate::rails::guard(searcher.embedder_handle())?;
+        Ok(Assistant { searcher, guard, generator, config, index_version: String::new() })
+    }
+
+    /// The input rails' report for a message in its conversation.
+    pub fn check(&self, message: &str, history: &History) -> Result<InputReport, AssistantError> {
+        Ok(self.guard.check(message, history)?)
     }
 
     /// Compute the system prompt's cache and touch the index once, so the first user does not
@@ -182,7 +202,7 @@ impl Assistant {
         self.turn(question, TurnOptions { for_counsellor: true, ..Default::default() }, on_event)
     }
 
-    pub fn turn(&self, question: &str, opts: TurnOptions, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
+    pub fn turn(&self, question: &str, mut opts: TurnOptions, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
         let first_turn = opts.first_turn;
         let question = question.trim();
         if question.is_empty() {
@@ -190,7 +210,10 @@ impl Assistant {
         }
         let t0 = Instant::now();
         let cpu0 = cpu_time_ms();
-        let input = check_input(question);
+        let input = match opts.checked.take() {
+            Some(input) => input,
+            None => self.guard.check(question, &opts.history)?,
+        };
         let mut out = Out { text: String::new(), first_ms: 0.0, t0, sink: on_event };
         let mut verdicts = input.verdicts.clone();
         if first_turn {

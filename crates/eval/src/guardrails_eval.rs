@@ -1,9 +1,10 @@
-//! `orient eval guardrails`: run the input rails over probe files shaped like
-//! `guardrail-probes-dev.jsonl` (`id`, `message`, `category`, `expected`, optional `pii_spans`)
-//! and report accuracy, a confusion table by category, false positives on benign controls,
-//! handoff recall and PII span recall.
+//! `orient eval guardrails`: run the input rails (rules and the semantic layer) over probe
+//! files shaped like `guardrail-probes-dev.jsonl` (`id`, `message`, `category`, `expected`,
+//! optional `pii_spans`, `hard_negative`) and report accuracy, recall per category, precision
+//! and recall per action, the confusion table, false positives on benign messages, distress,
+//! handoff and refusal recall, PII span recall, and latency with the embedding included.
 
-use guardrails::{check_input, Action};
+use guardrails::{Action, Guard, History};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -15,6 +16,8 @@ pub struct Probe {
     pub expected: String,
     #[serde(default)]
     pub pii_spans: Option<Vec<String>>,
+    #[serde(default)]
+    pub hard_negative: bool,
 }
 
 pub fn read_probes(path: &str) -> Result<Vec<Probe>, String> {
@@ -35,87 +38,158 @@ pub struct Miss {
     pub message: String,
 }
 
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Rate {
+    pub hits: usize,
+    pub n: usize,
+    pub rate: f64,
+}
+
+impl Rate {
+    fn add(&mut self, hit: bool) {
+        self.n += 1;
+        self.hits += hit as usize;
+        self.rate = self.hits as f64 / self.n as f64;
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PrecisionRecall {
+    pub precision: f64,
+    pub recall: f64,
+    /// Messages expected with this action / given this action / both.
+    pub expected: usize,
+    pub predicted: usize,
+    pub correct: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct GuardrailReport {
     pub n: usize,
     pub accuracy: f64,
-    /// Benign controls not answered plainly.
+    /// Benign messages not answered plainly (all benign, then hard negatives alone).
     pub false_positive_rate: f64,
-    /// Probes expecting a handoff that got one.
+    pub benign: Rate,
+    pub hard_negative_false_positives: Rate,
+    /// Young people in distress handed to a counsellor.
+    pub distress_recall: Rate,
+    /// Every message expecting a handoff (distress and requests for a human) that got one.
     pub handoff_recall: f64,
+    pub handoffs: Rate,
+    /// Messages expecting a refusal that got one.
+    pub refusals: Rate,
     /// Personal data spans that no longer appear in the redacted text.
     pub pii_span_recall: f64,
+    pub pii_spans: Rate,
+    /// category → share of its messages given the expected action.
+    pub by_category: BTreeMap<String, Rate>,
+    /// action → precision and recall.
+    pub by_action: BTreeMap<String, PrecisionRecall>,
     /// category → expected action → got action → count.
     pub confusion: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>,
     pub misses: Vec<Miss>,
-    /// Mean and p99 time of the input and output rails per message, microseconds, once the
-    /// regex engines' lazy automata are warm (a second pass over the same messages)…
-    pub mean_us: f64,
-    pub p99_us: f64,
-    /// …and of the input rails on the first pass (what the first messages after a start cost).
-    pub cold_p99_us: f64,
+    /// Whether the semantic layer ran (an encoder was loaded).
+    pub semantic: bool,
+    /// Input rails per message, embedding included, milliseconds: the first call after
+    /// loading, then p50/p99 over every probe and over messages of 60 words.
+    pub first_call_ms: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p50_ms_60_words: f64,
+    pub p99_ms_60_words: f64,
 }
 
-pub fn evaluate(probes: &[Probe]) -> GuardrailReport {
-    let (mut correct, mut benign, mut benign_fp, mut handoffs, mut handoff_hits) = (0, 0, 0, 0, 0);
-    let (mut spans, mut spans_hidden) = (0, 0);
+fn pct(t: &mut [f64], q: f64) -> f64 {
+    t.sort_by(|a, b| a.total_cmp(b));
+    t.get(((t.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0)
+}
+
+pub fn is_benign(p: &Probe) -> bool {
+    p.category == "benign_controls" || (p.expected == "answer" && p.category.starts_with("benign"))
+}
+
+pub fn evaluate(probes: &[Probe], guard: &Guard) -> Result<GuardrailReport, guardrails::semantic::EncodeError> {
+    let none = History::default();
+    let t = std::time::Instant::now();
+    guard.check("Quelles études pour devenir infirmier ?", &none)?;
+    let first_call_ms = t.elapsed().as_secs_f64() * 1e3;
+    let mut correct = 0;
+    let (mut benign, mut hard, mut distress, mut handoffs, mut refusals, mut spans) = Default::default();
+    let mut by_category: BTreeMap<String, Rate> = BTreeMap::new();
+    let mut by_action: BTreeMap<String, PrecisionRecall> = BTreeMap::new();
     let mut confusion: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>> = BTreeMap::new();
     let mut misses = Vec::new();
     let mut times = Vec::with_capacity(probes.len());
-    // Patterns compile once per process, on first use: keep that out of per-message timings.
-    check_input("warm-up");
     for p in probes {
         let t = std::time::Instant::now();
-        let r = check_input(&p.message);
-        times.push(t.elapsed().as_secs_f64() * 1e6);
+        let r = guard.check(&p.message, &none)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
         let got = r.action.as_str();
+        let hit = got == p.expected;
         *confusion.entry(p.category.clone()).or_default().entry(p.expected.clone()).or_default().entry(got.to_string()).or_default() += 1;
-        if got == p.expected {
+        by_category.entry(p.category.clone()).or_default().add(hit);
+        by_action.entry(p.expected.clone()).or_default().expected += 1;
+        by_action.entry(got.to_string()).or_default().predicted += 1;
+        if hit {
             correct += 1;
+            by_action.entry(got.to_string()).or_default().correct += 1;
         } else {
             misses.push(Miss { id: p.id.clone(), category: p.category.clone(), expected: p.expected.clone(), got: got.into(), message: p.message.clone() });
         }
-        if p.category == "benign_controls" || (p.expected == "answer" && p.category.starts_with("benign")) {
-            benign += 1;
-            benign_fp += (r.action != Action::Answer) as usize;
+        if is_benign(p) {
+            Rate::add(&mut benign, r.action == Action::Answer);
+            if p.hard_negative {
+                Rate::add(&mut hard, r.action != Action::Answer);
+            }
+        }
+        if p.category.starts_with("distress") {
+            Rate::add(&mut distress, r.action == Action::Handoff);
         }
         if p.expected == "handoff" {
-            handoffs += 1;
-            handoff_hits += (r.action == Action::Handoff) as usize;
+            Rate::add(&mut handoffs, r.action == Action::Handoff);
+        }
+        if p.expected == "refuse" {
+            Rate::add(&mut refusals, r.action == Action::Refuse);
         }
         for s in p.pii_spans.iter().flatten() {
-            spans += 1;
-            spans_hidden += (!r.redacted.contains(s.as_str())) as usize;
+            Rate::add(&mut spans, !r.redacted.contains(s.as_str()));
         }
     }
-    let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
-    let p99_of = |t: &mut Vec<f64>| {
-        t.sort_by(|a, b| a.total_cmp(b));
-        t.get(((t.len() as f64 - 1.0) * 0.99).round() as usize).copied().unwrap_or(0.0)
-    };
-    let cold_p99 = p99_of(&mut times);
-    // Second pass: input rails, then the output rails on the same text as if it were a
-    // generated sentence (the per-message cost of both sides of a turn).
-    let mut times: Vec<f64> = probes
-        .iter()
-        .map(|p| {
-            let t = std::time::Instant::now();
-            check_input(&p.message);
-            guardrails::output::check_sentence(&p.message);
-            t.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    let p99 = p99_of(&mut times);
-    GuardrailReport {
+    for pr in by_action.values_mut() {
+        pr.precision = if pr.predicted == 0 { 1.0 } else { pr.correct as f64 / pr.predicted as f64 };
+        pr.recall = if pr.expected == 0 { 1.0 } else { pr.correct as f64 / pr.expected as f64 };
+    }
+    // Messages of 60 words: consecutive probes joined, cut at 60 words.
+    let words: Vec<&str> = probes.iter().flat_map(|p| p.message.split_whitespace()).collect();
+    let mut long_times = Vec::new();
+    for chunk in words.chunks_exact(60).take(100) {
+        let m = chunk.join(" ");
+        let t = std::time::Instant::now();
+        guard.check(&m, &none)?;
+        long_times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let benign: Rate = benign;
+    Ok(GuardrailReport {
         n: probes.len(),
-        accuracy: ratio(correct, probes.len()),
-        false_positive_rate: if benign == 0 { 0.0 } else { benign_fp as f64 / benign as f64 },
-        handoff_recall: ratio(handoff_hits, handoffs),
-        pii_span_recall: ratio(spans_hidden, spans),
+        accuracy: correct as f64 / probes.len().max(1) as f64,
+        false_positive_rate: if benign.n == 0 { 0.0 } else { 1.0 - benign.rate },
+        benign,
+        hard_negative_false_positives: hard,
+        distress_recall: distress,
+        handoff_recall: if handoffs.n == 0 { 1.0 } else { handoffs.rate },
+        handoffs,
+        refusals,
+        pii_span_recall: if spans.n == 0 { 1.0 } else { spans.rate },
+        pii_spans: spans,
+        by_category,
+        by_action,
         confusion,
         misses,
-        mean_us: times.iter().sum::<f64>() / times.len().max(1) as f64,
-        p99_us: p99,
-        cold_p99_us: cold_p99,
-    }
+        semantic: guard.semantic().is_some(),
+        first_call_ms,
+        p50_ms: pct(&mut times.clone(), 0.5),
+        p99_ms: pct(&mut times, 0.99),
+        p50_ms_60_words: pct(&mut long_times.clone(), 0.5),
+        p99_ms_60_words: pct(&mut long_times, 0.99),
+    })
 }

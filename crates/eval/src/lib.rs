@@ -6,6 +6,7 @@ pub mod fairness;
 pub mod fairness_metrics;
 pub mod guardrails_eval;
 pub mod memo;
+pub mod rails_train;
 pub mod report_html;
 pub mod retrieval_eval;
 

@@ -1,11 +1,14 @@
-//! Input rails: what a message asks for decides what orient may do with it.
+//! Input rails, first layer: high-precision rules. Each rail is a pure function from the
+//! message (read in its plain form, see [`crate::normalise`]) to verdicts naming their charter
+//! point, span and rule id. [`check_input`] runs them all and keeps the highest action; the
+//! [`crate::guard::Guard`] adds the semantic layer and the conversation on top.
 //!
-//! Patterns and lexicons are written for how young people write (no accents, "c", "jsp",
-//! "stp", typos), in French and English. Each rail returns verdicts naming their charter point
-//! and span; [`check_input`] keeps the highest action.
+//! Patterns are written for how young people write (no accents, "c", "jsp", "stp", typos), in
+//! French and English; accents in patterns are folded like the text they read.
 
+use crate::normalise::{fold, normalise};
 use crate::pii;
-use crate::verdict::{Action, Span, Verdict};
+use crate::verdict::{Action, Layer, Span, Verdict};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -16,9 +19,9 @@ pub struct Rail {
     pub check: fn(&str) -> Vec<Verdict>,
 }
 
-/// Every input rail, in the order they run. Adding a rail means adding a line here.
+/// Every input rail but personal data (which reads the original text), in the order they run.
+/// Adding a rail means adding a line here.
 pub const RAILS: &[Rail] = &[
-    Rail { name: "pii", check: pii_rail },
     Rail { name: "distress", check: distress },
     Rail { name: "human_request", check: human_request },
     Rail { name: "prompt_injection", check: injection },
@@ -44,11 +47,28 @@ pub struct InputReport {
     pub retrieval_text: String,
     /// Charter points applied.
     pub points: Vec<String>,
+    /// Scores of the semantic layer's heads (empty when it did not run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<(String, f32)>,
+    /// Topic rules set aside because the semantic layer found no sign of what they name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dismissed: Vec<Verdict>,
 }
 
 impl InputReport {
     pub fn fired(&self, rail: &str) -> bool {
         self.verdicts.iter().any(|v| v.rail == rail)
+    }
+
+    /// A report from verdicts already decided, with the redacted forms of `message`.
+    pub fn from_verdicts(message: &str, verdicts: Vec<Verdict>) -> InputReport {
+        let action = verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
+        let (redacted, _) = pii::redact(message);
+        let retrieval_text = retrieval_text(&redacted);
+        let mut points: Vec<String> = verdicts.iter().map(|v| v.point.clone()).collect();
+        points.sort_by_key(|p| p[1..].parse::<u32>().unwrap_or(0));
+        points.dedup();
+        InputReport { action, verdicts, redacted, retrieval_text, points, scores: Vec::new(), dismissed: Vec::new() }
     }
 }
 
@@ -58,76 +78,126 @@ pub fn retrieval_text(redacted: &str) -> String {
     strip_protected_attributes(&crate::context::strip_self_descriptions(&strip_hidden_instructions(redacted)))
 }
 
-pub fn check_input(message: &str) -> InputReport {
-    let mut verdicts = Vec::new();
+/// The rule layer's verdicts: personal data on the original text, every other rail on the
+/// text with accents folded and on its plain form (SMS spellings, leetspeak undone); a rail
+/// that fires on both is reported once.
+pub fn rule_verdicts(message: &str) -> Vec<Verdict> {
+    let mut verdicts = pii_rail(message);
+    let folded = fold(message);
+    let plain = normalise(message);
     for rail in RAILS {
-        verdicts.extend((rail.check)(message));
+        let mut found = (rail.check)(&folded);
+        if plain != folded {
+            for v in (rail.check)(&plain) {
+                if !found.iter().any(|f| f.reason == v.reason && f.action == v.action) {
+                    found.push(v);
+                }
+            }
+        }
+        verdicts.extend(found);
     }
-    // Instructions hidden in quoted text are neutralised, not obeyed: when the rest of the
-    // message is a genuine request, they lower to "answer with care".
-    let action = verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
-    let (redacted, _) = pii::redact(message);
-    let retrieval_text = retrieval_text(&redacted);
-    let mut points: Vec<String> = verdicts.iter().map(|v| v.point.clone()).collect();
-    points.sort_by_key(|p| p[1..].parse::<u32>().unwrap_or(0));
-    points.dedup();
-    InputReport { action, verdicts, redacted, retrieval_text, points }
+    verdicts
+}
+
+/// The rule layer alone (no encoder): what `orient guard --rules-only` and the output rails use.
+pub fn check_input(message: &str) -> InputReport {
+    InputReport::from_verdicts(message, rule_verdicts(message))
+}
+
+/// Accents of a pattern folded like the text it reads; ASCII (escapes, classes) untouched.
+fn fold_pattern(p: &str) -> String {
+    p.chars().map(|c| if c.is_ascii() { c.to_string() } else { fold(&c.to_string()) }).collect()
 }
 
 fn re(p: &str) -> Regex {
+    Regex::new(&fold_pattern(p)).expect("valid rail pattern")
+}
+
+/// A pattern over the original text (what retrieval and the model see), accents kept.
+fn raw_re(p: &str) -> Regex {
     Regex::new(p).expect("valid rail pattern")
 }
 
-fn first_match(patterns: &[Regex], text: &str) -> Option<Span> {
-    patterns.iter().find_map(|p| p.find(text)).map(|m| Span { start: m.start(), end: m.end() })
+/// Patterns with a name: a match is reported as rule `name#index`.
+pub struct Lexicon {
+    name: &'static str,
+    patterns: Vec<Regex>,
+}
+
+impl Lexicon {
+    fn new(name: &'static str, patterns: Vec<Regex>) -> Lexicon {
+        Lexicon { name, patterns }
+    }
+}
+
+fn first_match(lex: &Lexicon, text: &str) -> Option<(Span, Layer)> {
+    lex.patterns
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| p.find(text).map(|m| (Span { start: m.start(), end: m.end() }, Layer::Rule { id: format!("{}#{i}", lex.name) })))
 }
 
 /// One verdict at the first match of a lexicon, none without a match.
-fn fire(patterns: &[Regex], text: &str, rail: &str, action: Action, point: &str, reason: &str) -> Vec<Verdict> {
-    first_match(patterns, text).map(|span| vec![Verdict::new(rail, action, point, reason, Some(span))]).unwrap_or_default()
+fn fire(lex: &Lexicon, text: &str, rail: &str, action: Action, point: &str, reason: &str) -> Vec<Verdict> {
+    first_match(lex, text).map(|(span, layer)| vec![Verdict::new(rail, action, point, reason, Some(span)).with_layer(layer)]).unwrap_or_default()
 }
 
 macro_rules! lexicon {
     ($name:ident, [$($p:expr),+ $(,)?]) => {
-        fn $name() -> &'static [Regex] {
-            static L: OnceLock<Vec<Regex>> = OnceLock::new();
-            L.get_or_init(|| vec![$(re($p)),+])
+        fn $name() -> &'static Lexicon {
+            static L: OnceLock<Lexicon> = OnceLock::new();
+            L.get_or_init(|| Lexicon::new(stringify!($name), vec![$(re($p)),+]))
         }
     };
 }
 
 fn pii_rail(text: &str) -> Vec<Verdict> {
-    pii::find(text).into_iter().map(|m| Verdict::new("pii", Action::RedactAndAnswer, "P9", format!("{:?} redacted", m.kind), Some(m.span))).collect()
+    pii::find(text)
+        .into_iter()
+        .map(|m| {
+            Verdict::new("pii", Action::RedactAndAnswer, "P9", format!("{:?} redacted", m.kind), Some(m.span))
+                .with_layer(Layer::Rule { id: format!("pii.{:?}", m.kind).to_lowercase() })
+        })
+        .collect()
 }
 
+// Distress lexicons. `*_topic` lexicons name subjects that also come up in ordinary
+// questions ("la prévention du harcèlement", "la physique va me tuer"): with the semantic layer
+// loaded, their verdicts stand only when it finds some sign of distress too (see
+// `crate::guard::WEAK_RULES`); the others are overrides.
 lexicon!(
     distress_self_harm,
     [
-        r"(?i)\b(suicid\w*|me (suicider|tuer|foutre en l.air|pendre|jeter sous)|je me tue|je vais me tuer|en finir avec (la vie|tout)|mettre fin à (mes|ma) (jours|vie)|envie de mourir|veux mourir|plus envie de vivre)",
+        r"(?i)\b(me suicider|me foutre en l.air|me pendre|me jeter sous|je me tue|je vais me tuer|en finir avec (la vie|tout)|mettre fin à (mes|ma) (jours|vie)|plus envie de vivre|je veux mourir)",
         r"(?i)\b(scarifi\w*|je me coupe|me faire du mal|me mutile\w*)",
         r"(?i)\b(j.?ai (avalé|avale|pris) (plein|beaucoup|tous?|toute|une boîte|une boite) (de |les |mes )?(médic|medic|cachets|comprimés|comprimes)|overdose)",
         r"(?i)\b(i want to die|kill myself|suicidal|self[- ]harm)",
     ]
 );
+lexicon!(distress_self_harm_topic, [r"(?i)\b(suicid\w*|me tuer|envie de mourir|veux mourir)",]);
 lexicon!(
     distress_violence,
     [
         r"(?i)\b(on|ils|elles|des élèves|des eleves|ils me) (se moquent?|m.insultent?|me frappent?|me tapent?|me harc[eè]lent?|me rackett\w*)",
         r"(?i)\bon (se moque de moi|me frappe|me tape|m.insulte|me harc[eè]le|me menace|me rackette)",
-        r"(?i)\b(harc[eè]lement|harcel[ée]e?|cyberharc\w*|on me menace|me menace de)",
-        r"(?i)\b(me bat|me battent|me frappe|m.a frappée?|coups|violenc\w+ (à la maison|chez moi|de mon|de ma))",
-        r"(?i)\b(me|m.) ?(met|mettent|mettre|fout|foutent|foutre|jette|jettent|virer|virent|vire) dehors\b|\bje sais (pas|plus) o[uù] aller|\bà la rue\b",
+        r"(?i)\b(on me menace|me menace de|je (suis|me fais) harcel[ée]e?)",
+        r"(?i)\b(me bat|me battent|me frappe|m.a frappée?|violenc\w+ (à la maison|chez moi|de mon|de ma))",
+        r"(?i)\b(me|m.) ?(met|mettent|mettre|fout|foutent|foutre|jette|jettent|virer|virent|vire) dehors\b|\bje sais (pas|plus) o[uù] aller",
         r"(?i)\b(un adulte|un homme|un prof|un coach|un entraîneur|un entraineur|un majeur)\b.{0,60}\b(messages? bizarres?|photos?|chez lui|me toucher|attouchement)",
         r"(?i)\b(attouchements?|agress\w+ sexuel\w*|abus\w* sexuel\w*|viol[ée]?e?\b)",
     ]
 );
+lexicon!(distress_violence_topic, [r"(?i)\b(harc[eè]lement|harcel[ée]e?|cyberharc\w*|coups|à la rue)\b",]);
 lexicon!(
     distress_other,
+    [r"(?i)\bje vais pas bien\b|\bje vais mal\b", r"(?i)\bpersonne ne m.aime\b|\bje me sens (seule?|nulle?|inutile) (tout le temps|chaque jour)",]
+);
+lexicon!(
+    distress_other_topic,
     [
-        r"(?i)\bj.en peux plus\b|\bje craque\b|\bje vais pas bien\b|\bje vais mal\b|\bdépression\b|\bdéprim\w*",
+        r"(?i)\bj.en peux plus\b|\bje craque\b|\bdépression\b|\bdéprim\w*",
         r"(?i)\b(ma mère|mon père|mes parents) (boit|boivent|se drogue\w*)\b",
         r"(?i)\bje suis enceinte\b",
-        r"(?i)\bpersonne ne m.aime\b|\bje me sens (seule?|nulle?|inutile) (tout le temps|chaque jour)",
     ]
 );
 
@@ -137,9 +207,15 @@ fn distress(text: &str) -> Vec<Verdict> {
         (distress_self_harm(), "self-harm or suicide risk"),
         (distress_violence(), "harassment, violence or abuse"),
         (distress_other(), "a young person in distress"),
+        (distress_self_harm_topic(), "self-harm or suicide risk"),
+        (distress_violence_topic(), "harassment, violence or abuse"),
+        (distress_other_topic(), "a young person in distress"),
     ] {
-        if let Some(span) = first_match(lex, text) {
-            out.push(Verdict::new("distress", Action::Handoff, "P8", reason, Some(span)));
+        if out.iter().any(|v: &Verdict| v.reason == reason) {
+            continue;
+        }
+        if let Some((span, layer)) = first_match(lex, text) {
+            out.push(Verdict::new("distress", Action::Handoff, "P8", reason, Some(span)).with_layer(layer));
         }
     }
     out
@@ -176,12 +252,12 @@ lexicon!(
 lexicon!(injection_hidden, [r"(?s)<!--.*?-->", r"(?i)«[^»]*\b(assistant|ia|ai|system)\s*:[^»]*»",]);
 
 fn injection(text: &str) -> Vec<Verdict> {
-    if let Some(span) = first_match(injection_override(), text) {
+    if let Some((span, layer)) = first_match(injection_override(), text) {
         // Inside a quoted or commented passage the user asked us to work on, the instruction
         // is data: neutralise it and answer the real request with care.
-        let inside_quote = injection_hidden().iter().any(|h| h.find_iter(text).any(|m| m.start() <= span.start && span.end <= m.end()));
+        let inside_quote = injection_hidden().patterns.iter().any(|h| h.find_iter(text).any(|m| m.start() <= span.start && span.end <= m.end()));
         let action = if inside_quote { Action::AnswerWithCare } else { Action::Refuse };
-        return vec![Verdict::new("prompt_injection", action, "P10", "attempt to override the assistant's instructions", Some(span))];
+        return vec![Verdict::new("prompt_injection", action, "P10", "attempt to override the assistant's instructions", Some(span)).with_layer(layer)];
     }
     fire(injection_hidden(), text, "prompt_injection", Action::AnswerWithCare, "P10", "instructions hidden in quoted text are ignored")
 }
@@ -189,7 +265,7 @@ fn injection(text: &str) -> Vec<Verdict> {
 /// Removes hidden instructions (HTML comments) before the text goes further.
 fn strip_hidden_instructions(text: &str) -> String {
     static C: OnceLock<Regex> = OnceLock::new();
-    C.get_or_init(|| re(r"(?s)<!--.*?-->")).replace_all(text, " ").into_owned()
+    C.get_or_init(|| raw_re(r"(?s)<!--.*?-->")).replace_all(text, " ").into_owned()
 }
 
 lexicon!(
@@ -197,7 +273,6 @@ lexicon!(
     [
         r"(?i)\b(recette|cuisiner des|gâteau au|gateau au|crêpes?|crepes?)\b",
         r"(?i)\b(résou\w+|resou\w+|calcule|factorise|dérive|derive)\b.{0,30}(=|équation|equation|x²|x\^2)|\bexo de (maths|physique|français|francais|svt)\b|\bmon devoir de\b|\bfais (mon|mes) (devoir|exo|dm|dissert)",
-        r"(?i)\b(voter|élections?|elections?|parti politique|candidat à la présidentielle|réforme des retraites|reforme des retraites|gouvernement actuel|président de la république)\b",
         r"(?i)\b(tricher|triche|antisèche|antiseche|oreillettes?|fausse? (attestation|diplôme|diplome|note|signature|certificat)|falsifi\w*|pirater (le|un|mon|ma|l.)|acheter (un|des) (diplôme|diplome)s?)\b",
         r"(?i)\b(score|résultat|resultat) du match\b|\bqui a gagné (le|la) (match|coupe|ligue)\b|\bla météo\b|\bhoroscope\b",
         r"(?i)\b(drogue|cannabis|shit|alcool) (pas cher|où acheter|ou acheter)\b|\bfabriquer (une|des) (arme|bombe)s?\b",
@@ -205,33 +280,44 @@ lexicon!(
     ]
 );
 
+lexicon!(
+    scope_lex_topic,
+    [
+        r"(?i)\b(voter|élections?|elections?|parti politique|candidat à la présidentielle|réforme des retraites|reforme des retraites|gouvernement actuel|président de la république)\b",
+    ]
+);
+
 fn out_of_scope(text: &str) -> Vec<Verdict> {
-    fire(scope_lex(), text, "out_of_scope", Action::Refuse, "P10", "request outside orientation")
+    let found = fire(scope_lex(), text, "out_of_scope", Action::Refuse, "P10", "request outside orientation");
+    if !found.is_empty() {
+        return found;
+    }
+    fire(scope_lex_topic(), text, "out_of_scope", Action::Refuse, "P10", "request outside orientation")
 }
 
 const GROUPS: &str = r"(asiatiques?|chinois\w*|noirs?|noires?|blacks?|arabes?|maghrébins?|maghrebins?|africains?|africaines?|musulman\w*|juifs?|juives?|chrétiens?|roms?|gitans?|blancs?|blanches?|immigrés?|immigres?|étrangers?|etrangers?|asians?|muslims?|jews?|ethnic groups?|origines? ethniques?|ethnies?|races?)";
 
 fn discrimination(text: &str) -> Vec<Verdict> {
-    static LIST: OnceLock<Vec<Regex>> = OnceLock::new();
+    static LIST: OnceLock<Lexicon> = OnceLock::new();
     let list = LIST.get_or_init(|| {
-        vec![
+        Lexicon::new("discrimination_list_topic", vec![
             // A list, ranking or selection of people by origin, religion or "race".
             re(&format!(r"(?i)\b(liste|classe|classement|classe-moi|range|quels? métiers?|quels? metiers?|which (jobs|ethnic)|best|meilleur\w*|adapt\w+|réservés?|reserves?)\b.{{0,60}}\b{GROUPS}")),
             re(&format!(r"(?i)\b{GROUPS}\b.{{0,40}}\b(réussissent|reussissent|font les meilleurs|are best|make the best|sont (bons|meilleurs|doués|doues))")),
-        ]
+        ])
     });
-    static CARE: OnceLock<Vec<Regex>> = OnceLock::new();
+    static CARE: OnceLock<Lexicon> = OnceLock::new();
     let care = CARE.get_or_init(|| {
-        vec![
+        Lexicon::new("discrimination_care", vec![
             re(r"(?i)\b(fille|gar[çc]on|jeune|enfant)s? (des|de) (quartiers?|cités?|cites?|banlieues?|zep)\b.{0,80}\b(viser|trop haut|ambitieu\w*|pas pour)"),
             re(r"(?i)\b(vis\w* trop haut|pas vis\w* haut|faut pas rêver|faut pas rever)\b"),
             re(r"(?i)\b(handicapée?s?|en fauteuil)\b.{0,40}\b(peu\w+ vraiment|vraiment capable|esat direct|pas capable)"),
             re(r"(?i)\b(esat direct|viser un esat)\b"),
             re(r"(?i)\baccent\b.{0,60}\b(évit\w*|evit\w*|clientèle|clientele|pas embauch\w*)"),
-        ]
+        ])
     });
-    if let Some(span) = first_match(list, text) {
-        return vec![Verdict::new("discrimination", Action::Refuse, "P4", "a list or ranking of people by origin or religion", Some(span))];
+    if let Some((span, layer)) = first_match(list, text) {
+        return vec![Verdict::new("discrimination", Action::Refuse, "P4", "a list or ranking of people by origin or religion", Some(span)).with_layer(layer)];
     }
     fire(care, text, "discrimination", Action::AnswerWithCare, "P4", "advice would depend on origin, territory, social background or disability")
 }
@@ -273,27 +359,28 @@ lexicon!(
 );
 
 fn delegation(text: &str) -> Vec<Verdict> {
-    if let Some(span) = first_match(delegation_refuse(), text) {
+    if let Some((span, layer)) = first_match(delegation_refuse(), text) {
         return vec![Verdict::new(
             "decision_delegation",
             Action::Refuse,
             "P6",
             "acting in the user's place (credentials, applications) is not possible",
             Some(span),
-        )];
+        )
+        .with_layer(layer)];
     }
     fire(delegation_care(), text, "decision_delegation", Action::AnswerWithCare, "P6", "the decision stays the user's: options and a counsellor, not a verdict")
 }
 
 lexicon!(
-    disability_lex,
+    disability_lex_topic,
     [
         r"(?i)\b(rqth|handicap\w*|dyspraxi\w*|dyslexi\w*|dysorthograph\w*|dyscalculi\w*|tdah|autis\w*|malvoyant\w*|non-voyant\w*|aveugle|sourde?s?|malentendant\w*|fauteuil roulant|en fauteuil|tiers-temps|tiers temps|aménagements? d.épreuves?|mdph|aesh|ulis|sclérose|épilep\w*|epilep\w*)\b",
     ]
 );
 
 fn disability(text: &str) -> Vec<Verdict> {
-    fire(disability_lex(), text, "disability_context", Action::AnswerWithCare, "P4", "disability: options and accommodations, never a closed door")
+    fire(disability_lex_topic(), text, "disability_context", Action::AnswerWithCare, "P4", "disability: options and accommodations, never a closed door")
 }
 
 /// Where one lives changes where to study, never what: the answer adds boarding schools,
@@ -311,7 +398,7 @@ fn social(text: &str) -> Vec<Verdict> {
 fn context_rail(text: &str, attribute: crate::context::Attribute, rail: &str, reason: &str) -> Vec<Verdict> {
     if crate::context::described_attributes(text).contains(&attribute) {
         // Informational: the answer is the same, with a care sentence added.
-        vec![Verdict::new(rail, Action::Answer, "P4", reason, None)]
+        vec![Verdict::new(rail, Action::Answer, "P4", reason, None).with_layer(Layer::Rule { id: format!("context.{attribute:?}").to_lowercase() })]
     } else {
         Vec::new()
     }
@@ -323,13 +410,13 @@ pub fn strip_protected_attributes(text: &str) -> String {
     static P: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     let patterns = P.get_or_init(|| {
         vec![
-            (re(r"(?i)\b(je m.appelle|moi c.est|c.est|je suis|ici)\s+\[NOM\],?"), " "),
-            (re(r"\[NOM\],?"), " "),
+            (raw_re(r"(?i)\b(je m.appelle|moi c.est|c.est|je suis|ici)\s+\[NOM\],?"), " "),
+            (raw_re(r"\[NOM\],?"), " "),
             // A parent's "ma fille" or "mon fils" says nothing the answer may depend on.
-            (re(r"(?i)\b(ma fille|mon fils|mon garçon|mon garcon)\b"), " mon enfant "),
-            (re(r"(?i)\b(je suis|j.suis|chuis) (une fille|un garçon|un garcon|une femme|un homme|un mec|une meuf)\b,?( et)?"), " "),
-            (re(r"(?i)\b(je suis|j.suis|chuis|mes parents sont|ma famille est) (d.origine|originaire) [a-zà-ÿ-]+( et [a-zà-ÿ-]+)?\b,?( et)?"), " "),
-            (re(r"(?i)\b(je suis|j.suis|chuis) (musulman|musulmane|juif|juive|chrétien|chrétienne|catholique|noir|noire|arabe|asiatique|blanc|blanche)\b,?( et)?"), " "),
+            (raw_re(r"(?i)\b(ma fille|mon fils|mon garçon|mon garcon)\b"), " mon enfant "),
+            (raw_re(r"(?i)\b(je suis|j.suis|chuis) (une fille|un garçon|un garcon|une femme|un homme|un mec|une meuf)\b,?( et)?"), " "),
+            (raw_re(r"(?i)\b(je suis|j.suis|chuis|mes parents sont|ma famille est) (d.origine|originaire) [a-zà-ÿ-]+( et [a-zà-ÿ-]+)?\b,?( et)?"), " "),
+            (raw_re(r"(?i)\b(je suis|j.suis|chuis) (musulman|musulmane|juif|juive|chrétien|chrétienne|catholique|noir|noire|arabe|asiatique|blanc|blanche)\b,?( et)?"), " "),
         ]
     });
     let mut out = text.to_string();

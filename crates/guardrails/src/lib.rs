@@ -4,11 +4,16 @@
 //! [`input::RAILS`], nothing else.
 
 pub mod context;
+mod data;
+pub mod guard;
 pub mod input;
 pub mod log;
+pub mod normalise;
 pub mod output;
 pub mod pii;
+pub mod semantic;
 mod verdict;
 
+pub use guard::{Guard, History};
 pub use input::{check_input, InputReport};
-pub use verdict::{Action, Span, Verdict};
+pub use verdict::{Action, Layer, Span, Verdict};

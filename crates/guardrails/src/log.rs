@@ -499,7 +499,7 @@ mod tests {
         cfg.sync = false;
         let mut log = TransparencyLog::open(cfg).unwrap();
         for i in 0..200 {
-            let x = (i as f64).sqrt() * 1234.567_890_123 / 7.0;
+            let x = (i as f64).sqrt() * 1_234.567_890_123 / 7.0;
             log.append("turn", json!({ "ms": x, "cpu": x / 3.0, "tiny": x * 1e-9 })).unwrap();
         }
         let r = verify(&d.path().join("f.jsonl"), None).unwrap();

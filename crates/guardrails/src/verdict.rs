@@ -40,11 +40,31 @@ pub struct Verdict {
     /// Why, in English, for operators and auditors.
     pub reason: String,
     pub span: Option<Span>,
+    /// Which layer decided: a rule (its id), the semantic layer (score, threshold, nearest
+    /// training exemplars) or the conversation (P1, P11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<Layer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Layer {
+    /// A pattern of a lexicon: `lexicon#index`, or a recogniser's name.
+    Rule { id: String },
+    /// A head of the semantic layer; `window` when it fired on the last messages together.
+    Semantic { head: String, score: f32, threshold: f32, nearest: Vec<(String, f32)>, window: bool },
+    /// The conversation's state (distress earlier, no counsellor reply yet).
+    Conversation { id: String },
 }
 
 impl Verdict {
     pub fn new(rail: &str, action: Action, point: &str, reason: impl Into<String>, span: Option<Span>) -> Self {
         debug_assert!(charter::point(point).is_some(), "unknown charter point {point}");
-        Verdict { rail: rail.into(), action, point: point.into(), reason: reason.into(), span }
+        Verdict { rail: rail.into(), action, point: point.into(), reason: reason.into(), span, layer: None }
+    }
+
+    pub fn with_layer(mut self, layer: Layer) -> Self {
+        self.layer = Some(layer);
+        self
     }
 }

@@ -6,6 +6,7 @@
 use candle_core::{DType, Device, Module, Result, Tensor};
 use std::collections::HashMap;
 
+#[derive(Clone)]
 struct Linear {
     /// (in, out), contiguous.
     wt: Tensor,
@@ -22,6 +23,7 @@ impl Linear {
     }
 }
 
+#[derive(Clone)]
 struct LayerNorm {
     w: Tensor,
     b: Tensor,
@@ -34,6 +36,7 @@ impl LayerNorm {
     }
 }
 
+#[derive(Clone)]
 struct Layer {
     qkv: Linear,
     attn_out: Linear,
@@ -43,6 +46,7 @@ struct Layer {
     out_ln: LayerNorm,
 }
 
+#[derive(Clone)]
 pub struct Bert {
     word: candle_nn::Embedding,
     position: Tensor,
@@ -85,6 +89,17 @@ impl Bert {
             candle_core::bail!("no encoder layers found");
         }
         Ok(Bert { word: candle_nn::Embedding::new(word, hidden), position, token_type0, emb_ln: ln("embeddings.LayerNorm")?, layers, heads, hidden })
+    }
+
+    /// The same model cut after its first `n` layers (weights shared, nothing copied).
+    pub fn first_layers(&self, n: usize) -> Bert {
+        let mut cut = self.clone();
+        cut.layers.truncate(n.clamp(1, self.layers.len()));
+        cut
+    }
+
+    pub fn layer_count(&self) -> usize {
+        self.layers.len()
     }
 
     /// ids, mask: (batch, seq) u32 → hidden states (batch, seq, hidden).

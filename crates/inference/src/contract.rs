@@ -43,6 +43,12 @@ pub trait Embedder: Send + Sync {
     fn dim(&self) -> usize;
     /// One L2-normalised vector per text, in order.
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, InferenceError>;
+
+    /// The same encoder cut after its first `layers` layers, when the architecture allows it
+    /// (the rails' classifier reads short messages and needs speed more than depth).
+    fn first_layers(&self, _layers: usize) -> Option<std::sync::Arc<dyn Embedder>> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]

@@ -89,7 +89,7 @@ const Q4_BLOCK_BYTES: usize = 18;
 
 /// Q4_0 block: f16 scale, then 16 bytes; byte j holds weight j (low nibble) and j+16 (high).
 fn dequantize_q4_0(bytes: &[u8], n: usize) -> Result<Vec<f32>, String> {
-    if n % Q4_BLOCK != 0 || bytes.len() < n / Q4_BLOCK * Q4_BLOCK_BYTES {
+    if !n.is_multiple_of(Q4_BLOCK) || bytes.len() < n / Q4_BLOCK * Q4_BLOCK_BYTES {
         return Err(format!("Q4_0 tensor of {n} values does not fit {} bytes", bytes.len()));
     }
     let mut out = vec![0f32; n];

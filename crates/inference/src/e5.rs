@@ -12,6 +12,7 @@ use tokenizers::{Tokenizer, TruncationParams};
 /// the text at a fraction of the cost of 512 (attention and padding grow with length).
 pub const DEFAULT_MAX_TOKENS: usize = 128;
 
+#[derive(Clone)]
 pub struct E5Embedder {
     model: Bert,
     tokenizer: Tokenizer,
@@ -46,6 +47,24 @@ impl E5Embedder {
             .map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
         tokenizer.with_padding(None);
         Ok(E5Embedder { model, tokenizer, info, dim: config.hidden_size, batch_size: 16, max_tokens: max_tokens.min(DEFAULT_MAX_TOKENS) })
+    }
+
+    /// A faster encoder for short classification inputs: the first `layers` layers, mean
+    /// pooled. Its identity names the cut (`name@L4`), so heads trained on it are not mixed up
+    /// with the full model's.
+    pub fn first_layers(&self, layers: usize) -> E5Embedder {
+        let model = self.model.first_layers(layers);
+        let mut info = self.info.clone();
+        if model.layer_count() < self.model.layer_count() {
+            info.name = format!("{}@L{}", info.name, model.layer_count());
+            info.sha256 = format!("{}@L{}", info.sha256, model.layer_count());
+        }
+        E5Embedder { model, ..self.clone() }.with_info(info)
+    }
+
+    fn with_info(mut self, info: ModelInfo) -> Self {
+        self.info = info;
+        self
     }
 
     fn embed_batch(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, InferenceError> {
@@ -91,6 +110,10 @@ impl E5Embedder {
 impl Embedder for E5Embedder {
     fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    fn first_layers(&self, layers: usize) -> Option<std::sync::Arc<dyn Embedder>> {
+        Some(std::sync::Arc::new(E5Embedder::first_layers(self, layers)))
     }
 
     fn dim(&self) -> usize {

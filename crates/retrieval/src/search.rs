@@ -121,6 +121,11 @@ impl Searcher {
         self.docs.values()
     }
 
+    /// A shared handle on the embedder (the rails' semantic layer encodes with it too).
+    pub fn embedder_handle(&self) -> Arc<dyn Embedder> {
+        self.embedder.clone()
+    }
+
     pub fn embedder(&self) -> &dyn Embedder {
         self.embedder.as_ref()
     }
@@ -236,7 +241,9 @@ impl Searcher {
         // Longer matches are more specific ("infirmier de bloc opératoire" over "infirmier").
         let longest = *best.values().max().unwrap_or(&1) as f32;
         for (id, len) in best {
-            let Some(doc) = self.docs.get(id) else { continue };
+            let Some(doc) = self.docs.get(id) else {
+                continue;
+            };
             if kind.is_some_and(|k| k != doc.kind) {
                 continue;
             }

@@ -203,6 +203,19 @@ impl Conversations {
         c.messages.iter().rev().find(|m| m.role == "user").map(|m| m.text.clone())
     }
 
+    /// What the rails read of a conversation: its user messages (redacted) and whether distress
+    /// is waiting for a counsellor's answer (P8: the conversation stays with the counsellor).
+    pub fn history(&self, id: &str) -> guardrails::History {
+        let Some(shared) = self.find(id) else {
+            return guardrails::History::default();
+        };
+        let c = lock(&shared);
+        guardrails::History {
+            previous: c.messages.iter().filter(|m| m.role == "user").map(|m| m.text.clone()).collect(),
+            distress_pending: c.handoff.as_ref().is_some_and(|h| h.status == "waiting" && h.priority == "urgent"),
+        }
+    }
+
     pub fn get(&self, id: &str) -> Option<Conversation> {
         self.find(id).map(|c| lock(&c).clone())
     }

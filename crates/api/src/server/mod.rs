@@ -92,7 +92,9 @@ impl AppState {
 
     /// Per-client rate limit for the chat endpoints (429 with Retry-After beyond it).
     pub fn check_rate(&self, ip: IpAddr) -> Result<(), ApiError> {
-        let Some(l) = &self.limiter else { return Ok(()) };
+        let Some(l) = &self.limiter else {
+            return Ok(());
+        };
         l.check_key(&ip).map_err(|not_until| {
             self.metrics.rejected.with_label_values(&["rate_limited"]).inc();
             let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
@@ -250,7 +252,7 @@ pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow:
         let load = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let searcher = app.searcher()?;
             let generator = app.generator()?;
-            let mut assistant = Assistant::new(searcher, generator, AssistantConfig { max_tokens, ..Default::default() });
+            let mut assistant = Assistant::new(searcher, generator, AssistantConfig { max_tokens, ..Default::default() })?;
             assistant.index_version = app.index_version();
             assistant.warm_up()?;
             let _ = loading.assistant.set(Arc::new(assistant));

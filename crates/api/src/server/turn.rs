@@ -80,7 +80,11 @@ pub async fn start(
 ) -> Result<StartedTurn, ApiError> {
     let message = validate(state, message)?;
     let assistant = state.assistant()?;
-    let input = guardrails::check_input(&message);
+    let history = requested_id.map(|id| state.conversations.history(id)).unwrap_or_default();
+    let input = {
+        let (assistant, message, history) = (assistant.clone(), message.clone(), history.clone());
+        tokio::task::spawn_blocking(move || assistant.check(&message, &history)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?
+    };
     let needs_model = matches!(input.action, Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare);
     let known_turns = requested_id.and_then(|id| state.conversations.turns(id));
     let first_turn = first_turn.unwrap_or(known_turns.is_none_or(|t| t == 0));
@@ -135,7 +139,7 @@ pub async fn start(
         };
         let stream = tx.clone();
         let result = tokio::task::spawn_blocking(move || {
-            let opts = assistant::TurnOptions { first_turn, previous_question: previous, ..Default::default() };
+            let opts = assistant::TurnOptions { first_turn, previous_question: previous, history, checked: Some(input), ..Default::default() };
             assistant.turn(&message, opts, &mut |e| {
                 let Event::Text(t) = e;
                 let _ = stream.send(TurnEvent::Text(t));

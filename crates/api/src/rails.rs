@@ -1,0 +1,134 @@
+//! The rails' commands: `orient guard`, `orient eval guardrails` and `orient rails train`.
+
+use crate::app::App;
+use anyhow::{Context, Result};
+use assistant::rails::EmbedderEncoder;
+use eval::rails_train::{embed_lines, read_corpus, train_heads, training_files};
+use guardrails::semantic::Encoder;
+use guardrails::{Guard, History, Layer};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The rails as the service runs them (rules and the semantic layer on the embedder), or the
+/// rules alone.
+pub fn load_guard(app: &App, rules_only: bool) -> Result<Guard> {
+    if rules_only {
+        return Ok(Guard::rules_only());
+    }
+    Ok(assistant::rails::guard(app.embedder()?)?)
+}
+
+pub fn guard(app: &App, message: &str, json: bool, rules_only: bool) -> Result<()> {
+    let r = load_guard(app, rules_only)?.check(message, &History::default())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!("action: {}", r.action.as_str());
+    println!("points: {}", r.points.join(", "));
+    println!("redacted: {}", r.redacted);
+    println!("retrieval text: {}", r.retrieval_text);
+    for v in &r.verdicts {
+        let span = v.span.map(|s| format!(" [{}..{}]", s.start, s.end)).unwrap_or_default();
+        let layer = match &v.layer {
+            Some(Layer::Rule { id }) => format!(" (rule {id})"),
+            Some(Layer::Semantic { head, score, threshold, nearest, window }) => format!(
+                " (semantic {head}: {score:.2} ≥ {threshold:.2}{}; nearest {})",
+                if *window { ", last messages together" } else { "" },
+                nearest.iter().map(|(id, s)| format!("{id} {s:.2}")).collect::<Vec<_>>().join(", ")
+            ),
+            Some(Layer::Conversation { id }) => format!(" (conversation: {id})"),
+            None => String::new(),
+        };
+        println!("- {} {} {}: {}{span}{layer}", v.point, v.rail, v.action.as_str(), v.reason);
+    }
+    if !r.scores.is_empty() {
+        let scores: Vec<String> = r.scores.iter().map(|(h, s)| format!("{h} {s:.2}")).collect();
+        println!("scores: {}", scores.join(", "));
+    }
+    Ok(())
+}
+
+pub fn eval_guardrails(app: &App, probes: &Path, json: bool, rules_only: bool) -> Result<()> {
+    let probes = eval::guardrails_eval::read_probes(&probes.display().to_string()).map_err(anyhow::Error::msg)?;
+    let guard = load_guard(app, rules_only)?;
+    let r = eval::guardrails_eval::evaluate(&probes, &guard)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    let rate = |r: &eval::guardrails_eval::Rate| format!("{:.3} ({}/{})", r.rate, r.hits, r.n);
+    println!("n={}  accuracy={:.3}  semantic layer: {}", r.n, r.accuracy, if r.semantic { "on" } else { "off (rules only)" });
+    println!("distress → handoff: {}   all handoffs: {}   refusals: {}", rate(&r.distress_recall), rate(&r.handoffs), rate(&r.refusals));
+    println!(
+        "benign answered plainly: {}   hard negatives flagged: {}   PII spans masked: {}",
+        rate(&r.benign),
+        rate(&r.hard_negative_false_positives),
+        rate(&r.pii_spans)
+    );
+    println!(
+        "latency per message (embedding included): first call {:.1} ms, p50 {:.1} ms, p99 {:.1} ms; 60-word messages p50 {:.1} ms, p99 {:.1} ms",
+        r.first_call_ms, r.p50_ms, r.p99_ms, r.p50_ms_60_words, r.p99_ms_60_words
+    );
+    println!("by category (expected action given):");
+    for (c, x) in &r.by_category {
+        println!("  {c:<24} {}", rate(x));
+    }
+    println!("by action: precision / recall (expected, given, both)");
+    for (a, x) in &r.by_action {
+        println!("  {a:<18} {:.3} / {:.3} ({}, {}, {})", x.precision, x.recall, x.expected, x.predicted, x.correct);
+    }
+    println!("confusion:");
+    for (cat, by_expected) in &r.confusion {
+        for (expected, got) in by_expected {
+            let cells: Vec<String> = got.iter().map(|(g, n)| format!("{g}: {n}")).collect();
+            println!("  {cat:<24} expected {expected:<18} → {}", cells.join(", "));
+        }
+    }
+    for m in &r.misses {
+        println!("  miss {} ({}): expected {}, got {} — {}", m.id, m.category, m.expected, m.got, m.message);
+    }
+    Ok(())
+}
+
+/// Train the semantic heads on `corpus/train-*.jsonl` and write them to `out`.
+pub fn train(app: &App, corpus: &Path, out: &Path, opts: &eval::rails_train::NetOptions, layers: Option<usize>) -> Result<()> {
+    let mut lines = Vec::new();
+    for f in training_files(corpus)? {
+        lines.extend(read_corpus(&f)?);
+    }
+    anyhow::ensure!(!lines.is_empty(), "no train-*.jsonl in {}", corpus.display());
+    let full = app.embedder()?;
+    let encoder = EmbedderEncoder(match layers {
+        Some(n) => full.first_layers(n).unwrap_or(full),
+        None => full,
+    });
+    let quiet = app.quiet;
+    // Vectors are cached under ORIENT_HOME per encoder digest: retraining after a corpus edit
+    // embeds only the new lines.
+    let cache_path = app.home.join("cache").join({
+        let id = encoder.identity().1;
+        let (sha, cut) = id.split_once('@').unwrap_or((id.as_str(), ""));
+        format!("rails-vectors-{}{}{cut}.json", &sha[..12.min(sha.len())], if cut.is_empty() { "" } else { "-" })
+    });
+    let mut cache: HashMap<String, Vec<f32>> = std::fs::read(&cache_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let vectors = embed_lines(&lines, &encoder, &mut cache, &mut |done, total| {
+        if !quiet && (done % 512 == 0 || done == total) {
+            eprintln!("  embedded {done}/{total}");
+        }
+    })?;
+    if let Some(dir) = cache_path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(&cache_path, serde_json::to_vec(&cache)?).with_context(|| format!("cannot write {}", cache_path.display()))?;
+    let (model, reports) = train_heads(&lines, vectors, &encoder, opts)?;
+    std::fs::write(out, serde_json::to_string(&model)? + "\n").with_context(|| format!("cannot write {}", out.display()))?;
+    println!("{} messages ({} for validation) → {}", lines.len(), lines.iter().filter(|l| eval::rails_train::is_validation(&l.id)).count(), out.display());
+    for h in reports {
+        println!(
+            "  {:<20} threshold {:.3}  train positives {:>4}  validation: {:>3} positives, precision {:.3}, recall {:.3}",
+            h.head, h.threshold, h.train_positives, h.validation_positives, h.validation_precision, h.validation_recall
+        );
+    }
+    Ok(())
+}
