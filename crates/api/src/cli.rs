@@ -146,9 +146,9 @@ enum RailsAction {
         dropout: Option<f32>,
         #[arg(long)]
         weight_decay: Option<f64>,
-        /// Encoder layers the heads read (fewer is faster; default: all).
-        #[arg(long)]
-        layers: Option<usize>,
+        /// Encoder layers the heads read (fewer is faster; 0: all).
+        #[arg(long, default_value_t = 6)]
+        layers: usize,
     },
 }
 
@@ -349,7 +349,7 @@ pub fn run() -> Result<()> {
                 weight_decay: weight_decay.unwrap_or(d.weight_decay),
                 ..d
             };
-            crate::rails::train(&app, &corpus, &out, &opts, layers)
+            crate::rails::train(&app, &corpus, &out, &opts, (layers > 0).then_some(layers))
         }
         Command::Log { action: LogAction::Verify { file, public_key, json } } => log_verify(&file, public_key, json),
         Command::Log { action: LogAction::Purge { retention_days } } => {

@@ -54,6 +54,10 @@ fn chat_handoff_copilot_audit_and_protection() {
     assert_eq!(event(&follow, "receipt").unwrap()["cached"], false);
     assert!(!text_of(&follow).starts_with("Je suis un assistant automatique"));
 
+    // A JSON body must be declared as such: a text/plain post (no CORS preflight) is refused.
+    let (st, e) = read(s.agent.post(&s.url("/v1/chat")).header("Content-Type", "text/plain").send(r#"{"message": "bonjour"}"#).unwrap());
+    assert_eq!(st, 415, "{e}");
+
     // Distress: an urgent handoff with help numbers; the conversation waits in the queue.
     let events = s.chat_stream(&json!({ "message": "je me fais harceler au collège et j'ai envie de mourir" }));
     let handoff = event(&events, "handoff").expect("handoff event");

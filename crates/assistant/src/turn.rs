@@ -198,8 +198,8 @@ impl Assistant {
     /// A reply suggested to a counsellor (P7): the same pipeline, but a conversation already
     /// handed off still gets an answer from the fiches (after the help numbers when the user
     /// is in distress), since a person reads it before anything is sent.
-    pub fn suggest(&self, question: &str, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
-        self.turn(question, TurnOptions { for_counsellor: true, ..Default::default() }, on_event)
+    pub fn suggest(&self, question: &str, history: History, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {
+        self.turn(question, TurnOptions { for_counsellor: true, history, ..Default::default() }, on_event)
     }
 
     pub fn turn(&self, question: &str, mut opts: TurnOptions, on_event: &mut dyn FnMut(Event)) -> Result<Answer, AssistantError> {

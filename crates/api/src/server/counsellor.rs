@@ -27,13 +27,21 @@ pub async fn conversation(State(state): State<Arc<AppState>>, headers: HeaderMap
 
 /// Run the assistant for a counsellor (through the same bounded queue as the users) and log
 /// the suggestion under `kind` with `context` (conversation id or question).
-async fn suggestion_for(state: &Arc<AppState>, question: String, kind: &str, mut context: Value) -> Result<(Suggestion, Json<Value>), ApiError> {
+async fn suggestion_for(
+    state: &Arc<AppState>,
+    question: String,
+    history: guardrails::History,
+    kind: &str,
+    mut context: Value,
+) -> Result<(Suggestion, Json<Value>), ApiError> {
     let question = super::turn::validate(state, &question)?;
     let assistant = state.assistant()?;
     let _admitted = state.admit.clone().try_acquire_owned().map_err(|_| ApiError::busy(state.retry_after_s()))?;
     let _running = state.run.clone().acquire_owned().await.map_err(ApiError::internal)?;
-    let a =
-        tokio::task::spawn_blocking(move || assistant.suggest(&question, &mut |_: Event| {})).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?;
+    let a = tokio::task::spawn_blocking(move || assistant.suggest(&question, history, &mut |_: Event| {}))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let s = Suggestion { id: super::conversations::new_id(), text: a.answer.clone(), sources: a.sources.clone() };
     context["suggestion_id"] = json!(s.id);
     context["text"] = json!(s.text);
@@ -54,7 +62,10 @@ pub async fn suggest(State(state): State<Arc<AppState>>, headers: HeaderMap, Pat
         .find(|m| m.role == "user")
         .map(|m| m.text.clone())
         .ok_or_else(|| ApiError::bad_request("Aucun message de l'usager dans cette conversation."))?;
-    let (s, body) = suggestion_for(&state, last, "suggestion", json!({ "conversation": id })).await?;
+    // The conversation decides with the message: distress earlier keeps the fixed draft.
+    let mut history = state.conversations.history(&id);
+    history.previous.pop();
+    let (s, body) = suggestion_for(&state, last, history, "suggestion", json!({ "conversation": id })).await?;
     state.conversations.set_suggestion(&id, s);
     Ok(body)
 }
@@ -69,7 +80,7 @@ pub struct AssistRequest {
 pub async fn assist(State(state): State<Arc<AppState>>, headers: HeaderMap, JsonBody(req): JsonBody<AssistRequest>) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Counsellor)?;
     let redacted = guardrails::pii::redact(&req.question).0;
-    let (_, body) = suggestion_for(&state, req.question, "assist", json!({ "question": redacted })).await?;
+    let (_, body) = suggestion_for(&state, req.question, guardrails::History::default(), "assist", json!({ "question": redacted })).await?;
     Ok(body)
 }
 
@@ -125,8 +136,9 @@ pub async fn reply(
 ) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Counsellor)?;
     let text = super::turn::validate(&state, &req.text)?;
-    let (seq, suggestion) = state.conversations.counsellor_reply(&id, &text).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
+    // Redacted for the log before anything is delivered: nothing reaches the user off the record.
     let sent = guardrails::pii::redact(&text).0;
+    let (seq, suggestion) = state.conversations.counsellor_reply(&id, &text).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
     let suggested = suggestion.as_ref().map(|s| guardrails::pii::redact(&s.text).0);
     let diff = suggested.as_deref().map(|s| word_diff(s, &sent));
     state

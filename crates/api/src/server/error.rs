@@ -54,6 +54,21 @@ impl ApiError {
     }
 }
 
+/// What a request that panicked gets: the French 500, and a log line without the request's
+/// content (a message may hold personal data).
+pub fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request panicked (its content is not logged)");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Une erreur s'est produite de notre côté. Réessaie plus tard.").into_response()
+}
+
+/// The process's panic hook: where, never what (the payload may quote a user's message).
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("orient: panic at {at} (message withheld: it may contain personal data)");
+    }));
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
@@ -72,6 +87,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        // A JSON body must say so: a form or text/plain post from any web page would reach the
+        // API without a CORS preflight (a visitor's browser made to post on someone's behalf).
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "La demande doit être envoyée en JSON (en-tête Content-Type: application/json).",
+            ));
+        }
         let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::too_large("Ta demande est trop longue. Écris un message plus court.")

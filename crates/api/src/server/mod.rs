@@ -173,6 +173,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(|| async { ApiError::not_found("Cette adresse n'existe pas.") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
 }
 
@@ -226,6 +227,7 @@ pub fn client_ip(info: &ConnectInfo<SocketAddr>) -> IpAddr {
 /// Start the service: bind, then load models and index (fetching and building them on first
 /// start), then answer. Returns when a shutdown signal has drained open requests.
 pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow::Result<()> {
+    error::install_panic_hook();
     let addr = addr_override.unwrap_or_else(|| config.server.addr.clone());
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
@@ -291,4 +293,31 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     eprintln!("orient: shutting down, finishing open requests…");
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        panic!("je m'appelle Léa Martin")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_request_gets_a_french_500_and_the_service_goes_on() {
+        let app = axum::Router::new()
+            .route("/boom", axum::routing::get(boom))
+            .route("/ok", axum::routing::get(|| async { "ok" }))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(super::error::panic_response));
+        let r = app.clone().oneshot(Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("Une erreur s'est produite"), "{text}");
+        assert!(!text.contains("Léa"), "the panic's message never reaches the client: {text}");
+        let r = app.oneshot(Request::get("/ok").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
 }
