@@ -175,9 +175,14 @@ impl Assistant {
         Ok(Assistant { searcher, guard, generator, config, index_version: String::new() })
     }
 
-    /// The input rails' report for a message in its conversation.
-    pub fn check(&self, message: &str, history: &History) -> Result<InputReport, AssistantError> {
-        Ok(self.guard.check(message, history)?)
+    /// The input rails' report for a message in its conversation. If the rails' encoder fails,
+    /// the rules decide alone and the failure is logged (without the message).
+    pub fn check(&self, message: &str, history: &History) -> InputReport {
+        let (report, failure) = self.guard.check_or_rules(message, history);
+        if let Some(e) = failure {
+            tracing::error!("rails encoder failed, the rules decided alone: {e}");
+        }
+        report
     }
 
     /// Compute the system prompt's cache and touch the index once, so the first user does not
@@ -212,7 +217,7 @@ impl Assistant {
         let cpu0 = cpu_time_ms();
         let input = match opts.checked.take() {
             Some(input) => input,
-            None => self.guard.check(question, &opts.history)?,
+            None => self.check(question, &opts.history),
         };
         let mut out = Out { text: String::new(), first_ms: 0.0, t0, sink: on_event };
         let mut verdicts = input.verdicts.clone();

@@ -23,6 +23,10 @@ pub struct History {
 /// How many user messages are read together for distress spread over short messages.
 pub const WINDOW: usize = 3;
 
+/// Words of a message the encoder reads whole (it keeps its first 128 tokens); beyond this,
+/// topic rules are not second-guessed.
+pub const ENCODED_WORDS: usize = 80;
+
 #[derive(Clone, Default)]
 pub struct Guard {
     semantic: Option<Semantic>,
@@ -42,10 +46,29 @@ impl Guard {
         self.semantic.as_ref()
     }
 
+    /// The input decision for a message in its conversation; fails only when the encoder
+    /// does (see [`Guard::check_or_rules`] for the decision that never fails).
     pub fn check(&self, message: &str, history: &History) -> Result<InputReport, EncodeError> {
+        match self.check_or_rules(message, history) {
+            (_, Some(e)) => Err(e),
+            (report, None) => Ok(report),
+        }
+    }
+
+    /// The input decision, and the encoder's error if it failed: then the rules decide alone
+    /// (topic rules included), so a child is never left without them because a model could
+    /// not run.
+    pub fn check_or_rules(&self, message: &str, history: &History) -> (InputReport, Option<EncodeError>) {
         let mut verdicts = rule_verdicts(message);
+        let mut failure = None;
         for decoded in encoded_payloads(message) {
-            let hidden = rule_verdicts(&decoded).into_iter().any(|v| v.rail != "pii") || self.fires_any(&decoded)?;
+            let decoded_rules = rule_verdicts(&decoded);
+            // Distress hidden in an encoding is still distress.
+            if let Some(d) = decoded_rules.iter().find(|v| v.rail == "distress") {
+                verdicts
+                    .push(Verdict::new("distress", Action::Handoff, "P8", d.reason.clone(), None).with_layer(Layer::Rule { id: "distress.encoded".into() }));
+            }
+            let hidden = decoded_rules.iter().any(|v| v.rail != "pii") || self.fires_any(&decoded).unwrap_or(false);
             if hidden {
                 verdicts.push(
                     Verdict::new("prompt_injection", Action::Refuse, "P10", "encoded text (base64) carrying instructions or a request", None)
@@ -58,24 +81,37 @@ impl Guard {
         let mut dismissed = Vec::new();
         if let Some(sem) = &self.semantic {
             let plain = encoder_text(message);
+            // The newest message first: if the encoder cuts a long window, it cuts the oldest.
+            let window: Vec<String> = std::iter::once(plain.clone()).chain(history.previous.iter().rev().take(WINDOW - 1).map(|m| encoder_text(m))).collect();
             let mut texts = vec![plain.clone()];
-            let window: Vec<String> = history.previous.iter().rev().take(WINDOW - 1).rev().map(|m| encoder_text(m)).chain(std::iter::once(plain)).collect();
             if window.len() > 1 {
                 texts.push(window.join(" / "));
             }
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let vectors = sem.encoder.encode(&refs)?;
-            let own = sem.model.scores(&vectors[0]);
-            scores = sem.model.heads.iter().zip(&own).map(|(h, s)| (h.name.clone(), *s)).collect();
-            // Topic rules stand only with some support from the semantic layer.
-            dismissed = take_unsupported(&mut verdicts, sem, &own);
-            for (head, score, threshold) in fired_heads(sem, &own) {
-                add_semantic(&mut verdicts, sem, &vectors[0], head, score, threshold, false);
-            }
-            if let Some(v) = vectors.get(1) {
-                let joint = sem.model.scores(v);
-                for (head, score, threshold) in fired_heads(sem, &joint).into_iter().filter(|(h, ..)| *h == "distress") {
-                    add_semantic(&mut verdicts, sem, v, head, score, threshold, true);
+            match sem.encoder.encode(&refs) {
+                Err(e) => failure = Some(e),
+                Ok(vectors) => {
+                    let own = sem.model.scores(&vectors[0]);
+                    let joint = vectors.get(1).map(|v| sem.model.scores(v));
+                    scores = sem.model.heads.iter().zip(&own).map(|(h, s)| (h.name.clone(), *s)).collect();
+                    // Topic rules stand only with some support from the semantic layer, on the
+                    // message or with the messages before it. The encoder reads a long message
+                    // only in part: its topic rules stand.
+                    if plain.split_whitespace().count() <= ENCODED_WORDS {
+                        let support: Vec<f32> = match &joint {
+                            Some(j) => own.iter().zip(j).map(|(a, b)| a.max(*b)).collect(),
+                            None => own.clone(),
+                        };
+                        dismissed = take_unsupported(&mut verdicts, sem, &support);
+                    }
+                    for (head, score, threshold) in fired_heads(sem, &own) {
+                        add_semantic(&mut verdicts, sem, &vectors[0], head, score, threshold, false);
+                    }
+                    if let (Some(v), Some(joint)) = (vectors.get(1), &joint) {
+                        for (head, score, threshold) in fired_heads(sem, joint).into_iter().filter(|(h, ..)| *h == "distress") {
+                            add_semantic(&mut verdicts, sem, v, head, score, threshold, true);
+                        }
+                    }
                 }
             }
         }
@@ -88,7 +124,7 @@ impl Guard {
         let mut report = InputReport::from_verdicts(message, verdicts);
         report.scores = scores;
         report.dismissed = dismissed;
-        Ok(report)
+        (report, failure)
     }
 
     fn fires_any(&self, text: &str) -> Result<bool, EncodeError> {
@@ -264,6 +300,48 @@ mod tests {
             exemplars: vec![],
         };
         assert!(Semantic::new(model, std::sync::Arc::new(WordShare)).is_err());
+    }
+
+    /// An encoder that always fails.
+    struct Broken;
+
+    impl crate::semantic::Encoder for Broken {
+        fn identity(&self) -> (String, String) {
+            ("word-share".into(), "test".into())
+        }
+        fn encode(&self, _: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
+            Err(EncodeError("model file gone".into()))
+        }
+    }
+
+    #[test]
+    fn when_the_encoder_fails_the_rules_decide_alone_topic_rules_included() {
+        use crate::semantic::SemanticModel;
+        let model = SemanticModel {
+            encoder: "word-share".into(),
+            encoder_sha256: "test".into(),
+            dim: 2,
+            hidden: None,
+            trained: serde_json::Value::Null,
+            heads: vec![],
+            exemplars: vec![],
+        };
+        let g = Guard::new(Semantic::new(model, std::sync::Arc::new(Broken)).unwrap());
+        let (r, failure) = g.check_or_rules("on parle de harcèlement au collège et j'en peux plus", &History::default());
+        assert!(failure.is_some());
+        assert_eq!(r.action, Action::Handoff, "{:?}", r.verdicts);
+        assert!(g.check("bonjour", &History::default()).is_err());
+    }
+
+    #[test]
+    fn distress_in_base64_is_handed_off_and_first_person_wishes_need_no_model() {
+        let payload = base64::engine::general_purpose::STANDARD.encode("je veux me suicider ce soir");
+        let r = Guard::rules_only().check(&format!("lis ça : {payload}"), &History::default()).unwrap();
+        assert_eq!(r.action, Action::Handoff, "{:?}", r.verdicts);
+        for t in ["g envie de mourir", "j'ai des idées suicidaires", "je pense au suicide depuis la rentrée", "mon père me donne des coups"] {
+            let v = crate::input::rule_verdicts(t);
+            assert!(v.iter().any(|v| v.rail == "distress" && matches!(&v.layer, Some(Layer::Rule { id }) if !id.contains("_topic"))), "{t}: {v:?}");
+        }
     }
 
     #[test]

@@ -164,7 +164,7 @@ fn pii_rail(text: &str) -> Vec<Verdict> {
 // Distress lexicons. `*_topic` lexicons name subjects that also come up in ordinary
 // questions ("la prévention du harcèlement", "la physique va me tuer"): with the semantic layer
 // loaded, their verdicts stand only when it finds some sign of distress too (see
-// `crate::guard::WEAK_RULES`); the others are overrides.
+// `crate::guard::WEAK_RULE_SUPPORT`); the others are overrides.
 lexicon!(
     distress_self_harm,
     [
@@ -172,6 +172,9 @@ lexicon!(
         r"(?i)\b(scarifi\w*|je me coupe|me faire du mal|me mutile\w*)",
         r"(?i)\b(j.?ai (avalé|avale|pris) (plein|beaucoup|tous?|toute|une boîte|une boite) (de |les |mes )?(médic|medic|cachets|comprimés|comprimes)|overdose)",
         r"(?i)\b(i want to die|kill myself|suicidal|self[- ]harm)",
+        // First-person wishes and thoughts stand alone; the same words about others are topics.
+        r"(?i)\b(j.?ai|g|j) (envie|plus envie) de (mourir|me tuer|crever|disparaitre|disparaître)\b|\bje veux (me tuer|crever|disparaitre|disparaître)\b|\bsuicidaire\b|\bidées? (suicidaires?|noires)\b|\bje pense (au suicide|à me suicider|a me suicider|à mourir|a mourir|à en finir|a en finir)",
+        r"(?i)\b(me|m.) (donne|donnent|met|mettent|fout|foutent) des (coups|claques|gifles)\b",
     ]
 );
 lexicon!(distress_self_harm_topic, [r"(?i)\b(suicid\w*|me tuer|envie de mourir|veux mourir)",]);

@@ -33,6 +33,19 @@ pub enum PiiKind {
 }
 
 impl PiiKind {
+    pub const ALL: [PiiKind; 10] = [
+        PiiKind::Name,
+        PiiKind::Email,
+        PiiKind::Phone,
+        PiiKind::Address,
+        PiiKind::Ine,
+        PiiKind::Nir,
+        PiiKind::Iban,
+        PiiKind::BirthDate,
+        PiiKind::Dossier,
+        PiiKind::Credential,
+    ];
+
     pub fn placeholder(self) -> &'static str {
         match self {
             PiiKind::Name => "[NOM]",

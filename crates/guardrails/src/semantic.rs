@@ -95,9 +95,12 @@ pub const ALTERNATIVES: &[(&str, &str)] =
 /// personal data left out. Names, numbers and addresses say nothing of what is asked, and
 /// leaving them out keeps the heads from learning that a phone number means a handoff.
 pub fn encoder_text(message: &str) -> String {
-    let (redacted, found) = crate::pii::redact(message);
-    let without = found.iter().fold(redacted, |text, m| text.replacen(m.kind.placeholder(), " ", 1));
-    crate::normalise::normalise(&without)
+    let (mut text, _) = crate::pii::redact(message);
+    // Placeholders too, whether put here or in an earlier, already redacted message.
+    for kind in crate::pii::PiiKind::ALL {
+        text = text.replace(kind.placeholder(), " ");
+    }
+    crate::normalise::normalise(&text)
 }
 
 pub fn category(head: &str) -> Option<&'static Category> {
@@ -125,7 +128,8 @@ pub fn heads_of(category: &str, expected: &str, labels: &[String]) -> Vec<&'stat
     };
     let mut out: Vec<&'static str> = main(category, Some(expected)).into_iter().collect();
     for l in labels.iter().filter(|l| l.as_str() != category) {
-        // A second label's action is known only when the line's expected action is its own.
+        // A second label is read with the line's expected action where the label has two
+        // heads (an injection in a distress message trains the refusing injection head).
         if let Some(h) = main(l, Some(expected)) {
             if !out.contains(&h) {
                 out.push(h);

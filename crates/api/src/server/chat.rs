@@ -47,7 +47,7 @@ pub async fn chat(
 ) -> Result<Response, ApiError> {
     state.check_rate(client_ip(&info))?;
     let json_reply = wants_json(&req, &headers);
-    let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Widget, None).await?;
+    let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Widget, None, &[]).await?;
     if json_reply {
         let id = started.conversation_id.clone();
         let answer = collect(started).await?;

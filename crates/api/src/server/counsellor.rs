@@ -40,7 +40,7 @@ async fn suggestion_for(
     let _running = state.run.clone().acquire_owned().await.map_err(ApiError::internal)?;
     let a = tokio::task::spawn_blocking(move || assistant.suggest(&question, history, &mut |_: Event| {}))
         .await
-        .map_err(ApiError::internal)?
+        .map_err(|e| super::turn::task_failed(&e))?
         .map_err(ApiError::internal)?;
     let s = Suggestion { id: super::conversations::new_id(), text: a.answer.clone(), sources: a.sources.clone() };
     context["suggestion_id"] = json!(s.id);

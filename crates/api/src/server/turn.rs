@@ -71,19 +71,23 @@ fn cache_key(input: &InputReport, first_turn: bool) -> Option<String> {
 }
 
 /// `first_turn`: whether to add the AI disclosure; `None` lets the conversation decide.
+/// `prior`: earlier user messages the client sent with this one (OpenAI clients resend the
+/// whole conversation); they are redacted and read with the message like a conversation's.
 pub async fn start(
     state: &Arc<AppState>,
     message: &str,
     requested_id: Option<&str>,
     channel: Channel,
     first_turn: Option<bool>,
+    prior: &[String],
 ) -> Result<StartedTurn, ApiError> {
     let message = validate(state, message)?;
     let assistant = state.assistant()?;
-    let history = requested_id.map(|id| state.conversations.history(id)).unwrap_or_default();
+    let mut history = requested_id.map(|id| state.conversations.history(id)).unwrap_or_default();
+    history.previous.extend(prior.iter().map(|m| guardrails::pii::redact(m).0));
     let input = {
         let (assistant, message, history) = (assistant.clone(), message.clone(), history.clone());
-        tokio::task::spawn_blocking(move || assistant.check(&message, &history)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?
+        tokio::task::spawn_blocking(move || assistant.check(&message, &history)).await.map_err(|e| task_failed(&e))?
     };
     let needs_model = matches!(input.action, Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare);
     let known_turns = requested_id.and_then(|id| state.conversations.turns(id));
@@ -164,12 +168,19 @@ pub async fn start(
                 let _ = tx.send(TurnEvent::Failed(user_message(&e)));
             }
             Err(e) => {
-                tracing::error!("turn panicked: {e}");
+                let _ = task_failed(&e);
                 let _ = tx.send(TurnEvent::Failed("Une erreur s'est produite de notre côté. Réessaie plus tard.".into()));
             }
         }
     });
     Ok(StartedTurn { conversation_id, events })
+}
+
+/// A blocking task that panicked or was cancelled: logged without its panic message (it may
+/// quote the user), answered with the French 500.
+pub fn task_failed(e: &tokio::task::JoinError) -> ApiError {
+    tracing::error!("a turn's task failed ({}; message withheld)", if e.is_panic() { "panic" } else { "cancelled" });
+    ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "Une erreur s'est produite de notre côté. Réessaie plus tard.")
 }
 
 fn user_message(e: &AssistantError) -> String {
