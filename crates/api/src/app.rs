@@ -27,7 +27,7 @@ impl App {
         let home = home.unwrap_or_else(inference::orient_home);
         let registry = match models {
             Some(p) => Registry::load(&p)?,
-            None if Path::new("models.toml").exists() => Registry::load(Path::new("models.toml"))?,
+            None if home.join("models.toml").exists() => Registry::load(&home.join("models.toml"))?,
             None => Registry::builtin(),
         };
         let data_dir = data.unwrap_or_else(retrieval::data::default_data_dir);
@@ -161,17 +161,41 @@ impl App {
     }
 
     /// The transparency log under ORIENT_HOME/log; checkpoints are signed when `ORIENT_LOG_KEY`
-    /// holds an ed25519 seed (64 hex characters).
-    pub fn transparency_log(&self) -> Result<guardrails::log::TransparencyLog> {
-        Ok(guardrails::log::TransparencyLog::open(self.transparency_log_config()?)?)
+    /// holds an ed25519 seed (64 hex characters). Fails at once while `orient serve` owns it.
+    pub fn transparency_log(&self, section: &crate::config::LogSection) -> Result<guardrails::log::TransparencyLog> {
+        Ok(guardrails::log::TransparencyLog::open(self.transparency_log_config(section)?)?)
     }
 
-    pub fn transparency_log_config(&self) -> Result<guardrails::log::LogConfig> {
+    pub fn transparency_log_config(&self, section: &crate::config::LogSection) -> Result<guardrails::log::LogConfig> {
         let mut cfg = guardrails::log::LogConfig::new(self.home.join("log").join("transparency.jsonl"));
         if let Ok(k) = std::env::var("ORIENT_LOG_KEY") {
             cfg.signing_key = Some(guardrails::log::signing_key_from_hex(&k).context("ORIENT_LOG_KEY must be 64 hex characters")?);
         }
+        cfg.checkpoint_every = section.checkpoint_every;
+        cfg.retention = std::time::Duration::from_secs(section.retention_days * 24 * 3600);
         Ok(cfg)
+    }
+
+    /// The key of the log's conversation pseudonyms: `ORIENT_LOG_PSEUDONYM_KEY` (64 hex
+    /// characters; replicas share it), else one made on first use and kept under
+    /// ORIENT_HOME/keys, readable by its owner only.
+    pub fn pseudonym_key(&self) -> Result<[u8; 32]> {
+        let parse = |h: &str| -> Option<[u8; 32]> { hex::decode(h.trim()).ok()?.try_into().ok() };
+        if let Ok(k) = std::env::var("ORIENT_LOG_PSEUDONYM_KEY") {
+            return parse(&k).context("ORIENT_LOG_PSEUDONYM_KEY must be 64 hex characters");
+        }
+        let path = self.home.join("keys").join("log-pseudonym.key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return parse(&text).with_context(|| format!("{} must hold 64 hex characters", path.display()));
+        }
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let key: [u8; 32] = rand::random();
+        std::fs::create_dir_all(path.parent().expect("a file under keys/")).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut f =
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        f.write_all(hex::encode(key).as_bytes()).and_then(|_| f.sync_all()).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(key)
     }
 
     pub fn index_version(&self) -> String {

@@ -18,7 +18,7 @@ struct Cli {
     /// Where models, downloads and the index live (default: $ORIENT_HOME or ~/.cache/orient).
     #[arg(long, global = true, env = "ORIENT_HOME")]
     home: Option<PathBuf>,
-    /// models.toml to use (default: ./models.toml, else the built-in one).
+    /// models.toml to use (default: ORIENT_HOME/models.toml when present, else the built-in one).
     #[arg(long, global = true, env = "ORIENT_MODELS")]
     models: Option<PathBuf>,
     /// ONISEP data directory (default: $ORIENT_DATA or ../shared/data; downloaded when absent).
@@ -27,7 +27,7 @@ struct Cli {
     /// Use a Qdrant server (gRPC URL, e.g. http://127.0.0.1:6334) instead of the embedded store.
     #[arg(long, global = true, env = "ORIENT_QDRANT_URL")]
     qdrant_url: Option<String>,
-    /// Configuration file (default: ./orient.toml when present; every key has a default).
+    /// Configuration file (default: ORIENT_HOME/orient.toml when present; every key has a default).
     #[arg(long, global = true, env = "ORIENT_CONFIG")]
     config: Option<PathBuf>,
     /// Print no progress messages.
@@ -97,6 +97,9 @@ enum Command {
         /// The rule layer alone (no encoder loaded).
         #[arg(long)]
         rules_only: bool,
+        /// A semantic head file to try instead of the shipped one.
+        #[arg(long)]
+        head: Option<PathBuf>,
     },
     /// The rails' semantic layer.
     Rails {
@@ -149,21 +152,29 @@ enum RailsAction {
         /// Encoder layers the heads read (fewer is faster; 0: all).
         #[arg(long, default_value_t = 6)]
         layers: usize,
+        /// Distress recall, with the rules, the threshold must reach on validation (default 0.985).
+        #[arg(long)]
+        distress_recall: Option<f64>,
     },
 }
 
 #[derive(Subcommand)]
 enum LogAction {
-    /// Delete rotated log files older than the retention period (default six months).
+    /// Delete rotated log files older than the retention period (`[log] retention_days`, six
+    /// months by default). While `orient serve` runs it owns the log and purges daily; ask it
+    /// with `POST /v1/admin/log/purge` instead.
     Purge {
-        /// Retention in days.
-        #[arg(long, default_value_t = 183)]
-        retention_days: u64,
+        /// Retention in days (default: the configuration's).
+        #[arg(long)]
+        retention_days: Option<u64>,
     },
-    /// Check a log file: hashes, chain, sequence, signed checkpoints; says where it breaks.
+    /// Check a log file: hashes, chain, sequence, checkpoints and their signatures; says where
+    /// it breaks and what the signatures prove.
     Verify {
-        file: PathBuf,
-        /// Trusted ed25519 public key (64 hex characters) for checkpoint signatures.
+        /// The log file (default: ORIENT_HOME/log/transparency.jsonl).
+        file: Option<PathBuf>,
+        /// Trusted ed25519 public key (64 hex characters); default: `[log] public_key`, else
+        /// the key of ORIENT_LOG_KEY. Never taken from the log.
         #[arg(long)]
         public_key: Option<String>,
         #[arg(long)]
@@ -182,6 +193,9 @@ enum EvalWhat {
         /// The rule layer alone (no encoder loaded).
         #[arg(long)]
         rules_only: bool,
+        /// A semantic head file to try instead of the shipped one (from `orient rails train --out`).
+        #[arg(long)]
+        head: Option<PathBuf>,
     },
     /// Counterfactual fairness: every variant of a question compared with its neutral
     /// variant; report.json and report.html in --out. `--diff OLD NEW` compares two reports.
@@ -276,6 +290,8 @@ enum FairnessModeArg {
 enum RoleArg {
     Counsellor,
     Auditor,
+    /// Operators: /metrics and admin routes.
+    Operator,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -307,7 +323,8 @@ pub fn run() -> Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ORIENT_LOG").unwrap_or_else(|_| "warn,qdrant_edge=error".into()))
         .with_writer(std::io::stderr)
         .init();
-    let config = crate::config::Config::load(cli.config.as_deref())?;
+    let home = cli.home.clone().unwrap_or_else(inference::orient_home);
+    let config = crate::config::Config::load(cli.config.as_deref(), &home)?;
     let qdrant_url = cli.qdrant_url.or_else(|| Some(config.store.url.clone()).filter(|u| !u.is_empty()));
     let app = App::new(cli.home, cli.models, cli.data, qdrant_url, cli.quiet)?;
     match cli.command {
@@ -317,6 +334,7 @@ pub fn run() -> Result<()> {
             let key = match role {
                 RoleArg::Counsellor => "counsellor_tokens",
                 RoleArg::Auditor => "auditor_tokens",
+                RoleArg::Operator => "operator_tokens",
             };
             println!("token (give it to the person, it is shown once): {token}");
             println!("add to orient.toml under [auth]: {key} = [\"{digest}\"]");
@@ -338,31 +356,33 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Search { query, k, kind, mode, json } => search(&app, &query, k, kind, mode, json),
-        Command::Ask { question, json, max_tokens, generator } => ask(&app, &question, json, max_tokens, generator),
-        Command::Guard { message, json, rules_only } => crate::rails::guard(&app, &message, json, rules_only),
-        Command::Rails { action: RailsAction::Train { corpus, out, hidden, epochs, dropout, weight_decay, layers } } => {
+        Command::Ask { question, json, max_tokens, generator } => ask(&app, &config.log, &question, json, max_tokens, generator),
+        Command::Guard { message, json, rules_only, head } => crate::rails::guard(&app, &message, json, rules_only, head.as_deref()),
+        Command::Rails { action: RailsAction::Train { corpus, out, hidden, epochs, dropout, weight_decay, layers, distress_recall } } => {
             let d = eval::rails_train::NetOptions::default();
             let opts = eval::rails_train::NetOptions {
                 hidden: hidden.unwrap_or(d.hidden),
                 epochs: epochs.unwrap_or(d.epochs),
                 dropout: dropout.unwrap_or(d.dropout),
                 weight_decay: weight_decay.unwrap_or(d.weight_decay),
+                distress_recall: distress_recall.unwrap_or(d.distress_recall),
                 ..d
             };
             crate::rails::train(&app, &corpus, &out, &opts, (layers > 0).then_some(layers))
         }
-        Command::Log { action: LogAction::Verify { file, public_key, json } } => log_verify(&file, public_key, json),
+        Command::Log { action: LogAction::Verify { file, public_key, json } } => log_verify(&app, &config, file, public_key, json),
         Command::Log { action: LogAction::Purge { retention_days } } => {
-            let mut log = app.transparency_log()?;
+            let mut log = app.transparency_log(&config.log)?;
+            let retention_days = retention_days.unwrap_or(config.log.retention_days);
             let removed = log.purge_older_than(std::time::Duration::from_secs(retention_days * 24 * 3600))?;
-            log.append(
-                "purge",
-                serde_json::json!({ "retention_days": retention_days, "removed": removed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>() }),
-            )?;
+            let names: Vec<String> = removed.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
+            log.append("purge", serde_json::json!({ "by": "command", "retention_days": retention_days, "removed": names }))?;
             println!("{} rotated file(s) removed", removed.len());
             Ok(())
         }
-        Command::Eval { what: EvalWhat::Guardrails { probes, json, rules_only } } => crate::rails::eval_guardrails(&app, &probes, json, rules_only),
+        Command::Eval { what: EvalWhat::Guardrails { probes, json, rules_only, head } } => {
+            crate::rails::eval_guardrails(&app, &probes, json, rules_only, head.as_deref())
+        }
         Command::Eval { what: EvalWhat::Fairness { diff: Some(files), .. } } => crate::reports::fairness_diff(&files[0], &files[1]),
         Command::Eval { what: EvalWhat::Fairness { probes, out, mode, thresholds, bases, max_tokens, diff: None } } => {
             let full = matches!(mode, FairnessModeArg::Full);
@@ -441,7 +461,7 @@ fn search(app: &App, query: &str, k: usize, kind: Option<KindArg>, mode: ModeArg
     Ok(())
 }
 
-fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Option<String>) -> Result<()> {
+fn ask(app: &App, log_section: &crate::config::LogSection, question: &str, json: bool, max_tokens: usize, generator: Option<String>) -> Result<()> {
     if question.trim().is_empty() {
         bail!("la question est vide");
     }
@@ -463,7 +483,7 @@ fn ask(app: &App, question: &str, json: bool, max_tokens: usize, generator: Opti
         }
     })?;
     // Only redacted text reaches the log (P9, P11). Opened now, so its lock is held briefly.
-    let mut log = app.transparency_log()?;
+    let mut log = app.transparency_log(log_section)?;
     log.append(
         "turn",
         serde_json::json!({
@@ -631,28 +651,30 @@ fn bench_search(app: &App, questions: &std::path::Path, limit: usize) -> Result<
     Ok(())
 }
 
-fn log_verify(file: &std::path::Path, public_key: Option<String>, json: bool) -> Result<()> {
+fn log_verify(app: &App, config: &crate::config::Config, file: Option<PathBuf>, public_key: Option<String>, json: bool) -> Result<()> {
     let key = match public_key {
         Some(h) => {
             let b: [u8; 32] =
                 hex::decode(h.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("--public-key must be 64 hex characters"))?;
             Some(ed25519_dalek::VerifyingKey::from_bytes(&b).map_err(|e| anyhow::anyhow!("invalid public key: {e}"))?)
         }
-        None => None,
+        None => config.log_public_key(app.transparency_log_config(&config.log)?.signing_key.as_ref()),
     };
-    let r = guardrails::log::verify(file, key.as_ref())?;
+    let file = file.unwrap_or_else(|| app.home.join("log").join("transparency.jsonl"));
+    let opts = guardrails::log::VerifyOptions { trusted_key: key.as_ref(), checkpoint_every: config.log.checkpoint_every };
+    let r = guardrails::log::verify(&file, &opts)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
         println!(
-            "{}: {} records (seq {:?}..{:?}), {} checkpoints ({} signatures valid): {}",
+            "{}: {} records (seq {:?}..{:?}), {} checkpoints, {} records after the last one: {}",
             r.file,
             r.records,
             r.first_seq,
             r.last_seq,
             r.checkpoints,
-            r.signed_checkpoints_valid,
-            if r.ok { "OK" } else { "TAMPERED OR DAMAGED" }
+            r.unsigned_tail,
+            r.summary()
         );
         for p in &r.problems {
             println!("  line {}: {} — {}", p.line, p.kind, p.detail);

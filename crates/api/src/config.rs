@@ -13,6 +13,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub store: StoreConfig,
     pub assistant: AssistantSection,
+    pub log: LogSection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,6 +46,20 @@ pub struct ServerConfig {
     pub conversation_ttl_s: u64,
     /// Where fairness and answer reports are listed from (default: ORIENT_HOME/reports).
     pub reports_dir: Option<PathBuf>,
+    /// Reverse proxies whose client-address header is believed (addresses or CIDR blocks,
+    /// e.g. "10.0.0.0/8"). Empty: the peer address is the client.
+    pub trusted_proxies: Vec<String>,
+    /// The header a trusted proxy puts the client's address in (the right-most entry not
+    /// itself a trusted proxy is taken).
+    pub client_ip_header: String,
+    /// Open connections at most; more wait to be accepted.
+    pub max_connections: usize,
+    /// A client must send its request headers within this time (seconds), or is cut off.
+    pub header_read_timeout_s: u64,
+    /// Conversations waiting for a counsellor at most, all clients together.
+    pub max_waiting_handoffs: usize,
+    /// Conversations one client address may have waiting for a counsellor at once.
+    pub max_waiting_handoffs_per_client: usize,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +79,12 @@ impl Default for ServerConfig {
             max_conversations: 10_000,
             conversation_ttl_s: 24 * 3600,
             reports_dir: None,
+            trusted_proxies: Vec::new(),
+            client_ip_header: "x-forwarded-for".into(),
+            max_connections: 1024,
+            header_read_timeout_s: 10,
+            max_waiting_handoffs: 2000,
+            max_waiting_handoffs_per_client: 3,
         }
     }
 }
@@ -74,6 +95,27 @@ impl Default for ServerConfig {
 pub struct AuthConfig {
     pub counsellor_tokens: Vec<String>,
     pub auditor_tokens: Vec<String>,
+    /// Operators: `/metrics` and the admin routes (log purge).
+    pub operator_tokens: Vec<String>,
+}
+
+/// The transparency log. The signing key is a secret: it comes from `ORIENT_LOG_KEY` only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSection {
+    /// A signed checkpoint after this many records (and on shutdown).
+    pub checkpoint_every: u64,
+    /// Rotated files older than this are deleted (the server does it daily).
+    pub retention_days: u64,
+    /// The ed25519 public key (64 hex characters) checkpoints must verify under; default: the
+    /// one of `ORIENT_LOG_KEY` when set. Verification never trusts a key written in the log.
+    pub public_key: Option<String>,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        LogSection { checkpoint_every: 100, retention_days: 183, public_key: None }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -99,15 +141,18 @@ impl Default for AssistantSection {
 pub enum Role {
     Counsellor,
     Auditor,
+    Operator,
 }
 
 impl Config {
-    /// The given file, else `./orient.toml` when present, else defaults; then `ORIENT_*`
-    /// variables on top.
-    pub fn load(path: Option<&Path>) -> Result<Config> {
+    /// The given file, else `orient.toml` in ORIENT_HOME when present, else defaults; then
+    /// `ORIENT_*` variables on top. Never a file of the current directory: whoever can write
+    /// there must not be able to reconfigure the service.
+    pub fn load(path: Option<&Path>, home: &Path) -> Result<Config> {
+        let in_home = home.join("orient.toml");
         let mut cfg = match path {
             Some(p) => Self::read(p)?,
-            None if Path::new("orient.toml").exists() => Self::read(Path::new("orient.toml"))?,
+            None if in_home.exists() => Self::read(&in_home)?,
             None => Config::default(),
         };
         cfg.apply_env(|k| std::env::var(k).ok())?;
@@ -133,20 +178,48 @@ impl Config {
         if let Some(v) = var("ORIENT_AUDITOR_TOKENS") {
             self.auth.auditor_tokens = list(v);
         }
+        if let Some(v) = var("ORIENT_OPERATOR_TOKENS") {
+            self.auth.operator_tokens = list(v);
+        }
+        if let Some(v) = var("ORIENT_TRUSTED_PROXIES") {
+            self.server.trusted_proxies = list(v);
+        }
+        if let Some(v) = var("ORIENT_LOG_PUBLIC_KEY") {
+            self.log.public_key = Some(v);
+        }
         if let Some(v) = var("ORIENT_RATE_LIMIT_PER_MINUTE") {
             self.server.rate_limit_per_minute = v.parse().context("ORIENT_RATE_LIMIT_PER_MINUTE must be a number")?;
         }
         if let Some(v) = var("ORIENT_QUEUE_CAPACITY") {
             self.server.queue_capacity = v.parse().context("ORIENT_QUEUE_CAPACITY must be a number")?;
         }
-        for t in self.auth.counsellor_tokens.iter().chain(&self.auth.auditor_tokens) {
+        for t in self.auth.counsellor_tokens.iter().chain(&self.auth.auditor_tokens).chain(&self.auth.operator_tokens) {
             anyhow::ensure!(
                 t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()),
                 "auth tokens are stored as sha256 hex digests (64 characters); `orient token` makes one"
             );
         }
         anyhow::ensure!(self.server.workers >= 1, "server.workers must be at least 1");
+        for p in &self.server.trusted_proxies {
+            anyhow::ensure!(crate::server::client::parse_net(p).is_some(), "server.trusted_proxies: {p:?} is not an address or a CIDR block");
+        }
+        if let Some(k) = &self.log.public_key {
+            anyhow::ensure!(self.log_public_key_from(k).is_some(), "log.public_key must be an ed25519 public key in 64 hex characters");
+        }
         Ok(())
+    }
+
+    fn log_public_key_from(&self, hex_key: &str) -> Option<ed25519_dalek::VerifyingKey> {
+        let b: [u8; 32] = hex::decode(hex_key.trim()).ok()?.try_into().ok()?;
+        ed25519_dalek::VerifyingKey::from_bytes(&b).ok()
+    }
+
+    /// The key checkpoints must verify under: configured, else derived from the signing key.
+    pub fn log_public_key(&self, signing: Option<&ed25519_dalek::SigningKey>) -> Option<ed25519_dalek::VerifyingKey> {
+        match &self.log.public_key {
+            Some(k) => self.log_public_key_from(k),
+            None => signing.map(|k| k.verifying_key()),
+        }
     }
 
     /// The role a bearer token grants, if any.
@@ -157,6 +230,8 @@ impl Config {
             Some(Role::Counsellor)
         } else if known(&self.auth.auditor_tokens) {
             Some(Role::Auditor)
+        } else if known(&self.auth.operator_tokens) {
+            Some(Role::Operator)
         } else {
             None
         }
@@ -210,5 +285,23 @@ mod tests {
         let err = c.apply_env(|k| (k == "ORIENT_AUDITOR_TOKENS").then(|| "plaintext".to_string())).unwrap_err();
         assert!(err.to_string().contains("sha256"));
         assert!(toml::from_str::<Config>("[server]\nadress = \"x\"\n").is_err(), "unknown keys are refused");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// No file and no environment value makes loading panic: it is read, or refused with
+        /// an error.
+        #[test]
+        fn any_configuration_text_is_read_or_refused_never_a_panic(
+            text in "(\\[(server|auth|log|store|assistant)\\]\n)?((addr|workers|queue_capacity|rate_limit_per_minute|trusted_proxies|max_connections|header_read_timeout_s|checkpoint_every|retention_days|public_key|counsellor_tokens|operator_tokens|url|max_tokens|[a-z_]{1,24}) = (\"[^\"\\n]{0,20}\"|[0-9-]{1,22}|\\[\"[^\"\\n]{0,12}\"\\]|true)\n){0,4}|\\PC{0,60}",
+            value in "\\PC{0,30}",
+        ) {
+            if let Ok(mut c) = toml::from_str::<Config>(&text) {
+                let _ = c.apply_env(|k| k.starts_with("ORIENT_").then(|| value.clone()));
+                let _ = c.role_of(&value);
+                let _ = c.log_public_key(None);
+            }
+        }
     }
 }

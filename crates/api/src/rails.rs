@@ -11,15 +11,23 @@ use std::path::Path;
 
 /// The rails as the service runs them (rules and the semantic layer on the embedder), or the
 /// rules alone.
-pub fn load_guard(app: &App, rules_only: bool) -> Result<Guard> {
+/// `head`: a semantic head file instead of the shipped one.
+pub fn load_guard(app: &App, rules_only: bool, head: Option<&Path>) -> Result<Guard> {
     if rules_only {
         return Ok(Guard::rules_only());
     }
-    Ok(assistant::rails::guard(app.embedder()?)?)
+    match head {
+        None => Ok(assistant::rails::guard(app.embedder()?)?),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let model = guardrails::semantic::SemanticModel::parse(&text)?;
+            Ok(assistant::rails::guard_with(app.embedder()?, model)?)
+        }
+    }
 }
 
-pub fn guard(app: &App, message: &str, json: bool, rules_only: bool) -> Result<()> {
-    let r = load_guard(app, rules_only)?.check(message, &History::default())?;
+pub fn guard(app: &App, message: &str, json: bool, rules_only: bool, head: Option<&Path>) -> Result<()> {
+    let r = load_guard(app, rules_only, head)?.check(message, &History::default())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());
@@ -49,9 +57,9 @@ pub fn guard(app: &App, message: &str, json: bool, rules_only: bool) -> Result<(
     Ok(())
 }
 
-pub fn eval_guardrails(app: &App, probes: &Path, json: bool, rules_only: bool) -> Result<()> {
+pub fn eval_guardrails(app: &App, probes: &Path, json: bool, rules_only: bool, head: Option<&Path>) -> Result<()> {
     let probes = eval::guardrails_eval::read_probes(&probes.display().to_string()).map_err(anyhow::Error::msg)?;
-    let guard = load_guard(app, rules_only)?;
+    let guard = load_guard(app, rules_only, head)?;
     let r = eval::guardrails_eval::evaluate(&probes, &guard)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);

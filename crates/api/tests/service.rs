@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{log_records, read, read_events, Server, AUDITOR_TOKEN, COUNSELLOR_TOKEN};
+use common::{log_records, read, read_events, Server, AUDITOR_TOKEN, COUNSELLOR_TOKEN, OPERATOR_TOKEN};
 use serde_json::{json, Value};
 
 fn text_of(events: &[(String, Value)]) -> String {
@@ -173,7 +173,9 @@ fn chat_handoff_copilot_audit_and_protection() {
         assert!(body.as_str().unwrap().contains(needle), "{path}");
     }
     assert_eq!(s.get("/healthz", None).0, 200);
-    let (_, metrics) = s.get("/metrics", None);
+    assert_eq!(s.get("/metrics", None).0, 401, "metrics are for operators");
+    assert_eq!(s.get("/metrics", Some(AUDITOR_TOKEN)).0, 403);
+    let (_, metrics) = s.get("/metrics", Some(OPERATOR_TOKEN));
     let metrics = metrics.as_str().unwrap().to_string();
     for needle in [
         "orient_http_requests_total",
@@ -190,6 +192,15 @@ fn chat_handoff_copilot_audit_and_protection() {
     let (st, v) = s.get("/v1/audit/log/verify", Some(AUDITOR_TOKEN));
     assert_eq!(st, 200);
     assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["signatures"], "verified", "checked against the configured key: {v}");
+    // Conversation ids open conversations: the log names them by a keyed pseudonym only.
+    let raw = std::fs::read_to_string(s.log_path()).unwrap();
+    assert!(!raw.contains(&cid) && !raw.contains(&first_id), "a conversation id reached the log");
+    let (st, _) = s.post("/v1/admin/log/purge", Some(AUDITOR_TOKEN), "{}");
+    assert_eq!(st, 403, "purging is for operators");
+    let (st, p) = s.post("/v1/admin/log/purge", Some(OPERATOR_TOKEN), "{}");
+    assert_eq!(st, 200, "{p}");
+    assert!(p["removed"].is_array());
     let (st, recs) = s.get("/v1/audit/log?limit=500", Some(AUDITOR_TOKEN));
     assert_eq!(st, 200);
     let kinds: Vec<&str> = recs["records"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
@@ -239,4 +250,66 @@ fn a_full_queue_answers_503_but_serves_cached_answers_rate_limits_429_and_shutdo
     assert!(status.success(), "{status}");
     let log = log_records(&s.log_path());
     assert_eq!(log.iter().filter(|r| r["kind"] == "turn").count(), 3);
+    assert_eq!(log.last().unwrap()["kind"], "checkpoint", "the server signs off on shutdown");
+    assert!(log.last().unwrap()["data"]["signature"].is_string());
+}
+
+#[test]
+fn waiting_handoffs_survive_a_crash_and_a_second_server_on_the_same_home_is_refused() {
+    let s = Server::start("rate_limit_per_minute = 0\nworkers = 1\nqueue_capacity = 1");
+    let events = s.chat_stream(&json!({ "message": "chui au bout jveux plus etre la" }));
+    assert!(event(&events, "handoff").is_some(), "{events:?}");
+    let cid = event(&events, "conversation").unwrap()["conversation_id"].as_str().unwrap().to_string();
+
+    // A second server on the same home says so at once, before taking a port.
+    let config = s.home.path().join("orient.toml");
+    let t = std::time::Instant::now();
+    let out = Server::command(s.home.path(), &config).output().unwrap();
+    assert!(!out.status.success());
+    assert!(t.elapsed() < std::time::Duration::from_secs(30));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in use by another process"), "{err}");
+
+    // A crash (SIGKILL, nothing flushed by a shutdown), then a restart on the same home.
+    let home = s.crash();
+    let s = Server::start_in(home, "rate_limit_per_minute = 0\nworkers = 1\nqueue_capacity = 1");
+    let (st, q) = s.get("/v1/counsellor/queue", Some(COUNSELLOR_TOKEN));
+    assert_eq!(st, 200);
+    let item = q["queue"].as_array().unwrap().iter().find(|i| i["id"] == cid.as_str()).unwrap_or_else(|| panic!("lost in the restart: {q}")).clone();
+    assert_eq!((item["handoff"]["status"].as_str(), item["handoff"]["priority"].as_str()), (Some("waiting"), Some("urgent")));
+    // Still with the counsellor: the next message is handed off too.
+    let after = s.chat_stream(&json!({ "message": "sinon c'est quoi un CAP ?", "conversation_id": cid }));
+    assert!(event(&after, "handoff").is_some(), "{after:?}");
+    let (st, r) =
+        s.post(&format!("/v1/counsellor/conversations/{cid}/reply"), Some(COUNSELLOR_TOKEN), r#"{"text": "Bonjour, je suis là. On peut parler maintenant."}"#);
+    assert_eq!(st, 200, "{r}");
+    let (_, m) = s.get(&format!("/v1/chat/{cid}/messages?after=0"), None);
+    assert_eq!(m["messages"].as_array().unwrap().last().unwrap()["role"], "counsellor");
+    // The log verifies across the crash (its torn tail, if any, set aside and recorded).
+    let (_, v) = s.get("/v1/audit/log/verify", Some(AUDITOR_TOKEN));
+    assert_eq!(v["ok"], true, "{v}");
+
+    // A client that leaves the queue gives its place back: with one answer generating and
+    // one place to wait, a waiting client hangs up and the next question is admitted, not
+    // refused until the others are done.
+    let generating =
+        s.agent.post(&s.url("/v1/chat")).header("Accept", "text/event-stream").send_json(json!({ "message": "comment devenir pâtissier ?" })).unwrap();
+    let waiting =
+        s.agent.post(&s.url("/v1/chat")).header("Accept", "text/event-stream").send_json(json!({ "message": "comment devenir fleuriste ?" })).unwrap();
+    let (st, _) = s.post("/v1/chat", None, r#"{"message": "comment devenir plombier ?", "stream": false}"#);
+    assert_eq!(st, 503, "the queue is full while both are there");
+    drop(waiting);
+    let t = std::time::Instant::now();
+    loop {
+        let (st, b) = s.post("/v1/chat", None, r#"{"message": "comment devenir menuisier ?", "stream": false}"#);
+        if st == 200 {
+            break;
+        }
+        assert_eq!(st, 503, "{b}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(12), "the place of the client who left was not given back");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let (_, metrics) = s.get("/metrics", Some(OPERATOR_TOKEN));
+    assert!(metrics.as_str().unwrap().contains("orient_rejected_requests_total{reason=\"client_gone\"} 1"), "{metrics}");
+    drop(generating);
 }

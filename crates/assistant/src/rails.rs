@@ -22,7 +22,11 @@ impl Encoder for EmbedderEncoder {
 /// Rules and the shipped semantic head, on this embedder, cut to the layers the head was
 /// trained on (refused if the head was trained on another encoder).
 pub fn guard(embedder: Arc<dyn Embedder>) -> Result<Guard, SemanticError> {
-    let model = SemanticModel::builtin()?;
+    guard_with(embedder, SemanticModel::builtin()?)
+}
+
+/// Rules and the given semantic head (one trained on another corpus, before it is shipped).
+pub fn guard_with(embedder: Arc<dyn Embedder>, model: SemanticModel) -> Result<Guard, SemanticError> {
     let encoder = match model.encoder_layers() {
         Some(n) => embedder.first_layers(n).unwrap_or(embedder),
         None => embedder,

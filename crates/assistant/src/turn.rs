@@ -50,7 +50,7 @@ impl Default for AssistantConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Source {
     pub id: String,
     pub kind: Kind,
@@ -74,6 +74,9 @@ pub struct TurnOptions {
     /// The input rails' report when the caller already ran them (the service decides queue and
     /// cache from it): the turn does not run them twice.
     pub checked: Option<InputReport>,
+    /// Set when nobody waits for the answer any more (the client went away): generation stops
+    /// at the next token and frees its slot.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Follow-ups this short are searched together with the previous question.
@@ -152,6 +155,7 @@ struct Out<'a> {
     first_ms: f64,
     t0: Instant,
     sink: &'a mut dyn FnMut(Event),
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Out<'_> {
@@ -219,7 +223,7 @@ impl Assistant {
             Some(input) => input,
             None => self.check(question, &opts.history),
         };
-        let mut out = Out { text: String::new(), first_ms: 0.0, t0, sink: on_event };
+        let mut out = Out { text: String::new(), first_ms: 0.0, t0, sink: on_event, cancel: opts.cancel.clone() };
         let mut verdicts = input.verdicts.clone();
         if first_turn {
             out.emit(AI_DISCLOSURE);
@@ -331,10 +335,11 @@ impl Assistant {
                 Fix::Drop => dropped.push(sentences.trim().to_string()),
             }
         };
+        let cancel = out.cancel.clone();
         let stats = self.generator.generate(&req, &mut |piece| {
             let ready = grounding.push(piece);
             pass(ready, out, verdicts);
-            true
+            !cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
         })?;
         let rest = grounding.finish();
         // A sentence cut by the token limit is dropped rather than shown half-finished.

@@ -135,6 +135,8 @@ pub struct NetOptions {
     pub seed: u64,
     /// Networks trained from different seeds and averaged.
     pub members: usize,
+    /// Distress recall (with the rules) the distress threshold must reach on validation.
+    pub distress_recall: f64,
 }
 
 impl Default for NetOptions {
@@ -150,6 +152,7 @@ impl Default for NetOptions {
             max_positive_weight: 1.0,
             seed: 7,
             members: 5,
+            distress_recall: DISTRESS_RECALL,
         }
     }
 }
@@ -304,7 +307,7 @@ pub fn train_heads(
         let y: Vec<bool> = labels.iter().map(|l| l[j] > 0.5).collect();
         let scored: Vec<(f32, bool)> = scores.iter().zip(&y).zip(&val).filter(|(_, v)| **v).map(|((s, y), _)| (s[j], *y)).collect();
         let threshold = match c.head {
-            "distress" => threshold_with_rules(lines, &val, &y, &scores, j, c.rail, DISTRESS_RECALL),
+            "distress" => threshold_with_rules(lines, &val, &y, &scores, j, c.rail, opts.distress_recall),
             "human_request" => threshold_with_rules(lines, &val, &y, &scores, j, c.rail, HUMAN_RECALL),
             // Care and refusal heads: the best F1, but never below MIN_THRESHOLD (an
             // uncertain score adds care sentences or refuses a real question for nothing).
@@ -340,7 +343,7 @@ pub fn train_heads(
         "validation": val.iter().filter(|v| **v).count(),
         "split": "validation = sha256(id)[0] % 5 == 0",
         "network": opts,
-        "thresholds": { "distress_recall": DISTRESS_RECALL, "human_request_recall": HUMAN_RECALL, "others": format!("best F1 on validation, at least {MIN_THRESHOLD}") },
+        "thresholds": { "distress_recall": opts.distress_recall, "human_request_recall": HUMAN_RECALL, "others": format!("best F1 on validation, at least {MIN_THRESHOLD}") },
         "heads": reports,
     });
     model.encoder = name;

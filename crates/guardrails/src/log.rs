@@ -1,7 +1,8 @@
 //! The transparency log (P11): append-only JSON lines, each record holding the SHA-256 of the
 //! previous one (over a canonical form: keys sorted, no spaces), signed checkpoints every N
 //! records (ed25519), rotation with the chain carried across files, retention purge, and a
-//! verifier that says where a file was modified, cut, extended or reordered.
+//! verifier that says where a file was modified, cut, extended or reordered, and whether the
+//! checkpoints were checked against a key the verifier trusts (never the key written in the log).
 //!
 //! Only redacted text is ever given to the log: the assistant redacts before it logs.
 
@@ -22,6 +23,20 @@ pub enum LogError {
     Io { path: String, source: std::io::Error },
     #[error("transparency log {path} is damaged at line {line}: {detail}; run `orient log verify {path}`")]
     Damaged { path: String, line: usize, detail: String },
+    #[error(
+        "transparency log {path} is in use by another process (a running `orient serve` owns it): stop it, or ask it (POST /v1/admin/log/purge for a purge)"
+    )]
+    Busy { path: String },
+}
+
+/// What to do when another process holds the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenBusy {
+    /// Wait for it (short-lived writers taking turns).
+    Wait,
+    /// Fail at once with [`LogError::Busy`] (the server, which owns the log for its lifetime,
+    /// and commands that would otherwise hang behind it).
+    Fail,
 }
 
 /// Keys sorted at every level, no whitespace: the bytes that are hashed and signed.
@@ -69,6 +84,7 @@ pub struct LogConfig {
     pub signing_key: Option<SigningKey>,
     /// fsync after each record (crash safety); tests may turn it off.
     pub sync: bool,
+    pub when_busy: WhenBusy,
 }
 
 impl LogConfig {
@@ -80,6 +96,7 @@ impl LogConfig {
             retention: Duration::from_secs(183 * 24 * 3600), // six months (charter P11)
             signing_key: None,
             sync: true,
+            when_busy: WhenBusy::Fail,
         }
     }
 }
@@ -91,14 +108,29 @@ pub fn signing_key_from_hex(hex_seed: &str) -> Option<SigningKey> {
     Some(SigningKey::from_bytes(&seed))
 }
 
+/// Open the file now at `path`, created readable by its owner only (it holds what people
+/// wrote, redacted, and counsellors' replies).
+fn open_append(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new().create(true).append(true).mode(0o600).open(path)
+}
+
 /// Open and lock the file now at `path`: if another writer rotated it away while we waited
 /// for the lock, lock the new file instead.
-fn lock_current(path: &Path) -> std::io::Result<File> {
+fn lock_current(path: &Path, when_busy: WhenBusy) -> Result<File, LogError> {
     use std::os::unix::fs::MetadataExt;
+    let io = |source| LogError::Io { path: path.display().to_string(), source };
     loop {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        file.lock()?;
-        let (held, now) = (file.metadata()?, std::fs::metadata(path));
+        let file = open_append(path).map_err(io)?;
+        match when_busy {
+            WhenBusy::Wait => file.lock().map_err(io)?,
+            WhenBusy::Fail => match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => return Err(LogError::Busy { path: path.display().to_string() }),
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+            },
+        }
+        let (held, now) = (file.metadata().map_err(io)?, std::fs::metadata(path));
         if now.is_ok_and(|m| m.ino() == held.ino() && m.dev() == held.dev()) {
             return Ok(file);
         }
@@ -113,6 +145,39 @@ pub struct TransparencyLog {
     size: u64,
     /// Records since the last checkpoint.
     pending: u64,
+    /// A write failed and its bytes may still be in the file: cut back to `size` first.
+    dirty: bool,
+    /// Tests: the next write stops after this many bytes and fails (a full disk).
+    #[cfg(test)]
+    fail_next_write_after: Option<usize>,
+}
+
+/// Keep a torn line beside the log under a name no later recovery reuses.
+fn set_aside(path: &Path, torn: &[u8]) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut n = 0;
+    loop {
+        let aside = path.with_extension(format!("torn.{}{}", now_ms(), if n == 0 { String::new() } else { format!(".{n}") }));
+        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&aside) {
+            Ok(mut f) => {
+                f.write_all(torn)?;
+                f.sync_all()?;
+                return Ok(aside);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A keyed pseudonym for an identifier written in the log (HMAC-SHA-256, 128 bits shown):
+/// records of one conversation stay linked for auditors, but the log never holds the id that
+/// opens the conversation.
+pub fn pseudonym(key: &[u8], id: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(id.as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
 }
 
 fn now_ms() -> u64 {
@@ -121,7 +186,8 @@ fn now_ms() -> u64 {
 
 impl TransparencyLog {
     /// Open (or create) the log. A torn last line (a crash mid-write) is moved aside to
-    /// `<file>.torn` and a `recovery` record says so: never silently accepted or dropped.
+    /// `<file>.torn.<time>` (never overwriting an earlier one) and a `recovery` record says
+    /// so: never silently accepted or dropped.
     pub fn open(config: LogConfig) -> Result<Self, LogError> {
         let path = config.path.clone();
         let io = |source| LogError::Io { path: path.display().to_string(), source };
@@ -130,8 +196,8 @@ impl TransparencyLog {
         }
         // One writer at a time: the chain needs each record to see the one before it. The lock
         // is held while this log is open (processes appending at once wait their turn).
-        let file = lock_current(&path).map_err(io)?;
-        let (mut seq, mut last_hash, mut torn) = (0u64, GENESIS.to_string(), None);
+        let file = lock_current(&path, config.when_busy)?;
+        let (mut seq, mut last_hash, mut torn, mut pending) = (0u64, GENESIS.to_string(), None, 0u64);
         let good_len = {
             let mut bytes = Vec::new();
             File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(io)?;
@@ -143,6 +209,7 @@ impl TransparencyLog {
                     (true, Some(v)) => {
                         seq = v["seq"].as_u64().unwrap_or(seq);
                         last_hash = v["hash"].as_str().unwrap_or(&last_hash).to_string();
+                        pending = if v["kind"] == "checkpoint" { 0 } else { pending + 1 };
                         offset += raw.len();
                     }
                     (false, _) => {
@@ -157,11 +224,20 @@ impl TransparencyLog {
             offset as u64
         };
         if let Some(t) = &torn {
-            let aside = path.with_extension("torn");
-            std::fs::write(&aside, t).map_err(io)?;
+            set_aside(&path, t).map_err(io)?;
             file.set_len(good_len).map_err(io)?;
         }
-        let mut log = TransparencyLog { config, file, seq, last_hash, size: good_len, pending: 0 };
+        let mut log = TransparencyLog {
+            config,
+            file,
+            seq,
+            last_hash,
+            size: good_len,
+            pending,
+            dirty: false,
+            #[cfg(test)]
+            fail_next_write_after: None,
+        };
         if let Some(t) = torn {
             log.append(
                 "recovery",
@@ -177,6 +253,10 @@ impl TransparencyLog {
 
     pub fn path(&self) -> &Path {
         &self.config.path
+    }
+
+    pub fn retention(&self) -> Duration {
+        self.config.retention
     }
 
     pub fn head(&self) -> (u64, &str) {
@@ -211,14 +291,33 @@ impl TransparencyLog {
     fn write_line(&mut self, record: &Value) -> Result<(), LogError> {
         let mut line = canonical(record);
         line.push('\n');
-        let io = |source| LogError::Io { path: self.config.path.display().to_string(), source };
+        let path = self.config.path.display().to_string();
+        let io = |source| LogError::Io { path: path.clone(), source };
+        if self.dirty {
+            self.file.set_len(self.size).map_err(io)?;
+            self.dirty = false;
+        }
         // One write per record: a crash leaves at most one torn line, which `open` detects.
-        self.file.write_all(line.as_bytes()).map_err(io)?;
-        if self.config.sync {
-            self.file.sync_data().map_err(io)?;
+        let sync = self.config.sync;
+        let written = self.write_bytes(line.as_bytes()).and_then(|_| if sync { self.file.sync_data() } else { Ok(()) });
+        if let Err(e) = written {
+            // A short write (a full disk) may have left part of the line: cut it off now, so
+            // the next record does not land after it and the file stays readable; if even
+            // that fails, the next write tries again first.
+            self.dirty = self.file.set_len(self.size).is_err();
+            return Err(io(e));
         }
         self.size += line.len() as u64;
         Ok(())
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        #[cfg(test)]
+        if let Some(n) = self.fail_next_write_after.take() {
+            self.file.write_all(&bytes[..n.min(bytes.len())])?;
+            return Err(std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left on device (test)"));
+        }
+        self.file.write_all(bytes)
     }
 
     /// Flush written records to disk. A writer that turns per-record `sync` off to commit
@@ -244,6 +343,19 @@ impl TransparencyLog {
         Ok(hash)
     }
 
+    /// Sign what was written since the last checkpoint and flush: the log's clean end (a
+    /// server's shutdown, a command's last record). Dropping the log does the same.
+    pub fn close(mut self) -> Result<(), LogError> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Result<(), LogError> {
+        if self.pending > 0 {
+            self.checkpoint()?;
+        }
+        self.sync()
+    }
+
     /// Close the current file under a dated name and continue in a fresh one whose first
     /// record carries the chain on.
     pub fn rotate(&mut self) -> Result<PathBuf, LogError> {
@@ -253,8 +365,11 @@ impl TransparencyLog {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("transparency");
         let rotated = path.with_file_name(format!("{stem}.{:020}.jsonl", self.seq));
         std::fs::rename(&path, &rotated).map_err(io)?;
-        self.file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
-        self.file.lock().map_err(io)?;
+        // The new file is locked before the old one is let go: a writer waiting on the old
+        // file then finds the new one taken, and cannot start a second chain in it.
+        let fresh = open_append(&path).map_err(io)?;
+        fresh.lock().map_err(io)?;
+        self.file = fresh;
         self.size = 0;
         self.append("rotation", json!({ "previous_file": rotated.file_name().and_then(|n| n.to_str()) }))?;
         Ok(rotated)
@@ -288,6 +403,12 @@ impl TransparencyLog {
     }
 }
 
+impl Drop for TransparencyLog {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Problem {
     /// 1-based line number.
@@ -296,12 +417,29 @@ pub struct Problem {
     pub detail: String,
 }
 
+/// What the checkpoints' signatures prove.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Signatures {
+    /// Every checkpoint is signed and valid under the key the verifier was given.
+    Verified,
+    /// The log carries signatures but no key was given: they were not checked (a key written
+    /// in the log proves nothing, whoever rewrote the log could write their own).
+    NotChecked,
+    /// Nothing in the log is signed: the chain shows accidents and clumsy edits, not a rewrite
+    /// by someone able to recompute hashes.
+    Unsigned,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     pub file: String,
     pub records: usize,
     pub checkpoints: usize,
     pub signed_checkpoints_valid: usize,
+    pub signatures: Signatures,
+    /// Records after the last checkpoint (a live log's tail, signed at the next checkpoint).
+    pub unsigned_tail: usize,
     /// First sequence number (greater than 1 when earlier files were rotated or purged).
     pub first_seq: Option<u64>,
     pub last_seq: Option<u64>,
@@ -310,15 +448,40 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
 }
 
-/// Check a log file: every record's hash, the chain, the sequence, the checkpoint signatures
-/// (with `trusted_key` when given, else with the key each checkpoint names).
-pub fn verify(path: &Path, trusted_key: Option<&VerifyingKey>) -> Result<VerifyReport, LogError> {
+impl VerifyReport {
+    /// One plain sentence on what this verification proves.
+    pub fn summary(&self) -> String {
+        let chain = if self.ok { "chain intact" } else { "TAMPERED OR DAMAGED" };
+        let signed = match self.signatures {
+            Signatures::Verified => format!("{} checkpoint signatures valid under the trusted key", self.signed_checkpoints_valid),
+            Signatures::NotChecked => "signatures NOT checked (no trusted public key given)".to_string(),
+            Signatures::Unsigned => "NOTHING IS SIGNED (no signing key configured): a rewrite with recomputed hashes would not show".to_string(),
+        };
+        format!("{chain}; {signed}")
+    }
+}
+
+/// How to verify.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VerifyOptions<'a> {
+    /// The public key the checkpoints must be signed with. Given: every checkpoint must carry
+    /// a valid signature under it. Never taken from the log itself.
+    pub trusted_key: Option<&'a VerifyingKey>,
+    /// Records allowed between two checkpoints (the writer's `checkpoint_every`); more means
+    /// checkpoints were removed. 0: not checked.
+    pub checkpoint_every: u64,
+}
+
+/// Check a log file: every record's hash, the chain, the sequence, that checkpoints come
+/// every `checkpoint_every` records, and their signatures under the trusted key.
+pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogError> {
     let f = File::open(path).map_err(|source| LogError::Io { path: path.display().to_string(), source })?;
     let mut reader = BufReader::new(f);
     let mut problems = Vec::new();
-    let (mut records, mut checkpoints, mut signed_ok) = (0usize, 0usize, 0usize);
+    let (mut records, mut checkpoints, mut signed_ok, mut carrying_signature) = (0usize, 0usize, 0usize, 0usize);
     let (mut first_seq, mut last_seq): (Option<u64>, Option<u64>) = (None, None);
     let mut prev_hash: Option<String> = None;
+    let mut since_checkpoint = 0usize;
     let mut line_no = 0usize;
     let mut buf = Vec::new();
     loop {
@@ -381,29 +544,53 @@ pub fn verify(path: &Path, trusted_key: Option<&VerifyingKey>) -> Result<VerifyR
         }
         if v["kind"] == "checkpoint" {
             checkpoints += 1;
+            since_checkpoint = 0;
             let d = &v["data"];
-            if let (Some(sig), Some(head)) = (d["signature"].as_str(), d["head"].as_str()) {
-                let key = trusted_key.copied().or_else(|| {
-                    let b: [u8; 32] = hex::decode(d["public_key"].as_str().unwrap_or("")).ok()?.try_into().ok()?;
-                    VerifyingKey::from_bytes(&b).ok()
-                });
-                let sig = hex::decode(sig).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()).map(|b| Signature::from_bytes(&b));
-                let valid = matches!((key, sig), (Some(k), Some(s)) if k.verify(head.as_bytes(), &s).is_ok());
-                if valid && prev_hash.as_deref() == Some(head) {
-                    signed_ok += 1;
-                } else {
-                    problems.push(Problem { line: line_no, kind: "signature".into(), detail: "checkpoint signature or head does not match".into() });
+            let head = d["head"].as_str();
+            if head.is_none() || prev_hash.as_deref() != head {
+                problems.push(Problem { line: line_no, kind: "checkpoint".into(), detail: "checkpoint does not name the record before it".into() });
+            }
+            let sig = d["signature"].as_str();
+            carrying_signature += usize::from(sig.is_some());
+            if let Some(key) = opts.trusted_key {
+                let sig = sig.and_then(|s| hex::decode(s).ok()).and_then(|b| <[u8; 64]>::try_from(b).ok()).map(|b| Signature::from_bytes(&b));
+                match (sig, head) {
+                    (Some(s), Some(h)) if key.verify(h.as_bytes(), &s).is_ok() => signed_ok += 1,
+                    (None, _) => problems.push(Problem {
+                        line: line_no,
+                        kind: "signature".into(),
+                        detail: "checkpoint carries no signature (removed, or written without the key)".into(),
+                    }),
+                    _ => {
+                        problems.push(Problem { line: line_no, kind: "signature".into(), detail: "checkpoint signature does not match the trusted key".into() })
+                    }
                 }
+            }
+        } else {
+            since_checkpoint += 1;
+            if opts.checkpoint_every > 0 && since_checkpoint as u64 == opts.checkpoint_every + 1 {
+                problems.push(Problem {
+                    line: line_no,
+                    kind: "checkpoint".into(),
+                    detail: format!("more than {} records without a checkpoint (checkpoints removed?)", opts.checkpoint_every),
+                });
             }
         }
         last_seq = Some(seq.max(last_seq.unwrap_or(0)));
         prev_hash = Some(stored);
     }
+    let signatures = match (opts.trusted_key, carrying_signature) {
+        (Some(_), _) => Signatures::Verified,
+        (None, 0) => Signatures::Unsigned,
+        (None, _) => Signatures::NotChecked,
+    };
     Ok(VerifyReport {
         file: path.display().to_string(),
         records,
         checkpoints,
         signed_checkpoints_valid: signed_ok,
+        signatures,
+        unsigned_tail: since_checkpoint,
         first_seq,
         last_seq,
         head: prev_hash,
@@ -418,6 +605,25 @@ mod tests {
 
     fn key() -> SigningKey {
         SigningKey::from_bytes(&[7u8; 32])
+    }
+
+    fn trusted() -> VerifyOptions<'static> {
+        static KEY: std::sync::OnceLock<VerifyingKey> = std::sync::OnceLock::new();
+        VerifyOptions { trusted_key: Some(KEY.get_or_init(|| key().verifying_key())), checkpoint_every: 4 }
+    }
+
+    /// Recompute every hash after an edit, as someone rewriting the log would.
+    fn rechain(recs: &mut [Value]) {
+        let mut prev = GENESIS.to_string();
+        for r in recs.iter_mut() {
+            r["prev"] = json!(prev);
+            if r["kind"] == "checkpoint" {
+                r["data"]["head"] = json!(prev);
+            }
+            let h = record_hash(r);
+            r["hash"] = json!(h.clone());
+            prev = h;
+        }
     }
 
     fn write_log(dir: &Path, n: usize) -> PathBuf {
@@ -444,10 +650,11 @@ mod tests {
     fn an_untouched_log_verifies_with_signed_checkpoints() {
         let d = tempfile::tempdir().unwrap();
         let p = write_log(d.path(), 10);
-        let r = verify(&p, Some(&key().verifying_key())).unwrap();
+        let r = verify(&p, &trusted()).unwrap();
         assert!(r.ok, "{:?}", r.problems);
-        assert_eq!(r.checkpoints, 2);
-        assert_eq!(r.signed_checkpoints_valid, 2);
+        assert_eq!(r.checkpoints, 3, "every 4 records, and on closing");
+        assert_eq!(r.signed_checkpoints_valid, 3);
+        assert_eq!(r.signatures, Signatures::Verified);
     }
 
     #[test]
@@ -459,19 +666,19 @@ mod tests {
         let mut m = orig.clone();
         m[2] = m[2].replace("question 2", "question X");
         write_lines(&p, &m);
-        let r = verify(&p, None).unwrap();
+        let r = verify(&p, &VerifyOptions::default()).unwrap();
         assert_eq!((r.problems[0].line, r.problems[0].kind.as_str()), (3, "modified"));
 
         let mut del = orig.clone();
         del.remove(3);
         write_lines(&p, &del);
-        let r = verify(&p, None).unwrap();
+        let r = verify(&p, &VerifyOptions::default()).unwrap();
         assert!(r.problems.iter().any(|x| x.kind == "deleted" && x.line == 4), "{:?}", r.problems);
 
         let mut ins = orig.clone();
         ins.insert(2, orig[5].clone());
         write_lines(&p, &ins);
-        let r = verify(&p, None).unwrap();
+        let r = verify(&p, &VerifyOptions::default()).unwrap();
         assert_eq!(r.problems[0].line, 3, "{:?}", r.problems);
         assert!(r.problems.iter().any(|x| x.kind == "reordered"), "{:?}", r.problems);
 
@@ -482,13 +689,13 @@ mod tests {
         let mut ins2 = orig.clone();
         ins2.insert(3, canonical(&forged));
         write_lines(&p, &ins2);
-        let r = verify(&p, None).unwrap();
+        let r = verify(&p, &VerifyOptions::default()).unwrap();
         assert!(r.problems.iter().any(|x| x.line == 4), "{:?}", r.problems);
 
         let mut swap = orig.clone();
         swap.swap(1, 2);
         write_lines(&p, &swap);
-        let r = verify(&p, None).unwrap();
+        let r = verify(&p, &VerifyOptions::default()).unwrap();
         assert!(!r.ok && r.problems[0].line == 2, "{:?}", r.problems);
     }
 
@@ -502,7 +709,7 @@ mod tests {
             let x = (i as f64).sqrt() * 1_234.567_890_123 / 7.0;
             log.append("turn", json!({ "ms": x, "cpu": x / 3.0, "tiny": x * 1e-9 })).unwrap();
         }
-        let r = verify(&d.path().join("f.jsonl"), None).unwrap();
+        let r = verify(&d.path().join("f.jsonl"), &VerifyOptions::default()).unwrap();
         assert!(r.ok, "{:?}", r.problems);
     }
 
@@ -514,15 +721,9 @@ mod tests {
         let p = write_log(d.path(), 4);
         let mut recs: Vec<Value> = lines(&p).iter().map(|l| serde_json::from_str(l).unwrap()).collect();
         recs[0]["data"]["message"] = json!("forged");
-        let mut prev = GENESIS.to_string();
-        for r in recs.iter_mut() {
-            r["prev"] = json!(prev);
-            let h = record_hash(r);
-            r["hash"] = json!(h.clone());
-            prev = h;
-        }
+        rechain(&mut recs);
         write_lines(&p, &recs.iter().map(canonical).collect::<Vec<_>>());
-        let r = verify(&p, Some(&key().verifying_key())).unwrap();
+        let r = verify(&p, &trusted()).unwrap();
         assert!(r.problems.iter().any(|x| x.kind == "signature"), "{:?}", r.problems);
     }
 
@@ -533,30 +734,32 @@ mod tests {
         let mut bytes = std::fs::read(&p).unwrap();
         bytes.extend_from_slice(b"{\"seq\":4,\"ts\":1,\"pre");
         std::fs::write(&p, &bytes).unwrap();
-        let r = verify(&p, None).unwrap();
+        let r = verify(&p, &VerifyOptions::default()).unwrap();
         assert_eq!(r.problems.last().unwrap().kind, "torn");
         let mut cfg = LogConfig::new(&p);
         cfg.sync = false;
         let log = TransparencyLog::open(cfg).unwrap();
-        assert_eq!(log.head().0, 4, "a recovery record was appended");
+        assert_eq!(log.head().0, 5, "three turns, the closing checkpoint, then a recovery record");
         drop(log);
-        assert!(p.with_extension("torn").exists());
-        let r = verify(&p, None).unwrap();
+        let torn = |d: &Path| std::fs::read_dir(d).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("t.torn.")).count();
+        assert_eq!(torn(d.path()), 1);
+        let r = verify(&p, &VerifyOptions::default()).unwrap();
         assert!(r.ok, "{:?}", r.problems);
         assert!(std::fs::read_to_string(&p).unwrap().contains("\"kind\":\"recovery\""));
     }
 
-    #[test]
-    fn concurrent_writers_keep_one_chain() {
-        let d = tempfile::tempdir().unwrap();
-        let path = d.path().join("c.jsonl");
-        let handles: Vec<_> = (0..4)
+    /// `writers` threads each opening the log `each` times to append one record, waiting
+    /// their turn, rotating past `max_bytes`.
+    fn race_writers(path: &Path, writers: usize, each: usize, max_bytes: u64) {
+        let handles: Vec<_> = (0..writers)
             .map(|w| {
-                let path = path.clone();
+                let path = path.to_path_buf();
                 std::thread::spawn(move || {
-                    for i in 0..5 {
+                    for i in 0..each {
                         let mut cfg = LogConfig::new(&path);
                         cfg.sync = false;
+                        cfg.max_bytes = max_bytes;
+                        cfg.when_busy = WhenBusy::Wait;
                         let mut log = TransparencyLog::open(cfg).unwrap();
                         log.append("turn", json!({ "writer": w, "i": i })).unwrap();
                     }
@@ -566,9 +769,17 @@ mod tests {
         for h in handles {
             h.join().unwrap();
         }
-        let r = verify(&path, None).unwrap();
+    }
+
+    #[test]
+    fn concurrent_writers_keep_one_chain() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("c.jsonl");
+        race_writers(&path, 4, 5, u64::MAX);
+        let r = verify(&path, &VerifyOptions::default()).unwrap();
         assert!(r.ok, "{:?}", r.problems);
-        assert_eq!(r.records, 20);
+        assert_eq!(r.records - r.checkpoints, 20);
+        assert_eq!(r.unsigned_tail, 0, "each writer signs off when it closes");
     }
 
     #[test]
@@ -584,10 +795,135 @@ mod tests {
         }
         let rotated: Vec<PathBuf> = std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.path()).filter(|p| p != &d.path().join("t.jsonl")).collect();
         assert!(!rotated.is_empty());
-        let current = verify(&d.path().join("t.jsonl"), None).unwrap();
+        let current = verify(&d.path().join("t.jsonl"), &VerifyOptions::default()).unwrap();
         assert!(current.ok && current.first_seq.unwrap() > 1, "{current:?}");
         std::thread::sleep(Duration::from_millis(20));
         let removed = log.purge().unwrap();
         assert_eq!(removed.len(), rotated.len());
+    }
+
+    #[test]
+    fn a_failed_write_is_cut_back_and_the_log_goes_on() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("w.jsonl");
+        let mut cfg = LogConfig::new(&path);
+        cfg.sync = false;
+        let mut log = TransparencyLog::open(cfg.clone()).unwrap();
+        log.append("turn", json!({ "n": 1 })).unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        log.fail_next_write_after = Some(17);
+        assert!(log.append("turn", json!({ "n": 2 })).is_err());
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), before, "the partial line is cut off");
+        log.append("turn", json!({ "n": 3 })).unwrap();
+        drop(log);
+        let r = verify(&path, &VerifyOptions::default()).unwrap();
+        assert!(r.ok, "{:?}", r.problems);
+        let log = TransparencyLog::open(cfg).expect("the next start accepts the log");
+        assert_eq!(log.head().0, 3, "two turns and the closing checkpoint");
+    }
+
+    #[test]
+    fn stripped_or_missing_checkpoints_fail_against_the_trusted_key() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write_log(d.path(), 8);
+        assert!(verify(&p, &trusted()).unwrap().ok);
+        let orig: Vec<Value> = lines(&p).iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+
+        // Signatures nulled, hashes recomputed: the chain holds, the trusted key does not.
+        let mut stripped = orig.clone();
+        for r in stripped.iter_mut().filter(|r| r["kind"] == "checkpoint") {
+            r["data"]["signature"] = Value::Null;
+            r["data"]["public_key"] = Value::Null;
+        }
+        stripped[0]["data"]["message"] = json!("forged");
+        rechain(&mut stripped);
+        write_lines(&p, &stripped.iter().map(canonical).collect::<Vec<_>>());
+        let r = verify(&p, &trusted()).unwrap();
+        assert!(!r.ok && r.problems.iter().any(|x| x.kind == "signature"), "{:?}", r.problems);
+        let r = verify(&p, &VerifyOptions::default()).unwrap();
+        assert_eq!(r.signatures, Signatures::Unsigned);
+        assert!(r.summary().contains("NOTHING IS SIGNED"), "{}", r.summary());
+
+        // A forged key written into the log proves nothing: the trusted key is used.
+        let mut rekeyed = orig.clone();
+        let forger = SigningKey::from_bytes(&[9u8; 32]);
+        rekeyed[0]["data"]["message"] = json!("forged");
+        rechain(&mut rekeyed);
+        let mut prev = GENESIS.to_string();
+        for r in rekeyed.iter_mut() {
+            r["prev"] = json!(prev);
+            if r["kind"] == "checkpoint" {
+                r["data"]["head"] = json!(prev);
+                r["data"]["signature"] = json!(hex::encode(forger.sign(prev.as_bytes()).to_bytes()));
+                r["data"]["public_key"] = json!(hex::encode(forger.verifying_key().to_bytes()));
+            }
+            let h = record_hash(r);
+            r["hash"] = json!(h.clone());
+            prev = h;
+        }
+        write_lines(&p, &rekeyed.iter().map(canonical).collect::<Vec<_>>());
+        assert!(!verify(&p, &trusted()).unwrap().ok);
+        assert_eq!(verify(&p, &VerifyOptions::default()).unwrap().signatures, Signatures::NotChecked);
+
+        // Checkpoints removed altogether, hashes recomputed.
+        let mut removed: Vec<Value> = orig.iter().filter(|r| r["kind"] != "checkpoint").cloned().collect();
+        for (i, r) in removed.iter_mut().enumerate() {
+            r["seq"] = json!(i + 1);
+        }
+        rechain(&mut removed);
+        write_lines(&p, &removed.iter().map(canonical).collect::<Vec<_>>());
+        let r = verify(&p, &trusted()).unwrap();
+        assert!(r.problems.iter().any(|x| x.kind == "checkpoint"), "{:?}", r.problems);
+    }
+
+    #[test]
+    fn each_recovery_keeps_its_own_torn_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write_log(d.path(), 2);
+        for _ in 0..2 {
+            let mut bytes = std::fs::read(&p).unwrap();
+            bytes.extend_from_slice(b"{\"seq\":99,\"ts\":1,\"pre");
+            std::fs::write(&p, &bytes).unwrap();
+            let mut cfg = LogConfig::new(&p);
+            cfg.sync = false;
+            cfg.signing_key = Some(key());
+            drop(TransparencyLog::open(cfg).unwrap());
+        }
+        let torn = std::fs::read_dir(d.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("t.torn.")).count();
+        assert_eq!(torn, 2);
+        assert!(verify(&p, &trusted()).unwrap().ok);
+    }
+
+    #[test]
+    fn a_second_owner_is_told_at_once() {
+        let d = tempfile::tempdir().unwrap();
+        let mut cfg = LogConfig::new(d.path().join("o.jsonl"));
+        cfg.sync = false;
+        let _owner = TransparencyLog::open(cfg.clone()).unwrap();
+        assert!(matches!(TransparencyLog::open(cfg), Err(LogError::Busy { .. })));
+    }
+
+    #[test]
+    fn writers_waiting_across_rotations_keep_one_chain() {
+        let d = tempfile::tempdir().unwrap();
+        race_writers(&d.path().join("r.jsonl"), 4, 15, 700);
+        let mut files: Vec<VerifyReport> =
+            std::fs::read_dir(d.path()).unwrap().flatten().map(|e| verify(&e.path(), &VerifyOptions::default()).unwrap()).collect();
+        assert!(files.len() > 2, "rotated several times");
+        files.sort_by_key(|r| r.first_seq);
+        let mut next = 1;
+        for r in &files {
+            assert!(r.ok, "{}: {:?}", r.file, r.problems);
+            assert_eq!(r.first_seq, Some(next), "{} continues the chain", r.file);
+            next = r.last_seq.unwrap() + 1;
+        }
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_and_keyed() {
+        assert_eq!(pseudonym(b"k1", "abc"), pseudonym(b"k1", "abc"));
+        assert_ne!(pseudonym(b"k1", "abc"), pseudonym(b"k2", "abc"));
+        assert_ne!(pseudonym(b"k1", "abc"), pseudonym(b"k1", "abd"));
+        assert_eq!(pseudonym(b"k1", "abc").len(), 32);
     }
 }

@@ -130,3 +130,40 @@ proptest! {
         }
     }
 }
+
+/// Lines a damaged or hostile log file may hold: valid records, JSON of the wrong shape, cut
+/// lines, bytes that are not UTF-8.
+fn log_line() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(br#"{"data":{},"hash":"00","kind":"turn","prev":"0000000000000000000000000000000000000000000000000000000000000000","seq":1,"ts":1}"#.to_vec()),
+        Just(br#"{"data":{"head":null,"signature":"zz"},"hash":"x","kind":"checkpoint","prev":"y","seq":18446744073709551615}"#.to_vec()),
+        Just(br#"{"seq":-1,"hash":5,"prev":[],"kind":{}}"#.to_vec()),
+        Just(br#"[1,2,3]"#.to_vec()),
+        Just(b"\xff\xfe\x00".to_vec()),
+        "\\PC{0,40}".prop_map(String::into_bytes),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn the_log_verifier_never_panics(lines in prop::collection::vec(log_line(), 0..8), newline_at_end in any::<bool>()) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("l.jsonl");
+        let mut bytes = lines.join(&b'\n');
+        if newline_at_end {
+            bytes.push(b'\n');
+        }
+        std::fs::write(&p, &bytes).unwrap();
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]).verifying_key();
+        for opts in [guardrails::log::VerifyOptions::default(), guardrails::log::VerifyOptions { trusted_key: Some(&key), checkpoint_every: 2 }] {
+            let r = guardrails::log::verify(&p, &opts).unwrap();
+            prop_assert!(r.ok == r.problems.is_empty());
+        }
+        // Opening it either accepts it (setting a torn tail aside) or refuses it with an error.
+        let mut cfg = guardrails::log::LogConfig::new(&p);
+        cfg.sync = false;
+        let _ = guardrails::log::TransparencyLog::open(cfg);
+    }
+}

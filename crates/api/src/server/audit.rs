@@ -52,10 +52,23 @@ pub async fn log_records(State(state): State<Arc<AppState>>, headers: HeaderMap,
     Ok(Json(json!({ "file": state.log.path.display().to_string(), "records": records })))
 }
 
+/// The log verified against the configured public key (never one written in the log), with
+/// one sentence on what that proves.
 pub async fn log_verify(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Auditor)?;
     let report = state.log.verify().await.map_err(ApiError::internal)?;
-    Ok(Json(json!(report)))
+    let mut body = json!(report);
+    body["summary"] = json!(report.summary());
+    Ok(Json(body))
+}
+
+/// An operator applies the retention period now (the server also does it daily); the purge
+/// is itself recorded in the log.
+pub async fn log_purge(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    state.authorize(&headers, Role::Operator)?;
+    let removed = state.log.purge("operator").await.map_err(ApiError::internal)?;
+    let names: Vec<String> = removed.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
+    Ok(Json(json!({ "removed": names })))
 }
 
 /// Reports are folders under the reports directory holding a `report.json`.

@@ -3,7 +3,7 @@
 
 use super::error::JsonBody;
 use super::turn::{self, Channel, StartedTurn, TurnEvent};
-use super::{client_ip, ApiError, AppState};
+use super::{ApiError, AppState};
 use assistant::Answer;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -45,9 +45,10 @@ pub async fn chat(
     headers: HeaderMap,
     JsonBody(req): JsonBody<ChatRequest>,
 ) -> Result<Response, ApiError> {
-    state.check_rate(client_ip(&info))?;
+    let client = state.client_key(&info, &headers);
+    state.check_rate(client)?;
     let json_reply = wants_json(&req, &headers);
-    let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Widget, None, &[]).await?;
+    let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Widget, None, &[], client).await?;
     if json_reply {
         let id = started.conversation_id.clone();
         let answer = collect(started).await?;
@@ -103,7 +104,7 @@ fn sse(started: StartedTurn) -> Sse<impl futures_util::Stream<Item = Result<Even
         };
         stream::iter(events)
     });
-    Sse::new(head.chain(body)).keep_alive(KeepAlive::default())
+    Sse::new(head.chain(body)).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(5)))
 }
 
 #[derive(Deserialize)]

@@ -7,16 +7,27 @@ use super::error::JsonBody;
 use super::{ApiError, AppState};
 use crate::config::Role;
 use assistant::Event;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-pub async fn queue(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    #[serde(default = "default_queue_limit")]
+    limit: usize,
+}
+
+fn default_queue_limit() -> usize {
+    100
+}
+
+/// Waiting conversations first, urgent first, by arrival; the latest urgent arrivals apart.
+pub async fn queue(State(state): State<Arc<AppState>>, headers: HeaderMap, Query(q): Query<QueueQuery>) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Counsellor)?;
-    Ok(Json(json!({ "queue": state.conversations.queue() })))
+    Ok(Json(json!(state.conversations.queue(q.limit.clamp(1, 1000)))))
 }
 
 pub async fn conversation(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -59,13 +70,13 @@ pub async fn suggest(State(state): State<Arc<AppState>>, headers: HeaderMap, Pat
         .messages
         .iter()
         .rev()
-        .find(|m| m.role == "user")
+        .find(|m| m.role == super::conversations::Speaker::User)
         .map(|m| m.text.clone())
         .ok_or_else(|| ApiError::bad_request("Aucun message de l'usager dans cette conversation."))?;
     // The conversation decides with the message: distress earlier keeps the fixed draft.
     let mut history = state.conversations.history(&id);
     history.previous.pop();
-    let (s, body) = suggestion_for(&state, last, history, "suggestion", json!({ "conversation": id })).await?;
+    let (s, body) = suggestion_for(&state, last, history, "suggestion", json!({ "conversation": state.log.conversation(&id) })).await?;
     state.conversations.set_suggestion(&id, s);
     Ok(body)
 }
@@ -138,7 +149,8 @@ pub async fn reply(
     let text = super::turn::validate(&state, &req.text)?;
     // Redacted for the log before anything is delivered: nothing reaches the user off the record.
     let sent = guardrails::pii::redact(&text).0;
-    let (seq, suggestion) = state.conversations.counsellor_reply(&id, &text).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
+    let gone = || ApiError::not_found("Cette conversation n'existe plus.");
+    let suggestion = state.conversations.suggestion(&id).ok_or_else(gone)?;
     let suggested = suggestion.as_ref().map(|s| guardrails::pii::redact(&s.text).0);
     let diff = suggested.as_deref().map(|s| word_diff(s, &sent));
     state
@@ -146,7 +158,7 @@ pub async fn reply(
         .append(
             "counsellor_reply",
             json!({
-                "conversation": id,
+                "conversation": state.log.conversation(&id),
                 "suggestion_id": suggestion.as_ref().map(|s| s.id.clone()),
                 "suggested": suggested,
                 "sent": sent,
@@ -158,6 +170,8 @@ pub async fn reply(
         )
         .await
         .map_err(ApiError::internal)?;
+    // Delivered only once on the record (P11).
+    let seq = state.conversations.counsellor_reply(&id, &text).ok_or_else(gone)?;
     Ok(Json(json!({ "conversation_id": id, "seq": seq, "diff": diff })))
 }
 

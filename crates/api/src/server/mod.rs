@@ -4,13 +4,16 @@
 
 mod audit;
 mod chat;
+pub mod client;
 mod conversations;
 mod counsellor;
 mod error;
+mod listen;
 mod log_writer;
 mod metrics;
 mod openai;
 mod pages;
+mod store;
 mod turn;
 
 use crate::app::App;
@@ -49,6 +52,8 @@ pub struct AppState {
     pub cache: Option<moka::sync::Cache<String, Arc<Answer>>>,
     pub metrics: Metrics,
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Who a request's client is (trusted proxies, IPv6 /64).
+    pub clients: client::ClientResolver,
     pub reports_dir: PathBuf,
     /// Moving average of a generated answer's duration (ms), for `Retry-After`.
     pub answer_ms: AtomicU64,
@@ -56,7 +61,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, log: LogWriter, reports_dir: PathBuf) -> Arc<AppState> {
+    pub fn new(config: Config, log: LogWriter, reports_dir: PathBuf, store: Option<store::Store>) -> Arc<AppState> {
         let s = &config.server;
         let cache = (s.answer_cache_ttl_s > 0)
             .then(|| moka::sync::Cache::builder().max_capacity(s.answer_cache_capacity).time_to_live(Duration::from_secs(s.answer_cache_ttl_s)).build());
@@ -65,8 +70,18 @@ impl AppState {
             RateLimiter::keyed(Quota::per_minute(per_min).allow_burst(burst))
         });
         Arc::new(AppState {
+            clients: client::ClientResolver::new(&s.trusted_proxies, &s.client_ip_header),
             assistant: OnceLock::new(),
-            conversations: Conversations::new(s.history_messages, s.max_conversations, Duration::from_secs(s.conversation_ttl_s)),
+            conversations: Conversations::with_limits(
+                conversations::Limits {
+                    history: s.history_messages,
+                    capacity: s.max_conversations,
+                    ttl: Duration::from_secs(s.conversation_ttl_s),
+                    max_waiting: s.max_waiting_handoffs,
+                    max_waiting_per_client: s.max_waiting_handoffs_per_client,
+                },
+                store,
+            ),
             admit: Arc::new(Semaphore::new(s.workers + s.queue_capacity)),
             run: Arc::new(Semaphore::new(s.workers)),
             cache,
@@ -90,12 +105,17 @@ impl AppState {
         }
     }
 
+    /// The key a request's client is counted under (rate limits, handoff caps).
+    pub fn client_key(&self, info: &ConnectInfo<SocketAddr>, headers: &HeaderMap) -> IpAddr {
+        self.clients.client_key(info.0.ip(), headers)
+    }
+
     /// Per-client rate limit for the chat endpoints (429 with Retry-After beyond it).
-    pub fn check_rate(&self, ip: IpAddr) -> Result<(), ApiError> {
+    pub fn check_rate(&self, client: IpAddr) -> Result<(), ApiError> {
         let Some(l) = &self.limiter else {
             return Ok(());
         };
-        l.check_key(&ip).map_err(|not_until| {
+        l.check_key(&client).map_err(|not_until| {
             self.metrics.rejected.with_label_values(&["rate_limited"]).inc();
             let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
             ApiError::rate_limited(wait.as_secs().max(1))
@@ -161,6 +181,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/audit/log/verify", get(audit::log_verify))
         .route("/v1/audit/reports", get(audit::reports))
         .route("/v1/audit/reports/{name}/{file}", get(audit::report_file))
+        .route("/v1/admin/log/purge", post(audit::log_purge))
         .route("/", get(pages::demo))
         .route("/widget.js", get(pages::widget))
         .route("/charte", get(pages::charte))
@@ -171,6 +192,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .fallback(|| async { ApiError::not_found("Cette adresse n'existe pas.") })
+        .layer(axum::middleware::from_fn(json_posts_only))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
@@ -199,6 +221,24 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
     resp
 }
 
+/// Every POST carries JSON: a form or text/plain post from any web page would reach the API
+/// without a CORS preflight (a visitor's browser made to post on someone's behalf).
+async fn json_posts_only(req: Request, next: Next) -> Response {
+    if req.method() == Method::POST {
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
+            return ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "La demande doit être envoyée en JSON (en-tête Content-Type: application/json).",
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -214,14 +254,11 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn metrics_text(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+/// Prometheus text, for operators only (it shows the service's load and the rails' verdicts).
+async fn metrics_text(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    state.authorize(&headers, Role::Operator)?;
     state.metrics.conversations.set(state.conversations.len() as i64);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
-}
-
-/// The client's address, for rate limits.
-pub fn client_ip(info: &ConnectInfo<SocketAddr>) -> IpAddr {
-    info.0.ip()
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response())
 }
 
 /// Start the service: bind, then load models and index (fetching and building them on first
@@ -229,14 +266,22 @@ pub fn client_ip(info: &ConnectInfo<SocketAddr>) -> IpAddr {
 pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow::Result<()> {
     error::install_panic_hook();
     let addr = addr_override.unwrap_or_else(|| config.server.addr.clone());
+    // The log first: a second server on the same home stops here, before taking a port.
+    let log_config = app.transparency_log_config(&config.log)?;
+    let trusted_key = config.log_public_key(log_config.signing_key.as_ref());
+    let log = LogWriter::start(log_config, trusted_key, app.pseudonym_key()?)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr()?;
-        let log = LogWriter::start(app.transparency_log_config()?)?;
         let reports_dir = config.server.reports_dir.clone().unwrap_or_else(|| app.home.join("reports"));
         let max_tokens = config.assistant.max_tokens;
-        let state = AppState::new(config, log, reports_dir);
+        let store = store::Store::open(&app.home.join("state").join("conversations.sqlite"))?;
+        let state = AppState::new(config, log, reports_dir, Some(store));
+        let restored = state.conversations.restore()?;
+        if restored > 0 {
+            app.say(&format!("{restored} conversation(s) handed to a counsellor restored from the store."));
+        }
         // Printed on stdout, flushed: scripts and tests read the port from it.
         println!("orient listening on http://{local}");
         use std::io::Write;
@@ -268,11 +313,20 @@ pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow:
                 Err(e) => anyhow::anyhow!("loading stopped: {e}"),
             }
         };
-        let server = axum::serve(listener, router(state.clone()).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown_signal());
-        tokio::select! {
-            r = server => r.map_err(anyhow::Error::from),
+        let limits = listen::Limits {
+            max_connections: state.config.server.max_connections,
+            header_read_timeout: Duration::from_secs(state.config.server.header_read_timeout_s.max(1)),
+            drain: Duration::from_secs(60),
+        };
+        let result = tokio::select! {
+            () = listen::serve(listener, router(state.clone()), limits, shutdown_signal()) => Ok(()),
             e = failed_load => Err(e.context("the service could not load its models or index")),
+        };
+        // The log's clean end: a last signed checkpoint over everything written.
+        if let Err(e) = state.log.close().await {
+            tracing::error!("transparency log: {e}");
         }
+        result
     })
 }
 

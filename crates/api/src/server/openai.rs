@@ -5,9 +5,10 @@
 use super::chat::collect;
 use super::error::JsonBody;
 use super::turn::{self, Channel, TurnEvent};
-use super::{client_ip, ApiError, AppState};
+use super::{ApiError, AppState};
 use assistant::Answer;
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -64,9 +65,11 @@ fn orient_extra(a: &Answer) -> Value {
 pub async fn completions(
     State(state): State<Arc<AppState>>,
     info: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     JsonBody(req): JsonBody<CompletionRequest>,
 ) -> Result<Response, ApiError> {
-    state.check_rate(client_ip(&info))?;
+    let client = state.client_key(&info, &headers);
+    state.check_rate(client)?;
     let user_turns = req.messages.iter().filter(|m| m.role == "user").count();
     let question = req.messages.iter().rev().find(|m| m.role == "user").map(|m| text_of(&m.content)).unwrap_or_default();
     if question.trim().is_empty() {
@@ -77,7 +80,7 @@ pub async fn completions(
     // Earlier user messages are read with this one by the rails (distress over several turns).
     let prior: Vec<String> = req.messages.iter().filter(|m| m.role == "user").map(|m| text_of(&m.content)).collect();
     let prior = &prior[..prior.len().saturating_sub(1)];
-    let started = turn::start(&state, &question, None, Channel::OpenAi, Some(user_turns <= 1), prior).await?;
+    let started = turn::start(&state, &question, None, Channel::OpenAi, Some(user_turns <= 1), prior, client).await?;
     let id = format!("chatcmpl-{}", started.conversation_id);
     let created = super::conversations::now();
     if !req.stream {
@@ -110,7 +113,7 @@ pub async fn completions(
         };
         stream::iter(events)
     });
-    Ok(Sse::new(stream::iter(vec![first]).chain(body)).keep_alive(KeepAlive::default()).into_response())
+    Ok(Sse::new(stream::iter(vec![first]).chain(body)).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(5))).into_response())
 }
 
 pub async fn models() -> Json<Value> {

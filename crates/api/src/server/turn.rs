@@ -2,9 +2,12 @@
 //! bounded generation queue, the assistant on a blocking thread with its text streamed, then
 //! the conversation, the metrics and the transparency log updated before the turn is done.
 
+use super::conversations::Queued;
 use super::{ApiError, AppState};
 use assistant::{Answer, AssistantError, Event};
 use guardrails::{Action, InputReport};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -80,6 +83,7 @@ pub async fn start(
     channel: Channel,
     first_turn: Option<bool>,
     prior: &[String],
+    client: IpAddr,
 ) -> Result<StartedTurn, ApiError> {
     let message = validate(state, message)?;
     let assistant = state.assistant()?;
@@ -104,7 +108,7 @@ pub async fn start(
 
     // Cached answers are served even when the generation queue is full.
     if let Some(hit) = key.as_ref().and_then(|k| state.cache.as_ref()?.get(k)) {
-        let (conversation_id, _) = state.conversations.begin(requested_id);
+        let (conversation_id, _) = state.conversations.begin(requested_id, Some(client));
         let mut answer = (*hit).clone();
         answer.receipt.cached = true;
         answer.first_text_ms = t0.elapsed().as_secs_f64() * 1e3;
@@ -127,29 +131,58 @@ pub async fn start(
     } else {
         None
     };
-    let (conversation_id, _) = state.conversations.begin(requested_id);
+    let (conversation_id, _) = state.conversations.begin(requested_id, Some(client));
 
     let (state, id) = (state.clone(), conversation_id.clone());
     tokio::spawn(async move {
         let _admitted = permit;
+        // A client that goes away gives its place back: while waiting, at once; while
+        // generating, at the next token.
+        let cancel = Arc::new(AtomicBool::new(false));
         let _running = if needs_model {
             state.metrics.queue_waiting.inc();
-            let r = state.run.clone().acquire_owned().await.ok();
+            let r = tokio::select! {
+                r = state.run.clone().acquire_owned() => r.ok(),
+                () = tx.closed() => None,
+            };
             state.metrics.queue_waiting.dec();
+            if r.is_none() {
+                state.metrics.rejected.with_label_values(&["client_gone"]).inc();
+                return;
+            }
             state.metrics.generating.inc();
             r
         } else {
             None
         };
+        // Holds a sender: stopped once the answer is done, so the stream can end.
+        let watcher = needs_model.then(|| {
+            let (watch, flag) = (tx.clone(), cancel.clone());
+            tokio::spawn(async move {
+                watch.closed().await;
+                flag.store(true, Ordering::Relaxed);
+            })
+        });
         let stream = tx.clone();
+        let cancelled = cancel.clone();
         let result = tokio::task::spawn_blocking(move || {
-            let opts = assistant::TurnOptions { first_turn, previous_question: previous, history, checked: Some(input), ..Default::default() };
+            let opts = assistant::TurnOptions {
+                first_turn,
+                previous_question: previous,
+                history,
+                checked: Some(input),
+                cancel: Some(cancelled),
+                ..Default::default()
+            };
             assistant.turn(&message, opts, &mut |e| {
                 let Event::Text(t) = e;
                 let _ = stream.send(TurnEvent::Text(t));
             })
         })
         .await;
+        if let Some(w) = watcher {
+            w.abort();
+        }
         if needs_model {
             state.metrics.generating.dec();
         }
@@ -158,7 +191,9 @@ pub async fn start(
                 if answer.generation.is_some() {
                     state.note_answer_ms(answer.total_ms);
                 }
-                if let (Some(k), Some(cache)) = (key, state.cache.as_ref()) {
+                // An answer cut short for a client that left is not an answer to share.
+                let complete = !cancel.load(Ordering::Relaxed);
+                if let (Some(k), Some(cache), true) = (key, state.cache.as_ref(), complete) {
                     cache.insert(k, Arc::new(answer.clone()));
                 }
                 finish(&state, &id, answer, channel, &tx).await;
@@ -190,8 +225,9 @@ fn user_message(e: &AssistantError) -> String {
     }
 }
 
-/// Conversation, metrics and log, then `Done`. A reply whose record cannot be written is
-/// reported as failed: nothing is answered off the record (P11).
+/// Log, conversation and metrics, then `Done`. A reply whose record cannot be written is
+/// reported as failed: nothing is answered off the record (P11); its handoff still joins the
+/// queue, since a person waiting for a counsellor matters more than a missing record.
 async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, channel: Channel, tx: &mpsc::UnboundedSender<TurnEvent>) {
     let m = &state.metrics;
     for v in &answer.receipt.verdicts {
@@ -208,30 +244,49 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, ch
     if let Some(h) = &answer.handoff {
         m.handoffs.with_label_values(&[&h.priority]).inc();
     }
-    state.conversations.record_turn(
-        conversation_id,
-        &answer.redacted_question,
-        &answer.answer,
-        answer.handoff.as_ref(),
-        &answer.receipt.verdicts,
-        &answer.sources,
-    );
     let record = serde_json::json!({
         "channel": channel.as_str(),
-        "conversation": conversation_id,
+        "conversation": state.log.conversation(conversation_id),
         "message": answer.redacted_question,
         "answer": answer.answer,
         "receipt": answer.receipt,
         "handoff": answer.handoff,
     });
-    match state.log.append("turn", record).await {
+    let logged = state.log.append("turn", record).await;
+    let record_turn = || {
+        state.conversations.record_turn(
+            conversation_id,
+            &answer.redacted_question,
+            &answer.answer,
+            answer.handoff.as_ref(),
+            &answer.receipt.verdicts,
+            &answer.sources,
+        )
+    };
+    match logged {
         Ok(()) => {
+            let queued = record_turn();
+            if !matches!(queued, Queued::No | Queued::Yes) {
+                m.rejected.with_label_values(&[queued_label(queued)]).inc();
+            }
             let _ = tx.send(TurnEvent::Done(Box::new(answer)));
         }
         Err(e) => {
             tracing::error!("transparency log: {e}");
+            if answer.handoff.is_some() {
+                record_turn();
+            }
             let _ = tx.send(TurnEvent::Failed("Une erreur s'est produite de notre côté. Réessaie plus tard.".into()));
         }
+    }
+}
+
+fn queued_label(q: Queued) -> &'static str {
+    match q {
+        Queued::Repeat => "handoff_repeat",
+        Queued::ClientCap => "handoff_client_cap",
+        Queued::Full => "handoff_queue_full",
+        Queued::No | Queued::Yes => "",
     }
 }
 

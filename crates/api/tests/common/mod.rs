@@ -52,6 +52,7 @@ pub fn repo_root() -> PathBuf {
 
 pub const COUNSELLOR_TOKEN: &str = "test-counsellor-token-8d1f";
 pub const AUDITOR_TOKEN: &str = "test-auditor-token-51ac";
+pub const OPERATOR_TOKEN: &str = "test-operator-token-c3e0";
 
 fn digest(t: &str) -> String {
     hex::encode(Sha256::digest(t.as_bytes()))
@@ -68,27 +69,40 @@ pub struct Server {
 impl Server {
     /// Start with `[server]` settings added to a configuration that holds the test tokens.
     pub fn start(server_settings: &str) -> Server {
-        let home = home_with_own_index();
-        let config = home.path().join("orient.toml");
+        Self::start_in(home_with_own_index(), server_settings)
+    }
+
+    /// The configuration file of a home with `[server]` settings and the test tokens.
+    pub fn configure(home: &Path, server_settings: &str) -> PathBuf {
+        let config = home.join("orient.toml");
         std::fs::write(
             &config,
             format!(
-                "[server]\n{server_settings}\n[auth]\ncounsellor_tokens = [\"{}\"]\nauditor_tokens = [\"{}\"]\n",
+                "[server]\n{server_settings}\n[auth]\ncounsellor_tokens = [\"{}\"]\nauditor_tokens = [\"{}\"]\noperator_tokens = [\"{}\"]\n",
                 digest(COUNSELLOR_TOKEN),
-                digest(AUDITOR_TOKEN)
+                digest(AUDITOR_TOKEN),
+                digest(OPERATOR_TOKEN)
             ),
         )
         .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_orient"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--config"])
-            .arg(&config)
+        config
+    }
+
+    /// `orient serve` on this home (its models and index already in place).
+    pub fn command(home: &Path, config: &Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_orient"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--config"])
+            .arg(config)
             .current_dir(repo_root())
-            .env("ORIENT_HOME", home.path())
-            .env("ORIENT_LOG_KEY", "07".repeat(32))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+            .env("ORIENT_HOME", home)
+            .env("ORIENT_LOG_KEY", "07".repeat(32));
+        cmd
+    }
+
+    /// Start on an existing home (a restart keeps what the home holds).
+    pub fn start_in(home: tempfile::TempDir, server_settings: &str) -> Server {
+        let config = Self::configure(home.path(), server_settings);
+        let mut child = Self::command(home.path(), &config).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let base = line.trim().strip_prefix("orient listening on ").unwrap_or_else(|| panic!("unexpected first line: {line}")).to_string();
@@ -172,6 +186,16 @@ pub fn read_events(mut resp: ureq::http::Response<ureq::Body>) -> Vec<(String, V
         }
     }
     out
+}
+
+impl Server {
+    /// Kill the process at once (no shutdown: a crash) and give back its home.
+    pub fn crash(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let home = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.home, home)
+    }
 }
 
 impl Drop for Server {

@@ -1,0 +1,86 @@
+//! Durable conversations: every conversation is written through to SQLite in ORIENT_HOME
+//! (WAL, synced on commit), so a restart or a crash loses no one waiting for a counsellor and
+//! no conversation a widget still polls. Memory stays the fast path; this is its backing.
+
+use super::conversations::Conversation;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("conversation store: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("conversation store: a stored conversation is unreadable: {0}")]
+    Data(#[from] serde_json::Error),
+    #[error("conversation store {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+pub struct Store {
+    db: Mutex<Connection>,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
+        }
+        let db = Connection::open(path)?;
+        // WAL: readers never wait for the writer; FULL: a committed conversation survives a
+        // crash of the machine, not only of the process (someone may be waiting for a reply).
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "FULL")?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        db.execute_batch(
+            "CREATE TABLE IF NOT EXISTS conversations (
+                id TEXT PRIMARY KEY,
+                data TEXT NOT NULL,
+                waiting INTEGER NOT NULL,
+                updated INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS conversations_waiting ON conversations (waiting);
+            CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated);",
+        )?;
+        Ok(Store { db: Mutex::new(db) })
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn save(&self, c: &Conversation) -> Result<(), StoreError> {
+        let data = serde_json::to_string(c)?;
+        self.db().execute(
+            "INSERT INTO conversations (id, data, waiting, updated) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET data = excluded.data, waiting = excluded.waiting, updated = excluded.updated",
+            params![c.id, data, c.is_waiting(), c.updated as i64],
+        )?;
+        Ok(())
+    }
+
+    pub fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        let data: Option<String> = self.db().query_row("SELECT data FROM conversations WHERE id = ?1", params![id], |r| r.get(0)).optional()?;
+        Ok(match data {
+            Some(d) => Some(serde_json::from_str(&d)?),
+            None => None,
+        })
+    }
+
+    /// Conversations waiting for a counsellor, or handed off and active since `since`.
+    pub fn handed_off(&self, since: u64) -> Result<Vec<Conversation>, StoreError> {
+        let db = self.db();
+        let mut q = db.prepare("SELECT data FROM conversations WHERE waiting = 1 OR (updated >= ?1 AND data LIKE '%\"handoff\":{%')")?;
+        let rows = q.query_map(params![since as i64], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
+    /// Forget conversations idle since before `before` that nobody waits on.
+    pub fn forget_idle(&self, before: u64) -> Result<usize, StoreError> {
+        Ok(self.db().execute("DELETE FROM conversations WHERE waiting = 0 AND updated < ?1", params![before as i64])?)
+    }
+}
