@@ -101,7 +101,15 @@ pub fn embed_lines(
 /// The highest threshold at which the rules (their overrides, not topic rules) and the head
 /// together reach `recall` on the validation positives: what the rules already catch need
 /// not be caught twice.
-fn threshold_with_rules(lines: &[CorpusLine], val: &[bool], y: &[bool], scores: &[Vec<f32>], head: usize, rail: &str, recall: f64) -> f32 {
+/// Recall a rail's threshold must reach on validation: with the rules' overrides, and, as a
+/// share of that, by the head alone.
+struct RecallTarget {
+    with_rules: f64,
+    head_alone: f64,
+}
+
+fn threshold_with_rules(lines: &[CorpusLine], val: &[bool], y: &[bool], scores: &[Vec<f32>], head: usize, rail: &str, target: RecallTarget) -> f32 {
+    let (recall, alone) = (target.with_rules, target.head_alone);
     let overrides = |m: &str| {
         guardrails::input::rule_verdicts(m)
             .iter()
@@ -112,12 +120,22 @@ fn threshold_with_rules(lines: &[CorpusLine], val: &[bool], y: &[bool], scores: 
     let needed = ((positives.len() as f64 * recall).ceil() as usize).saturating_sub(by_rules);
     let mut rest: Vec<f32> = positives.iter().filter(|&&i| !overrides(&lines[i].message)).map(|&i| scores[i][head]).collect();
     rest.sort_by(|a, b| b.total_cmp(a));
-    match needed {
+    let with_rules = match needed {
         // The rules alone reach the recall: the head still fires on what it is sure of.
         0 => 0.5,
         n => rest.get(n - 1).copied().unwrap_or(0.0),
-    }
+    };
+    // The rules are a backstop, not a substitute: rules written from validation's misses would
+    // otherwise raise the threshold on validation alone. The head must also reach
+    // `alone` of the rail's recall target by itself (distress: HEAD_ALONE_RECALL).
+    let mut all: Vec<f32> = positives.iter().map(|&i| scores[i][head]).collect();
+    all.sort_by(|a, b| b.total_cmp(a));
+    let alone = ((positives.len() as f64 * recall * alone).ceil() as usize).max(1);
+    with_rules.min(all.get(alone - 1).copied().unwrap_or(0.0))
 }
+
+/// Share of the distress recall target the distress head must reach without the rules.
+pub const HEAD_ALONE_RECALL: f64 = 0.995;
 
 /// The network's shape and how it is trained (one hidden layer shared by every head,
 /// mini-batch AdamW, positives weighted per head so rare categories count).
@@ -148,7 +166,7 @@ impl Default for NetOptions {
             learning_rate: 1e-3,
             weight_decay: 0.0,
             l2: 0.1,
-            dropout: 0.0,
+            dropout: 0.3,
             max_positive_weight: 1.0,
             seed: 7,
             members: 5,
@@ -212,7 +230,15 @@ fn train_net(x: &[Vec<f32>], y: &[Vec<f32>], opts: &NetOptions) -> candle_core::
             let yb = Tensor::from_vec(yv, (batch.len(), k), &dev)?;
             let wb = Tensor::from_vec(wv, (batch.len(), k), &dev)?;
             let hidden = xb.matmul(&w1.as_tensor().t()?)?.broadcast_add(b1.as_tensor())?.relu()?;
-            let hidden = if opts.dropout > 0.0 { candle_nn::ops::dropout(&hidden, opts.dropout)? } else { hidden };
+            // Dropout with a mask from the seeded generator: training is reproducible.
+            let hidden = if opts.dropout > 0.0 {
+                let keep = 1.0 - opts.dropout;
+                let mask: Vec<f32> =
+                    (0..batch.len() * h).map(|_| if ((rng.next() % 1_000_000) as f32 / 1_000_000.0) < keep { 1.0 / keep } else { 0.0 }).collect();
+                (hidden * Tensor::from_vec(mask, (batch.len(), h), &dev)?)?
+            } else {
+                hidden
+            };
             let z = hidden.matmul(&w2.as_tensor().t()?)?.broadcast_add(b2.as_tensor())?;
             // Weighted binary cross-entropy on logits, in its stable form.
             let softplus = (z.relu()? + (z.abs()?.neg()?.exp()? + 1.0)?.log()?)?;
@@ -307,8 +333,10 @@ pub fn train_heads(
         let y: Vec<bool> = labels.iter().map(|l| l[j] > 0.5).collect();
         let scored: Vec<(f32, bool)> = scores.iter().zip(&y).zip(&val).filter(|(_, v)| **v).map(|((s, y), _)| (s[j], *y)).collect();
         let threshold = match c.head {
-            "distress" => threshold_with_rules(lines, &val, &y, &scores, j, c.rail, opts.distress_recall),
-            "human_request" => threshold_with_rules(lines, &val, &y, &scores, j, c.rail, HUMAN_RECALL),
+            "distress" => {
+                threshold_with_rules(lines, &val, &y, &scores, j, c.rail, RecallTarget { with_rules: opts.distress_recall, head_alone: HEAD_ALONE_RECALL })
+            }
+            "human_request" => threshold_with_rules(lines, &val, &y, &scores, j, c.rail, RecallTarget { with_rules: HUMAN_RECALL, head_alone: 0.0 }),
             // Care and refusal heads: the best F1, but never below MIN_THRESHOLD (an
             // uncertain score adds care sentences or refuses a real question for nothing).
             _ => train::threshold_best_f(&scored, 1.0).max(MIN_THRESHOLD),
