@@ -37,6 +37,7 @@ impl Store {
                 id TEXT PRIMARY KEY,
                 data TEXT NOT NULL,
                 waiting INTEGER NOT NULL,
+                handed_off INTEGER NOT NULL,
                 updated INTEGER NOT NULL
             );
             CREATE INDEX IF NOT EXISTS conversations_waiting ON conversations (waiting);
@@ -52,9 +53,9 @@ impl Store {
     pub fn save(&self, c: &Conversation) -> Result<(), StoreError> {
         let data = serde_json::to_string(c)?;
         self.db().execute(
-            "INSERT INTO conversations (id, data, waiting, updated) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(id) DO UPDATE SET data = excluded.data, waiting = excluded.waiting, updated = excluded.updated",
-            params![c.id, data, c.is_waiting(), c.updated as i64],
+            "INSERT INTO conversations (id, data, waiting, handed_off, updated) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET data = excluded.data, waiting = excluded.waiting, handed_off = excluded.handed_off, updated = excluded.updated",
+            params![c.id, data, c.is_waiting(), c.handoff.is_some(), c.updated as i64],
         )?;
         Ok(())
     }
@@ -70,11 +71,15 @@ impl Store {
     /// Conversations waiting for a counsellor, or handed off and active since `since`.
     pub fn handed_off(&self, since: u64) -> Result<Vec<Conversation>, StoreError> {
         let db = self.db();
-        let mut q = db.prepare("SELECT data FROM conversations WHERE waiting = 1 OR (updated >= ?1 AND data LIKE '%\"handoff\":{%')")?;
+        let mut q = db.prepare("SELECT data FROM conversations WHERE waiting = 1 OR (handed_off = 1 AND updated >= ?1)")?;
         let rows = q.query_map(params![since as i64], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for row in rows {
-            out.push(serde_json::from_str(&row?)?);
+            // One unreadable row must not keep the others out of the queue.
+            match serde_json::from_str(&row?) {
+                Ok(c) => out.push(c),
+                Err(e) => tracing::error!("conversation store: a stored conversation is unreadable and was skipped: {e}"),
+            }
         }
         Ok(out)
     }
@@ -82,5 +87,29 @@ impl Store {
     /// Forget conversations idle since before `before` that nobody waits on.
     pub fn forget_idle(&self, before: u64) -> Result<usize, StoreError> {
         Ok(self.db().execute("DELETE FROM conversations WHERE waiting = 0 AND updated < ?1", params![before as i64])?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_row_is_skipped_and_the_others_are_restored() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(&d.path().join("s.sqlite")).unwrap();
+        let mut c: Conversation = serde_json::from_value(serde_json::json!({
+            "id": "0123456789abcdef0123456789abcdef", "created": 1, "updated": 1, "messages": [],
+            "handoff": { "priority": "urgent", "reason": "test", "since": 1, "status": "waiting" },
+            "verdicts": [], "sources": [], "turns": 1, "next_seq": 1
+        }))
+        .unwrap();
+        store.save(&c).unwrap();
+        c.id = "fedcba9876543210fedcba9876543210".into();
+        store.save(&c).unwrap();
+        store.db().execute("UPDATE conversations SET data = '{broken' WHERE id = ?1", params![c.id]).unwrap();
+        let back = store.handed_off(0).unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].id, "0123456789abcdef0123456789abcdef");
     }
 }
