@@ -115,30 +115,29 @@ fn open_append(path: &Path) -> std::io::Result<File> {
     OpenOptions::new().create(true).append(true).mode(0o600).open(path)
 }
 
-/// Open and lock the file now at `path`: if another writer rotated it away while we waited
-/// for the lock, lock the new file instead.
-fn lock_current(path: &Path, when_busy: WhenBusy) -> Result<File, LogError> {
-    use std::os::unix::fs::MetadataExt;
-    let io = |source| LogError::Io { path: path.display().to_string(), source };
-    loop {
-        let file = open_append(path).map_err(io)?;
-        match when_busy {
-            WhenBusy::Wait => file.lock().map_err(io)?,
-            WhenBusy::Fail => match file.try_lock() {
-                Ok(()) => {}
-                Err(std::fs::TryLockError::WouldBlock) => return Err(LogError::Busy { path: path.display().to_string() }),
-                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
-            },
-        }
-        let (held, now) = (file.metadata().map_err(io)?, std::fs::metadata(path));
-        if now.is_ok_and(|m| m.ino() == held.ino() && m.dev() == held.dev()) {
-            return Ok(file);
-        }
+/// Take the log's lock: a file beside it (`<stem>.lock`), held as long as the log is open.
+/// Locking a file apart from the data keeps rotation safe: while the data file is renamed and
+/// a new one made, nobody can open the path and start a second chain in it.
+fn take_lock(path: &Path, when_busy: WhenBusy) -> Result<File, LogError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let lock_path = path.with_extension("lock");
+    let io = |source| LogError::Io { path: lock_path.display().to_string(), source };
+    let file = OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(&lock_path).map_err(io)?;
+    match when_busy {
+        WhenBusy::Wait => file.lock().map_err(io)?,
+        WhenBusy::Fail => match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(LogError::Busy { path: path.display().to_string() }),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        },
     }
+    Ok(file)
 }
 
 pub struct TransparencyLog {
     config: LogConfig,
+    /// Held while the log is open (see [`take_lock`]).
+    _lock: File,
     file: File,
     seq: u64,
     last_hash: String,
@@ -147,6 +146,8 @@ pub struct TransparencyLog {
     pending: u64,
     /// A write failed and its bytes may still be in the file: cut back to `size` first.
     dirty: bool,
+    /// Time (ms) of the current file's first record, if it has one.
+    first_ts: Option<u64>,
     /// Tests: the next write stops after this many bytes and fails (a full disk).
     #[cfg(test)]
     fail_next_write_after: Option<usize>,
@@ -196,8 +197,9 @@ impl TransparencyLog {
         }
         // One writer at a time: the chain needs each record to see the one before it. The lock
         // is held while this log is open (processes appending at once wait their turn).
-        let file = lock_current(&path, config.when_busy)?;
-        let (mut seq, mut last_hash, mut torn, mut pending) = (0u64, GENESIS.to_string(), None, 0u64);
+        let lock = take_lock(&path, config.when_busy)?;
+        let file = open_append(&path).map_err(io)?;
+        let (mut seq, mut last_hash, mut torn, mut pending, mut first_ts) = (0u64, GENESIS.to_string(), None, 0u64, None);
         let good_len = {
             let mut bytes = Vec::new();
             File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(io)?;
@@ -210,6 +212,7 @@ impl TransparencyLog {
                         seq = v["seq"].as_u64().unwrap_or(seq);
                         last_hash = v["hash"].as_str().unwrap_or(&last_hash).to_string();
                         pending = if v["kind"] == "checkpoint" { 0 } else { pending + 1 };
+                        first_ts = first_ts.or(v["ts"].as_u64());
                         offset += raw.len();
                     }
                     (false, _) => {
@@ -229,12 +232,14 @@ impl TransparencyLog {
         }
         let mut log = TransparencyLog {
             config,
+            _lock: lock,
             file,
             seq,
             last_hash,
             size: good_len,
             pending,
             dirty: false,
+            first_ts,
             #[cfg(test)]
             fail_next_write_after: None,
         };
@@ -265,13 +270,21 @@ impl TransparencyLog {
 
     /// Append one record; returns its hash.
     pub fn append(&mut self, kind: &str, data: Value) -> Result<String, LogError> {
-        let hash = self.write_record(kind, data)?;
-        self.pending += 1;
+        // A checkpoint or a rotation that a failed write left owed comes first: the spacing of
+        // checkpoints is what shows that none was removed.
         if self.config.checkpoint_every > 0 && self.pending >= self.config.checkpoint_every {
             self.checkpoint()?;
         }
         if self.size > self.config.max_bytes {
             self.rotate()?;
+        }
+        let hash = self.write_record(kind, data)?;
+        self.pending += 1;
+        // The record is on file: a checkpoint that fails now does not make it "not recorded";
+        // it is owed and tried again before the next record (where its failure is reported),
+        // as is a rotation once the file is past its size.
+        if self.config.checkpoint_every > 0 && self.pending >= self.config.checkpoint_every {
+            let _ = self.checkpoint();
         }
         Ok(hash)
     }
@@ -279,10 +292,12 @@ impl TransparencyLog {
     /// Chain one record after the head and write it.
     fn write_record(&mut self, kind: &str, data: Value) -> Result<String, LogError> {
         let seq = self.seq + 1;
-        let mut record = json!({ "seq": seq, "ts": now_ms(), "prev": self.last_hash, "kind": kind, "data": data });
+        let ts = now_ms();
+        let mut record = json!({ "seq": seq, "ts": ts, "prev": self.last_hash, "kind": kind, "data": data });
         let hash = record_hash(&record);
         record["hash"] = Value::String(hash.clone());
         self.write_line(&record)?;
+        self.first_ts = self.first_ts.or(Some(ts));
         self.seq = seq;
         self.last_hash = hash.clone();
         Ok(hash)
@@ -364,15 +379,24 @@ impl TransparencyLog {
         let io = |source| LogError::Io { path: path.display().to_string(), source };
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("transparency");
         let rotated = path.with_file_name(format!("{stem}.{:020}.jsonl", self.seq));
+        // Under the log's lock: no writer can open the path between the rename and the new file.
         std::fs::rename(&path, &rotated).map_err(io)?;
-        // The new file is locked before the old one is let go: a writer waiting on the old
-        // file then finds the new one taken, and cannot start a second chain in it.
-        let fresh = open_append(&path).map_err(io)?;
-        fresh.lock().map_err(io)?;
-        self.file = fresh;
+        self.file = open_append(&path).map_err(io)?;
         self.size = 0;
+        self.first_ts = None;
         self.append("rotation", json!({ "previous_file": rotated.file_name().and_then(|n| n.to_str()) }))?;
         Ok(rotated)
+    }
+
+    /// Rotate when the current file's first record is older than `age`: retention applies to
+    /// whole files, so a quiet log that never reaches its size limit must still be cut, or its
+    /// oldest records would outlive the retention period.
+    pub fn rotate_if_older_than(&mut self, age: Duration) -> Result<Option<PathBuf>, LogError> {
+        let old = self.first_ts.is_some_and(|t| now_ms().saturating_sub(t) > age.as_millis() as u64);
+        if old {
+            return self.rotate().map(Some);
+        }
+        Ok(None)
     }
 
     /// Delete rotated files older than the retention period; returns what was deleted.
@@ -390,7 +414,9 @@ impl TransparencyLog {
         for e in entries.flatten() {
             let p = e.path();
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if p == *path || !name.starts_with(&format!("{stem}.")) || !name.ends_with(".jsonl") {
+            // Rotated files, and torn lines set aside after a crash.
+            let rotated = name.ends_with(".jsonl") || name.starts_with(&format!("{stem}.torn."));
+            if p == *path || !name.starts_with(&format!("{stem}.")) || !rotated {
                 continue;
             }
             let old = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > retention);
@@ -793,13 +819,23 @@ mod tests {
         for i in 0..12 {
             log.append("turn", json!({ "n": i })).unwrap();
         }
-        let rotated: Vec<PathBuf> = std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.path()).filter(|p| p != &d.path().join("t.jsonl")).collect();
+        let rotated: Vec<PathBuf> = std::fs::read_dir(d.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p != &d.path().join("t.jsonl") && p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
         assert!(!rotated.is_empty());
         let current = verify(&d.path().join("t.jsonl"), &VerifyOptions::default()).unwrap();
         assert!(current.ok && current.first_seq.unwrap() > 1, "{current:?}");
         std::thread::sleep(Duration::from_millis(20));
         let removed = log.purge().unwrap();
         assert_eq!(removed.len(), rotated.len());
+        // A quiet log is cut by age too, so that its oldest records are purged in time.
+        log.append("turn", json!({ "n": 99 })).unwrap();
+        assert!(log.rotate_if_older_than(Duration::from_secs(3600)).unwrap().is_none());
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(log.rotate_if_older_than(Duration::from_millis(1)).unwrap().is_some());
     }
 
     #[test]
@@ -907,8 +943,13 @@ mod tests {
     fn writers_waiting_across_rotations_keep_one_chain() {
         let d = tempfile::tempdir().unwrap();
         race_writers(&d.path().join("r.jsonl"), 4, 15, 700);
-        let mut files: Vec<VerifyReport> =
-            std::fs::read_dir(d.path()).unwrap().flatten().map(|e| verify(&e.path(), &VerifyOptions::default()).unwrap()).collect();
+        let mut files: Vec<VerifyReport> = std::fs::read_dir(d.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .map(|p| verify(&p, &VerifyOptions::default()).unwrap())
+            .collect();
         assert!(files.len() > 2, "rotated several times");
         files.sort_by_key(|r| r.first_seq);
         let mut next = 1;

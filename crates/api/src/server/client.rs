@@ -42,6 +42,19 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// One hop of a forwarding header: `203.0.113.7`, `203.0.113.7:4444`, `[2001:db8::1]:443`,
+/// `2001:db8::1`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim().trim_matches('"');
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(canonical(ip));
+    }
+    if let Ok(sock) = hop.parse::<std::net::SocketAddr>() {
+        return Some(canonical(sock.ip()));
+    }
+    None
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ClientResolver {
     proxies: Vec<(IpAddr, u8)>,
@@ -66,15 +79,19 @@ impl ClientResolver {
         if !self.trusted(peer) {
             return peer;
         }
-        let hops: Vec<IpAddr> = headers
-            .get_all(self.header.as_str())
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|h| h.trim().trim_start_matches('[').split(']').next().and_then(|a| a.parse::<IpAddr>().ok()))
-            .map(canonical)
-            .collect();
-        hops.into_iter().rev().find(|ip| !self.trusted(*ip)).unwrap_or(peer)
+        let hops: Vec<&str> = headers.get_all(self.header.as_str()).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).collect();
+        // From the right: trusted proxies are passed; the first other hop is the client. A hop
+        // that cannot be read ends the walk at the last trusted address: skipping it would let
+        // the client's own entries on the left decide.
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match parse_hop(hop) {
+                Some(ip) if self.trusted(ip) => client = ip,
+                Some(ip) => return ip,
+                None => return client,
+            }
+        }
+        client
     }
 
     /// The key a client's requests are counted under: its IPv4 address, or its IPv6 /64.
@@ -111,6 +128,10 @@ mod tests {
         assert_eq!(r.client_ip(proxy, &headers("1.2.3.4, 198.51.100.20, 192.0.2.7")), "198.51.100.20".parse::<IpAddr>().unwrap());
         assert_eq!(r.client_ip(proxy, &HeaderMap::new()), proxy, "no header: the proxy itself");
         assert_eq!(r.client_ip(proxy, &headers("garbage")), proxy);
+        // A port is read; an unreadable hop stops the walk instead of letting the left decide.
+        assert_eq!(r.client_ip(proxy, &headers("6.6.6.6, 203.0.113.7:4444")), "203.0.113.7".parse::<IpAddr>().unwrap());
+        assert_eq!(r.client_ip(proxy, &headers("6.6.6.6, unknown")), proxy);
+        assert_eq!(r.client_ip(proxy, &headers("6.6.6.6, [2001:db8::1]:443")), "2001:db8::1".parse::<IpAddr>().unwrap());
         let outsider: IpAddr = "198.51.100.99".parse().unwrap();
         assert_eq!(r.client_ip(outsider, &headers("1.2.3.4")), outsider, "only a trusted peer's header counts");
     }

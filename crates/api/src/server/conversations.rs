@@ -250,6 +250,9 @@ impl Conversations {
             if let Some(c) = self.find(id) {
                 let mut c = lock(&c);
                 c.updated = now();
+                // A conversation read back from the store forgot its client (the address is
+                // never stored): the caps count it under the one writing now.
+                c.client = c.client.or(client);
                 return (id.to_string(), c.turns == 0);
             }
         }
@@ -285,8 +288,13 @@ impl Conversations {
         seq
     }
 
-    /// Whether a new handoff from `client` with this text may join the queue.
-    fn admit_handoff(&self, id: &str, client: Option<IpAddr>, text: &str) -> Queued {
+    /// Whether a new handoff from `client` with this text may join the queue. A person in
+    /// distress always does: caps and repeats apply to requests for a human only (a school
+    /// behind one address, or a flood, must never push a child out of the queue).
+    fn admit_handoff(&self, id: &str, client: Option<IpAddr>, text: &str, urgent: bool) -> Queued {
+        if urgent {
+            return Queued::Yes;
+        }
         let pinned: Vec<Shared> = self.pinned().values().cloned().collect();
         let (mut waiting, mut of_client) = (0usize, 0usize);
         let normalised = |t: &str| t.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
@@ -333,7 +341,7 @@ impl Conversations {
         let queued = match handoff {
             None => Queued::No,
             Some(_) if already_waiting => Queued::Yes,
-            Some(_) => self.admit_handoff(id, client, redacted_question),
+            Some(h) => self.admit_handoff(id, client, redacted_question, h.priority == "urgent"),
         };
         let snapshot = {
             let mut c = lock(&shared);
@@ -531,21 +539,28 @@ mod tests {
         let mut ids = Vec::new();
         for i in 0..4 {
             let (id, _) = c.begin(None, Some(flooder));
-            ids.push(c.record_turn(&id, &format!("au secours {i}"), "…", Some(&handoff("urgent")), &[], &[]));
+            ids.push(c.record_turn(&id, &format!("je veux un humain {i}"), "…", Some(&handoff("normal")), &[], &[]));
         }
         assert_eq!(ids, [Queued::Yes, Queued::Yes, Queued::ClientCap, Queued::ClientCap]);
+        // A person in distress from the same address is never capped nor merged.
+        for _ in 0..2 {
+            let (id, _) = c.begin(None, Some(flooder));
+            assert_eq!(c.record_turn(&id, "je veux mourir", "…", Some(&handoff("urgent")), &[], &[]), Queued::Yes);
+        }
         let (id, _) = c.begin(None, Some("198.51.100.8".parse().unwrap()));
         c.record_turn(&id, "je veux parler à quelqu'un", "…", Some(&handoff("normal")), &[], &[]);
         let (again, _) = c.begin(None, Some("198.51.100.8".parse().unwrap()));
         assert_eq!(c.record_turn(&again, "Je veux parler  à quelqu'un", "…", Some(&handoff("normal")), &[], &[]), Queued::Repeat);
         let q = c.queue(10);
-        assert_eq!(q.waiting, 3);
+        assert_eq!(q.waiting, 5);
         assert_eq!(q.queue.iter().find(|i| i.id == id).unwrap().handoff.repeats, 1);
         for n in 0..10 {
             let (id, _) = c.begin(None, Some(format!("203.0.113.{n}").parse().unwrap()));
             c.record_turn(&id, "je veux parler à un humain", "…", Some(&handoff("normal")), &[], &[]);
         }
-        assert_eq!(c.queue(100).waiting, 6, "the total cap holds");
+        assert_eq!(c.queue(100).waiting, 6, "the total cap holds for requests for a human");
+        let (id, _) = c.begin(None, Some("203.0.113.99".parse().unwrap()));
+        assert_eq!(c.record_turn(&id, "jveux plus etre la", "…", Some(&handoff("urgent")), &[], &[]), Queued::Yes, "never for distress");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The accept loop: at most `max_connections` open at once (the next ones wait in the
-//! kernel's backlog), request headers within `header_read_timeout` or the connection is cut
-//! (slow-header attacks), and a graceful shutdown that lets open requests finish.
+//! kernel's backlog); a connection must send its first byte, then its request headers, within
+//! `header_read_timeout` or it is cut (idle and slow-header attacks); HTTP/1 only (a reverse
+//! proxy speaks HTTP/2 to browsers); a graceful shutdown that lets open requests finish.
 
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -48,7 +49,14 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
         });
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            // hyper's header timer starts with the first byte: a socket that sends nothing is
+            // timed here.
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(limits.header_read_timeout, stream.peek(&mut first)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return drop(permit),
+            }
+            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).http1_only();
             builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
             let _ = watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service)).await;
             drop(permit);
@@ -100,6 +108,22 @@ mod tests {
         let (waited, _) = t.await.unwrap();
         assert!(waited < Duration::from_secs(5), "the connection was closed after the header timeout, not held: {waited:?}");
         assert!(tokio::task::spawn_blocking(move || get(addr)).await.unwrap().contains("200 OK"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn silent_connections_are_cut_and_free_their_place() {
+        let addr = start(Limits { max_connections: 2, header_read_timeout: Duration::from_millis(300), drain: Duration::from_secs(1) }).await;
+        let silent: Vec<_> = (0..2).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+        let half_h2 = tokio::task::spawn_blocking(move || {
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            s.write_all(b"PRI * HTTP/2.0\r\n").unwrap();
+            s
+        });
+        let t = Instant::now();
+        let resp = tokio::task::spawn_blocking(move || get(addr)).await.unwrap();
+        assert!(resp.contains("200 OK"), "{resp}");
+        assert!(t.elapsed() < Duration::from_secs(5), "served once the silent ones were cut: {:?}", t.elapsed());
+        drop((silent, half_h2.await.unwrap()));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,6 +27,22 @@ pub struct LogWriter {
     pseudonym_key: [u8; 32],
 }
 
+/// The file can only say it is consistent with itself; the writer also knows what it wrote. A
+/// file cut back to an earlier checkpoint, emptied or replaced ends elsewhere than the head
+/// held in memory.
+fn against_head(mut report: VerifyReport, log: &TransparencyLog) -> VerifyReport {
+    let (seq, head) = log.head();
+    if seq > 0 && (report.last_seq != Some(seq) || report.head.as_deref() != Some(head)) {
+        report.problems.push(guardrails::log::Problem {
+            line: report.records + 1,
+            kind: "truncated".into(),
+            detail: format!("the file ends at record {:?} but this server wrote up to record {seq}: cut back, emptied or replaced", report.last_seq),
+        });
+        report.ok = false;
+    }
+    report
+}
+
 /// Records written between two syncs at most.
 const MAX_GROUP: usize = 512;
 /// How often the writer applies the retention period by itself.
@@ -64,7 +80,10 @@ impl LogWriter {
                         Err(mpsc::RecvTimeoutError::Timeout) => {
                             if last_purge.elapsed() >= PURGE_EVERY {
                                 last_purge = Instant::now();
-                                if let Err(e) = purge(&mut log, "schedule").and_then(|_| log.sync().map_err(|e| e.to_string())) {
+                                // Daily files, so that the retention period applies to records
+                                // and not only to files that reached their size limit.
+                                let cut = log.rotate_if_older_than(PURGE_EVERY).map_err(|e| e.to_string());
+                                if let Err(e) = cut.and_then(|_| purge(&mut log, "schedule")).and_then(|_| log.sync().map_err(|e| e.to_string())) {
                                     tracing::error!("transparency log purge: {e}");
                                 }
                             }
@@ -90,7 +109,7 @@ impl LogWriter {
                             Command::Verify { done } => {
                                 let opts = VerifyOptions { trusted_key: trusted_key.as_ref(), checkpoint_every };
                                 let r = log.sync().and_then(|_| guardrails::log::verify(log.path(), &opts)).map_err(|e| e.to_string());
-                                let _ = done.send(r);
+                                let _ = done.send(r.map(|report| against_head(report, &log)));
                             }
                             Command::Purge { by, done } => {
                                 let _ = done.send(purge(&mut log, by).and_then(|r| log.sync().map(|_| r).map_err(|e| e.to_string())));
@@ -141,5 +160,30 @@ impl LogWriter {
     /// How the log names a conversation: a keyed pseudonym, never the id that opens it.
     pub fn conversation(&self, id: &str) -> String {
         guardrails::log::pseudonym(&self.pseudonym_key, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_log_cut_back_under_the_server_fails_verification() {
+        let d = tempfile::tempdir().unwrap();
+        let mut cfg = LogConfig::new(d.path().join("t.jsonl"));
+        cfg.checkpoint_every = 2;
+        cfg.signing_key = Some(ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]));
+        let key = cfg.signing_key.as_ref().map(|k| k.verifying_key());
+        let w = LogWriter::start(cfg, key, [1u8; 32]).unwrap();
+        for i in 0..5 {
+            w.append("turn", json!({ "n": i })).await.unwrap();
+        }
+        assert!(w.verify().await.unwrap().ok);
+        // Cut back to its first checkpoint: the file alone still looks consistent.
+        let text = std::fs::read_to_string(&w.path).unwrap();
+        let kept: Vec<&str> = text.lines().take(3).collect();
+        std::fs::write(&w.path, kept.join("\n") + "\n").unwrap();
+        let r = w.verify().await.unwrap();
+        assert!(!r.ok && r.problems.iter().any(|p| p.kind == "truncated"), "{:?}", r.problems);
     }
 }

@@ -195,6 +195,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn(json_posts_only))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
+        // A body sent a few bytes at a time holds a connection: it has this long to arrive.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(Duration::from_secs(3 * state.config.server.header_read_timeout_s.max(1))))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
 }

@@ -23,9 +23,16 @@ pub struct Store {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        // Conversations hold what people wrote and counsellors' replies: the directory and the
+        // file are the owner's only (SQLite gives its -wal and -shm files the file's mode).
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        let io = |p: &Path, source| StoreError::Io { path: p.display().to_string(), source };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| io(dir, e))?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| io(dir, e))?;
         }
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(|e| io(path, e))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| io(path, e))?;
         let db = Connection::open(path)?;
         // WAL: readers never wait for the writer; FULL: a committed conversation survives a
         // crash of the machine, not only of the process (someone may be waiting for a reply).
@@ -110,6 +117,8 @@ mod tests {
         store.db().execute("UPDATE conversations SET data = '{broken' WHERE id = ?1", params![c.id]).unwrap();
         let back = store.handed_off(0).unwrap();
         assert_eq!(back.len(), 1);
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(d.path().join("s.sqlite")).unwrap().permissions().mode() & 0o777, 0o600);
         assert_eq!(back[0].id, "0123456789abcdef0123456789abcdef");
     }
 }

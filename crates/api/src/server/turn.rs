@@ -266,8 +266,20 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, ch
     match logged {
         Ok(()) => {
             let queued = record_turn();
-            if !matches!(queued, Queued::No | Queued::Yes) {
+            let mut answer = answer;
+            if let Some(note) = not_queued_note(queued) {
+                // Said to the person, not only counted: they were just told a counsellor would
+                // answer here.
                 m.rejected.with_label_values(&[queued_label(queued)]).inc();
+                let _ = tx.send(TurnEvent::Text(format!("\n{note}")));
+                answer.answer = format!("{}\n{note}", answer.answer);
+                let _ = state
+                    .log
+                    .append(
+                        "handoff_not_queued",
+                        serde_json::json!({ "conversation": state.log.conversation(conversation_id), "reason": queued_label(queued), "said": note }),
+                    )
+                    .await;
             }
             let _ = tx.send(TurnEvent::Done(Box::new(answer)));
         }
@@ -278,6 +290,18 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, ch
             }
             let _ = tx.send(TurnEvent::Failed("Une erreur s'est produite de notre côté. Réessaie plus tard.".into()));
         }
+    }
+}
+
+/// What a person whose request for a human did not join the queue is told.
+fn not_queued_note(q: Queued) -> Option<&'static str> {
+    match q {
+        Queued::No | Queued::Yes => None,
+        Queued::Repeat => Some("Tu as déjà envoyé cette demande : elle est dans la file des conseillers, la réponse arrivera dans ta première conversation."),
+        Queued::ClientCap | Queued::Full => Some(
+            "En fait, beaucoup de demandes arrivent en ce moment et ta demande n'a pas pu être ajoutée à la file des conseillers. \
+Réessaie un peu plus tard. Si tu ne vas pas bien, appelle le 3114 (jour et nuit, gratuit) ou le 119 si tu es en danger.",
+        ),
     }
 }
 
