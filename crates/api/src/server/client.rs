@@ -52,7 +52,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     if let Ok(sock) = hop.parse::<std::net::SocketAddr>() {
         return Some(canonical(sock.ip()));
     }
-    None
+    hop.strip_prefix('[').and_then(|h| h.strip_suffix(']')).and_then(|h| h.parse::<IpAddr>().ok()).map(canonical)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -132,6 +132,7 @@ mod tests {
         assert_eq!(r.client_ip(proxy, &headers("6.6.6.6, 203.0.113.7:4444")), "203.0.113.7".parse::<IpAddr>().unwrap());
         assert_eq!(r.client_ip(proxy, &headers("6.6.6.6, unknown")), proxy);
         assert_eq!(r.client_ip(proxy, &headers("6.6.6.6, [2001:db8::1]:443")), "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(r.client_ip(proxy, &headers("6.6.6.6, [2001:db8::3]")), "2001:db8::3".parse::<IpAddr>().unwrap());
         let outsider: IpAddr = "198.51.100.99".parse().unwrap();
         assert_eq!(r.client_ip(outsider, &headers("1.2.3.4")), outsider, "only a trusted peer's header counts");
     }

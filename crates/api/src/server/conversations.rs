@@ -157,6 +157,9 @@ pub struct Conversations {
 
 type Shared = Arc<Mutex<Conversation>>;
 
+/// How many times the caps of requests for a human those of distress are.
+pub const URGENT_CAP_FACTOR: usize = 10;
+
 pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -288,20 +291,36 @@ impl Conversations {
         seq
     }
 
-    /// Whether a new handoff from `client` with this text may join the queue. A person in
-    /// distress always does: caps and repeats apply to requests for a human only (a school
-    /// behind one address, or a flood, must never push a child out of the queue).
+    /// Whether a new handoff from `client` with this text may join the queue. Requests for a
+    /// human are capped per client and in total, and repeats are counted once. A person in
+    /// distress is never merged and has caps of their own, far above any real school behind
+    /// one address (`URGENT_CAP_FACTOR` times the others): fake distress can neither push
+    /// out a request for a human nor grow memory without bound.
     fn admit_handoff(&self, id: &str, client: Option<IpAddr>, text: &str, urgent: bool) -> Queued {
-        if urgent {
-            return Queued::Yes;
-        }
         let pinned: Vec<Shared> = self.pinned().values().cloned().collect();
+        if urgent {
+            let (mut waiting, mut of_client) = (0usize, 0usize);
+            for other in &pinned {
+                let o = lock(other);
+                if o.id != id && o.is_waiting() && o.handoff.as_ref().is_some_and(|h| h.priority == "urgent") {
+                    waiting += 1;
+                    of_client += usize::from(client.is_some() && o.client == client);
+                }
+            }
+            return if client.is_some() && of_client >= self.limits.max_waiting_per_client * URGENT_CAP_FACTOR {
+                Queued::ClientCap
+            } else if waiting >= self.limits.max_waiting * URGENT_CAP_FACTOR {
+                Queued::Full
+            } else {
+                Queued::Yes
+            };
+        }
         let (mut waiting, mut of_client) = (0usize, 0usize);
         let normalised = |t: &str| t.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
         let text = normalised(text);
         for other in &pinned {
             let mut o = lock(other);
-            if o.id == id || !o.is_waiting() {
+            if o.id == id || !o.is_waiting() || o.handoff.as_ref().is_some_and(|h| h.priority == "urgent") {
                 continue;
             }
             waiting += 1;
@@ -438,6 +457,20 @@ impl Conversations {
         }
     }
 
+    /// Add a line to the conversation's last assistant message (what the person was told
+    /// after the turn was recorded), in memory and in the store.
+    pub fn amend_last_answer(&self, id: &str, note: &str) {
+        let Some(shared) = self.find(id) else { return };
+        let snapshot = {
+            let mut c = lock(&shared);
+            if let Some(m) = c.messages.iter_mut().rev().find(|m| m.role == Speaker::Assistant) {
+                m.text = format!("{}\n{note}", m.text);
+            }
+            c.clone()
+        };
+        self.persist(&snapshot);
+    }
+
     /// The suggestion a reply would answer (`None` when the conversation is unknown).
     pub fn suggestion(&self, id: &str) -> Option<Option<Suggestion>> {
         self.find(id).map(|c| lock(&c).suggestion.clone())
@@ -542,7 +575,7 @@ mod tests {
             ids.push(c.record_turn(&id, &format!("je veux un humain {i}"), "…", Some(&handoff("normal")), &[], &[]));
         }
         assert_eq!(ids, [Queued::Yes, Queued::Yes, Queued::ClientCap, Queued::ClientCap]);
-        // A person in distress from the same address is never capped nor merged.
+        // A person in distress from the same address is not merged, and has caps of their own.
         for _ in 0..2 {
             let (id, _) = c.begin(None, Some(flooder));
             assert_eq!(c.record_turn(&id, "je veux mourir", "…", Some(&handoff("urgent")), &[], &[]), Queued::Yes);
@@ -558,9 +591,18 @@ mod tests {
             let (id, _) = c.begin(None, Some(format!("203.0.113.{n}").parse().unwrap()));
             c.record_turn(&id, "je veux parler à un humain", "…", Some(&handoff("normal")), &[], &[]);
         }
-        assert_eq!(c.queue(100).waiting, 6, "the total cap holds for requests for a human");
+        assert_eq!(c.queue(100).waiting, 8, "the total cap holds for requests for a human (6), distress apart (2)");
         let (id, _) = c.begin(None, Some("203.0.113.99".parse().unwrap()));
-        assert_eq!(c.record_turn(&id, "jveux plus etre la", "…", Some(&handoff("urgent")), &[], &[]), Queued::Yes, "never for distress");
+        assert_eq!(c.record_turn(&id, "jveux plus etre la", "…", Some(&handoff("urgent")), &[], &[]), Queued::Yes, "distress has caps of its own");
+        // A flood of fake distress from one address stops at its own cap and never pushes out
+        // requests for a human.
+        let flood: Vec<Queued> = (0..2 * URGENT_CAP_FACTOR + 2)
+            .map(|i| {
+                let (id, _) = c.begin(None, Some(flooder));
+                c.record_turn(&id, &format!("faux {i}"), "…", Some(&handoff("urgent")), &[], &[])
+            })
+            .collect();
+        assert_eq!(flood.iter().filter(|q| **q == Queued::Yes).count(), 2 * URGENT_CAP_FACTOR - 2, "{flood:?}");
     }
 
     #[test]

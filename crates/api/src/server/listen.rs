@@ -5,7 +5,7 @@
 
 use axum::extract::ConnectInfo;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,9 +56,11 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
                 Ok(Ok(n)) if n > 0 => {}
                 _ => return drop(permit),
             }
-            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).http1_only();
-            builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-            let _ = watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service)).await;
+            // hyper's HTTP/1 server itself: the auto builder would still wait for an HTTP/2
+            // preface without any timeout.
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+            let _ = watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await;
             drop(permit);
         });
     }

@@ -60,7 +60,10 @@ impl LogWriter {
         std::thread::Builder::new()
             .name("transparency-log".into())
             .spawn(move || {
+                // Files are cut daily, so that retention, which deletes whole files, reaches
+                // records and not only files that filled up.
                 let purge = |log: &mut TransparencyLog, by: &str| -> Result<Vec<PathBuf>, String> {
+                    log.rotate_if_older_than(PURGE_EVERY).map_err(|e| e.to_string())?;
                     let removed = log.purge().map_err(|e| e.to_string())?;
                     let names: Vec<String> = removed.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
                     // An operator's purge is always recorded; the schedule's only when it removed something.
@@ -75,20 +78,16 @@ impl LogWriter {
                 }
                 let mut last_purge = Instant::now();
                 loop {
+                    // Checked on every turn of the loop, busy or idle.
+                    if last_purge.elapsed() >= PURGE_EVERY {
+                        last_purge = Instant::now();
+                        if let Err(e) = purge(&mut log, "schedule").and_then(|_| log.sync().map_err(|e| e.to_string())) {
+                            tracing::error!("transparency log purge: {e}");
+                        }
+                    }
                     let first = match rx.recv_timeout(Duration::from_secs(60)) {
                         Ok(c) => c,
-                        Err(mpsc::RecvTimeoutError::Timeout) => {
-                            if last_purge.elapsed() >= PURGE_EVERY {
-                                last_purge = Instant::now();
-                                // Daily files, so that the retention period applies to records
-                                // and not only to files that reached their size limit.
-                                let cut = log.rotate_if_older_than(PURGE_EVERY).map_err(|e| e.to_string());
-                                if let Err(e) = cut.and_then(|_| purge(&mut log, "schedule")).and_then(|_| log.sync().map_err(|e| e.to_string())) {
-                                    tracing::error!("transparency log purge: {e}");
-                                }
-                            }
-                            continue;
-                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => continue,
                         Err(mpsc::RecvTimeoutError::Disconnected) => break,
                     };
                     let mut batch = vec![first];

@@ -192,11 +192,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .fallback(|| async { ApiError::not_found("Cette adresse n'existe pas.") })
-        .layer(axum::middleware::from_fn(json_posts_only))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), json_posts_only))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
-        // A body sent a few bytes at a time holds a connection: it has this long to arrive.
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(Duration::from_secs(3 * state.config.server.header_read_timeout_s.max(1))))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
 }
@@ -224,8 +222,10 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
 }
 
 /// Every POST carries JSON: a form or text/plain post from any web page would reach the API
-/// without a CORS preflight (a visitor's browser made to post on someone's behalf).
-async fn json_posts_only(req: Request, next: Next) -> Response {
+/// without a CORS preflight (a visitor's browser made to post on someone's behalf). Its body
+/// (small: `max_body_bytes`) must arrive whole within three header timeouts, so that a body
+/// sent a byte at a time cannot hold a connection.
+async fn json_posts_only(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if req.method() == Method::POST {
         let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -237,6 +237,16 @@ async fn json_posts_only(req: Request, next: Next) -> Response {
             )
             .into_response();
         }
+        let (parts, body) = req.into_parts();
+        let deadline = Duration::from_secs(3 * state.config.server.header_read_timeout_s.max(1));
+        let bytes = match tokio::time::timeout(deadline, axum::body::to_bytes(body, state.config.server.max_body_bytes)).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => return ApiError::too_large("Ta demande est trop longue. Écris un message plus court.").into_response(),
+            Err(_) => {
+                return ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", "La demande est arrivée trop lentement. Réessaie.").into_response();
+            }
+        };
+        return next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
     }
     next.run(req).await
 }
@@ -375,5 +385,36 @@ mod panic_tests {
         assert!(!text.contains("Léa"), "the panic's message never reaches the client: {text}");
         let r = app.oneshot(Request::get("/ok").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
+    }
+}
+
+#[cfg(test)]
+mod body_tests {
+    use super::*;
+    use axum::body::Body;
+    use futures_util::StreamExt;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_body_sent_a_byte_at_a_time_is_cut_off_and_a_form_post_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.server.header_read_timeout_s = 1;
+        let log = LogWriter::start(guardrails::log::LogConfig::new(d.path().join("t.jsonl")), None, [0u8; 32]).unwrap();
+        let state = AppState::new(config, log, d.path().join("reports"), None);
+        let app = router(state);
+        // One byte, then nothing: the whole body must arrive within three header timeouts.
+        let slow =
+            futures_util::stream::once(async { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{")) }).chain(futures_util::stream::once(async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                Ok(axum::body::Bytes::from_static(b"}"))
+            }));
+        let req = axum::http::Request::post("/v1/chat").header("content-type", "application/json").body(Body::from_stream(slow)).unwrap();
+        let t = Instant::now();
+        let r = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(r.status(), StatusCode::REQUEST_TIMEOUT);
+        assert!(t.elapsed() < Duration::from_secs(10));
+        let form = axum::http::Request::post("/v1/chat").header("content-type", "application/x-www-form-urlencoded").body(Body::from("message=x")).unwrap();
+        assert_eq!(app.oneshot(form).await.unwrap().status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
 }

@@ -269,10 +269,12 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, ch
             let mut answer = answer;
             if let Some(note) = not_queued_note(queued) {
                 // Said to the person, not only counted: they were just told a counsellor would
-                // answer here.
+                // answer here. No handoff event either: the widget must not wait for one.
                 m.rejected.with_label_values(&[queued_label(queued)]).inc();
                 let _ = tx.send(TurnEvent::Text(format!("\n{note}")));
                 answer.answer = format!("{}\n{note}", answer.answer);
+                state.conversations.amend_last_answer(conversation_id, note);
+                answer.handoff = None;
                 let _ = state
                     .log
                     .append(
