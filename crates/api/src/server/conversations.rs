@@ -153,6 +153,9 @@ pub struct Conversations {
     handed_off: Mutex<HashMap<String, Shared>>,
     store: Option<Store>,
     limits: Limits,
+    /// Held from a handoff's admission check to its insertion: two requests at once cannot
+    /// both pass a cap that has room for one.
+    admission: Mutex<()>,
 }
 
 type Shared = Arc<Mutex<Conversation>>;
@@ -192,6 +195,7 @@ impl Conversations {
             handed_off: Mutex::new(HashMap::new()),
             store,
             limits: Limits { history: limits.history.max(2), ..limits },
+            admission: Mutex::new(()),
         }
     }
 
@@ -353,6 +357,7 @@ impl Conversations {
             self.recent.insert(id.to_string(), fresh.clone());
             fresh
         });
+        let _admission = handoff.map(|_| self.admission.lock().unwrap_or_else(|p| p.into_inner()));
         let (client, already_waiting) = {
             let c = lock(&shared);
             (c.client, c.is_waiting())
@@ -603,6 +608,23 @@ mod tests {
             })
             .collect();
         assert_eq!(flood.iter().filter(|q| **q == Queued::Yes).count(), 2 * URGENT_CAP_FACTOR - 2, "{flood:?}");
+    }
+
+    #[test]
+    fn requests_at_once_cannot_pass_a_cap_together() {
+        let c = Arc::new(Conversations::with_limits(limits(), None));
+        let client: IpAddr = "198.51.100.9".parse().unwrap();
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let c = c.clone();
+                std::thread::spawn(move || {
+                    let (id, _) = c.begin(None, Some(client));
+                    c.record_turn(&id, &format!("un humain svp {i}"), "…", Some(&handoff("normal")), &[], &[])
+                })
+            })
+            .collect();
+        let queued = handles.into_iter().map(|h| h.join().unwrap()).filter(|q| *q == Queued::Yes).count();
+        assert_eq!(queued, 2);
     }
 
     #[test]
