@@ -83,11 +83,14 @@ enum Command {
         /// Print one JSON object (answer, sources) instead of streaming.
         #[arg(long)]
         json: bool,
-        #[arg(long, default_value_t = 120)]
+        #[arg(long, default_value_t = 60)]
         max_tokens: usize,
         /// Generator model from models.toml (default: the generator role).
         #[arg(long)]
         generator: Option<String>,
+        /// What the model adds under the card: off or bridge (default: `[assistant] generation`).
+        #[arg(long)]
+        generation: Option<assistant::GenerationMode>,
     },
     /// Run the input rails on a message and print their verdicts (rule ids, semantic scores).
     Guard {
@@ -228,8 +231,11 @@ enum EvalWhat {
         out: PathBuf,
         #[arg(long)]
         limit: Option<usize>,
-        #[arg(long, default_value_t = 120)]
+        #[arg(long, default_value_t = 60)]
         max_tokens: usize,
+        /// What the model adds under the card: off or bridge (default: `[assistant] generation`).
+        #[arg(long)]
+        generation: Option<assistant::GenerationMode>,
     },
     /// Recall@1/5/10 and MRR of the fiche search.
     Retrieval {
@@ -356,7 +362,9 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Search { query, k, kind, mode, json } => search(&app, &query, k, kind, mode, json),
-        Command::Ask { question, json, max_tokens, generator } => ask(&app, &config.log, &question, json, max_tokens, generator),
+        Command::Ask { question, json, max_tokens, generator, generation } => {
+            ask(&app, &config.log, &question, json, max_tokens, generator, generation.unwrap_or(config.assistant.generation))
+        }
         Command::Guard { message, json, rules_only, head } => crate::rails::guard(&app, &message, json, rules_only, head.as_deref()),
         Command::Rails { action: RailsAction::Train { corpus, out, hidden, epochs, dropout, weight_decay, layers, distress_recall } } => {
             let d = eval::rails_train::NetOptions::default();
@@ -389,7 +397,9 @@ pub fn run() -> Result<()> {
             let (probes, out) = (probes.expect("required by clap"), out.expect("required by clap"));
             crate::reports::fairness(&app, &probes, &out, full, &thresholds, bases, max_tokens)
         }
-        Command::Eval { what: EvalWhat::Answers { questions, out, limit, max_tokens } } => crate::reports::answers(&app, &questions, &out, limit, max_tokens),
+        Command::Eval { what: EvalWhat::Answers { questions, out, limit, max_tokens, generation } } => {
+            crate::reports::answers(&app, &questions, &out, limit, max_tokens, generation.unwrap_or(config.assistant.generation))
+        }
         Command::Eval { what: EvalWhat::Retrieval { questions, mode, limit, json } } => eval_retrieval(&app, &questions, mode, limit, json),
         Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs } } => bench_generate(&app, model, prompt_tokens, gen_tokens, runs),
         Command::Bench { what: BenchWhat::Search { questions, limit } } => bench_search(&app, &questions, limit),
@@ -461,7 +471,15 @@ fn search(app: &App, query: &str, k: usize, kind: Option<KindArg>, mode: ModeArg
     Ok(())
 }
 
-fn ask(app: &App, log_section: &crate::config::LogSection, question: &str, json: bool, max_tokens: usize, generator: Option<String>) -> Result<()> {
+fn ask(
+    app: &App,
+    log_section: &crate::config::LogSection,
+    question: &str,
+    json: bool,
+    max_tokens: usize,
+    generator: Option<String>,
+    generation: assistant::GenerationMode,
+) -> Result<()> {
     if question.trim().is_empty() {
         bail!("la question est vide");
     }
@@ -471,7 +489,7 @@ fn ask(app: &App, log_section: &crate::config::LogSection, question: &str, json:
         None => app.generator()?,
     };
     let generator_info = generator.info().clone();
-    let config = AssistantConfig { max_tokens, ..Default::default() };
+    let config = AssistantConfig { max_tokens, generation, ..Default::default() };
     let mut assistant = Assistant::new(searcher, generator, config)?;
     assistant.index_version = app.index_version();
     let mut out = std::io::stdout();
@@ -516,7 +534,7 @@ fn ask(app: &App, log_section: &crate::config::LogSection, question: &str, json:
         if !answer.sources.is_empty() {
             println!("\nSources :");
             for s in &answer.sources {
-                println!("- {} ({}) : {}", s.title, s.id, s.url);
+                println!("- {} : {}", s.title, s.url);
             }
             for a in &answer.attributions {
                 println!("Source : {a}.");

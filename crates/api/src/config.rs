@@ -129,11 +129,14 @@ pub struct StoreConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct AssistantSection {
     pub max_tokens: usize,
+    /// What the model adds under the card of facts: `off` (nothing, the default: measured the
+    /// better answers) or `bridge` (one checked sentence).
+    pub generation: assistant::GenerationMode,
 }
 
 impl Default for AssistantSection {
     fn default() -> Self {
-        AssistantSection { max_tokens: 120 }
+        AssistantSection { max_tokens: 60, generation: assistant::GenerationMode::Off }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use anyhow::{Context, Result};
-use assistant::{Assistant, AssistantConfig};
+use assistant::{Assistant, AssistantConfig, GenerationMode};
 use eval::fairness::{self, FairnessConfig, FairnessReport, Mode, Provenance, Runner};
 use eval::memo::MemoGenerator;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -19,9 +19,9 @@ fn progress(app: &App, total: usize, what: &str) -> ProgressBar {
 }
 
 /// The assistant with a generator that generates each distinct prompt once.
-fn eval_assistant(app: &App, searcher: Arc<retrieval::Searcher>, max_tokens: usize) -> Result<(Assistant, Arc<MemoGenerator>)> {
+fn eval_assistant(app: &App, searcher: Arc<retrieval::Searcher>, max_tokens: usize, generation: GenerationMode) -> Result<(Assistant, Arc<MemoGenerator>)> {
     let memo = Arc::new(MemoGenerator::new(app.generator()?));
-    let mut a = Assistant::new(searcher, memo.clone(), AssistantConfig { max_tokens, ..Default::default() })?;
+    let mut a = Assistant::new(searcher, memo.clone(), AssistantConfig { max_tokens, generation, ..Default::default() })?;
     a.index_version = app.index_version();
     Ok((a, memo))
 }
@@ -35,7 +35,7 @@ pub fn fairness(app: &App, probes_path: &Path, out: &Path, full: bool, config_pa
     let (cfg, config_sha256) = FairnessConfig::load(&config_path.display().to_string())?;
     let searcher = app.searcher()?;
     let (assistant, memo) = if full {
-        let (a, m) = eval_assistant(app, searcher.clone(), max_tokens)?;
+        let (a, m) = eval_assistant(app, searcher.clone(), max_tokens, GenerationMode::default())?;
         (Some(a), Some(m))
     } else {
         (None, None)
@@ -118,9 +118,9 @@ pub fn fairness_diff(old: &Path, new: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, max_tokens: usize) -> Result<()> {
+pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, max_tokens: usize, generation: GenerationMode) -> Result<()> {
     let qs = eval::answers_eval::read_questions(&questions.display().to_string(), limit)?;
-    let (assistant, memo) = eval_assistant(app, app.searcher()?, max_tokens)?;
+    let (assistant, memo) = eval_assistant(app, app.searcher()?, max_tokens, generation)?;
     let bar = progress(app, qs.len(), "Answers");
     let t0 = Instant::now();
     let mut details = Vec::new();
@@ -132,6 +132,10 @@ pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, ma
     let seconds = t0.elapsed().as_secs_f64();
     let (per_intent, [hit, facts, unsupported, declined, first, total], must_not_hits) = eval::answers_eval::summarise(&details);
     let out_of_corpus = details.iter().filter(|d| d.out_of_corpus).count();
+    let share = |n: usize, of: usize| if of == 0 { 0.0 } else { n as f64 / of as f64 };
+    let in_data_declined = share(details.iter().filter(|d| !d.out_of_corpus && d.declined).count(), details.len() - out_of_corpus);
+    let intent_recognised = share(details.iter().filter(|d| d.intent_recognised).count(), details.len());
+    let excluded_proposed = details.iter().filter(|d| !d.excluded_proposed.is_empty()).count();
     let summary = format!(
         "Bonne fiche citée {:.0} %, faits attendus {:.0} %, réponses avec une affirmation non sourcée {:.0} %, « je ne sais pas » hors des fiches {:.0} %.",
         hit * 100.0,
@@ -155,6 +159,9 @@ pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, ma
         unsupported_claim_rate: unsupported,
         must_not_hits,
         out_of_corpus_declined: declined,
+        in_data_declined,
+        intent_recognised,
+        excluded_proposed,
         first_text_ms_p50: first,
         total_ms_p50: total,
         seconds,
@@ -164,6 +171,14 @@ pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, ma
     };
     eval::write_report(out, &serde_json::to_value(&report)?, &eval::report_html::answers_html(&report))?;
     println!("{summary}");
+    println!(
+        "intent read {:.0} %, in-data questions declined {:.0} %, ruled-out fiches proposed {excluded_proposed}, must_not hits {must_not_hits}",
+        intent_recognised * 100.0,
+        in_data_declined * 100.0
+    );
+    for (intent, m) in &report.per_intent {
+        println!("  {intent:<14} n={:<3} right fiche {:.0} %  key facts {:.0} %", m.n, m.source_hit_rate * 100.0, m.key_fact_coverage * 100.0);
+    }
     println!(
         "{} questions in {:.0} s; first text p50 {:.0} ms, whole answer p50 {:.1} s; report in {}",
         report.n,

@@ -1,110 +1,386 @@
-//! Facts shown to the user come from the fiches' structured fields, word for word: the small
-//! model's French is weak, so it phrases while the data states.
+//! The facts card: what the fiches say in answer to what was asked, quoted word for word in
+//! whole sentences (all the conditions, not the first sentence only). The small model's French
+//! is weak, so the data states; the card leads with the thing asked (salary, access, duration…)
+//! and shows both fiches side by side for a comparison. No internal ids: sources are links.
 
+use crate::question::{Asked, Question};
 use retrieval::{Document, Kind};
 
-/// Words of a fiche's text quoted at most, cut after a whole sentence when one fits.
-const QUOTE_WORDS: usize = 45;
+/// Words quoted at most for one thing asked, cut after a whole sentence.
+const QUOTE_WORDS: usize = 110;
+/// Words of a summary ("En bref") on a general card.
+const BRIEF_WORDS: usize = 45;
 
-/// The first sentences of a text, up to about `QUOTE_WORDS` words, quoted as they are.
-pub fn opening_sentences(text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    if words.len() <= QUOTE_WORDS {
-        return words.join(" ");
-    }
-    let head = words[..QUOTE_WORDS].join(" ");
-    match head.rfind(['.', '!', '?']) {
-        Some(i) if head[..i].split_whitespace().count() >= 5 => head[..=i].to_string(),
-        _ => format!("{head}…"),
-    }
+/// A section's text cut into its parts: fiches write a short heading line ("Bon relationnel")
+/// above the paragraphs it introduces, and lists as short lines.
+struct Part<'a> {
+    heading: Option<&'a str>,
+    lines: Vec<&'a str>,
 }
 
-/// A section's first paragraph, without a heading line ("Double compétence bienvenue\n…");
-/// a paragraph announcing a list (ending with ':') keeps the list's first items.
-fn section_body(d: &Document, key: &str) -> Option<String> {
-    let t = d.section(key)?.text.trim();
-    let mut paragraphs = t.split('\n').map(str::trim).filter(|p| !p.is_empty());
-    let first = paragraphs.next()?;
-    let is_heading = first.split_whitespace().count() <= 10 && !first.ends_with(['.', '!', '?', ':']);
-    let mut body = if is_heading { paragraphs.next()?.to_string() } else { first.to_string() };
-    let mut items = 0;
-    while body.ends_with(':') && items < 3 {
-        let Some(next) = paragraphs.next() else { break };
-        body.push(' ');
-        body.push_str(next);
-        items += 1;
-        while items < 3 {
-            match paragraphs.next() {
-                Some(p) => {
-                    body.push_str(" ; ");
-                    body.push_str(p);
-                    items += 1;
+fn is_sentence(line: &str) -> bool {
+    line.trim_end().ends_with(['.', '!', '?', ':', '…', ';', ')']) || line.split_whitespace().count() > 14
+}
+
+fn parts(text: &str) -> Vec<Part<'_>> {
+    let mut out: Vec<Part> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "-") {
+        if is_sentence(line) {
+            match out.last_mut() {
+                Some(p) => p.lines.push(line),
+                None => out.push(Part { heading: None, lines: vec![line] }),
+            }
+        } else {
+            out.push(Part { heading: Some(line), lines: Vec::new() });
+        }
+    }
+    out
+}
+
+/// Sentences of a paragraph (a sentence ends with . ! ? followed by a space and a capital or
+/// a digit, so "bac + 2." inside a sentence or "3,5" do not cut it).
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        if matches!(c, '.' | '!' | '?' | '…') {
+            let next = chars.get(i + 1).map(|x| x.1);
+            let after = chars.get(i + 2).map(|x| x.1);
+            if next.is_none() || (next == Some(' ') && after.is_some_and(|a| a.is_uppercase() || a.is_ascii_digit() || a == '«')) {
+                let end = at + c.len_utf8();
+                let s = text[start..end].trim();
+                if !s.is_empty() {
+                    out.push(s);
                 }
-                None => break,
+                start = end;
             }
         }
     }
-    Some(body)
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
 }
 
-/// A short French block of facts for the fiches that answer the question: what the fiche
-/// says first (its summary, how to get there), then its structured fields, word for word.
-pub fn facts_block(docs: &[&Document]) -> String {
-    let mut lines = Vec::new();
-    for d in docs {
+/// Whole sentences of the given lines, up to about `budget` words; the first sentence is always
+/// whole unless it alone is far longer than the budget.
+fn quote<'a>(lines: impl IntoIterator<Item = &'a str>, budget: usize) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let mut words = 0;
+    for s in lines.into_iter().flat_map(sentences) {
+        let n = s.split_whitespace().count();
+        if !out.is_empty() && words + n > budget {
+            break;
+        }
+        if out.is_empty() && n > budget * 2 {
+            let head: Vec<&str> = s.split_whitespace().take(budget).collect();
+            return format!("{}…", head.join(" "));
+        }
+        out.push(s);
+        words += n;
+    }
+    out.join(" ")
+}
+
+/// The first sentences of a text, up to about `BRIEF_WORDS` words, quoted as they are.
+pub fn opening_sentences(text: &str) -> String {
+    quote(text.lines(), BRIEF_WORDS)
+}
+
+fn section<'a>(d: &'a Document, key: &str) -> Option<&'a str> {
+    d.section(key).map(|s| s.text.as_str()).filter(|t| !t.trim().is_empty())
+}
+
+/// A section's sentences (headings and list lines left out), quoted to a budget.
+fn section_quote(d: &Document, key: &str, budget: usize) -> Option<String> {
+    let text = section(d, key)?;
+    let lines: Vec<&str> = parts(text).into_iter().flat_map(|p| p.lines).collect();
+    let q = quote(lines, budget);
+    (!q.is_empty()).then_some(q)
+}
+
+/// The short list lines of a section ("Niveau bac + 5", "Master MEEF…"), "Niveau" lines left
+/// out (the level has its own line).
+fn section_items<'a>(d: &'a Document, key: &str, max: usize) -> Vec<&'a str> {
+    let Some(text) = section(d, key) else { return Vec::new() };
+    parts(text).into_iter().filter(|p| p.lines.is_empty()).filter_map(|p| p.heading).filter(|h| !h.starts_with("Niveau")).take(max).collect()
+}
+
+/// Sentences of a section that match one of the cues (folded), in order.
+fn matching_sentences(d: &Document, key: &str, cues: &[&str], budget: usize) -> Option<String> {
+    let text = section(d, key)?;
+    let hits: Vec<&str> = parts(text)
+        .into_iter()
+        .flat_map(|p| p.lines)
+        .flat_map(sentences)
+        .filter(|s| {
+            let f = retrieval::french::fold(s);
+            cues.iter().any(|c| f.contains(c))
+        })
+        .collect();
+    let q = quote(hits, budget);
+    (!q.is_empty()).then_some(q)
+}
+
+const DURATION_CUES: &[&str] = &[" an ", " ans", "annee", "bac +", "bac+", "mois", "semaine"];
+const PROCEDURE_CUES: &[&str] = &["concours", "dossier", "parcoursup", "apprentissage", "alternance", "inscri", "selection", "entretien", "epreuve", "recrut"];
+
+/// The person decides (P6): said once under an "is it for me" answer (unless the rails' care
+/// sentence on delegation already said it).
+pub const YOUR_CHOICE: &str = "C'est toi qui décides si cela te correspond : tu peux en parler avec un conseiller ou une conseillère, \
+ou faire un stage pour voir le métier de près.";
+
+struct Card<'a> {
+    lines: Vec<String>,
+    doc: &'a Document,
+}
+
+impl Card<'_> {
+    fn add(&mut self, label: &str, text: Option<String>) -> bool {
+        match text.filter(|t| !t.trim().is_empty()) {
+            Some(t) if !self.lines.iter().any(|l| l.ends_with(&t)) => {
+                self.lines.push(format!("  – {label} : {t}"));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn level(&mut self) {
+        let label = if self.doc.kind == Kind::Metier { "Niveau minimum pour y accéder" } else { "Niveau" };
+        self.add(label, self.doc.facts.level.clone());
+    }
+
+    fn linked(&self, n: usize) -> Option<String> {
+        let l: Vec<&str> = self.doc.links.iter().take(n).map(|l| l.label.as_str()).collect();
+        (!l.is_empty()).then(|| l.join(" ; "))
+    }
+
+    fn metier(&mut self, asked: Asked) {
+        let d = self.doc;
+        match asked {
+            Asked::Salary => {
+                if !self.add("Salaire du débutant", d.facts.salary.clone()) {
+                    self.add("Salaire", Some("la fiche ne donne pas de chiffre.".into()));
+                }
+            }
+            Asked::Access => {
+                self.add("Pour y accéder", section_quote(d, "acces_metier", QUOTE_WORDS));
+                let items = section_items(d, "acces_metier", 4);
+                if !items.is_empty() {
+                    self.add("Diplômes cités", Some(items.join(" ; ")));
+                }
+                self.level();
+                self.add("Exemples de formations", self.linked(4));
+            }
+            Asked::Duration => {
+                self.add("Durée des études", matching_sentences(d, "acces_metier", DURATION_CUES, 70));
+                self.level();
+            }
+            Asked::Outcomes => {
+                let text = section(d, "vie_professionnelle").map(|t| {
+                    let lines: Vec<&str> = parts(t)
+                        .into_iter()
+                        .filter(|p| !p.heading.is_some_and(|h| retrieval::french::fold(h).contains("salaire")))
+                        .flat_map(|p| p.lines)
+                        .collect();
+                    quote(lines, 70)
+                });
+                self.add("Emploi et évolution", text);
+            }
+            Asked::Procedure => {
+                let text = matching_sentences(d, "acces_metier", PROCEDURE_CUES, QUOTE_WORDS).or_else(|| section_quote(d, "acces_metier", QUOTE_WORDS));
+                self.add("Comment on y entre", text);
+                self.level();
+            }
+            Asked::ForMe => {
+                let qualities: Vec<&str> =
+                    section(d, "competences").map(|t| parts(t).into_iter().filter_map(|p| p.heading).take(5).collect()).unwrap_or_default();
+                if !qualities.is_empty() {
+                    self.add("Qualités demandées", Some(qualities.join(" ; ")));
+                }
+                self.add("Ce que dit la fiche", section_quote(d, "competences", 50));
+                self.add("Conditions de travail", section_quote(d, "condition_travail", 40));
+            }
+            Asked::Description => {
+                self.add("En bref", Some(opening_sentences(&d.summary)));
+                self.add("Le travail", section_quote(d, "nature_travail", 60));
+            }
+        }
+    }
+
+    fn formation(&mut self, asked: Asked) {
+        let d = self.doc;
+        match asked {
+            Asked::Salary => {
+                self.add("Salaire", Some("une fiche de formation ne donne pas de salaire ; ce sont les fiches des métiers visés qui le donnent.".into()));
+                self.add("Métiers visés", self.linked(5));
+            }
+            Asked::Access | Asked::Procedure => {
+                let access = section_quote(d, "descriptif_acces", QUOTE_WORDS).or_else(|| section_quote(d, "attendus", 60));
+                self.add("Pour y entrer", access);
+                self.level();
+                self.add("Durée", d.facts.duration.clone());
+            }
+            Asked::Duration => {
+                self.add("Durée", d.facts.duration.clone());
+                self.add("Type", d.facts.formation_type.clone());
+                self.level();
+            }
+            Asked::Outcomes => {
+                self.add("Métiers visés", self.linked(6));
+                let further: Vec<&str> = section_items(d, "poursuites_etudes", 6);
+                if !further.is_empty() {
+                    self.add("Poursuites d'études", Some(further.join(" ; ")));
+                }
+                self.add("Après la formation", section_quote(d, "descriptif_poursuite_etudes", 50));
+            }
+            Asked::ForMe => {
+                self.add("Ce qui est attendu", section_quote(d, "attendus", 70).or_else(|| section_items_text(d, "attendus", 5)));
+                self.add("En bref", section_quote(d, "descriptif_format_court", 40));
+            }
+            Asked::Description => {
+                self.add("En bref", section_quote(d, "descriptif_format_court", 70).or_else(|| section_quote(d, "formats_courts", 70)));
+                let taught = section_items(d, "element_enseignement", 6);
+                if !taught.is_empty() {
+                    self.add("Enseignements", Some(taught.join(" ; ")));
+                }
+                self.add("Durée", d.facts.duration.clone());
+            }
+        }
+    }
+
+    /// The card when nothing precise is asked: what the fiche says first.
+    fn general(&mut self) {
+        let d = self.doc;
         match d.kind {
             Kind::Metier => {
-                lines.push(format!("• Métier : {} ({})", d.display_title(), d.id));
-                if !d.summary.trim().is_empty() {
-                    lines.push(format!("  – En bref : {}", opening_sentences(&d.summary)));
-                }
-                if let Some(a) = section_body(d, "acces_metier") {
-                    lines.push(format!("  – Pour y accéder : {}", opening_sentences(&a)));
-                }
-                if let Some(l) = &d.facts.level {
-                    lines.push(format!("  – Niveau minimum pour y accéder : {l}"));
-                }
-                if let Some(s) = &d.facts.salary {
-                    lines.push(format!("  – Salaire du débutant : {s}"));
-                }
-                if !d.links.is_empty() {
-                    let f: Vec<String> = d.links.iter().take(4).map(|l| format!("{} ({})", l.label, l.id)).collect();
-                    lines.push(format!("  – Exemples de formations : {}", f.join(" ; ")));
-                }
+                self.add("En bref", Some(opening_sentences(&d.summary)));
+                self.add("Pour y accéder", section_quote(d, "acces_metier", QUOTE_WORDS));
+                self.level();
+                self.add("Salaire du débutant", d.facts.salary.clone());
+                self.add("Exemples de formations", self.linked(4));
             }
             Kind::Formation => {
-                lines.push(format!("• Formation : {} ({})", d.display_title(), d.id));
-                if let Some(a) = section_body(d, "descriptif_format_court") {
-                    lines.push(format!("  – En bref : {}", opening_sentences(&a)));
-                }
-                if let Some(t) = &d.facts.formation_type {
-                    lines.push(format!("  – Type : {t}"));
-                }
-                if let Some(x) = &d.facts.duration {
-                    lines.push(format!("  – Durée : {x}"));
-                }
-                if let Some(l) = &d.facts.level {
-                    lines.push(format!("  – Niveau : {l}"));
-                }
-                if !d.links.is_empty() {
-                    let m: Vec<String> = d.links.iter().take(4).map(|l| l.label.clone()).collect();
-                    lines.push(format!("  – Métiers visés : {}", m.join(" ; ")));
-                }
+                self.add("En bref", section_quote(d, "descriptif_format_court", BRIEF_WORDS));
+                self.add("Type", d.facts.formation_type.clone());
+                self.add("Durée", d.facts.duration.clone());
+                self.level();
+                self.add("Métiers visés", self.linked(4));
             }
         }
     }
-    lines.join("\n")
+}
+
+/// List lines of a section joined (the "attendus" are often a list without sentences).
+fn section_items_text(d: &Document, key: &str, max: usize) -> Option<String> {
+    let items = section_items(d, key, max);
+    (!items.is_empty()).then(|| items.join(" ; "))
+}
+
+/// A short French block of facts for the fiches that answer the question: for each fiche,
+/// what it says about each thing asked, in the order asked, word for word.
+pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
+    let mut blocks = Vec::new();
+    for d in docs {
+        let mut card = Card { lines: vec![format!("• {} : {}", if d.kind == Kind::Metier { "Métier" } else { "Formation" }, d.display_title())], doc: d };
+        if question.asked.is_empty() {
+            card.general();
+        }
+        for &a in &question.asked {
+            match d.kind {
+                Kind::Metier => card.metier(a),
+                Kind::Formation => card.formation(a),
+            }
+        }
+        if card.lines.len() == 1 {
+            card.general();
+        }
+        blocks.push(card.lines.join("\n"));
+    }
+    blocks.join("\n")
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use retrieval::{Facts, Link, Section};
+
+    fn cpe() -> Document {
+        Document {
+            id: "MET.278".into(),
+            kind: Kind::Metier,
+            title: "conseiller/ère principal/e d'éducation".into(),
+            title_feminine: Some("conseillère principale d'éducation".into()),
+            title_masculine: Some("conseiller principal d'éducation".into()),
+            synonyms: vec![],
+            summary: "Le CPE veille au bon déroulement de la vie scolaire. Il travaille avec les professeurs.".into(),
+            sections: vec![
+                Section {
+                    key: "acces_metier".into(),
+                    label: "Accès au métier".into(),
+                    text: "On devient CPE après réussite à un concours national.\nPour s'inscrire au concours, il faut être inscrit en 2ème année de master MEEF.\nLes CPE du privé sont recrutés par les chefs d'établissement.\nNiveau bac + 5\nMaster MEEF mention encadrement éducatif".into(),
+                },
+                Section {
+                    key: "competences".into(),
+                    label: "Compétences requises".into(),
+                    text: "Sens de l'écoute\nLe CPE est à l'écoute des élèves.\nAutorité\nIl sait poser des limites.".into(),
+                },
+                Section {
+                    key: "vie_professionnelle".into(),
+                    label: "Salaire et vie professionnelle".into(),
+                    text: "Salaire\nSalaire du débutant\n2 100 euros brut par mois.\nIntégrer le marché du travail\nDes postes chaque année\nLe nombre de postes au concours varie.".into(),
+                },
+            ],
+            links: vec![Link { id: "FOR.1".into(), label: "master MEEF".into() }],
+            rome_codes: vec![],
+            facts: Facts { level: Some("bac + 5".into()), salary: Some("2 100 euros brut par mois.".into()), ..Default::default() },
+            url: "https://example.org/MET.278".into(),
+            date: String::new(),
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_card_leads_with_what_is_asked_and_quotes_every_condition() {
+        let d = cpe();
+        let card = facts_block(&Question::read("comment devenir CPE ?"), &[&d]);
+        assert!(card.contains("concours national.") && card.contains("2ème année de master MEEF.") && card.contains("chefs d'établissement."), "{card}");
+        assert!(card.contains("Diplômes cités : Master MEEF mention encadrement éducatif"), "{card}");
+        assert!(!card.contains("MET.278") && !card.contains("FOR.1"), "no internal ids: {card}");
+        let salary = facts_block(&Question::read("combien gagne un CPE"), &[&d]);
+        assert!(salary.lines().nth(1).unwrap().contains("Salaire du débutant : 2 100 euros"), "{salary}");
+        assert!(!salary.contains("concours"), "{salary}");
+    }
+
+    #[test]
+    fn is_it_for_me_names_the_qualities() {
+        let card = facts_block(&Question::read("je suis timide, est-ce que CPE c'est fait pour moi ?"), &[&cpe()]);
+        assert!(card.contains("Qualités demandées : Sens de l'écoute ; Autorité"), "{card}");
+    }
+
+    #[test]
+    fn outcomes_leave_the_salary_out() {
+        let card = facts_block(&Question::read("il y a du boulot comme CPE ?"), &[&cpe()]);
+        assert!(card.contains("Le nombre de postes au concours varie."), "{card}");
+        assert!(!card.contains("2 100"), "{card}");
+    }
+
+    #[test]
+    fn sentences_are_not_cut_inside_figures() {
+        assert_eq!(sentences("Niveau bac + 2. Puis 3,5 ans. Fin"), vec!["Niveau bac + 2.", "Puis 3,5 ans.", "Fin"]);
+        assert_eq!(sentences("Il faut le permis B. ensuite"), vec!["Il faut le permis B. ensuite"]);
+    }
+
     #[test]
     fn quotes_end_on_a_whole_sentence() {
         let short = "Le cordiste travaille en hauteur.";
-        assert_eq!(super::opening_sentences(short), short);
-        let long = format!("Première phrase assez courte pour tenir. {}", "mot ".repeat(60));
-        assert_eq!(super::opening_sentences(&long), "Première phrase assez courte pour tenir.");
-        let no_stop = "mot ".repeat(60);
-        assert!(super::opening_sentences(&no_stop).ends_with('…'));
+        assert_eq!(opening_sentences(short), short);
+        let long = format!("Première phrase assez courte pour tenir. Puis {}", "mot ".repeat(60));
+        assert_eq!(opening_sentences(&long), "Première phrase assez courte pour tenir.");
+        let no_stop = "mot ".repeat(100);
+        assert!(opening_sentences(&no_stop).ends_with('…'));
     }
 }

@@ -1,17 +1,181 @@
-//! Sentence-by-sentence check of generated text while it streams: a sentence that states a
-//! figure absent from the retrieved passages is dropped before it reaches the user (P2).
+//! Sentence-by-sentence check of generated text while it streams, against the fiches the
+//! answer cites, not against everything retrieved (another job's salary must not pass). A
+//! sentence is kept only when every figure, diploma, age and name it states is in those fiches,
+//! it says nothing the card contradicts, and it is close in meaning to one of their sentences
+//! (P2). Every other sentence is dropped before it reaches the user, with its reason.
 
-/// Buffers streamed text and releases it one checked sentence at a time.
-pub struct SentenceFilter {
-    evidence: String,
-    pending: String,
-    pub dropped: Vec<String>,
+use retrieval::french::fold;
+use serde::Serialize;
+
+/// Why a generated sentence was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unsupported {
+    /// A figure (salary, duration, age, percentage) absent from the cited fiches.
+    Figure,
+    /// A diploma or a named thing absent from the cited fiches.
+    Entity,
+    /// It says the opposite of the fiche (a concours where admission is on file…).
+    Contradiction,
+    /// Not close in meaning to any sentence of the cited fiches.
+    Meaning,
 }
 
-impl SentenceFilter {
-    /// `evidence`: all text the answer may rest on (passages and facts).
-    pub fn new(evidence: &str) -> Self {
-        SentenceFilter { evidence: normalize_numbers(evidence), pending: String::new(), dropped: Vec::new() }
+impl Unsupported {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Unsupported::Figure => "generated sentence states a figure absent from the cited fiche: removed",
+            Unsupported::Entity => "generated sentence names a diploma or a thing absent from the cited fiche: removed",
+            Unsupported::Contradiction => "generated sentence contradicts the cited fiche: removed",
+            Unsupported::Meaning => "generated sentence is not close to anything the cited fiche says: removed",
+        }
+    }
+}
+
+/// Diplomas and titles named by letters: each must be in the cited fiche when a sentence says it.
+const DIPLOMAS: &[&str] = &[
+    "cap",
+    "bep",
+    "bp",
+    "bts",
+    "btsa",
+    "but",
+    "dut",
+    "deust",
+    "dnmade",
+    "dn made",
+    "deaes",
+    "dees",
+    "dcg",
+    "dscg",
+    "cqp",
+    "mc",
+    "cs",
+    "bac pro",
+    "bac techno",
+    "bac general",
+    "licence pro",
+    "licence",
+    "master",
+    "doctorat",
+    "bma",
+    "dma",
+    "titre pro",
+    "concours",
+    "prepa",
+    "classe preparatoire",
+    "diplome d'etat",
+    "diplome d'ingenieur",
+    "ecole d'ingenieurs",
+    "ifsi",
+    "pass",
+    "l.as",
+    "las",
+];
+
+/// Pairs of statements that exclude each other: a sentence saying the first while the fiche says
+/// only the second (and not the first) contradicts it.
+const OPPOSITES: &[(&str, &str)] = &[
+    ("concours", "sur dossier"),
+    ("sans diplome", "diplome"),
+    ("sans le bac", "bac"),
+    ("pas besoin", "il faut"),
+    ("pas necessaire", "necessaire"),
+    ("pas obligatoire", "obligatoire"),
+    ("facile", "difficile"),
+];
+
+/// How close (cosine) a generated sentence must be to a sentence of the cited fiches.
+/// Calibrated on labelled generated sentences: see `docs/benchmarks.md` ("Generated sentences").
+pub const MIN_SIMILARITY: f32 = 0.86;
+
+/// What a sentence is checked against: the cited fiches' text, its figures and its words.
+pub struct Evidence {
+    numbers: String,
+    folded: String,
+    /// Embeddings of the fiches' sentences (empty: no meaning check).
+    vectors: Vec<Vec<f32>>,
+}
+
+impl Evidence {
+    /// `text`: the cited fiches' whole text and the card shown; `vectors`: embeddings of its
+    /// sentences, for the meaning check (none: the check is skipped).
+    pub fn new(text: &str, vectors: Vec<Vec<f32>>) -> Self {
+        Evidence { numbers: normalize_numbers(text), folded: format!(" {} ", words(&fold(text))), vectors }
+    }
+
+    /// Why the sentence is not supported, if it is not. `vector`: its embedding, when the
+    /// meaning check is on.
+    pub fn check(&self, sentence: &str, vector: Option<&[f32]>) -> Option<Unsupported> {
+        if numbers(sentence).iter().any(|n| !self.numbers.contains(&format!(" {n} "))) {
+            return Some(Unsupported::Figure);
+        }
+        let s = format!(" {} ", words(&fold(sentence)));
+        for (said, fiche) in OPPOSITES {
+            if s.contains(&format!(" {said} ")) && !self.folded.contains(&format!(" {said} ")) && self.folded.contains(&format!(" {fiche}")) {
+                return Some(Unsupported::Contradiction);
+            }
+        }
+        if DIPLOMAS.iter().any(|d| s.contains(&format!(" {d} ")) && !self.folded.contains(&format!(" {d} "))) {
+            return Some(Unsupported::Entity);
+        }
+        if names(sentence).iter().any(|n| !self.folded.contains(&format!(" {} ", words(&fold(n))))) {
+            return Some(Unsupported::Entity);
+        }
+        if let Some(v) = vector.filter(|_| !self.vectors.is_empty()) {
+            let best = self.vectors.iter().map(|e| cosine(v, e)).fold(f32::MIN, f32::max);
+            if best < MIN_SIMILARITY {
+                return Some(Unsupported::Meaning);
+            }
+        }
+        None
+    }
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
+}
+
+fn words(folded: &str) -> String {
+    folded.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Capitalised words not at a sentence's start ("Ifsi", "Paris", "Onisep"): named things.
+fn names(sentence: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut first = true;
+    for w in sentence.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '«' | '»' | '"')) {
+        if w.is_empty() {
+            continue;
+        }
+        let clean = w.trim_matches(|c: char| !c.is_alphanumeric());
+        if !first && clean.chars().count() >= 3 && clean.chars().next().is_some_and(char::is_uppercase) && clean.chars().skip(1).any(char::is_lowercase) {
+            out.push(clean);
+        }
+        first = w.ends_with(['.', '!', '?']);
+    }
+    out
+}
+
+/// Buffers streamed text and releases it one checked sentence at a time.
+pub struct SentenceFilter<'a> {
+    evidence: Evidence,
+    /// Embeds a sentence for the meaning check (None: skipped).
+    embed: Option<Box<dyn Fn(&str) -> Option<Vec<f32>> + 'a>>,
+    pending: String,
+    pub dropped: Vec<(String, Unsupported)>,
+}
+
+impl<'a> SentenceFilter<'a> {
+    pub fn new(evidence: Evidence, embed: Option<Box<dyn Fn(&str) -> Option<Vec<f32>> + 'a>>) -> Self {
+        SentenceFilter { evidence, embed, pending: String::new(), dropped: Vec::new() }
     }
 
     /// Add streamed text; returns the sentences now complete and accepted.
@@ -32,12 +196,16 @@ impl SentenceFilter {
     }
 
     fn check(&mut self, sentence: String) -> String {
-        let unsupported = numbers(&sentence).into_iter().any(|n| !contains_number(&self.evidence, &n));
-        if unsupported {
-            self.dropped.push(sentence.trim().to_string());
-            String::new()
-        } else {
-            sentence
+        if sentence.trim().is_empty() {
+            return sentence;
+        }
+        let vector = self.embed.as_ref().and_then(|e| e(sentence.trim()));
+        match self.evidence.check(&sentence, vector.as_deref()) {
+            None => sentence,
+            Some(why) => {
+                self.dropped.push((sentence.trim().to_string(), why));
+                String::new()
+            }
         }
     }
 }
@@ -81,27 +249,49 @@ fn normalize_numbers(s: &str) -> String {
     format!(" {} ", numbers(s).join(" "))
 }
 
-fn contains_number(evidence: &str, n: &str) -> bool {
-    evidence.contains(&format!(" {n} "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn filter(evidence: &str) -> SentenceFilter<'static> {
+        SentenceFilter::new(Evidence::new(evidence, Vec::new()), None)
+    }
+
     #[test]
     fn unsupported_figures_are_dropped_supported_ones_kept() {
-        let mut f = SentenceFilter::new("Salaire du débutant : 1 950 euros brut par mois. Formation en 3 ans.");
+        let mut f = filter("Salaire du débutant : 1 950 euros brut par mois. Formation en 3 ans.");
         let mut out = f.push("Le salaire de départ est de 1950 euros. La formation dure 5 ans. ");
         out.push_str(&f.push("Elle dure 3 ans"));
         out.push_str(&f.finish());
         assert_eq!(out, "Le salaire de départ est de 1950 euros. Elle dure 3 ans");
-        assert_eq!(f.dropped, vec!["La formation dure 5 ans."]);
+        assert_eq!(f.dropped, vec![("La formation dure 5 ans.".to_string(), Unsupported::Figure)]);
     }
 
     #[test]
-    fn sentences_without_figures_pass_untouched() {
-        let mut f = SentenceFilter::new("rien");
+    fn a_diploma_or_a_name_the_fiche_does_not_hold_is_dropped() {
+        let e = Evidence::new("Le bac pro est le niveau minimum. Formation à l'Ifsi de Rennes.", Vec::new());
+        assert_eq!(e.check("Un CAP suffit pour commencer.", None), Some(Unsupported::Entity));
+        assert_eq!(e.check("Le bac pro est le niveau minimum.", None), None);
+        assert_eq!(e.check("Tu peux te former à Marseille.", None), Some(Unsupported::Entity));
+        assert_eq!(e.check("Tu peux te former à l'Ifsi de Rennes.", None), None);
+    }
+
+    #[test]
+    fn a_sentence_contradicting_the_fiche_is_dropped() {
+        let e = Evidence::new("Les Ifsi sélectionnent sur dossier via Parcoursup.", Vec::new());
+        assert_eq!(e.check("Il faut passer un concours pour entrer.", None), Some(Unsupported::Contradiction));
+    }
+
+    #[test]
+    fn a_sentence_far_from_every_fiche_sentence_is_dropped() {
+        let e = Evidence::new("rien", vec![vec![1.0, 0.0]]);
+        assert_eq!(e.check("Phrase.", Some(&[0.0, 1.0])), Some(Unsupported::Meaning));
+        assert_eq!(e.check("Phrase.", Some(&[0.9, 0.1])), None);
+    }
+
+    #[test]
+    fn sentences_without_claims_pass_untouched() {
+        let mut f = filter("rien");
         assert_eq!(f.push("Bonjour ! Ce métier "), "Bonjour ! ");
         assert_eq!(f.finish(), "Ce métier ");
     }

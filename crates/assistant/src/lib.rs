@@ -6,13 +6,16 @@ mod facts;
 mod grounding;
 pub mod live_data;
 mod prompt;
+pub mod question;
 pub mod rails;
 mod receipt;
 mod replies;
 mod turn;
 
 pub use facts::facts_block;
-pub use grounding::SentenceFilter;
+pub use grounding::{Evidence, SentenceFilter, Unsupported};
 pub use prompt::{build_messages, SYSTEM_PROMPT};
 pub use receipt::Receipt;
-pub use turn::{is_follow_up, Answer, Assistant, AssistantConfig, AssistantError, Event, Handoff, Source, TurnOptions, FOLLOW_UP_MAX_WORDS, NO_ANSWER};
+pub use turn::{
+    is_follow_up, Answer, Assistant, AssistantConfig, AssistantError, Event, GenerationMode, Handoff, Source, TurnOptions, FOLLOW_UP_MAX_WORDS, NO_ANSWER,
+};

@@ -1,51 +1,104 @@
-//! Questions the fiches cannot answer even when they cover the topic: this year's dates and
-//! amounts, a named school's admission results, opening days. The fiches are national,
-//! dated descriptions; saying so is more honest than letting a small model guess (P2).
+//! Questions the fiches cannot answer even when they cover the topic: this year's dates, a
+//! named school's fees, places, admission rates, rankings, which school teaches what. The
+//! fiches are national, dated descriptions; the answer says so at once and where the answer is
+//! found (Parcoursup, Affelnet, the school, a counsellor) rather than letting a fiche about
+//! something else stand in for it (P2). Patterns are data: `data/live-data.tsv`.
 
 use regex::Regex;
+use serde::Serialize;
 use std::sync::OnceLock;
 
-fn patterns() -> &'static [Regex] {
-    static P: OnceLock<Vec<Regex>> = OnceLock::new();
+const TABLE: &str = include_str!("../data/live-data.tsv");
+
+/// What kind of data outside the fiches a question asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveData {
+    /// This year's calendar: Parcoursup, Affelnet, exams, open days.
+    Dates,
+    /// A school's fees, places, admission or success rates, the average it asks.
+    SchoolFigures,
+    /// Rankings of schools or formations.
+    Ranking,
+    /// Which school teaches it, near where.
+    Places,
+}
+
+impl LiveData {
+    /// What the person reads first: the fiches do not hold this, and where it is found.
+    pub fn note(self) -> &'static str {
+        match self {
+            LiveData::Dates => {
+                "Les fiches de l'Onisep ne donnent pas les dates de cette année. Le calendrier officiel est sur parcoursup.fr \
+pour les études après le bac ; pour l'entrée au lycée (Affelnet), c'est ton collège qui le donne. Pour une école ou \
+ses portes ouvertes, regarde son site. Un conseiller ou une conseillère peut aussi t'aider."
+            }
+            LiveData::SchoolFigures => {
+                "Les fiches de l'Onisep décrivent les métiers et les formations en général : elles ne donnent ni les frais, \
+ni le nombre de places, ni le taux d'admission ou de réussite, ni la moyenne demandée par un établissement précis. \
+Tu trouves ces chiffres sur la page de la formation sur parcoursup.fr et sur le site de l'établissement ; un conseiller \
+ou une conseillère peut t'aider à les lire."
+            }
+            LiveData::Ranking => {
+                "Les fiches de l'Onisep ne font pas de classement des écoles ou des formations. Pour les comparer, regarde \
+leurs pages sur parcoursup.fr (taux d'accès, réussite, débouchés) et parles-en avec un conseiller ou une conseillère."
+            }
+            LiveData::Places => {
+                "Les fiches que j'utilise ne disent pas quels établissements proposent une formation. Sur onisep.fr, la page \
+de chaque formation indique où la préparer ; pour l'entrée au lycée, ton collège et Affelnet te donnent la liste, \
+et après le bac, parcoursup.fr. Un conseiller ou une conseillère peut t'aider à chercher près de chez toi."
+            }
+        }
+    }
+}
+
+fn patterns() -> &'static [(LiveData, Regex)] {
+    static P: OnceLock<Vec<(LiveData, Regex)>> = OnceLock::new();
     P.get_or_init(|| {
-        [
-            // A moment: this year, last year, a given school year, a time of day, a date.
-            r"(?i)\b(cette ann[ée]e|l'an dernier|l.ann[ée]e derni[èe]re|l.an pass[ée]|rentr[ée]e 20\d\d|en 20\d\d|pour 20\d\d)\b",
-            r"(?i)\b(à|a) quelle heure\b|\bquelle date\b|\bquel jour\b|\bc'?est quand\b|\bdate limite\b",
-            // Figures that change every year or per school.
-            r"(?i)\b(montant exact|combien exactement|exactement combien|barre d'admission|dernier appel[ée]|moyenne minimum|taux de r[ée]ussite (du|de la|au)|portes? ouvertes?)\b",
-            // A named establishment: "lycée Gaston-Berger", "université Paris Cité", "CFA de Gramat".
-            r"\b(lyc[ée]e|coll[èe]ge|universit[ée]|CFA|IUT|[ée]cole)( agricole| professionnel| polyvalent)?( de| du| d')? ?[A-Z][a-zé]+",
-        ]
-        .iter()
-        .map(|p| Regex::new(p).expect("valid pattern"))
-        .collect()
+        let mut kinds = Vec::new();
+        for row in guardrails::data::rows(TABLE) {
+            let [kind, pattern] = row[..] else { panic!("live-data.tsv: a row needs two columns: {row:?}") };
+            let re = Regex::new(pattern).unwrap_or_else(|e| panic!("live-data.tsv: {kind}: {e}"));
+            match kind {
+                "dates" => kinds.push((LiveData::Dates, re)),
+                "chiffres_ecole" => kinds.push((LiveData::SchoolFigures, re)),
+                "classement" => kinds.push((LiveData::Ranking, re)),
+                "lieux" => kinds.push((LiveData::Places, re)),
+                _ => panic!("live-data.tsv: unknown kind {kind}"),
+            }
+        }
+        kinds
     })
+}
+
+/// The data outside the fiches a question asks for, if any (the first kind found).
+pub fn live_data(question: &str) -> Option<LiveData> {
+    let plain = guardrails::normalise::normalise(question);
+    patterns().iter().find(|(_, re)| re.is_match(&plain)).map(|(k, _)| *k)
 }
 
 /// Does the question ask for time- or place-specific data the fiches do not hold?
 pub fn needs_live_data(question: &str) -> bool {
-    patterns().iter().any(|p| p.is_match(question))
+    live_data(question).is_some()
 }
-
-pub const LIVE_DATA_NOTE: &str = "Les fiches de l'Onisep ne donnent pas les dates, les montants de cette année \
-ni les résultats d'un établissement précis : pour cela, regarde le site officiel de l'établissement ou \
-demande à un conseiller ou une conseillère. Voici ce que disent les fiches :\n\n";
 
 #[cfg(test)]
 mod tests {
-    use super::needs_live_data;
+    use super::*;
 
     #[test]
     fn time_and_place_specific_questions_are_recognised() {
-        for q in [
-            "C'est quand les portes ouvertes du lycée ?",
-            "à quelle heure commence l'épreuve de français du bac ?",
-            "Quel est le montant exact de l'aide pour la rentrée 2026 ?",
-            "Il fallait quelle moyenne minimum pour entrer à l'IUT de Nantes l'an dernier ?",
-            "la barre d'admission en prépa au lycée Henri-IV",
+        for (q, kind) in [
+            ("C'est quand les portes ouvertes du lycée ?", LiveData::Dates),
+            ("à quelle heure commence l'épreuve de français du bac ?", LiveData::Dates),
+            ("qd est ce qu'on s'inscrit sur parcoursup cette année", LiveData::Dates),
+            ("Il fallait quelle moyenne minimum pour entrer à l'IUT de Nantes l'an dernier ?", LiveData::Dates),
+            ("combien coûte l'école de commerce de Rouen ?", LiveData::SchoolFigures),
+            ("c koi le taux d'admission en IFSI a Lyon", LiveData::SchoolFigures),
+            ("quelle est la meilleure école d'ingénieur ?", LiveData::Ranking),
+            ("où faire un CAP pâtissier près de chez moi ?", LiveData::Places),
         ] {
-            assert!(needs_live_data(q), "{q}");
+            assert_eq!(live_data(q), Some(kind), "{q}");
         }
     }
 
@@ -58,8 +111,10 @@ mod tests {
             "Combien gagne un peintre en bâtiment débutant ?",
             "je veux bosser avec les animaux",
             "Quelle école pour devenir vétérinaire ?",
+            "Je suis au lycée Jean Moulin et je veux devenir infirmière",
+            "combien de temps dure un BTS ?",
         ] {
-            assert!(!needs_live_data(q), "{q}");
+            assert_eq!(live_data(q), None, "{q}");
         }
     }
 }

@@ -2,14 +2,15 @@
 //! checked) → sources and a receipt naming every charter point applied.
 
 use crate::facts::facts_block;
-use crate::grounding::SentenceFilter;
+use crate::grounding::{Evidence, SentenceFilter};
 use crate::prompt::build_messages;
+use crate::question::{Asked, Question};
 use crate::receipt::{cpu_time_ms, Receipt};
 use crate::replies;
 use guardrails::output::{check_sentence, disclosure_verdict, Fix, AI_DISCLOSURE};
 use guardrails::semantic::{EncodeError, SemanticError};
 use guardrails::{Action, Guard, History, InputReport, Verdict};
-use inference::{GenerationRequest, GenerationStats, Generator, InferenceError};
+use inference::{GenerationRequest, GenerationStats, Generator, InferenceError, TextKind};
 use retrieval::search::{SearchError, Searcher};
 use retrieval::{Document, Hit, Kind, SearchOptions};
 use serde::Serialize;
@@ -42,11 +43,37 @@ pub struct AssistantConfig {
     /// Below this cosine similarity between the question and the closest passage, the
     /// corpus does not cover the question: say so instead of answering.
     pub no_answer_threshold: f32,
+    /// Whether the model adds a bridge sentence under the card.
+    pub generation: GenerationMode,
+}
+
+/// What the model adds to the card of facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GenerationMode {
+    /// Nothing: the card, the sources and the receipt (measured the better answers; see
+    /// `docs/benchmarks.md`, "Answers").
+    #[default]
+    Off,
+    /// One sentence linking the person's situation to the card, checked against the cited
+    /// fiches and dropped when not supported.
+    Bridge,
+}
+
+impl std::str::FromStr for GenerationMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "off" => Ok(GenerationMode::Off),
+            "bridge" => Ok(GenerationMode::Bridge),
+            _ => Err(format!("unknown generation mode {s:?} (off or bridge)")),
+        }
+    }
 }
 
 impl Default for AssistantConfig {
     fn default() -> Self {
-        AssistantConfig { top_k: 5, prompt_passages: 3, fact_fiches: 2, max_tokens: 120, no_answer_threshold: 0.83 }
+        AssistantConfig { top_k: 5, prompt_passages: 3, fact_fiches: 2, max_tokens: 60, no_answer_threshold: 0.83, generation: GenerationMode::Off }
     }
 }
 
@@ -119,11 +146,17 @@ pub struct Answer {
     /// The question asks for dates, this year's amounts or a named school's results, which the
     /// fiches do not hold: the answer says so before giving what the fiches say.
     pub needs_live_data: bool,
+    /// Which data outside the fiches it asks for.
+    pub live_data: Option<crate::live_data::LiveData>,
+    /// What the question asks, as read.
+    pub asked: Question,
     /// Cosine similarity of the closest passage.
     pub coverage: f32,
     /// Generated sentences dropped by the output rails (unsupported figures, prescriptive or
     /// stereotyped wording).
     pub dropped_sentences: Vec<String>,
+    /// What the model added and the checks kept (empty when generation is off).
+    pub generated: String,
     pub generation: Option<GenerationStats>,
     pub retrieval_ms: f64,
     pub first_text_ms: f64,
@@ -133,6 +166,8 @@ pub struct Answer {
 
 /// A further fiche's facts are stated when it scores at least this share of the best fiche.
 const SECOND_FICHE_RATIO: f32 = 0.6;
+/// The same for a question that asks something precise.
+const PRECISE_SECOND_FICHE_RATIO: f32 = 0.85;
 
 pub const ONISEP_SOURCE: &str = "Onisep, Idéo-Fiches métiers / Idéo-Fiches formations, 25/06/2024 (Licence Ouverte)";
 
@@ -193,7 +228,7 @@ impl Assistant {
     /// wait for it.
     pub fn warm_up(&self) -> Result<(), AssistantError> {
         let hits = self.searcher.search("métier", &SearchOptions { k: 1, ..Default::default() })?;
-        let mut req = GenerationRequest::new(build_messages("métier", &hits, 1));
+        let mut req = GenerationRequest::new(build_messages("métier", &hits[0].title));
         req.max_tokens = 1;
         self.generator.generate(&req, &mut |_| true)?;
         Ok(())
@@ -238,8 +273,11 @@ impl Assistant {
             redacted_question: input.redacted.clone(),
             no_answer: false,
             needs_live_data: false,
+            live_data: None,
+            asked: Question::default(),
             coverage: 0.0,
             dropped_sentences: Vec::new(),
+            generated: String::new(),
             generation: None,
             retrieval_ms: 0.0,
             first_text_ms: 0.0,
@@ -285,55 +323,93 @@ impl Assistant {
         let with_previous =
             previous.filter(|_| is_follow_up(&input.retrieval_text)).map(|p| format!("{} {}", guardrails::input::retrieval_text(p), input.retrieval_text));
         let query = with_previous.as_deref().unwrap_or(input.retrieval_text.as_str());
+        // What this message asks (a follow-up "et le salaire ?" asks the salary of the fiche
+        // its previous question named) and what the person rules out.
+        let asked = Question::read(&input.redacted);
+        answer.asked = asked.clone();
         let t = Instant::now();
         let dense = self.searcher.query_vector(query)?;
         let coverage = self.searcher.coverage(&dense)?;
-        let opts = SearchOptions { k: self.config.top_k, ..Default::default() };
-        let hits = self.searcher.search_with_vector(query, Some(dense), &opts)?;
+        // Fiches the person ruled out are never proposed: search a little wider, then drop them.
+        let widen = if asked.excluded.is_empty() { 0 } else { 5 };
+        let opts = SearchOptions { k: self.config.top_k + widen, ..Default::default() };
+        let mut hits = self.searcher.search_with_vector(query, Some(dense), &opts)?;
+        hits.retain(|h| !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d)));
+        hits.truncate(self.config.top_k);
+        let named: Vec<String> = self.searcher.named(query).into_iter().filter(|id| !self.searcher.document(id).is_some_and(|d| asked.rules_out(d))).collect();
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
+        // Dates, a school's figures, rankings, places: said at once, with where to find them;
+        // a fiche is added only when the question names one (it answers the general part).
+        answer.live_data = crate::live_data::live_data(&input.redacted);
+        answer.needs_live_data = answer.live_data.is_some();
+        if let Some(live) = answer.live_data {
+            out.emit(live.note());
+            verdicts.push(Verdict::new("grounding", Action::AnswerWithCare, "P2", format!("asks for data the fiches do not hold ({live:?})"), None));
+            let docs: Vec<&Document> = named.iter().take(self.config.fact_fiches).filter_map(|id| self.searcher.document(id)).collect();
+            if !docs.is_empty() {
+                let general = Question { asked: asked.asked.iter().copied().filter(|a| !matches!(a, Asked::Procedure)).collect(), ..asked.clone() };
+                out.emit(&format!("\n\nCe que disent les fiches de l'Onisep :\n{}", facts_block(&general, &docs)));
+                answer.sources = sources(&[], &docs);
+                answer.attributions.push(ONISEP_SOURCE.into());
+            }
+            verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all named by the question", answer.sources.len()), None));
+            return Ok(());
+        }
         if hits.is_empty() || coverage < self.config.no_answer_threshold {
             out.emit(NO_ANSWER);
             answer.no_answer = true;
             verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("no fiche covers the question (coverage {coverage:.3})"), None));
             return Ok(());
         }
-        answer.needs_live_data = crate::live_data::needs_live_data(query);
-        if answer.needs_live_data {
-            out.emit(crate::live_data::LIVE_DATA_NOTE);
-            verdicts.push(Verdict::new("grounding", Action::AnswerWithCare, "P2", "asks for dated or school-specific data the fiches do not hold", None));
-        }
-        // Facts first: they are ready before the model's first token.
-        // Facts of further fiches only when they score close to the best one: a weak second hit
-        // would state facts about an unrelated métier.
-        let top = hits[0].score;
-        let fact_docs: Vec<&Document> = hits
-            .iter()
-            .take(self.config.fact_fiches)
-            .filter(|h| h.score >= top * SECOND_FICHE_RATIO)
-            // ONISEP's fiches state facts; ROME's are cited, not quoted as facts.
-            .filter(|h| !retrieval::rome::is_rome_document(&h.id))
-            .filter_map(|h| self.searcher.document(&h.id))
-            .collect();
-        let facts = facts_block(&fact_docs);
+        let fact_docs = self.fact_documents(&asked, &named, &hits);
+        let facts = facts_block(&asked, &fact_docs);
         if !facts.is_empty() {
-            out.emit(&format!("D'après les fiches de l'Onisep :\n{facts}\n\n"));
+            out.emit(&format!("D'après les fiches de l'Onisep :\n{facts}"));
+            // "Is it for me?": the person decides (P6), said once.
+            if asked.asks(Asked::ForMe) && !input.verdicts.iter().any(|v| v.rail == "decision_delegation") {
+                out.emit(&format!("\n\n{}", crate::facts::YOUR_CHOICE));
+            }
         }
-        let mut grounding = SentenceFilter::new(&evidence_text(&hits, &facts));
-        let mut req = GenerationRequest::new(build_messages(query, &hits, self.config.prompt_passages));
+        if self.config.generation == GenerationMode::Off || fact_docs.is_empty() {
+            self.finish_sources(answer, &hits, &fact_docs);
+            verdicts.push(Verdict::new(
+                "grounding",
+                Action::Answer,
+                "P2",
+                format!("{} sources cited, all retrieved; no generated text", answer.sources.len()),
+                None,
+            ));
+            return Ok(());
+        }
+        // The model's bridge: each sentence checked against the cited fiches only.
+        let evidence_text = evidence_text(&fact_docs, &facts);
+        let embedder = self.searcher.embedder();
+        let card_sentences: Vec<&str> = facts.lines().flat_map(crate::facts::sentences).filter(|s| s.split_whitespace().count() >= 4).collect();
+        let vectors = embedder.embed(&card_sentences, TextKind::Query).unwrap_or_default();
+        let embed = move |s: &str| embedder.embed(&[s], TextKind::Query).ok().and_then(|mut v| v.pop());
+        let mut grounding = SentenceFilter::new(Evidence::new(&evidence_text, vectors), Some(Box::new(embed)));
+        let mut req = GenerationRequest::new(build_messages(&input.redacted, &facts));
         req.max_tokens = self.config.max_tokens;
         let mut dropped = Vec::new();
+        let mut kept: Vec<String> = Vec::new();
         let mut pass = |sentences: String, out: &mut Out, verdicts: &mut Vec<Verdict>| {
-            if sentences.is_empty() {
+            if sentences.trim().is_empty() || kept.len() >= BRIDGE_SENTENCES {
                 return;
             }
+            let sentences = if kept.is_empty() { format!("\n\n{}", sentences.trim_start()) } else { sentences };
             let (fix, v) = check_sentence(&sentences);
             verdicts.extend(v);
-            match fix {
-                Fix::Keep => out.emit(&sentences),
-                Fix::Replace(s) => out.emit(&s),
-                Fix::Drop => dropped.push(sentences.trim().to_string()),
-            }
+            let shown = match fix {
+                Fix::Keep => sentences,
+                Fix::Replace(s) => s,
+                Fix::Drop => {
+                    dropped.push(sentences.trim().to_string());
+                    return;
+                }
+            };
+            out.emit(&shown);
+            kept.push(shown);
         };
         let cancel = out.cancel.clone();
         let stats = self.generator.generate(&req, &mut |piece| {
@@ -346,29 +422,73 @@ impl Assistant {
         if stats.finish_reason != "length" {
             pass(rest, out, verdicts);
         }
-        for s in &grounding.dropped {
-            verdicts.push(Verdict::new("grounding", Action::Refuse, "P2", "generated sentence states a figure absent from the fiches: removed", None));
+        for (s, why) in &grounding.dropped {
+            verdicts.push(Verdict::new("grounding", Action::Refuse, "P2", why.reason(), None));
             dropped.push(s.clone());
         }
         answer.dropped_sentences = dropped;
-        answer.sources = sources(&hits, &fact_docs);
+        answer.generated = kept.concat().trim().to_string();
+        self.finish_sources(answer, &hits, &fact_docs);
+        verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all retrieved", answer.sources.len()), None));
+        answer.generation = Some(stats);
+        Ok(())
+    }
+
+    /// The fiches whose facts the card states: those the question names (both sides of a
+    /// comparison), else the best hit and a further one scoring close to it. ROME fiches are
+    /// cited, not quoted as facts.
+    fn fact_documents<'s>(&'s self, asked: &Question, named: &[String], hits: &[Hit]) -> Vec<&'s Document> {
+        let onisep = |id: &&String| !retrieval::rome::is_rome_document(id);
+        let mut ids: Vec<&String> = named.iter().filter(onisep).take(self.config.fact_fiches).collect();
+        let want = if asked.comparison || ids.is_empty() { self.config.fact_fiches } else { ids.len() };
+        let top = hits.first().map(|h| h.score).unwrap_or(0.0);
+        // A precise question ("combien gagne…") is about one fiche unless a second is as close.
+        let ratio = if asked.asked.is_empty() { SECOND_FICHE_RATIO } else { PRECISE_SECOND_FICHE_RATIO };
+        for h in hits.iter().filter(|h| h.score >= top * ratio || asked.comparison) {
+            if ids.len() >= want {
+                break;
+            }
+            if onisep(&&h.id) && !ids.contains(&&h.id) {
+                ids.push(&h.id);
+            }
+        }
+        ids.into_iter().filter_map(|id| self.searcher.document(id)).collect()
+    }
+
+    /// Sources and attributions of an answer from the fiches.
+    fn finish_sources(&self, answer: &mut Answer, hits: &[Hit], fact_docs: &[&Document]) {
+        answer.sources = sources(hits, fact_docs);
         answer.attributions.push(ONISEP_SOURCE.into());
         let rome_cited = answer.sources.iter().any(|s| retrieval::rome::is_rome_document(&s.id));
         if rome_cited || hits.iter().take(3).any(|h| h.passages.iter().any(|p| retrieval::rome::is_rome_section(&p.section))) {
             answer.attributions.push(retrieval::rome::ROME_SOURCE.into());
         }
-        verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all retrieved", answer.sources.len()), None));
-        answer.generation = Some(stats);
-        Ok(())
     }
 }
 
-fn evidence_text(hits: &[Hit], facts: &str) -> String {
-    let mut e = facts.to_string();
-    for h in hits {
-        for p in &h.passages {
+/// Sentences a bridge has at most.
+const BRIDGE_SENTENCES: usize = 1;
+
+/// Everything the cited fiches say, and the card shown: what a generated sentence may rest on.
+fn evidence_text(docs: &[&Document], card: &str) -> String {
+    let mut e = card.to_string();
+    for d in docs {
+        for part in [d.title.as_str(), d.summary.as_str()].into_iter().chain(d.synonyms.iter().map(String::as_str)) {
             e.push('\n');
-            e.push_str(&p.text);
+            e.push_str(part);
+        }
+        for s in d.sections.iter().filter(|s| !retrieval::rome::is_rome_section(&s.key)) {
+            e.push('\n');
+            e.push_str(&s.text);
+        }
+        for l in &d.links {
+            e.push('\n');
+            e.push_str(&l.label);
+        }
+        let f = &d.facts;
+        for x in [&f.level, &f.salary, &f.duration, &f.formation_type].into_iter().flatten() {
+            e.push('\n');
+            e.push_str(x);
         }
     }
     e

@@ -23,6 +23,13 @@ pub struct AnswerQuestion {
     pub key_facts: Vec<String>,
     #[serde(default)]
     pub must_not: Vec<String>,
+    /// The fiches do not hold the answer (this year's dates, a school's figures, rankings):
+    /// the answer must say so.
+    #[serde(default)]
+    pub out_of_data: bool,
+    /// What the person rules out: fiche ids or words of their titles, never to be proposed.
+    #[serde(default)]
+    pub excluded: Vec<String>,
 }
 
 pub fn read_questions(path: &str, limit: Option<usize>) -> Result<Vec<AnswerQuestion>, EvalError> {
@@ -108,8 +115,20 @@ pub struct AnswerDetail {
     pub key_fact_coverage: f64,
     pub unsupported: Vec<String>,
     pub must_not_hits: Vec<String>,
+    /// The question's out-of-data flag.
+    pub out_of_data: bool,
+    /// What the assistant read the question as asking.
+    pub asked: assistant::question::Question,
+    /// The question's intent is among what was read (comparison and yes/no by their flags;
+    /// out-of-data intents by the live-data note).
+    pub intent_recognised: bool,
+    /// Ruled-out fiches or words found among the sources.
+    pub excluded_proposed: Vec<String>,
     pub sources: Vec<String>,
     pub answer: String,
+    /// The model's part of the answer (kept after the checks), and what the checks dropped.
+    pub generated: String,
+    pub dropped: Vec<String>,
     pub first_text_ms: f64,
     pub total_ms: f64,
 }
@@ -138,6 +157,12 @@ pub struct AnswersReport {
     pub unsupported_claim_rate: f64,
     pub must_not_hits: usize,
     pub out_of_corpus_declined: f64,
+    /// In-data questions wrongly told the fiches do not hold the answer.
+    pub in_data_declined: f64,
+    /// Questions whose labelled intent was read.
+    pub intent_recognised: f64,
+    /// Questions that got a fiche the person ruled out.
+    pub excluded_proposed: usize,
     pub first_text_ms_p50: f64,
     pub total_ms_p50: f64,
     pub seconds: f64,
@@ -151,11 +176,34 @@ fn evidence(assistant: &Assistant, sources: &[String]) -> String {
     sources.iter().filter_map(|id| assistant.searcher.document(id)).map(|d| serde_json::to_string(d).unwrap_or_default()).collect::<Vec<_>>().join("\n")
 }
 
+/// Whether the assistant read the question's labelled intent.
+fn recognised(intent: &str, a: &assistant::Answer) -> bool {
+    match intent {
+        "comparaison" => a.asked.comparison,
+        "oui_non" => a.asked.yes_no,
+        "hors_donnees" => a.needs_live_data,
+        "" | "general" => true,
+        other => a.asked.asked.iter().any(|x| x.key() == other),
+    }
+}
+
+/// Ruled-out fiches (by id) or words (in a cited fiche's title) the answer proposes anyway.
+fn excluded_proposed(q: &AnswerQuestion, a: &assistant::Answer) -> Vec<String> {
+    q.excluded
+        .iter()
+        .filter(|e| {
+            let e_folded = fold(e);
+            a.sources.iter().any(|s| s.id == **e || (!e.contains('.') && fold(&s.title).contains(&e_folded)))
+        })
+        .cloned()
+        .collect()
+}
+
 pub fn evaluate_one(assistant: &Assistant, q: &AnswerQuestion) -> Result<AnswerDetail, EvalError> {
     let a = assistant.ask(&q.question, false, &mut |_| {}).map_err(|e| EvalError::Run(e.to_string()))?;
     let sources: Vec<String> = a.sources.iter().map(|s| s.id.clone()).collect();
     let words = content_words(&a.answer);
-    let out_of_corpus = q.gold_ids.is_empty();
+    let out_of_corpus = q.gold_ids.is_empty() || q.out_of_data;
     let facts = if q.key_facts.is_empty() || out_of_corpus {
         1.0
     } else {
@@ -166,12 +214,18 @@ pub fn evaluate_one(assistant: &Assistant, q: &AnswerQuestion) -> Result<AnswerD
         question: q.question.clone(),
         intent: if q.intent.is_empty() { "general".into() } else { q.intent.clone() },
         out_of_corpus,
-        source_hit: q.gold_ids.iter().any(|g| sources.contains(g)),
+        source_hit: q.gold_ids.is_empty() || q.gold_ids.iter().any(|g| sources.contains(g)),
         declined: a.no_answer || a.needs_live_data,
         key_fact_coverage: facts,
         unsupported: unsupported_claims(&a.answer, &evidence(assistant, &sources)),
         must_not_hits: q.must_not.iter().filter(|m| coverage(m, &words) >= MUST_NOT_HIT).cloned().collect(),
+        out_of_data: q.out_of_data,
+        intent_recognised: recognised(&q.intent, &a),
+        excluded_proposed: excluded_proposed(q, &a),
+        asked: a.asked.clone(),
         sources,
+        generated: a.generated.clone(),
+        dropped: a.dropped_sentences.clone(),
         answer: a.answer,
         first_text_ms: a.first_text_ms,
         total_ms: a.total_ms,

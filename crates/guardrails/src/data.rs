@@ -1,4 +1,5 @@
-//! The one loader of the rails' data files (`crates/guardrails/data/`): word lists, spelling
+//! The one loader of data files (the rails' `crates/guardrails/data/`, the answer's
+//! `crates/assistant/data/`): word lists, spelling
 //! tables and patterns live there, compiled into the binary, so that extending a list is a
 //! data change reviewed like code, with no file to lose at run time.
 

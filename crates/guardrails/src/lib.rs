@@ -4,7 +4,7 @@
 //! [`input::RAILS`], nothing else.
 
 pub mod context;
-mod data;
+pub mod data;
 pub mod guard;
 pub mod input;
 pub mod log;

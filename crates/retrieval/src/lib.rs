@@ -1,6 +1,7 @@
 //! From open data to passages: ONISEP Idéo fiches (métiers, formations) parsed into documents,
 //! chunked by section, embedded (dense + BM25 sparse), stored in Qdrant, searched hybrid.
 
+pub mod acronyms;
 pub mod chunk;
 pub mod data;
 pub mod document;

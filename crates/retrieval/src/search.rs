@@ -73,6 +73,8 @@ pub struct Searcher {
     titles: Vec<(String, String)>,
     /// Feminine job-title words → masculine ones: both forms find the same fiches (P4, P5).
     gender: GenderForms,
+    /// Jobs named by their acronym ("CPE") get their full name added before searching.
+    acronyms: crate::acronyms::Acronyms,
 }
 
 /// Weight of a title match relative to fused rank scores (RRF scores are ≤ 2/61 ≈ 0.033).
@@ -100,9 +102,11 @@ impl Searcher {
             }
         }
         let gender = GenderForms::from_documents(&docs);
+        let acronyms = crate::acronyms::Acronyms::from_documents(&docs);
         let docs = docs.into_iter().map(|d| (d.id.clone(), d)).collect();
         Searcher {
             gender,
+            acronyms,
             store,
             embedder,
             sparse: SparseEncoder::french(),
@@ -119,6 +123,11 @@ impl Searcher {
 
     pub fn documents(&self) -> impl Iterator<Item = &Document> {
         self.docs.values()
+    }
+
+    /// The job an acronym of the question stands for ("CPE" → "conseiller principal d'éducation").
+    pub fn acronyms(&self) -> &crate::acronyms::Acronyms {
+        &self.acronyms
     }
 
     /// A shared handle on the embedder (the rails' semantic layer encodes with it too).
@@ -139,10 +148,10 @@ impl Searcher {
         Ok(v)
     }
 
-    /// What is searched for a question: shortened words spelled out, feminine job titles in
-    /// their masculine form (both forms then find the same fiches).
+    /// What is searched for a question: acronyms of jobs and shortened words spelled out,
+    /// feminine job titles in their masculine form (both forms then find the same fiches).
     pub fn normalise(&self, question: &str) -> String {
-        self.gender.neutralise(&crate::informal::spell_out(question))
+        self.gender.neutralise(&crate::informal::spell_out(&self.acronyms.expand(question)))
     }
 
     /// Forget cached embeddings and results (benchmarks measure the uncached path).
@@ -223,6 +232,35 @@ impl Searcher {
         by_doc.sort_by(|a, b| b.score.total_cmp(&a.score));
         by_doc.truncate(opts.k);
         Ok(by_doc)
+    }
+
+    /// Fiches the question names by their title, a synonym or an acronym, in the order they
+    /// are named; a name inside a longer one ("infirmier" in "infirmier de bloc opératoire")
+    /// does not count. ROME fiches are left out: they are a second source.
+    pub fn named(&self, question: &str) -> Vec<String> {
+        let q = format!(" {} ", words(&fold(&self.normalise(question))));
+        let mut found: Vec<(usize, usize, &str)> = Vec::new(); // (start, end, id)
+        for (title, id) in &self.titles {
+            if crate::rome::is_rome_document(id) {
+                continue;
+            }
+            let mut from = 0;
+            while let Some(at) = q[from..].find(title.as_str()) {
+                let start = from + at;
+                found.push((start, start + title.len(), id.as_str()));
+                from = start + 1;
+            }
+        }
+        let inside = |a: &(usize, usize, &str), b: &(usize, usize, &str)| b.0 <= a.0 && a.1 <= b.1 && (b.1 - b.0) > (a.1 - a.0);
+        let mut kept: Vec<(usize, usize, &str)> = found.iter().filter(|a| !found.iter().any(|b| inside(a, b))).copied().collect();
+        kept.sort_by_key(|k| k.0);
+        let mut ids: Vec<String> = Vec::new();
+        for (_, _, id) in kept {
+            if !ids.iter().any(|i| i == id) {
+                ids.push(id.to_string());
+            }
+        }
+        ids
     }
 
     fn boost_titles(&self, question: &str, kind: Option<Kind>, hits: &mut Vec<Hit>) {

@@ -288,6 +288,7 @@ pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow:
         let local = listener.local_addr()?;
         let reports_dir = config.server.reports_dir.clone().unwrap_or_else(|| app.home.join("reports"));
         let max_tokens = config.assistant.max_tokens;
+        let generation = config.assistant.generation;
         let store = store::Store::open(&app.home.join("state").join("conversations.sqlite"))?;
         let state = AppState::new(config, log, reports_dir, Some(store));
         let restored = state.conversations.restore()?;
@@ -311,7 +312,7 @@ pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow:
         let load = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let searcher = app.searcher()?;
             let generator = app.generator()?;
-            let mut assistant = Assistant::new(searcher, generator, AssistantConfig { max_tokens, ..Default::default() })?;
+            let mut assistant = Assistant::new(searcher, generator, AssistantConfig { max_tokens, generation, ..Default::default() })?;
             assistant.index_version = app.index_version();
             assistant.warm_up()?;
             let _ = loading.assistant.set(Arc::new(assistant));

@@ -53,7 +53,7 @@ fn sources_text(a: &Answer) -> String {
     }
     let mut s = String::from("\n\nSources :");
     for src in &a.sources {
-        s.push_str(&format!("\n- {} ({}) : {}", src.title, src.id, src.url));
+        s.push_str(&format!("\n- {} : {}", src.title, src.url));
     }
     s
 }

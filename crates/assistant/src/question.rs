@@ -1,0 +1,218 @@
+//! What a question asks (salary, access, duration…), whether it compares or wants a yes or a
+//! no, and what the person rules out: the answer leads with the fiche's answer to exactly that.
+//! Patterns are data (`data/asked.tsv`), read on the rails' plain form of the message, so
+//! "c koi le salaire dun cpe" and "Quel est le salaire d'un CPE ?" are read alike.
+
+use regex::Regex;
+use retrieval::french::fold;
+use retrieval::Document;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+const ASKED: &str = include_str!("../data/asked.tsv");
+
+/// One thing a question can ask, in the order an answer gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Asked {
+    Salary,
+    Access,
+    Duration,
+    Outcomes,
+    Procedure,
+    ForMe,
+    Description,
+}
+
+impl Asked {
+    fn from_key(key: &str) -> Option<Asked> {
+        Some(match key {
+            "salaire" => Asked::Salary,
+            "acces" => Asked::Access,
+            "duree" => Asked::Duration,
+            "debouches" => Asked::Outcomes,
+            "demarche" => Asked::Procedure,
+            "pour_moi" => Asked::ForMe,
+            "description" => Asked::Description,
+            _ => return None,
+        })
+    }
+
+    /// The key used in data files and evaluation sets.
+    pub fn key(self) -> &'static str {
+        match self {
+            Asked::Salary => "salaire",
+            Asked::Access => "acces",
+            Asked::Duration => "duree",
+            Asked::Outcomes => "debouches",
+            Asked::Procedure => "demarche",
+            Asked::ForMe => "pour_moi",
+            Asked::Description => "description",
+        }
+    }
+}
+
+/// What the answer must address.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Question {
+    /// What is asked, in answer order; empty when nothing specific is (then a general card).
+    pub asked: Vec<Asked>,
+    /// Two things compared ("CAP ou bac pro", "la différence entre…").
+    pub comparison: bool,
+    /// A question answered by yes or no ("faut-il le bac pour…").
+    pub yes_no: bool,
+    /// What the person rules out, folded ("professeur", "bureau").
+    pub excluded: Vec<String>,
+}
+
+enum Pattern {
+    Asked(Asked, Regex),
+    /// "C'est quoi…": a description, unless something more precise is asked.
+    Definition(Regex),
+    Comparison(Regex),
+    YesNo(Regex),
+    Excluded(Regex),
+}
+
+fn patterns() -> &'static [Pattern] {
+    static P: OnceLock<Vec<Pattern>> = OnceLock::new();
+    P.get_or_init(|| {
+        guardrails::data::rows(ASKED)
+            .map(|row| {
+                let [key, pattern] = row[..] else { panic!("asked.tsv: a row needs two columns: {row:?}") };
+                let re = Regex::new(pattern).unwrap_or_else(|e| panic!("asked.tsv: {key}: {e}"));
+                match key {
+                    "comparaison" => Pattern::Comparison(re),
+                    "definition" => Pattern::Definition(re),
+                    "oui_non" => Pattern::YesNo(re),
+                    "exclut" => Pattern::Excluded(re),
+                    _ => Pattern::Asked(Asked::from_key(key).unwrap_or_else(|| panic!("asked.tsv: unknown key {key}")), re),
+                }
+            })
+            .collect()
+    })
+}
+
+/// Words that say nothing about a job when ruled out.
+const EMPTY_WORDS: &[&str] =
+    &["tout", "trop", "rien", "quoi", "faire", "etre", "metier", "metiers", "boulot", "travail", "truc", "trucs", "choses", "longues", "etudes"];
+
+impl Question {
+    pub fn read(text: &str) -> Question {
+        let plain = guardrails::normalise::normalise(text);
+        let mut q = Question::default();
+        let mut definition = false;
+        for p in patterns() {
+            match p {
+                Pattern::Asked(asked, re) if re.is_match(&plain) => q.asked.push(*asked),
+                Pattern::Comparison(re) => q.comparison |= re.is_match(&plain),
+                Pattern::Definition(re) => definition |= re.is_match(&plain),
+                Pattern::YesNo(re) => q.yes_no |= re.is_match(plain.trim_start()),
+                Pattern::Excluded(re) => {
+                    for c in re.captures_iter(&plain) {
+                        let what = c.name("what").map(|m| m.as_str().trim().to_string()).unwrap_or_default();
+                        let what = fold(&retrieval::informal::spell_out(&what));
+                        if what.split_whitespace().any(|w| w.chars().count() >= 3 && !EMPTY_WORDS.contains(&w)) && !q.excluded.contains(&what) {
+                            q.excluded.push(what);
+                        }
+                    }
+                }
+                Pattern::Asked(..) => {}
+            }
+        }
+        if definition && q.asked.is_empty() {
+            q.asked.push(Asked::Description);
+        }
+        q.asked.sort();
+        q.asked.dedup();
+        // "Combien de temps pour devenir…" asks a duration, not the whole way in.
+        if q.asked.contains(&Asked::Duration) && q.asked.len() == 2 && q.asked.contains(&Asked::Access) && plain.contains("combien") {
+            q.asked.retain(|a| *a != Asked::Access);
+        }
+        q
+    }
+
+    pub fn asks(&self, a: Asked) -> bool {
+        self.asked.contains(&a)
+    }
+
+    /// Whether a fiche is one the person ruled out: its title, a synonym or a sector names the
+    /// excluded thing (a word of four letters or more, or its start: "enseign" for
+    /// "enseignement", "enseignant").
+    pub fn rules_out(&self, doc: &Document) -> bool {
+        if self.excluded.is_empty() {
+            return false;
+        }
+        let mut names = vec![fold(&doc.title)];
+        names.extend(doc.synonyms.iter().map(|s| fold(s)));
+        names.extend(doc.facts.sectors.iter().map(|s| fold(s)));
+        let words: Vec<&str> = names.iter().flat_map(|n| n.split(|c: char| !c.is_alphanumeric())).filter(|w| w.len() >= 4).collect();
+        self.excluded.iter().flat_map(|e| e.split_whitespace()).filter(|w| w.len() >= 4 && !EMPTY_WORDS.contains(w)).any(|e| {
+            let stem: String = e.chars().take(7.min(e.chars().count())).collect();
+            words.iter().any(|w| w.starts_with(&stem) || stem.starts_with(*w))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(text: &str) -> Vec<Asked> {
+        Question::read(text).asked
+    }
+
+    #[test]
+    fn what_is_asked_is_read_in_every_register() {
+        assert_eq!(asked("Combien gagne un plombier débutant ?"), vec![Asked::Salary]);
+        assert_eq!(asked("c koi le salaire dun cpe"), vec![Asked::Salary]);
+        assert!(asked("comment devenir infirmier ?").contains(&Asked::Access));
+        assert_eq!(asked("combien de temps dure le BTS MCO ?"), vec![Asked::Duration]);
+        assert!(asked("après un bac pro commerce on peut faire quoi ?").contains(&Asked::Outcomes));
+        assert!(asked("Comment s'inscrire en BTS ? c'est sur Parcoursup ?").contains(&Asked::Procedure));
+        assert!(asked("je suis timide, est-ce que le métier de vendeur est fait pour moi ?").contains(&Asked::ForMe));
+        assert!(asked("c'est quoi un cordiste").contains(&Asked::Description));
+        assert!(asked("Bonjour").is_empty());
+    }
+
+    #[test]
+    fn comparisons_and_yes_no_questions_are_recognised() {
+        assert!(Question::read("quelle différence entre un BTS et un BUT ?").comparison);
+        assert!(Question::read("Faut-il le bac pour être aide-soignant ?").yes_no);
+        assert!(Question::read("est ce que on peut etre pompier sans diplome").yes_no);
+        assert!(!Question::read("Comment devenir pompier ?").yes_no);
+    }
+
+    #[test]
+    fn what_the_person_rules_out_is_kept() {
+        assert_eq!(Question::read("j'aime les enfants mais pas prof").excluded, vec!["professeur"]);
+        assert_eq!(Question::read("un metier dehors, surtout pas dans un bureau !").excluded, vec!["bureau"]);
+        assert!(Question::read("je sais pas quoi faire").excluded.is_empty());
+    }
+
+    #[test]
+    fn ruled_out_fiches_are_recognised_by_title_or_sector() {
+        let q = Question::read("travailler avec des enfants mais pas dans l'enseignement");
+        let mut doc = Document {
+            id: "MET.1".into(),
+            kind: retrieval::Kind::Metier,
+            title: "professeur/e des écoles".into(),
+            title_feminine: None,
+            title_masculine: None,
+            synonyms: vec![],
+            summary: String::new(),
+            sections: vec![],
+            links: vec![],
+            rome_codes: vec![],
+            facts: Default::default(),
+            url: String::new(),
+            date: String::new(),
+            source: String::new(),
+        };
+        doc.facts.sectors = vec!["enseignement".into()];
+        assert!(q.rules_out(&doc));
+        doc.facts.sectors = vec!["santé".into()];
+        doc.title = "auxiliaire de puériculture".into();
+        assert!(!q.rules_out(&doc));
+    }
+}

@@ -1,0 +1,165 @@
+//! Jobs named by an acronym or a short name ("CPE", "AESH", "ATSEM"): the full name is added
+//! before searching, so the job's fiche comes first rather than a school or a diploma that
+//! shares the letters (the engineering school CPE Lyon for "CPE").
+//!
+//! Two sources: the table `data/acronyms.tsv` (matched in any case: a pupil writes "cpe"), and
+//! what the fiches say themselves, derived at start: initialisms of ONISEP métier titles
+//! ("conseiller principal d'éducation" → CPE) and acronyms written in brackets in a title
+//! ("agent territorial spécialisé des écoles maternelles (ATSEM)"). Derived ones match only
+//! when written in capitals, since three lowercase letters are often a word.
+
+use crate::document::{Document, Kind};
+use crate::french::replace_words;
+use std::collections::HashMap;
+
+const TABLE: &str = include_str!("../data/acronyms.tsv");
+
+/// Words left out of an initialism.
+const SKIPPED: &[&str] = &["de", "des", "d", "du", "la", "le", "l", "les", "en", "et", "a", "à", "au", "aux", "pour", "par", "sur", "e"];
+
+/// Letters that name diplomas or schools, never a job.
+const NOT_A_JOB: &[&str] = &["CAP", "BEP", "BTS", "BAC", "BUT", "DUT", "IUT", "CQP", "DEUST", "BTSA", "LMD", "STS", "CFA", "ENS", "INSA", "IEP"];
+
+#[derive(Debug, Default, Clone)]
+pub struct Acronyms {
+    /// Lowercased acronym from the table → full name.
+    any_case: HashMap<String, String>,
+    /// Acronym in capitals derived from the fiches → full name.
+    capitals: HashMap<String, String>,
+}
+
+/// The initials of a title's significant words, in capitals ("conseiller principal d'éducation"
+/// → "CPE"); None when the title has fewer than three of them.
+fn initialism(title: &str) -> Option<String> {
+    let letters: String = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !SKIPPED.contains(&w.to_lowercase().as_str()))
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect();
+    let n = letters.chars().count();
+    ((3..=6).contains(&n) && letters.chars().all(|c| c.is_ascii_uppercase())).then_some(letters)
+}
+
+/// An acronym in brackets at the end of a title, and the title without it.
+fn bracketed(title: &str) -> Option<(String, String)> {
+    let open = title.rfind('(')?;
+    let inner = title[open + 1..].trim_end().strip_suffix(')')?;
+    let acronym = inner.trim();
+    let n = acronym.chars().count();
+    ((2..=6).contains(&n) && acronym.chars().all(|c| c.is_ascii_uppercase())).then(|| (acronym.to_string(), title[..open].trim().to_string()))
+}
+
+impl Acronyms {
+    pub fn from_documents<'a>(docs: impl IntoIterator<Item = &'a Document>) -> Self {
+        let mut any_case = HashMap::new();
+        for line in TABLE.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            if let Some((acronym, full)) = line.split_once('\t') {
+                any_case.insert(acronym.trim().to_lowercase(), full.trim().to_string());
+            }
+        }
+        // Derived initialisms shared by two different jobs name neither.
+        let mut derived: HashMap<String, Option<(String, String)>> = HashMap::new();
+        for d in docs.into_iter().filter(|d| d.kind == Kind::Metier) {
+            let names = [d.title_masculine.as_deref(), d.title_feminine.as_deref(), Some(d.title.as_str())];
+            for name in names.into_iter().flatten().filter(|n| !n.contains('/')) {
+                let found = bracketed(name).or_else(|| initialism(name).map(|a| (a, name.to_string())));
+                let Some((acronym, full)) = found else { continue };
+                if NOT_A_JOB.contains(&acronym.as_str()) || any_case.contains_key(&acronym.to_lowercase()) {
+                    continue;
+                }
+                derived
+                    .entry(acronym)
+                    .and_modify(|known| {
+                        if known.as_ref().is_some_and(|(id, _)| *id != d.id) {
+                            *known = None;
+                        }
+                    })
+                    .or_insert(Some((d.id.clone(), full)));
+            }
+        }
+        let capitals = derived.into_iter().filter_map(|(a, known)| known.map(|(_, full)| (a, full))).collect();
+        Acronyms { any_case, capitals }
+    }
+
+    pub fn len(&self) -> usize {
+        self.any_case.len() + self.capitals.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The full name an acronym of the text stands for, if it is one.
+    pub fn full_name(&self, word: &str) -> Option<&str> {
+        self.any_case.get(&word.to_lowercase()).or_else(|| self.capitals.get(word)).map(String::as_str)
+    }
+
+    /// The text with each acronym followed by its full name in brackets.
+    pub fn expand(&self, text: &str) -> String {
+        replace_words(text, |w| self.full_name(w).map(|full| format!("{w} ({full})")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Facts;
+
+    fn metier(id: &str, masculine: &str, feminine: &str) -> Document {
+        Document {
+            id: id.into(),
+            kind: Kind::Metier,
+            title: format!("{masculine}/{feminine}"),
+            title_feminine: Some(feminine.into()),
+            title_masculine: Some(masculine.into()),
+            synonyms: vec![],
+            summary: String::new(),
+            sections: vec![],
+            links: vec![],
+            rome_codes: vec![],
+            facts: Facts::default(),
+            url: String::new(),
+            date: String::new(),
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn initialisms_of_job_titles_are_expanded_in_capitals_only() {
+        let docs = [metier("MET.278", "conseiller principal d'éducation", "conseillère principale d'éducation")];
+        let a = Acronyms::from_documents(&docs);
+        assert_eq!(a.full_name("CPE"), Some("conseiller principal d'éducation"), "the table names it");
+        let docs = [metier("MET.1", "technicien de maintenance industrielle", "technicienne de maintenance industrielle")];
+        let a = Acronyms::from_documents(&docs);
+        assert_eq!(a.expand("je veux être TMI"), "je veux être TMI (technicien de maintenance industrielle)");
+        assert_eq!(a.expand("tmi"), "tmi", "a derived acronym in lowercase is left alone");
+    }
+
+    #[test]
+    fn table_entries_match_in_any_case_and_diplomas_are_never_jobs() {
+        let docs = [metier("MET.2", "conseiller en animation pédagogique", "conseillère en animation pédagogique")];
+        let a = Acronyms::from_documents(&docs);
+        assert_eq!(a.expand("c koi un cpe"), "c koi un cpe (conseiller principal d'éducation)");
+        assert!(a.expand("un CAP en 2 ans").ends_with("un CAP en 2 ans"));
+    }
+
+    #[test]
+    fn an_initialism_shared_by_two_jobs_names_neither() {
+        let docs = [
+            metier("MET.3", "agent de sécurité maritime", "agente de sécurité maritime"),
+            metier("MET.4", "architecte systèmes mobiles", "architecte systèmes mobiles"),
+        ];
+        let a = Acronyms::from_documents(&docs);
+        assert_eq!(a.full_name("ASM"), None);
+    }
+
+    #[test]
+    fn bracketed_acronyms_of_titles_are_read() {
+        assert_eq!(
+            bracketed("ingénieur électronicien des systèmes de la sécurité aérienne (IESSA)"),
+            Some(("IESSA".to_string(), "ingénieur électronicien des systèmes de la sécurité aérienne".to_string()))
+        );
+        assert_eq!(bracketed("garde (chasse, pêche)"), None);
+    }
+}
