@@ -201,12 +201,12 @@ impl Card<'_> {
                 if !qualities.is_empty() {
                     self.add("Qualités demandées", Some(qualities.join(" ; ")));
                 }
-                self.add("Ce que dit la fiche", section_quote(d, "competences", 50));
-                self.add("Conditions de travail", section_quote(d, "condition_travail", 40));
+                self.add("Ce que dit la fiche", section_quote(d, "competences", 90));
+                self.add("Conditions de travail", section_quote(d, "condition_travail", 60));
             }
             Asked::Description => {
                 self.add("En bref", Some(opening_sentences(&d.summary)));
-                self.add("Le travail", section_quote(d, "nature_travail", 60));
+                self.add("Le travail", section_quote(d, "nature_travail", QUOTE_WORDS));
             }
         }
     }
@@ -242,7 +242,7 @@ impl Card<'_> {
                 self.add("En bref", section_quote(d, "descriptif_format_court", 40));
             }
             Asked::Description => {
-                self.add("En bref", section_quote(d, "descriptif_format_court", 70).or_else(|| section_quote(d, "formats_courts", 70)));
+                self.add("En bref", section_quote(d, "descriptif_format_court", QUOTE_WORDS).or_else(|| section_quote(d, "formats_courts", QUOTE_WORDS)));
                 let taught = section_items(d, "element_enseignement", 6);
                 if !taught.is_empty() {
                     self.add("Enseignements", Some(taught.join(" ; ")));

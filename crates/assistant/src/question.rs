@@ -111,16 +111,20 @@ impl Question {
                 Pattern::Excluded(re) => {
                     for c in re.captures_iter(&plain) {
                         let what = c.name("what").map(|m| m.as_str().trim().to_string()).unwrap_or_default();
-                        let what = fold(&retrieval::informal::spell_out(&what));
-                        if what.split_whitespace().any(|w| w.chars().count() >= 3 && !EMPTY_WORDS.contains(&w)) && !q.excluded.contains(&what) {
-                            q.excluded.push(what);
+                        // "pas banque ni assurance": each thing ruled out apart.
+                        for one in what.split(" ni ") {
+                            let one = fold(&retrieval::informal::spell_out(one.trim()));
+                            if one.split_whitespace().any(|w| w.chars().count() >= 3 && !EMPTY_WORDS.contains(&w)) && !q.excluded.contains(&one) {
+                                q.excluded.push(one);
+                            }
                         }
                     }
                 }
                 Pattern::Asked(..) => {}
             }
         }
-        if definition && q.asked.is_empty() {
+        // A comparison that only asks "what is the difference" gets the general card of each.
+        if definition && q.asked.is_empty() && !q.comparison {
             q.asked.push(Asked::Description);
         }
         q.asked.sort();
@@ -188,6 +192,8 @@ mod tests {
         assert_eq!(Question::read("j'aime les enfants mais pas prof").excluded, vec!["professeur"]);
         assert_eq!(Question::read("un metier dehors, surtout pas dans un bureau !").excluded, vec!["bureau"]);
         assert!(Question::read("je sais pas quoi faire").excluded.is_empty());
+        assert_eq!(Question::read("quels métiers (mais pas banque ni assurance) ?").excluded, vec!["banque", "assurance"]);
+        assert_eq!(Question::read("elle ne veut pas enseigner, quelles portes ?").excluded, vec!["enseigner"]);
     }
 
     #[test]

@@ -150,6 +150,8 @@ pub struct Answer {
     pub live_data: Option<crate::live_data::LiveData>,
     /// What the question asks, as read.
     pub asked: Question,
+    /// Fiches the question names (title, synonym or acronym), in the order named.
+    pub named: Vec<String>,
     /// Cosine similarity of the closest passage.
     pub coverage: f32,
     /// Generated sentences dropped by the output rails (unsupported figures, prescriptive or
@@ -275,6 +277,7 @@ impl Assistant {
             needs_live_data: false,
             live_data: None,
             asked: Question::default(),
+            named: Vec::new(),
             coverage: 0.0,
             dropped_sentences: Vec::new(),
             generated: String::new(),
@@ -339,6 +342,7 @@ impl Assistant {
         let named: Vec<String> = self.searcher.named(query).into_iter().filter(|id| !self.searcher.document(id).is_some_and(|d| asked.rules_out(d))).collect();
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
+        answer.named = named.clone();
         // Dates, a school's figures, rankings, places: said at once, with where to find them;
         // a fiche is added only when the question names one (it answers the general part).
         answer.live_data = crate::live_data::live_data(&input.redacted);

@@ -20,12 +20,23 @@ const SKIPPED: &[&str] = &["de", "des", "d", "du", "la", "le", "l", "les", "en",
 /// Letters that name diplomas or schools, never a job.
 const NOT_A_JOB: &[&str] = &["CAP", "BEP", "BTS", "BAC", "BUT", "DUT", "IUT", "CQP", "DEUST", "BTSA", "LMD", "STS", "CFA", "ENS", "INSA", "IEP"];
 
+/// Two to eight capitals, maybe two words ("MCO", "DN MADE"): how fiches write an acronym.
+pub fn looks_like_acronym(s: &str) -> bool {
+    let letters = s.chars().filter(|c| !c.is_whitespace()).count();
+    (2..=8).contains(&letters) && s.split_whitespace().count() <= 2 && s.chars().all(|c| c.is_ascii_uppercase() || c == ' ')
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Acronyms {
     /// Lowercased acronym from the table → full name.
     any_case: HashMap<String, String>,
+    /// Lowercased names of several words from the table ("manip radio") → full name.
+    phrases: Vec<(String, String)>,
     /// Acronym in capitals derived from the fiches → full name.
     capitals: HashMap<String, String>,
+    /// Letters replaced by what they stand for, in capitals only ("DE" → "diplôme d'État":
+    /// "le DE de moniteur-éducateur" then reads as the fiche's title).
+    replaced: HashMap<String, String>,
 }
 
 /// The initials of a title's significant words, in capitals ("conseiller principal d'éducation"
@@ -53,14 +64,27 @@ fn bracketed(title: &str) -> Option<(String, String)> {
 impl Acronyms {
     pub fn from_documents<'a>(docs: impl IntoIterator<Item = &'a Document>) -> Self {
         let mut any_case = HashMap::new();
+        let mut phrases = Vec::new();
+        let mut replaced = HashMap::new();
         for line in TABLE.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let columns: Vec<&str> = line.split('\t').map(str::trim).collect();
+            if let [acronym, full, "remplace"] = columns[..] {
+                replaced.insert(acronym.to_string(), full.to_string());
+                continue;
+            }
             if let Some((acronym, full)) = line.split_once('\t') {
-                any_case.insert(acronym.trim().to_lowercase(), full.trim().to_string());
+                let acronym = acronym.trim().to_lowercase();
+                if acronym.contains(' ') {
+                    phrases.push((acronym, full.trim().to_string()));
+                } else {
+                    any_case.insert(acronym, full.trim().to_string());
+                }
             }
         }
         // Derived initialisms shared by two different jobs name neither.
         let mut derived: HashMap<String, Option<(String, String)>> = HashMap::new();
-        for d in docs.into_iter().filter(|d| d.kind == Kind::Metier) {
+        let docs: Vec<&Document> = docs.into_iter().collect();
+        for d in docs.iter().filter(|d| d.kind == Kind::Metier) {
             let names = [d.title_masculine.as_deref(), d.title_feminine.as_deref(), Some(d.title.as_str())];
             for name in names.into_iter().flatten().filter(|n| !n.contains('/')) {
                 let found = bracketed(name).or_else(|| initialism(name).map(|a| (a, name.to_string())));
@@ -78,12 +102,31 @@ impl Acronyms {
                     .or_insert(Some((d.id.clone(), full)));
             }
         }
+        // Formations' own acronyms ("DEAS", "ASSP"), when no job already goes by the letters.
+        let jobs: std::collections::HashSet<String> = derived.keys().cloned().collect();
+        let mut formations: HashMap<String, Option<(String, String)>> = HashMap::new();
+        for d in docs.iter().filter(|d| d.kind == Kind::Formation) {
+            for s in d.synonyms.iter().filter(|s| looks_like_acronym(s) && s.chars().count() >= 3 && !s.contains(' ')) {
+                if NOT_A_JOB.contains(&s.as_str()) || jobs.contains(s) || any_case.contains_key(&s.to_lowercase()) {
+                    continue;
+                }
+                formations
+                    .entry(s.clone())
+                    .and_modify(|known| {
+                        if known.as_ref().is_some_and(|(id, _)| *id != d.id) {
+                            *known = None;
+                        }
+                    })
+                    .or_insert(Some((d.id.clone(), d.title.clone())));
+            }
+        }
+        derived.extend(formations);
         let capitals = derived.into_iter().filter_map(|(a, known)| known.map(|(_, full)| (a, full))).collect();
-        Acronyms { any_case, capitals }
+        Acronyms { any_case, phrases, capitals, replaced }
     }
 
     pub fn len(&self) -> usize {
-        self.any_case.len() + self.capitals.len()
+        self.any_case.len() + self.phrases.len() + self.capitals.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -97,8 +140,26 @@ impl Acronyms {
 
     /// The text with each acronym followed by its full name in brackets.
     pub fn expand(&self, text: &str) -> String {
-        replace_words(text, |w| self.full_name(w).map(|full| format!("{w} ({full})")))
+        let mut text = replace_words(text, |w| match self.replaced.get(w) {
+            Some(full) => Some(full.clone()),
+            None => self.full_name(w).map(|full| format!("{w} ({full})")),
+        });
+        for (phrase, full) in &self.phrases {
+            let lower = text.to_lowercase();
+            // Byte offsets agree: the phrases are ASCII, and lowercasing keeps ASCII lengths.
+            if let Some(at) = lower.find(phrase.as_str()).filter(|&at| lower.len() == text.len() && is_word_edge(&lower, at, at + phrase.len())) {
+                text.insert_str(at + phrase.len(), &format!(" ({full})"));
+            }
+        }
+        text
     }
+}
+
+/// Whether a match between two byte offsets starts and ends on word boundaries.
+fn is_word_edge(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+    let after = text[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+    before && after
 }
 
 #[cfg(test)]
@@ -161,5 +222,19 @@ mod tests {
             Some(("IESSA".to_string(), "ingénieur électronicien des systèmes de la sécurité aérienne".to_string()))
         );
         assert_eq!(bracketed("garde (chasse, pêche)"), None);
+    }
+
+    #[test]
+    fn names_of_several_words_and_formation_acronyms_are_expanded() {
+        let mut bts = metier("FOR.2317", "", "");
+        bts.kind = Kind::Formation;
+        bts.title = "BTS management commercial opérationnel".into();
+        bts.synonyms = vec!["MCO".into(), "BTS".into()];
+        let a = Acronyms::from_documents(&[bts]);
+        assert_eq!(a.expand("le MCO dure 2 ans"), "le MCO (BTS management commercial opérationnel) dure 2 ans");
+        assert_eq!(a.full_name("BTS"), None, "a diploma's type is never an acronym of one fiche");
+        assert!(a.expand("c'est quoi le boulot de manip radio ?").contains("manip radio (manipulateur en électroradiologie médicale) ?"));
+        assert!(looks_like_acronym("DN MADE") && !looks_like_acronym("Paris"));
+        assert_eq!(a.expand("le DE de moniteur-éducateur, de 2 ans"), "le diplôme d'État de moniteur-éducateur, de 2 ans");
     }
 }

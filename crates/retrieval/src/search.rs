@@ -86,6 +86,10 @@ const CANDIDATES: usize = 60;
 
 impl Searcher {
     pub fn new(store: Arc<dyn Store>, embedder: Arc<dyn Embedder>, docs: Vec<Document>) -> Self {
+        let gender = GenderForms::from_documents(&docs);
+        // Names are compared in the form questions are searched in (feminine words in their
+        // masculine form: "économie sociale" and "économie social" alike).
+        let key = |name: &str| format!(" {} ", words(&fold(&gender.neutralise(name))));
         let mut titles = Vec::new();
         for d in &docs {
             let mut names: Vec<&str> = vec![d.title.as_str()];
@@ -97,11 +101,18 @@ impl Searcher {
                 // Short generic names ("BTS", "CAP") would match far too much; "a/b" forms are
                 // covered by their feminine and masculine spellings.
                 if f.chars().count() >= 5 && !f.contains('/') {
-                    titles.push((format!(" {} ", words(&f)), d.id.clone()));
+                    titles.push((key(n), d.id.clone()));
+                }
+            }
+            // A formation is also named by its type and its acronym ("BTS MCO", "bac pro ASSP").
+            if d.kind == Kind::Formation {
+                let kind_words = if fold(&d.title).starts_with("bac pro ") { 2 } else { 1 };
+                let prefix: Vec<&str> = d.title.split_whitespace().take(kind_words).collect();
+                for s in d.synonyms.iter().filter(|s| crate::acronyms::looks_like_acronym(s) && s.len() >= 3 && !d.title.starts_with(s.as_str())) {
+                    titles.push((key(&format!("{} {s}", prefix.join(" "))), d.id.clone()));
                 }
             }
         }
-        let gender = GenderForms::from_documents(&docs);
         let acronyms = crate::acronyms::Acronyms::from_documents(&docs);
         let docs = docs.into_iter().map(|d| (d.id.clone(), d)).collect();
         Searcher {
@@ -252,7 +263,9 @@ impl Searcher {
             }
         }
         let inside = |a: &(usize, usize, &str), b: &(usize, usize, &str)| b.0 <= a.0 && a.1 <= b.1 && (b.1 - b.0) > (a.1 - a.0);
-        let mut kept: Vec<(usize, usize, &str)> = found.iter().filter(|a| !found.iter().any(|b| inside(a, b))).copied().collect();
+        // A name three fiches share ("informatique", "Polytech") names none of them.
+        let shared = |a: &(usize, usize, &str)| found.iter().filter(|b| b.0 == a.0 && b.1 == a.1 && b.2 != a.2).count() >= 2;
+        let mut kept: Vec<(usize, usize, &str)> = found.iter().filter(|a| !found.iter().any(|b| inside(a, b)) && !shared(a)).copied().collect();
         kept.sort_by_key(|k| k.0);
         let mut ids: Vec<String> = Vec::new();
         for (_, _, id) in kept {
@@ -305,7 +318,12 @@ fn result_key(question: &str, opts: &SearchOptions) -> ResultKey {
     (question.to_string(), opts.kind, opts.mode as u8, opts.k, opts.passages_per_doc)
 }
 
-/// Words only, single-spaced: "l'aide-soignant(e)" → "l aide soignant e".
+/// Little words a name may or may not carry ("licence mention histoire", "licence d'histoire").
+const NAME_FILLERS: &[&str] = &["de", "d", "du", "des", "la", "le", "les", "l", "en", "mention", "specialite"];
+
+/// Words only, single-spaced, little words left out: "la licence mention d'histoire" →
+/// "licence histoire". Names in the index and in questions are compared in this form.
 fn words(folded: &str) -> String {
-    folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty() && !NAME_FILLERS.contains(w)).collect::<Vec<_>>().join(" ")
 }
+
