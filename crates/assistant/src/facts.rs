@@ -162,7 +162,18 @@ impl Card<'_> {
         let d = self.doc;
         match asked {
             Asked::Salary => {
-                if !self.add("Salaire du débutant", d.facts.salary.clone()) {
+                // Every paragraph under a "salaire" heading: the beginner's pay, and the public
+                // or private scales some fiches add.
+                let salary = section(d, "vie_professionnelle").map(|t| {
+                    let lines: Vec<&str> = parts(t)
+                        .into_iter()
+                        .filter(|p| p.heading.is_some_and(|h| retrieval::french::fold(h).contains("salaire")))
+                        .flat_map(|p| p.lines)
+                        .collect();
+                    quote(lines, 70)
+                });
+                let salary = salary.filter(|s| !s.is_empty()).or_else(|| d.facts.salary.clone());
+                if !self.add("Salaire du débutant", salary) {
                     self.add("Salaire", Some("la fiche ne donne pas de chiffre.".into()));
                 }
             }
@@ -197,16 +208,18 @@ impl Card<'_> {
             }
             Asked::ForMe => {
                 let qualities: Vec<&str> =
-                    section(d, "competences").map(|t| parts(t).into_iter().filter_map(|p| p.heading).take(5).collect()).unwrap_or_default();
+                    section(d, "competences").map(|t| parts(t).into_iter().filter_map(|p| p.heading).take(6).collect()).unwrap_or_default();
                 if !qualities.is_empty() {
                     self.add("Qualités demandées", Some(qualities.join(" ; ")));
                 }
-                self.add("Ce que dit la fiche", section_quote(d, "competences", 90));
+                self.add("Ce que dit la fiche", section_quote(d, "competences", 130));
                 self.add("Conditions de travail", section_quote(d, "condition_travail", 60));
             }
             Asked::Description => {
                 self.add("En bref", Some(opening_sentences(&d.summary)));
-                self.add("Le travail", section_quote(d, "nature_travail", QUOTE_WORDS));
+                if !self.add("Présentation", section_quote(d, "formats_courts", QUOTE_WORDS)) {
+                    self.add("Le travail", section_quote(d, "nature_travail", QUOTE_WORDS));
+                }
             }
         }
     }
@@ -228,14 +241,17 @@ impl Card<'_> {
                 self.add("Durée", d.facts.duration.clone());
                 self.add("Type", d.facts.formation_type.clone());
                 self.level();
+                let said = matching_sentences(d, "descriptif_format_court", DURATION_CUES, 60)
+                    .or_else(|| matching_sentences(d, "descriptif_acces", DURATION_CUES, 60));
+                self.add("Ce que dit la fiche", said);
             }
             Asked::Outcomes => {
+                self.add("Après la formation", section_quote(d, "descriptif_poursuite_etudes", QUOTE_WORDS));
                 self.add("Métiers visés", self.linked(6));
                 let further: Vec<&str> = section_items(d, "poursuites_etudes", 6);
                 if !further.is_empty() {
                     self.add("Poursuites d'études", Some(further.join(" ; ")));
                 }
-                self.add("Après la formation", section_quote(d, "descriptif_poursuite_etudes", 50));
             }
             Asked::ForMe => {
                 self.add("Ce qui est attendu", section_quote(d, "attendus", 70).or_else(|| section_items_text(d, "attendus", 5)));
@@ -359,6 +375,7 @@ mod tests {
     fn is_it_for_me_names_the_qualities() {
         let card = facts_block(&Question::read("je suis timide, est-ce que CPE c'est fait pour moi ?"), &[&cpe()]);
         assert!(card.contains("Qualités demandées : Sens de l'écoute ; Autorité"), "{card}");
+        assert!(card.contains("Le CPE est à l'écoute des élèves. Il sait poser des limites."), "{card}");
     }
 
     #[test]

@@ -93,6 +93,11 @@ fn patterns() -> &'static [Pattern] {
     })
 }
 
+fn question_word() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"\b(quoi|comment|combien|quel|quels|quelle|quelles|ou|pourquoi|quand|lequel|laquelle|qu'est|qui)\b").expect("valid pattern"))
+}
+
 /// Words that say nothing about a job when ruled out.
 const EMPTY_WORDS: &[&str] =
     &["tout", "trop", "rien", "quoi", "faire", "etre", "metier", "metiers", "boulot", "travail", "truc", "trucs", "choses", "longues", "etudes"];
@@ -129,10 +134,9 @@ impl Question {
         }
         q.asked.sort();
         q.asked.dedup();
-        // "Combien de temps pour devenir…" asks a duration, not the whole way in.
-        if q.asked.contains(&Asked::Duration) && q.asked.len() == 2 && q.asked.contains(&Asked::Access) && plain.contains("combien") {
-            q.asked.retain(|a| *a != Asked::Access);
-        }
+        // A question without a question word ("je peux devenir pilote à 31 ans ?") is answered
+        // by yes or no.
+        q.yes_no |= plain.trim_end().ends_with('?') && !question_word().is_match(&plain);
         q
     }
 
@@ -152,8 +156,12 @@ impl Question {
         names.extend(doc.facts.sectors.iter().map(|s| fold(s)));
         let words: Vec<&str> = names.iter().flat_map(|n| n.split(|c: char| !c.is_alphanumeric())).filter(|w| w.len() >= 4).collect();
         self.excluded.iter().flat_map(|e| e.split_whitespace()).filter(|w| w.len() >= 4 && !EMPTY_WORDS.contains(w)).any(|e| {
-            let stem: String = e.chars().take(7.min(e.chars().count())).collect();
-            words.iter().any(|w| w.starts_with(&stem) || stem.starts_with(*w))
+            // Short words must match whole ("cher" is not "chercheur"); longer ones by their start.
+            if e.chars().count() < 6 {
+                return words.contains(&e);
+            }
+            let stem: String = e.chars().take(7).collect();
+            words.iter().any(|w| w.starts_with(&stem) || (w.len() >= 6 && stem.starts_with(*w)))
         })
     }
 }
@@ -185,6 +193,7 @@ mod tests {
         assert!(Question::read("Faut-il le bac pour être aide-soignant ?").yes_no);
         assert!(Question::read("est ce que on peut etre pompier sans diplome").yes_no);
         assert!(!Question::read("Comment devenir pompier ?").yes_no);
+        assert!(Question::read("J'ai 31 ans, je peux encore devenir militaire technicien de l'air ?").yes_no);
     }
 
     #[test]
@@ -194,6 +203,8 @@ mod tests {
         assert!(Question::read("je sais pas quoi faire").excluded.is_empty());
         assert_eq!(Question::read("quels métiers (mais pas banque ni assurance) ?").excluded, vec!["banque", "assurance"]);
         assert_eq!(Question::read("elle ne veut pas enseigner, quelles portes ?").excluded, vec!["enseigner"]);
+        assert_eq!(Question::read("aiguilleur du ciel ? Pas pilote hein").excluded, vec!["pilote hein"]);
+        assert_eq!(Question::read("après un BTS diététique, quoi à part diététicien ?").excluded, vec!["dieteticien"]);
     }
 
     #[test]

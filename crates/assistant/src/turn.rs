@@ -328,8 +328,7 @@ impl Assistant {
         let query = with_previous.as_deref().unwrap_or(input.retrieval_text.as_str());
         // What this message asks (a follow-up "et le salaire ?" asks the salary of the fiche
         // its previous question named) and what the person rules out.
-        let asked = Question::read(&input.redacted);
-        answer.asked = asked.clone();
+        let mut asked = Question::read(&input.redacted);
         let t = Instant::now();
         let dense = self.searcher.query_vector(query)?;
         let coverage = self.searcher.coverage(&dense)?;
@@ -343,6 +342,9 @@ impl Assistant {
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
         answer.named = named.clone();
+        // Two fiches named either side of "ou" ("CAP AEPE ou diplôme d'EJE ?") are compared.
+        asked.comparison |= named.len() >= 2 && guardrails::normalise::normalise(&input.redacted).contains(" ou ");
+        answer.asked = asked.clone();
         // Dates, a school's figures, rankings, places: said at once, with where to find them;
         // a fiche is added only when the question names one (it answers the general part).
         answer.live_data = crate::live_data::live_data(&input.redacted);

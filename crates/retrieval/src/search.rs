@@ -326,4 +326,3 @@ const NAME_FILLERS: &[&str] = &["de", "d", "du", "des", "la", "le", "les", "l", 
 fn words(folded: &str) -> String {
     folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty() && !NAME_FILLERS.contains(w)).collect::<Vec<_>>().join(" ")
 }
-
