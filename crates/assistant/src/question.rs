@@ -145,19 +145,22 @@ impl Question {
     }
 
     /// Whether a fiche is one the person ruled out: its title, a synonym or a sector names the
-    /// excluded thing (a word of four letters or more, or its start: "enseign" for
-    /// "enseignement", "enseignant").
+    /// excluded thing. A job is matched by a word of four letters or more or its start
+    /// ("enseign" for "enseignement", "enseignant"); a formation by the whole word only ("un
+    /// BTS diététique, mais pas diététicien" asks about that BTS; "pas prof" rules out the
+    /// certificate of "professeur de musique").
     pub fn rules_out(&self, doc: &Document) -> bool {
         if self.excluded.is_empty() {
             return false;
         }
+        let by_start = doc.kind == retrieval::Kind::Metier;
         let mut names = vec![fold(&doc.title)];
         names.extend(doc.synonyms.iter().map(|s| fold(s)));
         names.extend(doc.facts.sectors.iter().map(|s| fold(s)));
         let words: Vec<&str> = names.iter().flat_map(|n| n.split(|c: char| !c.is_alphanumeric())).filter(|w| w.len() >= 4).collect();
         self.excluded.iter().flat_map(|e| e.split_whitespace()).filter(|w| w.len() >= 4 && !EMPTY_WORDS.contains(w)).any(|e| {
             // Short words must match whole ("cher" is not "chercheur"); longer ones by their start.
-            if e.chars().count() < 6 {
+            if e.chars().count() < 6 || !by_start {
                 return words.contains(&e);
             }
             let stem: String = e.chars().take(7).collect();

@@ -248,8 +248,14 @@ impl Assistant {
         let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P2".into());
         report.verdicts = kept;
         report.verdicts.push(
-            Verdict::new("out_of_scope", Action::Answer, &point, format!("asks about a fiche it names ({}): orientation, refusal set aside", named.join(", ")), None)
-                .with_layer(guardrails::Layer::Rule { id: "names_a_fiche".into() }),
+            Verdict::new(
+                "out_of_scope",
+                Action::Answer,
+                &point,
+                format!("asks about a fiche it names ({}): orientation, refusal set aside", named.join(", ")),
+                None,
+            )
+            .with_layer(guardrails::Layer::Rule { id: "names_a_fiche".into() }),
         );
         report.dismissed.extend(set_aside);
         report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
