@@ -10,6 +10,8 @@ use retrieval::{Document, Kind};
 const QUOTE_WORDS: usize = 110;
 /// Words of a summary ("En bref") on a general card.
 const BRIEF_WORDS: usize = 45;
+/// Words quoted to describe a job or a formation.
+const DESCRIPTION_WORDS: usize = 160;
 
 /// A section's text cut into its parts: fiches write a short heading line ("Bon relationnel")
 /// above the paragraphs it introduces, and lists as short lines.
@@ -135,6 +137,7 @@ ou faire un stage pour voir le métier de près.";
 struct Card<'a> {
     lines: Vec<String>,
     doc: &'a Document,
+    question: &'a Question,
 }
 
 impl Card<'_> {
@@ -153,9 +156,36 @@ impl Card<'_> {
         self.add(label, self.doc.facts.level.clone());
     }
 
+    /// Linked fiches' names (formations of a job, jobs of a formation), those the person
+    /// ruled out left out.
     fn linked(&self, n: usize) -> Option<String> {
-        let l: Vec<&str> = self.doc.links.iter().take(n).map(|l| l.label.as_str()).collect();
+        let l: Vec<&str> = self.doc.links.iter().map(|l| l.label.as_str()).filter(|l| !self.question.rules_out_name(l)).take(n).collect();
         (!l.is_empty()).then(|| l.join(" ; "))
+    }
+
+    /// The fiche's sentences that share most words with the question (two at most, two shared
+    /// words at least): what settles a yes-or-no question, wherever the fiche says it.
+    fn answering(&mut self) {
+        let title = retrieval::french::fold(&self.doc.title);
+        let useful: Vec<&String> = self.question.words.iter().filter(|w| !title.contains(w.as_str())).collect();
+        let mut scored: Vec<(usize, &str)> = Vec::new();
+        for s in self.doc.sections.iter().filter(|s| !retrieval::rome::is_rome_section(&s.key)) {
+            for line in parts(&s.text).into_iter().flat_map(|p| p.lines) {
+                for sentence in sentences(line) {
+                    let f = retrieval::french::fold(sentence);
+                    let shared = useful.iter().filter(|w| f.contains(w.as_str())).count();
+                    if shared >= 2 {
+                        scored.push((shared, sentence));
+                    }
+                }
+            }
+        }
+        // Most shared words first; the fiche's order among equals.
+        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        let picked: Vec<&str> = scored.iter().take(2).map(|x| x.1).collect();
+        if !picked.is_empty() {
+            self.add("Ce qui répond à ta question", Some(picked.join(" ")));
+        }
     }
 
     fn metier(&mut self, asked: Asked) {
@@ -217,8 +247,8 @@ impl Card<'_> {
             }
             Asked::Description => {
                 self.add("En bref", Some(opening_sentences(&d.summary)));
-                if !self.add("Présentation", section_quote(d, "formats_courts", QUOTE_WORDS)) {
-                    self.add("Le travail", section_quote(d, "nature_travail", QUOTE_WORDS));
+                if !self.add("Présentation", section_quote(d, "formats_courts", DESCRIPTION_WORDS)) {
+                    self.add("Le travail", section_quote(d, "nature_travail", DESCRIPTION_WORDS));
                 }
             }
         }
@@ -241,9 +271,15 @@ impl Card<'_> {
                 self.add("Durée", d.facts.duration.clone());
                 self.add("Type", d.facts.formation_type.clone());
                 self.level();
-                let said = matching_sentences(d, "descriptif_format_court", DURATION_CUES, 60)
-                    .or_else(|| matching_sentences(d, "descriptif_acces", DURATION_CUES, 60));
-                self.add("Ce que dit la fiche", said);
+                // The length said in words may differ from the field ("1 an après un premier
+                // diplôme"): every sentence of the fiche that gives one.
+                let said: Vec<String> = ["descriptif_format_court", "descriptif_acces", "formats_courts", "attendus"]
+                    .iter()
+                    .filter_map(|k| matching_sentences(d, k, DURATION_CUES, 60))
+                    .collect();
+                if !said.is_empty() {
+                    self.add("Ce que dit la fiche", Some(said.join(" ")));
+                }
             }
             Asked::Outcomes => {
                 self.add("Après la formation", section_quote(d, "descriptif_poursuite_etudes", QUOTE_WORDS));
@@ -258,7 +294,10 @@ impl Card<'_> {
                 self.add("En bref", section_quote(d, "descriptif_format_court", 40));
             }
             Asked::Description => {
-                self.add("En bref", section_quote(d, "descriptif_format_court", QUOTE_WORDS).or_else(|| section_quote(d, "formats_courts", QUOTE_WORDS)));
+                self.add(
+                    "En bref",
+                    section_quote(d, "descriptif_format_court", DESCRIPTION_WORDS).or_else(|| section_quote(d, "formats_courts", DESCRIPTION_WORDS)),
+                );
                 let taught = section_items(d, "element_enseignement", 6);
                 if !taught.is_empty() {
                     self.add("Enseignements", Some(taught.join(" ; ")));
@@ -301,7 +340,12 @@ fn section_items_text(d: &Document, key: &str, max: usize) -> Option<String> {
 pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
     let mut blocks = Vec::new();
     for d in docs {
-        let mut card = Card { lines: vec![format!("• {} : {}", if d.kind == Kind::Metier { "Métier" } else { "Formation" }, d.display_title())], doc: d };
+        let mut card =
+            Card { lines: vec![format!("• {} : {}", if d.kind == Kind::Metier { "Métier" } else { "Formation" }, d.display_title())], doc: d, question };
+        // A yes-or-no question gets the sentences that settle it first.
+        if question.yes_no {
+            card.answering();
+        }
         if question.asked.is_empty() {
             card.general();
         }

@@ -11,13 +11,15 @@ use std::sync::OnceLock;
 const TABLE: &str = include_str!("../data/live-data.tsv");
 
 /// What kind of data outside the fiches a question asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LiveData {
     /// This year's calendar: Parcoursup, Affelnet, exams, open days.
     Dates,
     /// A school's fees, places, admission or success rates, the average it asks.
     SchoolFigures,
+    /// Posts and dates of a competitive exam (concours).
+    Competition,
     /// Rankings of schools or formations.
     Ranking,
     /// Which school teaches it, near where.
@@ -25,31 +27,45 @@ pub enum LiveData {
 }
 
 impl LiveData {
-    /// What the person reads first: the fiches do not hold this, and where it is found.
-    pub fn note(self) -> &'static str {
+    /// What the fiches do not give, to follow "Les fiches de l'Onisep ne donnent pas".
+    fn missing(self) -> &'static str {
+        match self {
+            LiveData::Dates => "les dates de cette année",
+            LiveData::SchoolFigures => "les chiffres d'un établissement précis (frais, places, taux d'admission ou de réussite, moyenne demandée)",
+            LiveData::Competition => "le nombre de postes ou le calendrier d'un concours",
+            LiveData::Ranking => "de classement des écoles ou des formations",
+            LiveData::Places => "la liste des établissements qui préparent une formation",
+        }
+    }
+
+    /// Where it is found.
+    fn where_to_look(self) -> &'static str {
         match self {
             LiveData::Dates => {
-                "Les fiches de l'Onisep ne donnent pas les dates de cette année. Le calendrier officiel est sur parcoursup.fr \
-pour les études après le bac ; pour l'entrée au lycée (Affelnet), c'est ton collège qui le donne. Pour une école ou \
-ses portes ouvertes, regarde son site. Un conseiller ou une conseillère peut aussi t'aider."
+                "Le calendrier officiel est sur parcoursup.fr pour les études après le bac ; pour l'entrée au lycée \
+(Affelnet), c'est ton collège qui le donne ; pour une école ou ses portes ouvertes, regarde son site."
             }
-            LiveData::SchoolFigures => {
-                "Les fiches de l'Onisep décrivent les métiers et les formations en général : elles ne donnent ni les frais, \
-ni le nombre de places, ni le taux d'admission ou de réussite, ni la moyenne demandée par un établissement précis. \
-Tu trouves ces chiffres sur la page de la formation sur parcoursup.fr et sur le site de l'établissement ; un conseiller \
-ou une conseillère peut t'aider à les lire."
-            }
-            LiveData::Ranking => {
-                "Les fiches de l'Onisep ne font pas de classement des écoles ou des formations. Pour les comparer, regarde \
-leurs pages sur parcoursup.fr (taux d'accès, réussite, débouchés) et parles-en avec un conseiller ou une conseillère."
-            }
+            LiveData::SchoolFigures => "Les chiffres d'une formation (places, taux d'accès, frais) sont sur sa page parcoursup.fr et sur le site de l'établissement.",
+            LiveData::Competition => "Le nombre de postes et les dates d'un concours sont publiés chaque année sur le site officiel du concours (le ministère ou l'organisme qui recrute).",
+            LiveData::Ranking => "Pour comparer des formations, regarde leurs pages sur parcoursup.fr (taux d'accès, réussite, débouchés).",
             LiveData::Places => {
-                "Les fiches que j'utilise ne disent pas quels établissements proposent une formation. Sur onisep.fr, la page \
-de chaque formation indique où la préparer ; pour l'entrée au lycée, ton collège et Affelnet te donnent la liste, \
-et après le bac, parcoursup.fr. Un conseiller ou une conseillère peut t'aider à chercher près de chez toi."
+                "Sur onisep.fr, la page de chaque formation indique où la préparer ; pour l'entrée au lycée, ton collège et \
+Affelnet te donnent la liste, et après le bac, parcoursup.fr."
             }
         }
     }
+}
+
+/// What the person reads first: what the fiches do not hold, and where each thing is found.
+pub fn note(kinds: &[LiveData]) -> String {
+    let missing: Vec<&str> = kinds.iter().map(|k| k.missing()).collect();
+    let mut out = format!("Les fiches de l'Onisep ne donnent pas {}.", missing.join(", ni "));
+    for k in kinds {
+        out.push(' ');
+        out.push_str(k.where_to_look());
+    }
+    out.push_str(" Un conseiller ou une conseillère peut aussi t'aider.");
+    out
 }
 
 fn patterns() -> &'static [(LiveData, Regex)] {
@@ -62,6 +78,7 @@ fn patterns() -> &'static [(LiveData, Regex)] {
             match kind {
                 "dates" => kinds.push((LiveData::Dates, re)),
                 "chiffres_ecole" => kinds.push((LiveData::SchoolFigures, re)),
+                "concours" => kinds.push((LiveData::Competition, re)),
                 "classement" => kinds.push((LiveData::Ranking, re)),
                 "lieux" => kinds.push((LiveData::Places, re)),
                 _ => panic!("live-data.tsv: unknown kind {kind}"),
@@ -71,15 +88,22 @@ fn patterns() -> &'static [(LiveData, Regex)] {
     })
 }
 
-/// The data outside the fiches a question asks for, if any (the first kind found).
-pub fn live_data(question: &str) -> Option<LiveData> {
+/// The data outside the fiches a question asks for, each kind once, in a fixed order.
+pub fn live_data(question: &str) -> Vec<LiveData> {
     let plain = guardrails::normalise::normalise(question);
-    patterns().iter().find(|(_, re)| re.is_match(&plain)).map(|(k, _)| *k)
+    let mut kinds: Vec<LiveData> = patterns().iter().filter(|(_, re)| re.is_match(&plain)).map(|(k, _)| *k).collect();
+    kinds.sort();
+    kinds.dedup();
+    // A competitive exam's dates are the exam's: its own where-to-look says so.
+    if kinds.contains(&LiveData::Competition) {
+        kinds.retain(|k| *k != LiveData::Dates);
+    }
+    kinds
 }
 
 /// Does the question ask for time- or place-specific data the fiches do not hold?
 pub fn needs_live_data(question: &str) -> bool {
-    live_data(question).is_some()
+    !live_data(question).is_empty()
 }
 
 #[cfg(test)]
@@ -97,9 +121,16 @@ mod tests {
             ("c koi le taux d'admission en IFSI a Lyon", LiveData::SchoolFigures),
             ("quelle est la meilleure école d'ingénieur ?", LiveData::Ranking),
             ("où faire un CAP pâtissier près de chez moi ?", LiveData::Places),
+            ("combien de postes au concours de gardien de la paix cette année ?", LiveData::Competition),
+            ("Prochaine session du concours d'infirmier, c'est quand ?", LiveData::Competition),
         ] {
-            assert_eq!(live_data(q), Some(kind), "{q}");
+            assert!(live_data(q).contains(&kind), "{q}: {:?}", live_data(q));
         }
+        let both = live_data("combien coûte l'école et c'est quand les portes ouvertes ?");
+        assert_eq!(both, vec![LiveData::Dates, LiveData::SchoolFigures]);
+        let n = note(&both);
+        assert!(n.starts_with("Les fiches de l'Onisep ne donnent pas les dates de cette année, ni les chiffres"), "{n}");
+        assert!(n.contains("parcoursup.fr") && n.contains("site de l'établissement"), "{n}");
     }
 
     #[test]
@@ -114,7 +145,7 @@ mod tests {
             "Je suis au lycée Jean Moulin et je veux devenir infirmière",
             "combien de temps dure un BTS ?",
         ] {
-            assert_eq!(live_data(q), None, "{q}");
+            assert!(live_data(q).is_empty(), "{q}: {:?}", live_data(q));
         }
     }
 }

@@ -63,6 +63,9 @@ pub struct Question {
     pub yes_no: bool,
     /// What the person rules out, folded ("professeur", "bureau").
     pub excluded: Vec<String>,
+    /// The question's content words, folded (four letters or more, little words left out).
+    #[serde(skip)]
+    pub words: Vec<String>,
 }
 
 enum Pattern {
@@ -97,6 +100,61 @@ fn question_word() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| Regex::new(r"\b(quoi|comment|combien|quel|quels|quelle|quelles|ou|pourquoi|quand|lequel|laquelle|qu'est|qui)\b").expect("valid pattern"))
 }
+
+/// Words of a question that say nothing of its subject.
+const QUESTION_FILLERS: &[&str] = &[
+    "est-ce",
+    "faut",
+    "faut-il",
+    "peut",
+    "peut-on",
+    "pour",
+    "dans",
+    "avec",
+    "sans",
+    "mais",
+    "plus",
+    "moins",
+    "tres",
+    "etre",
+    "avoir",
+    "faire",
+    "quoi",
+    "comment",
+    "combien",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "c'est",
+    "cest",
+    "cette",
+    "vous",
+    "nous",
+    "elle",
+    "elles",
+    "leur",
+    "notre",
+    "votre",
+    "bonjour",
+    "merci",
+    "metier",
+    "metiers",
+    "devenir",
+    "travailler",
+    "veux",
+    "voudrais",
+    "aimerais",
+    "peux",
+    "pourrais",
+    "encore",
+    "deja",
+    "aussi",
+    "alors",
+    "donc",
+    "quand",
+    "apres",
+];
 
 /// Words that say nothing about a job when ruled out.
 const EMPTY_WORDS: &[&str] =
@@ -134,10 +192,20 @@ impl Question {
         }
         q.asked.sort();
         q.asked.dedup();
+        q.words = plain.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4 && !QUESTION_FILLERS.contains(w)).map(String::from).collect();
+        q.words.dedup();
         // A question without a question word ("je peux devenir pilote à 31 ans ?") is answered
         // by yes or no.
         q.yes_no |= plain.trim_end().ends_with('?') && !question_word().is_match(&plain);
         q
+    }
+
+    /// Whether a name (a linked job's label) names something the person ruled out (whole
+    /// words of five letters or more).
+    pub fn rules_out_name(&self, name: &str) -> bool {
+        let n = fold(name);
+        let words: Vec<&str> = n.split(|c: char| !c.is_alphanumeric()).collect();
+        self.excluded.iter().flat_map(|e| e.split_whitespace()).filter(|w| w.len() >= 5 && !EMPTY_WORDS.contains(w)).any(|e| words.contains(&e))
     }
 
     pub fn asks(&self, a: Asked) -> bool {

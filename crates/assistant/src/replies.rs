@@ -70,6 +70,10 @@ pub fn refusal(verdicts: &[Verdict]) -> &'static str {
     }
 }
 
+/// A semantic verdict adds its care paragraph only from this score (the verdict itself, in the
+/// receipt, keeps its own threshold).
+pub const CARE_SEMANTIC_SCORE: f32 = 0.9;
+
 /// Care sentences put before an answer, one per rail that asked for care.
 pub fn care_preamble(verdicts: &[Verdict]) -> String {
     let mut out = String::new();
@@ -82,8 +86,14 @@ pub fn care_preamble(verdicts: &[Verdict]) -> String {
         ("social_context", CARE_SOCIAL),
         ("prompt_injection", CARE_INJECTION),
     ] {
-        // A rail that refused or handed off decided the reply; the others add their sentence.
-        let cares = |v: &&Verdict| v.rail == rail && matches!(v.action, guardrails::Action::AnswerWithCare | guardrails::Action::Answer);
+        // A rail that refused or handed off decided the reply; the others add their sentence,
+        // when the person said it: a rule read it in the message, or the semantic layer is
+        // sure (a care paragraph on a disability nobody mentioned misleads).
+        let said = |v: &Verdict| match &v.layer {
+            Some(guardrails::Layer::Semantic { score, .. }) => *score >= CARE_SEMANTIC_SCORE,
+            _ => true,
+        };
+        let cares = |v: &&Verdict| v.rail == rail && matches!(v.action, guardrails::Action::AnswerWithCare | guardrails::Action::Answer) && said(v);
         if verdicts.iter().any(|v| cares(&v)) && !out.contains(text) {
             out.push_str(text);
         }

@@ -147,7 +147,7 @@ pub struct Answer {
     /// fiches do not hold: the answer says so before giving what the fiches say.
     pub needs_live_data: bool,
     /// Which data outside the fiches it asks for.
-    pub live_data: Option<crate::live_data::LiveData>,
+    pub live_data: Vec<crate::live_data::LiveData>,
     /// What the question asks, as read.
     pub asked: Question,
     /// Fiches the question names (title, synonym or acronym), in the order named.
@@ -169,7 +169,7 @@ pub struct Answer {
 /// A further fiche's facts are stated when it scores at least this share of the best fiche.
 const SECOND_FICHE_RATIO: f32 = 0.6;
 /// The same for a question that asks something precise.
-const PRECISE_SECOND_FICHE_RATIO: f32 = 0.85;
+const PRECISE_SECOND_FICHE_RATIO: f32 = 0.95;
 
 pub const ONISEP_SOURCE: &str = "Onisep, Idéo-Fiches métiers / Idéo-Fiches formations, 25/06/2024 (Licence Ouverte)";
 
@@ -310,7 +310,7 @@ impl Assistant {
             redacted_question: input.redacted.clone(),
             no_answer: false,
             needs_live_data: false,
-            live_data: None,
+            live_data: Vec::new(),
             asked: Question::default(),
             named: Vec::new(),
             coverage: 0.0,
@@ -383,13 +383,27 @@ impl Assistant {
         // Dates, a school's figures, rankings, places: said at once, with where to find them;
         // a fiche is added only when the question names one (it answers the general part).
         answer.live_data = crate::live_data::live_data(&input.redacted);
-        answer.needs_live_data = answer.live_data.is_some();
-        if let Some(live) = answer.live_data {
-            out.emit(live.note());
-            verdicts.push(Verdict::new("grounding", Action::AnswerWithCare, "P2", format!("asks for data the fiches do not hold ({live:?})"), None));
-            let docs: Vec<&Document> = named.iter().take(self.config.fact_fiches).filter_map(|id| self.searcher.document(id)).collect();
-            if !docs.is_empty() {
-                let general = Question { asked: asked.asked.iter().copied().filter(|a| !matches!(a, Asked::Procedure)).collect(), ..asked.clone() };
+        answer.needs_live_data = !answer.live_data.is_empty();
+        if answer.needs_live_data {
+            out.emit(&crate::live_data::note(&answer.live_data));
+            verdicts.push(Verdict::new(
+                "grounding",
+                Action::AnswerWithCare,
+                "P2",
+                format!("asks for data the fiches do not hold ({:?})", answer.live_data),
+                None,
+            ));
+            // A fiche is added only when the question names it, search agrees (it is among the
+            // first hits) and something it can answer is asked: "CPE Lyon" is a school, not a
+            // counsellor's fiche.
+            let docs: Vec<&Document> = named
+                .iter()
+                .filter(|id| hits.iter().take(3).any(|h| &h.id == *id))
+                .take(self.config.fact_fiches)
+                .filter_map(|id| self.searcher.document(id))
+                .collect();
+            let general = Question { asked: asked.asked.iter().copied().filter(|a| !matches!(a, Asked::Procedure)).collect(), ..asked.clone() };
+            if !docs.is_empty() && !general.asked.is_empty() {
                 out.emit(&format!("\n\nCe que disent les fiches de l'Onisep :\n{}", facts_block(&general, &docs)));
                 answer.sources = sources(&[], &docs);
                 answer.attributions.push(ONISEP_SOURCE.into());

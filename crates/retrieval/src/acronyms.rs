@@ -138,10 +138,18 @@ impl Acronyms {
         self.any_case.get(&word.to_lowercase()).or_else(|| self.capitals.get(word)).map(String::as_str)
     }
 
-    /// The text with each acronym followed by its full name in brackets.
+    /// The text with each acronym followed by its full name in brackets. An acronym followed
+    /// by a name ("CPE Lyon", "IUT Grenoble") names a school, not a job: it is left alone.
     pub fn expand(&self, text: &str) -> String {
+        let followed_by_a_name = |w: &str| {
+            let Some(at) = text.find(w) else { return false };
+            let next = text[at + w.len()..].split_whitespace().next().unwrap_or_default();
+            let mut c = next.chars();
+            c.next().is_some_and(char::is_uppercase) && c.clone().next().is_some_and(char::is_lowercase)
+        };
         let mut text = replace_words(text, |w| match self.replaced.get(w) {
             Some(full) => Some(full.clone()),
+            None if followed_by_a_name(w) => None,
             None => self.full_name(w).map(|full| format!("{w} ({full})")),
         });
         for (phrase, full) in &self.phrases {
@@ -202,6 +210,7 @@ mod tests {
         let docs = [metier("MET.2", "conseiller en animation pédagogique", "conseillère en animation pédagogique")];
         let a = Acronyms::from_documents(&docs);
         assert_eq!(a.expand("c koi un cpe"), "c koi un cpe (conseiller principal d'éducation)");
+        assert_eq!(a.expand("je vise CPE Lyon"), "je vise CPE Lyon", "a school, not the job");
         assert!(a.expand("un CAP en 2 ans").ends_with("un CAP en 2 ans"));
     }
 
