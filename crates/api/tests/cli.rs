@@ -46,7 +46,15 @@ fn grounded_answer_handoff_and_a_log_without_personal_data() {
     for p in ["P1", "P2", "P9", "P11"] {
         assert!(points.contains(&p), "{points:?}");
     }
-    assert!(a["receipt"]["models"].as_array().unwrap().len() == 2);
+    // Generation is off by default: the receipt names the embedder only, nothing generated.
+    assert_eq!(a["receipt"]["models"].as_array().unwrap().len(), 1);
+    assert!(a["generation"].is_null() && a["generated"] == "");
+    // With a bridge sentence the generator is named, and what it wrote passed the checks.
+    let b = json(&orient(h.path(), &["-q", "ask", "quelles formations pour devenir infirmier ?", "--json", "--generation", "bridge", "--max-tokens", "48"]));
+    assert_eq!(b["receipt"]["models"].as_array().unwrap().len(), 2);
+    assert!(b["generation"]["generated_tokens"].as_u64().unwrap() > 0);
+    let shown = b["answer"].as_str().unwrap();
+    assert!(shown.ends_with(b["generated"].as_str().unwrap()), "the kept sentence closes the answer");
 
     // Distress: no generated advice, help numbers, urgent handoff.
     let d = json(&orient(h.path(), &["-q", "ask", "je m'appelle Tom Girard et on me frappe tous les jours au collège", "--json"]));

@@ -15,7 +15,10 @@ fn event<'a>(events: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
 
 #[test]
 fn chat_handoff_copilot_audit_and_protection() {
-    let s = Server::start("rate_limit_per_minute = 0\nmax_body_bytes = 4096\ncors_origins = [\"https://www.exemple-academie.fr\"]");
+    // With a bridge sentence, so that the model's path (queue, streaming, output rails) runs.
+    let s = Server::start(
+        "rate_limit_per_minute = 0\nmax_body_bytes = 4096\ncors_origins = [\"https://www.exemple-academie.fr\"]\n[assistant]\ngeneration = \"bridge\"",
+    );
 
     // A chat streams checked French text, then sources, a receipt and `done`, in that order.
     let events = s.chat_stream(&json!({ "message": "Quelles études pour devenir infirmier ?" }));
@@ -216,7 +219,8 @@ fn chat_handoff_copilot_audit_and_protection() {
 
 #[test]
 fn a_full_queue_answers_503_but_serves_cached_answers_rate_limits_429_and_shutdown_finishes_streams() {
-    let s = Server::start("workers = 1\nqueue_capacity = 0\nrate_limit_per_minute = 1\nrate_limit_burst = 4");
+    // Generating answers are the slow ones that fill the queue.
+    let s = Server::start("workers = 1\nqueue_capacity = 0\nrate_limit_per_minute = 1\nrate_limit_burst = 4\n[assistant]\ngeneration = \"bridge\"");
     // An answer generated once, then cached.
     let cached_q = r#"{"message": "c'est quoi le métier de garagiste ?", "stream": false}"#;
     let (st, a) = s.post("/v1/chat", None, cached_q);
@@ -256,7 +260,12 @@ fn a_full_queue_answers_503_but_serves_cached_answers_rate_limits_429_and_shutdo
 
 #[test]
 fn waiting_handoffs_survive_a_crash_and_a_second_server_on_the_same_home_is_refused() {
-    let s = Server::start("rate_limit_per_minute = 0\nworkers = 1\nqueue_capacity = 1");
+    // Generating answers are the slow ones that hold the queue (the last part below).
+    let s = Server::start("rate_limit_per_minute = 0\nworkers = 1\nqueue_capacity = 1\n[assistant]\ngeneration = \"bridge\"");
+    // The card of facts leads with what is asked.
+    let (st, a) = s.post("/v1/chat", None, r#"{"message": "combien gagne un plombier débutant ?", "stream": false}"#);
+    assert_eq!(st, 200, "{a}");
+    assert!(a["answer"].as_str().unwrap().contains("Salaire du débutant"), "{a}");
     let events = s.chat_stream(&json!({ "message": "chui au bout jveux plus etre la" }));
     assert!(event(&events, "handoff").is_some(), "{events:?}");
     let cid = event(&events, "conversation").unwrap()["conversation_id"].as_str().unwrap().to_string();

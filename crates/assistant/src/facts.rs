@@ -7,7 +7,7 @@ use crate::question::{Asked, Question};
 use retrieval::{Document, Kind};
 
 /// Words quoted at most for one thing asked, cut after a whole sentence.
-const QUOTE_WORDS: usize = 110;
+const QUOTE_WORDS: usize = 150;
 /// Words of a summary ("En bref") on a general card.
 const BRIEF_WORDS: usize = 45;
 /// Words quoted to describe a job or a formation.
@@ -26,8 +26,11 @@ fn is_sentence(line: &str) -> bool {
 
 fn parts(text: &str) -> Vec<Part<'_>> {
     let mut out: Vec<Part> = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "-") {
-        if is_sentence(line) {
+    for line in text.lines().map(str::trim).map(|l| l.trim_start_matches(['-', '•']).trim_start()).filter(|l| !l.is_empty()) {
+        // Short lines after a line announcing a list ("3 domaines d'activités :") are its items,
+        // not headings: they belong to what is quoted.
+        let in_list = out.last().and_then(|p| p.lines.last()).is_some_and(|l| l.ends_with(':') || !ends_sentence(l));
+        if is_sentence(line) || in_list {
             match out.last_mut() {
                 Some(p) => p.lines.push(line),
                 None => out.push(Part { heading: None, lines: vec![line] }),
@@ -37,6 +40,10 @@ fn parts(text: &str) -> Vec<Part<'_>> {
         }
     }
     out
+}
+
+fn ends_sentence(line: &str) -> bool {
+    line.trim_end().ends_with(['.', '!', '?', '…', ';', ')'])
 }
 
 /// Sentences of a paragraph (a sentence ends with . ! ? followed by a space and a capital or
@@ -67,23 +74,38 @@ pub fn sentences(text: &str) -> Vec<&str> {
 }
 
 /// Whole sentences of the given lines, up to about `budget` words; the first sentence is always
-/// whole unless it alone is far longer than the budget.
+/// whole unless it alone is far longer than the budget. List items (lines without a final
+/// stop) are joined with " ; " and closed with a full stop.
 fn quote<'a>(lines: impl IntoIterator<Item = &'a str>, budget: usize) -> String {
-    let mut out: Vec<&str> = Vec::new();
+    let mut out = String::new();
     let mut words = 0;
+    let mut previous: Option<&str> = None;
     for s in lines.into_iter().flat_map(sentences) {
         let n = s.split_whitespace().count();
-        if !out.is_empty() && words + n > budget {
+        if previous.is_some() && words + n > budget {
             break;
         }
-        if out.is_empty() && n > budget * 2 {
+        if previous.is_none() && n > budget * 2 {
             let head: Vec<&str> = s.split_whitespace().take(budget).collect();
             return format!("{}…", head.join(" "));
         }
-        out.push(s);
+        if let Some(p) = previous {
+            let item = !ends_sentence(p) && !p.ends_with(':');
+            out.push_str(match (p.ends_with(':'), item, ends_sentence(s) || s.ends_with(':')) {
+                (true, _, _) => " ",
+                (false, true, false) => " ; ",
+                (false, true, true) => ". ",
+                _ => " ",
+            });
+        }
+        out.push_str(s);
+        previous = Some(s);
         words += n;
     }
-    out.join(" ")
+    if previous.is_some_and(|p| !ends_sentence(p) && !p.ends_with(':')) && !out.is_empty() {
+        out.push('.');
+    }
+    out
 }
 
 /// The first sentences of a text, up to about `BRIEF_WORDS` words, quoted as they are.
@@ -151,7 +173,14 @@ impl Card<'_> {
         }
     }
 
+    /// The level field, unless the card already quotes how to get in: ONISEP's level of a job
+    /// is the usual diploma's, and beside "aucun diplôme n'est exigé" it would mislead.
     fn level(&mut self) {
+        let quoted_access =
+            self.lines.iter().any(|l| l.starts_with("  – Pour y accéder") || l.starts_with("  – Comment on y entre") || l.starts_with("  – Pour y entrer"));
+        if self.doc.kind == Kind::Metier && quoted_access {
+            return;
+        }
         let label = if self.doc.kind == Kind::Metier { "Niveau minimum pour y accéder" } else { "Niveau" };
         self.add(label, self.doc.facts.level.clone());
     }
@@ -427,6 +456,12 @@ mod tests {
         let card = facts_block(&Question::read("il y a du boulot comme CPE ?"), &[&cpe()]);
         assert!(card.contains("Le nombre de postes au concours varie."), "{card}");
         assert!(!card.contains("2 100"), "{card}");
+    }
+
+    #[test]
+    fn lists_announced_by_a_colon_are_quoted_as_lists() {
+        let q = quote(parts("Le BTS couvre 3 domaines :\n- la vente\n- la gestion\nIl se prépare en 2 ans.").into_iter().flat_map(|p| p.lines), 100);
+        assert_eq!(q, "Le BTS couvre 3 domaines : la vente ; la gestion. Il se prépare en 2 ans.");
     }
 
     #[test]

@@ -122,14 +122,26 @@ impl Evidence {
         if names(sentence).iter().any(|n| !self.folded.contains(&format!(" {} ", words(&fold(n))))) {
             return Some(Unsupported::Entity);
         }
-        if let Some(v) = vector.filter(|_| !self.vectors.is_empty()) {
-            let best = self.vectors.iter().map(|e| cosine(v, e)).fold(f32::MIN, f32::max);
-            if best < MIN_SIMILARITY {
-                return Some(Unsupported::Meaning);
-            }
+        if self.similarity(vector).is_some_and(|best| best < MIN_SIMILARITY) {
+            return Some(Unsupported::Meaning);
         }
         None
     }
+
+    /// The cosine of the closest evidence sentence (None when the meaning check is off).
+    pub fn similarity(&self, vector: Option<&[f32]>) -> Option<f32> {
+        let v = vector.filter(|_| !self.vectors.is_empty())?;
+        Some(self.vectors.iter().map(|e| cosine(v, e)).fold(f32::MIN, f32::max))
+    }
+}
+
+/// One generated sentence as checked: kept or why not, and how close it came to the fiche
+/// (recorded for calibration; see `docs/benchmarks.md`, "Generated sentences").
+#[derive(Debug, Clone, Serialize)]
+pub struct SentenceCheck {
+    pub text: String,
+    pub similarity: Option<f32>,
+    pub dropped: Option<Unsupported>,
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
@@ -171,11 +183,13 @@ pub struct SentenceFilter<'a> {
     embed: Option<Box<dyn Fn(&str) -> Option<Vec<f32>> + 'a>>,
     pending: String,
     pub dropped: Vec<(String, Unsupported)>,
+    /// Every sentence checked, kept or not.
+    pub checked: Vec<SentenceCheck>,
 }
 
 impl<'a> SentenceFilter<'a> {
     pub fn new(evidence: Evidence, embed: Option<Box<dyn Fn(&str) -> Option<Vec<f32>> + 'a>>) -> Self {
-        SentenceFilter { evidence, embed, pending: String::new(), dropped: Vec::new() }
+        SentenceFilter { evidence, embed, pending: String::new(), dropped: Vec::new(), checked: Vec::new() }
     }
 
     /// Add streamed text; returns the sentences now complete and accepted.
@@ -200,7 +214,9 @@ impl<'a> SentenceFilter<'a> {
             return sentence;
         }
         let vector = self.embed.as_ref().and_then(|e| e(sentence.trim()));
-        match self.evidence.check(&sentence, vector.as_deref()) {
+        let verdict = self.evidence.check(&sentence, vector.as_deref());
+        self.checked.push(SentenceCheck { text: sentence.trim().to_string(), similarity: self.evidence.similarity(vector.as_deref()), dropped: verdict });
+        match verdict {
             None => sentence,
             Some(why) => {
                 self.dropped.push((sentence.trim().to_string(), why));

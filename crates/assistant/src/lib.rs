@@ -13,7 +13,7 @@ mod replies;
 mod turn;
 
 pub use facts::facts_block;
-pub use grounding::{Evidence, SentenceFilter, Unsupported};
+pub use grounding::{Evidence, SentenceCheck, SentenceFilter, Unsupported};
 pub use prompt::{build_messages, SYSTEM_PROMPT};
 pub use receipt::Receipt;
 pub use turn::{

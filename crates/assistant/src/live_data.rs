@@ -20,6 +20,8 @@ pub enum LiveData {
     SchoolFigures,
     /// Posts and dates of a competitive exam (concours).
     Competition,
+    /// Dates of national exams (brevet, bac).
+    Exams,
     /// Rankings of schools or formations.
     Ranking,
     /// Which school teaches it, near where.
@@ -33,6 +35,7 @@ impl LiveData {
             LiveData::Dates => "les dates de cette année",
             LiveData::SchoolFigures => "les chiffres d'un établissement précis (frais, places, taux d'admission ou de réussite, moyenne demandée)",
             LiveData::Competition => "le nombre de postes ou le calendrier d'un concours",
+            LiveData::Exams => "les dates des examens (brevet, bac)",
             LiveData::Ranking => "de classement des écoles ou des formations",
             LiveData::Places => "la liste des établissements qui préparent une formation",
         }
@@ -45,8 +48,12 @@ impl LiveData {
                 "Le calendrier officiel est sur parcoursup.fr pour les études après le bac ; pour l'entrée au lycée \
 (Affelnet), c'est ton collège qui le donne ; pour une école ou ses portes ouvertes, regarde son site."
             }
-            LiveData::SchoolFigures => "Les chiffres d'une formation (places, taux d'accès, frais) sont sur sa page parcoursup.fr et sur le site de l'établissement.",
+            LiveData::SchoolFigures => {
+                "Ces chiffres sont sur le site de l'établissement, et sur la page de la formation sur parcoursup.fr quand \
+elle y recrute (taux d'accès, places)."
+            }
             LiveData::Competition => "Le nombre de postes et les dates d'un concours sont publiés chaque année sur le site officiel du concours (le ministère ou l'organisme qui recrute).",
+            LiveData::Exams => "Les dates du brevet et du bac sont publiées sur education.gouv.fr, et ton collège ou ton lycée te les donne.",
             LiveData::Ranking => "Pour comparer des formations, regarde leurs pages sur parcoursup.fr (taux d'accès, réussite, débouchés).",
             LiveData::Places => {
                 "Sur onisep.fr, la page de chaque formation indique où la préparer ; pour l'entrée au lycée, ton collège et \
@@ -79,6 +86,7 @@ fn patterns() -> &'static [(LiveData, Regex)] {
                 "dates" => kinds.push((LiveData::Dates, re)),
                 "chiffres_ecole" => kinds.push((LiveData::SchoolFigures, re)),
                 "concours" => kinds.push((LiveData::Competition, re)),
+                "examens" => kinds.push((LiveData::Exams, re)),
                 "classement" => kinds.push((LiveData::Ranking, re)),
                 "lieux" => kinds.push((LiveData::Places, re)),
                 _ => panic!("live-data.tsv: unknown kind {kind}"),
@@ -94,8 +102,8 @@ pub fn live_data(question: &str) -> Vec<LiveData> {
     let mut kinds: Vec<LiveData> = patterns().iter().filter(|(_, re)| re.is_match(&plain)).map(|(k, _)| *k).collect();
     kinds.sort();
     kinds.dedup();
-    // A competitive exam's dates are the exam's: its own where-to-look says so.
-    if kinds.contains(&LiveData::Competition) {
+    // A competitive exam's or a national exam's dates are theirs: their own where-to-look says so.
+    if kinds.contains(&LiveData::Competition) || kinds.contains(&LiveData::Exams) {
         kinds.retain(|k| *k != LiveData::Dates);
     }
     kinds
@@ -123,6 +131,7 @@ mod tests {
             ("où faire un CAP pâtissier près de chez moi ?", LiveData::Places),
             ("combien de postes au concours de gardien de la paix cette année ?", LiveData::Competition),
             ("Prochaine session du concours d'infirmier, c'est quand ?", LiveData::Competition),
+            ("le bac de français c quand cette année ?", LiveData::Exams),
         ] {
             assert!(live_data(q).contains(&kind), "{q}: {:?}", live_data(q));
         }
@@ -144,6 +153,8 @@ mod tests {
             "Quelle école pour devenir vétérinaire ?",
             "Je suis au lycée Jean Moulin et je veux devenir infirmière",
             "combien de temps dure un BTS ?",
+            "quand on a le bac pro on peut faire quoi ?",
+            "on peut passer le concours quand on a 30 ans ?",
         ] {
             assert!(live_data(q).is_empty(), "{q}: {:?}", live_data(q));
         }

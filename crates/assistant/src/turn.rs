@@ -159,6 +159,8 @@ pub struct Answer {
     pub dropped_sentences: Vec<String>,
     /// What the model added and the checks kept (empty when generation is off).
     pub generated: String,
+    /// Every generated sentence as checked against the cited fiches.
+    pub sentence_checks: Vec<crate::grounding::SentenceCheck>,
     pub generation: Option<GenerationStats>,
     pub retrieval_ms: f64,
     pub first_text_ms: f64,
@@ -316,6 +318,7 @@ impl Assistant {
             coverage: 0.0,
             dropped_sentences: Vec::new(),
             generated: String::new(),
+            sentence_checks: Vec::new(),
             generation: None,
             retrieval_ms: 0.0,
             first_text_ms: 0.0,
@@ -483,6 +486,7 @@ impl Assistant {
         }
         answer.dropped_sentences = dropped;
         answer.generated = kept.concat().trim().to_string();
+        answer.sentence_checks = std::mem::take(&mut grounding.checked);
         self.finish_sources(answer, &hits, &fact_docs);
         verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all retrieved", answer.sources.len()), None));
         answer.generation = Some(stats);
@@ -507,7 +511,16 @@ impl Assistant {
                 ids.push(&h.id);
             }
         }
-        ids.into_iter().filter_map(|id| self.searcher.document(id)).collect()
+        let mut docs: Vec<&Document> = ids.into_iter().filter_map(|id| self.searcher.document(id)).collect();
+        // Pay is in a job's fiche, never a formation's: a salary question about one fiche gets
+        // the first job among the hits when search put a formation first.
+        if asked.asks(Asked::Salary) && !asked.comparison && docs.len() == 1 && docs[0].kind == Kind::Formation {
+            let job = hits.iter().take(3).filter(|h| h.kind == Kind::Metier && onisep(&&h.id)).find_map(|h| self.searcher.document(&h.id));
+            if let Some(job) = job {
+                docs[0] = job;
+            }
+        }
+        docs
     }
 
     /// Sources and attributions of an answer from the fiches.

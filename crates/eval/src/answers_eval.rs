@@ -129,6 +129,7 @@ pub struct AnswerDetail {
     /// The model's part of the answer (kept after the checks), and what the checks dropped.
     pub generated: String,
     pub dropped: Vec<String>,
+    pub sentence_checks: Vec<assistant::SentenceCheck>,
     pub first_text_ms: f64,
     pub total_ms: f64,
 }
@@ -226,6 +227,7 @@ pub fn evaluate_one(assistant: &Assistant, q: &AnswerQuestion) -> Result<AnswerD
         sources,
         generated: a.generated.clone(),
         dropped: a.dropped_sentences.clone(),
+        sentence_checks: a.sentence_checks.clone(),
         answer: a.answer,
         first_text_ms: a.first_text_ms,
         total_ms: a.total_ms,
