@@ -60,7 +60,14 @@ pub fn guard(app: &App, message: &str, json: bool, rules_only: bool, head: Optio
 pub fn eval_guardrails(app: &App, probes: &Path, json: bool, rules_only: bool, head: Option<&Path>) -> Result<()> {
     let probes = eval::guardrails_eval::read_probes(&probes.display().to_string()).map_err(anyhow::Error::msg)?;
     let guard = load_guard(app, rules_only, head)?;
-    let r = eval::guardrails_eval::evaluate(&probes, &guard)?;
+    // As the service decides: with the assistant's fiche names on top of the rails.
+    let searcher = if rules_only { None } else { Some(app.searcher()?) };
+    let after = |r: &mut guardrails::InputReport| {
+        if let Some(s) = &searcher {
+            assistant::rails::keep_questions_about_a_fiche(r, |text| s.named(text));
+        }
+    };
+    let r = eval::guardrails_eval::evaluate_with(&probes, &guard, &after)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());

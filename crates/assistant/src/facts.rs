@@ -210,7 +210,7 @@ impl Card<'_> {
             }
         }
         // Most shared words first; the fiche's order among equals.
-        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         let picked: Vec<&str> = scored.iter().take(2).map(|x| x.1).collect();
         if !picked.is_empty() {
             self.add("Ce qui répond à ta question", Some(picked.join(" ")));

@@ -176,11 +176,14 @@ fn names(sentence: &str) -> Vec<&str> {
     out
 }
 
+/// Embeds a generated sentence for the meaning check (None when it could not).
+pub type SentenceEmbedder<'a> = Box<dyn Fn(&str) -> Option<Vec<f32>> + 'a>;
+
 /// Buffers streamed text and releases it one checked sentence at a time.
 pub struct SentenceFilter<'a> {
     evidence: Evidence,
     /// Embeds a sentence for the meaning check (None: skipped).
-    embed: Option<Box<dyn Fn(&str) -> Option<Vec<f32>> + 'a>>,
+    embed: Option<SentenceEmbedder<'a>>,
     pending: String,
     pub dropped: Vec<(String, Unsupported)>,
     /// Every sentence checked, kept or not.
@@ -188,7 +191,7 @@ pub struct SentenceFilter<'a> {
 }
 
 impl<'a> SentenceFilter<'a> {
-    pub fn new(evidence: Evidence, embed: Option<Box<dyn Fn(&str) -> Option<Vec<f32>> + 'a>>) -> Self {
+    pub fn new(evidence: Evidence, embed: Option<SentenceEmbedder<'a>>) -> Self {
         SentenceFilter { evidence, embed, pending: String::new(), dropped: Vec::new(), checked: Vec::new() }
     }
 

@@ -1,8 +1,9 @@
 //! The rails' semantic layer on orient's embedder: the adapter from [`inference::Embedder`]
 //! to [`guardrails::semantic::Encoder`], and the guard built on the head shipped with orient.
 
+use crate::question::Question;
 use guardrails::semantic::{EncodeError, Encoder, Semantic, SemanticError, SemanticModel};
-use guardrails::Guard;
+use guardrails::{Action, Guard, InputReport, Layer, Verdict};
 use inference::{Embedder, TextKind};
 use std::sync::Arc;
 
@@ -32,4 +33,82 @@ pub fn guard_with(embedder: Arc<dyn Embedder>, model: SemanticModel) -> Result<G
         None => embedder,
     };
     Ok(Guard::new(Semantic::new(model, Arc::new(EmbedderEncoder(encoder)))?))
+}
+
+/// A refusal as "out of scope" that only the semantic layer decided is set aside when the
+/// message names a fiche (its title, a synonym or an acronym: `named` finds them) and asks what
+/// fiches answer (its pay, the way in, the duration…): "un juge, il touche combien ?" is
+/// orientation. Money, law and shops are near out-of-scope requests in meaning; a fiche's name
+/// is evidence the rails' encoder does not have. Rule-based refusals and every other rail
+/// (injection, distress…) are never set aside.
+pub fn keep_questions_about_a_fiche(report: &mut InputReport, named: impl FnOnce(&str) -> Vec<String>) {
+    let semantic_out_of_scope = |v: &Verdict| v.rail == "out_of_scope" && matches!(v.layer, Some(Layer::Semantic { .. }));
+    if report.action != Action::Refuse || !report.verdicts.iter().filter(|v| v.action == Action::Refuse).all(semantic_out_of_scope) {
+        return;
+    }
+    let asked = Question::read(&report.redacted);
+    if asked.asked.is_empty() && !asked.yes_no {
+        return;
+    }
+    let named = named(&report.retrieval_text);
+    if named.is_empty() {
+        return;
+    }
+    let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| semantic_out_of_scope(v));
+    let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P2".into());
+    report.verdicts = kept;
+    report.verdicts.push(
+        Verdict::new(
+            "out_of_scope",
+            Action::Answer,
+            &point,
+            format!("asks about a fiche it names ({}): orientation, refusal set aside", named.join(", ")),
+            None,
+        )
+        .with_layer(Layer::Rule { id: "names_a_fiche".into() }),
+    );
+    report.dismissed.extend(set_aside);
+    report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused_by_the_semantic_layer(message: &str, rail: &str, layer: Layer) -> InputReport {
+        let v = Verdict::new(rail, Action::Refuse, "P10", "request outside orientation", None).with_layer(layer);
+        InputReport::from_verdicts(message, vec![v])
+    }
+
+    fn semantic() -> Layer {
+        Layer::Semantic { head: "out_of_scope".into(), score: 0.9, threshold: 0.35, nearest: vec![], window: false }
+    }
+
+    #[test]
+    fn a_question_about_a_named_fiche_is_not_refused_as_out_of_scope() {
+        let mut r = refused_by_the_semantic_layer("un gendarme, il touche combien ?", "out_of_scope", semantic());
+        keep_questions_about_a_fiche(&mut r, |_| vec!["MET.313".into()]);
+        assert_eq!(r.action, Action::Answer);
+        assert_eq!(r.dismissed.len(), 1);
+        assert!(r.verdicts.iter().any(|v| v.layer == Some(Layer::Rule { id: "names_a_fiche".into() })));
+    }
+
+    #[test]
+    fn other_refusals_stay() {
+        // No fiche named.
+        let mut r = refused_by_the_semantic_layer("combien coûte un iPhone ?", "out_of_scope", semantic());
+        keep_questions_about_a_fiche(&mut r, |_| vec![]);
+        assert_eq!(r.action, Action::Refuse);
+        // Nothing a fiche answers is asked.
+        let mut r = refused_by_the_semantic_layer("écris un poème sur les pompiers", "out_of_scope", semantic());
+        keep_questions_about_a_fiche(&mut r, |_| vec!["MET.572".into()]);
+        assert_eq!(r.action, Action::Refuse);
+        // A rule decided, or another rail.
+        let mut r = refused_by_the_semantic_layer("un gendarme, il touche combien ?", "out_of_scope", Layer::Rule { id: "out_of_scope#3".into() });
+        keep_questions_about_a_fiche(&mut r, |_| vec!["MET.313".into()]);
+        assert_eq!(r.action, Action::Refuse);
+        let mut r = refused_by_the_semantic_layer("un gendarme, il touche combien ?", "prompt_injection", semantic());
+        keep_questions_about_a_fiche(&mut r, |_| vec!["MET.313".into()]);
+        assert_eq!(r.action, Action::Refuse);
+    }
 }

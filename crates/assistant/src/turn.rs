@@ -225,42 +225,8 @@ impl Assistant {
         if let Some(e) = failure {
             tracing::error!("rails encoder failed, the rules decided alone: {e}");
         }
-        self.keep_questions_about_a_fiche(&mut report);
+        crate::rails::keep_questions_about_a_fiche(&mut report, |text| self.searcher.named(text));
         report
-    }
-
-    /// A refusal as "out of scope" that only the semantic layer decided is set aside when the
-    /// message names a fiche (its title, a synonym or an acronym) and asks what fiches answer
-    /// (its pay, the way in, the duration…): "un juge, il touche combien ?" is orientation.
-    /// Money, law and shops are near out-of-scope requests in meaning; a fiche's name is
-    /// evidence the rails' encoder does not have. Rule-based refusals and every other rail
-    /// (injection, distress…) are never set aside.
-    fn keep_questions_about_a_fiche(&self, report: &mut InputReport) {
-        let refusals = || report.verdicts.iter().filter(|v| v.action == Action::Refuse);
-        let semantic_out_of_scope = |v: &Verdict| v.rail == "out_of_scope" && matches!(v.layer, Some(guardrails::Layer::Semantic { .. }));
-        if report.action != Action::Refuse || !refusals().all(semantic_out_of_scope) {
-            return;
-        }
-        let asked = Question::read(&report.redacted);
-        let named = self.searcher.named(&report.retrieval_text);
-        if (asked.asked.is_empty() && !asked.yes_no) || named.is_empty() {
-            return;
-        }
-        let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| semantic_out_of_scope(v));
-        let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P2".into());
-        report.verdicts = kept;
-        report.verdicts.push(
-            Verdict::new(
-                "out_of_scope",
-                Action::Answer,
-                &point,
-                format!("asks about a fiche it names ({}): orientation, refusal set aside", named.join(", ")),
-                None,
-            )
-            .with_layer(guardrails::Layer::Rule { id: "names_a_fiche".into() }),
-        );
-        report.dismissed.extend(set_aside);
-        report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
     }
 
     /// Compute the system prompt's cache and touch the index once, so the first user does not

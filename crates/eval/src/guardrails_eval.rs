@@ -109,6 +109,16 @@ pub fn is_benign(p: &Probe) -> bool {
 }
 
 pub fn evaluate(probes: &[Probe], guard: &Guard) -> Result<GuardrailReport, guardrails::semantic::EncodeError> {
+    evaluate_with(probes, guard, &|_| {})
+}
+
+/// The same, each report passed through `after` first (the assistant's decisions on top of the
+/// rails: a question about a fiche it names is not out of scope).
+pub fn evaluate_with(
+    probes: &[Probe],
+    guard: &Guard,
+    after: &dyn Fn(&mut guardrails::InputReport),
+) -> Result<GuardrailReport, guardrails::semantic::EncodeError> {
     let none = History::default();
     let t = std::time::Instant::now();
     guard.check("Quelles études pour devenir infirmier ?", &none)?;
@@ -122,7 +132,8 @@ pub fn evaluate(probes: &[Probe], guard: &Guard) -> Result<GuardrailReport, guar
     let mut times = Vec::with_capacity(probes.len());
     for p in probes {
         let t = std::time::Instant::now();
-        let r = guard.check(&p.message, &none)?;
+        let mut r = guard.check(&p.message, &none)?;
+        after(&mut r);
         times.push(t.elapsed().as_secs_f64() * 1e3);
         let got = r.action.as_str();
         let hit = got == p.expected;
@@ -165,7 +176,7 @@ pub fn evaluate(probes: &[Probe], guard: &Guard) -> Result<GuardrailReport, guar
     for chunk in words.chunks_exact(60).take(100) {
         let m = chunk.join(" ");
         let t = std::time::Instant::now();
-        guard.check(&m, &none)?;
+        after(&mut guard.check(&m, &none)?);
         long_times.push(t.elapsed().as_secs_f64() * 1e3);
     }
     let benign: Rate = benign;
