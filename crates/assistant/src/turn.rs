@@ -342,7 +342,7 @@ impl Assistant {
         let mut hits = self.searcher.search_with_vector(query, Some(dense), &opts)?;
         hits.retain(|h| !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d)));
         hits.truncate(self.config.top_k);
-        let named: Vec<String> = self.searcher.named(query).into_iter().filter(|id| !self.searcher.document(id).is_some_and(|d| asked.rules_out(d))).collect();
+        let named = self.named_targets(&asked, query);
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
         answer.named = named.clone();
@@ -459,6 +459,37 @@ impl Assistant {
         Ok(())
     }
 
+    /// The fiches the question names as what it asks about: not those it rules out, not the
+    /// person's own situation when something else is named ("je suis aide à domicile et je
+    /// voudrais devenir ambulancière"), and of the kind that holds the answer when both are
+    /// named (a job's fiche for pay or "is it for me", a formation's for its length or outcomes).
+    fn named_targets(&self, asked: &Question, query: &str) -> Vec<String> {
+        let found: Vec<(String, bool, Kind)> = self
+            .searcher
+            .named_in_context(query)
+            .into_iter()
+            .filter_map(|(id, before)| {
+                let d = self.searcher.document(&id)?;
+                (!asked.rules_out(d)).then(|| (id, is_situation(&before), d.kind))
+            })
+            .collect();
+        let mut kept: Vec<&(String, bool, Kind)> = found.iter().collect();
+        if !asked.comparison && kept.iter().any(|n| !n.1) {
+            kept.retain(|n| !n.1);
+        }
+        let wanted = if asked.asks(Asked::Salary) || asked.asks(Asked::ForMe) {
+            Some(Kind::Metier)
+        } else if asked.asks(Asked::Duration) || asked.asks(Asked::Outcomes) {
+            Some(Kind::Formation)
+        } else {
+            None
+        };
+        if let Some(kind) = wanted.filter(|k| !asked.comparison && kept.iter().any(|n| n.2 == *k)) {
+            kept.retain(|n| n.2 == kind);
+        }
+        kept.into_iter().map(|n| n.0.clone()).collect()
+    }
+
     /// The fiches whose facts the card states: those the question names (both sides of a
     /// comparison), else the best hit and a further one scoring close to it. ROME fiches are
     /// cited, not quoted as facts.
@@ -498,6 +529,15 @@ impl Assistant {
             answer.attributions.push(retrieval::rome::ROME_SOURCE.into());
         }
     }
+}
+
+/// Words before a name that make it the person's situation, not what they ask about.
+const SITUATION_CUES: &[&str] =
+    &["je suis", "j ai", "jai", "je travaille comme", "je bosse comme", "actuellement", "titulaire", "deja", "je fais", "j ai fait", "en ce moment"];
+
+fn is_situation(before: &str) -> bool {
+    let b = format!(" {before} ");
+    SITUATION_CUES.iter().any(|c| b.contains(&format!(" {c} ")))
 }
 
 /// Sentences a bridge has at most.

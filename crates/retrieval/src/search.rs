@@ -95,7 +95,9 @@ impl Searcher {
             let mut names: Vec<&str> = vec![d.title.as_str()];
             names.extend(d.title_feminine.as_deref());
             names.extend(d.title_masculine.as_deref());
-            names.extend(d.synonyms.iter().map(String::as_str));
+            // A formation's one-word synonyms are topics ("équitation", "informatique"), not
+            // names of it; its acronyms are handled below.
+            names.extend(d.synonyms.iter().map(String::as_str).filter(|s| d.kind == Kind::Metier || s.split_whitespace().count() > 1));
             for n in names {
                 let f = fold(n);
                 // Short generic names ("BTS", "CAP") would match far too much; "a/b" forms are
@@ -249,6 +251,12 @@ impl Searcher {
     /// are named; a name inside a longer one ("infirmier" in "infirmier de bloc opératoire")
     /// does not count. ROME fiches are left out: they are a second source.
     pub fn named(&self, question: &str) -> Vec<String> {
+        self.named_in_context(question).into_iter().map(|(id, _)| id).collect()
+    }
+
+    /// The fiches named, each with the words just before its first mention (folded, little
+    /// words left out): "je suis aide a domicile" tells the person's situation, "devenir" a goal.
+    pub fn named_in_context(&self, question: &str) -> Vec<(String, String)> {
         let q = format!(" {} ", words(&fold(&self.normalise(question))));
         let mut found: Vec<(usize, usize, &str)> = Vec::new(); // (start, end, id)
         for (title, id) in &self.titles {
@@ -267,10 +275,11 @@ impl Searcher {
         let shared = |a: &(usize, usize, &str)| found.iter().filter(|b| b.0 == a.0 && b.1 == a.1 && b.2 != a.2).count() >= 2;
         let mut kept: Vec<(usize, usize, &str)> = found.iter().filter(|a| !found.iter().any(|b| inside(a, b)) && !shared(a)).copied().collect();
         kept.sort_by_key(|k| k.0);
-        let mut ids: Vec<String> = Vec::new();
-        for (_, _, id) in kept {
-            if !ids.iter().any(|i| i == id) {
-                ids.push(id.to_string());
+        let mut ids: Vec<(String, String)> = Vec::new();
+        for (start, _, id) in kept {
+            if !ids.iter().any(|(i, _)| i == id) {
+                let before: Vec<&str> = q[..start].split_whitespace().collect();
+                ids.push((id.to_string(), before[before.len().saturating_sub(4)..].join(" ")));
             }
         }
         ids
