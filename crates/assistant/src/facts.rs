@@ -371,8 +371,9 @@ pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
     for d in docs {
         let mut card =
             Card { lines: vec![format!("• {} : {}", if d.kind == Kind::Metier { "Métier" } else { "Formation" }, d.display_title())], doc: d, question };
-        // A yes-or-no question gets the sentences that settle it first.
-        if question.yes_no {
+        // A yes-or-no or "is it for me" question gets the sentences that answer it first,
+        // wherever the fiche says them ("la peau sensible" → the allergies the products cause).
+        if question.yes_no || question.asks(Asked::ForMe) {
             card.answering();
         }
         if question.asked.is_empty() {

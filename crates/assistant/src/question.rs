@@ -192,11 +192,19 @@ impl Question {
         }
         q.asked.sort();
         q.asked.dedup();
-        q.words = plain.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4 && !QUESTION_FILLERS.contains(w)).map(String::from).collect();
+        q.words = plain
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| (w.chars().count() >= 4 && !QUESTION_FILLERS.contains(w)) || matches!(*w, "age" | "ans" | "bac"))
+            .map(String::from)
+            .collect();
         q.words.dedup();
         // A question without a question word ("je peux devenir pilote à 31 ans ?") is answered
-        // by yes or no.
-        q.yes_no |= plain.trim_end().ends_with('?') && !question_word().is_match(&plain);
+        // by yes or no; so is one of several ("c'est légal ? ça consiste en quoi ?").
+        let clauses: Vec<&str> = plain.split_inclusive('?').filter(|c| c.trim_end().ends_with('?')).collect();
+        q.yes_no |= clauses.iter().any(|c| {
+            let c = c.rsplit(['.', '!']).next().unwrap_or(c);
+            c.split_whitespace().count() >= 2 && !question_word().is_match(c)
+        });
         q
     }
 
@@ -265,6 +273,8 @@ mod tests {
         assert!(Question::read("est ce que on peut etre pompier sans diplome").yes_no);
         assert!(!Question::read("Comment devenir pompier ?").yes_no);
         assert!(Question::read("J'ai 31 ans, je peux encore devenir militaire technicien de l'air ?").yes_no);
+        assert!(Question::read("Hacker éthique, c'est légal ? Ça consiste en quoi ?").yes_no);
+        assert!(!Question::read("Quel salaire ? Et quelles études ?").yes_no);
     }
 
     #[test]
