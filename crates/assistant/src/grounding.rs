@@ -19,6 +19,8 @@ pub enum Unsupported {
     Contradiction,
     /// Not close in meaning to any sentence of the cited fiches.
     Meaning,
+    /// A yes, a no, a requirement or a verdict on the person (`data/bridge-verdicts.tsv`).
+    Verdict,
 }
 
 impl Unsupported {
@@ -28,6 +30,7 @@ impl Unsupported {
             Unsupported::Entity => "generated sentence names a diploma or a thing absent from the cited fiche: removed",
             Unsupported::Contradiction => "generated sentence contradicts the cited fiche: removed",
             Unsupported::Meaning => "generated sentence is not close to anything the cited fiche says: removed",
+            Unsupported::Verdict => "generated sentence gives a yes, a no, a requirement or a verdict on the person: removed",
         }
     }
 }
@@ -85,9 +88,18 @@ const OPPOSITES: &[(&str, &str)] = &[
     ("facile", "difficile"),
 ];
 
-/// How close (cosine) a generated sentence must be to a sentence of the cited fiches.
-/// Calibrated on labelled generated sentences: see `docs/benchmarks.md` ("Generated sentences").
-pub const MIN_SIMILARITY: f32 = 0.86;
+/// How close (cosine) a generated sentence must be to a sentence of the card. Calibrated on the
+/// labelled development sentences: from 0.88 no supported sentence is lost; no threshold
+/// separates wrong sentences from supported ones (see `docs/benchmarks.md`, "Generated
+/// sentences"), which is why generation is off by default.
+pub const MIN_SIMILARITY: f32 = 0.88;
+
+const VERDICTS: &str = include_str!("../data/bridge-verdicts.tsv");
+
+fn verdicts() -> &'static [regex::Regex] {
+    static V: std::sync::OnceLock<Vec<regex::Regex>> = std::sync::OnceLock::new();
+    V.get_or_init(|| guardrails::data::words(VERDICTS).map(|p| regex::Regex::new(p).unwrap_or_else(|e| panic!("bridge-verdicts.tsv: {e}"))).collect())
+}
 
 /// What a sentence is checked against: the cited fiches' text, its figures and its words.
 pub struct Evidence {
@@ -110,7 +122,11 @@ impl Evidence {
         if numbers(sentence).iter().any(|n| !self.numbers.contains(&format!(" {n} "))) {
             return Some(Unsupported::Figure);
         }
-        let s = format!(" {} ", words(&fold(sentence)));
+        let folded = fold(sentence.trim());
+        if verdicts().iter().any(|v| v.is_match(&folded)) {
+            return Some(Unsupported::Verdict);
+        }
+        let s = format!(" {} ", words(&folded));
         for (said, fiche) in OPPOSITES {
             if s.contains(&format!(" {said} ")) && !self.folded.contains(&format!(" {said} ")) && self.folded.contains(&format!(" {fiche}")) {
                 return Some(Unsupported::Contradiction);
@@ -291,14 +307,22 @@ mod tests {
         let e = Evidence::new("Le bac pro est le niveau minimum. Formation à l'Ifsi de Rennes.", Vec::new());
         assert_eq!(e.check("Un CAP suffit pour commencer.", None), Some(Unsupported::Entity));
         assert_eq!(e.check("Le bac pro est le niveau minimum.", None), None);
-        assert_eq!(e.check("Tu peux te former à Marseille.", None), Some(Unsupported::Entity));
-        assert_eq!(e.check("Tu peux te former à l'Ifsi de Rennes.", None), None);
+        assert_eq!(e.check("On se forme à Marseille.", None), Some(Unsupported::Entity));
+        assert_eq!(e.check("On se forme à l'Ifsi de Rennes.", None), None);
     }
 
     #[test]
     fn a_sentence_contradicting_the_fiche_is_dropped() {
         let e = Evidence::new("Les Ifsi sélectionnent sur dossier via Parcoursup.", Vec::new());
-        assert_eq!(e.check("Il faut passer un concours pour entrer.", None), Some(Unsupported::Contradiction));
+        assert_eq!(e.check("Un concours est demandé pour entrer.", None), Some(Unsupported::Contradiction));
+    }
+
+    #[test]
+    fn verdicts_on_the_person_or_the_rules_are_left_to_the_card() {
+        let e = Evidence::new("Le permis D ne peut être obtenu qu'à 24 ans.", Vec::new());
+        assert_eq!(e.check("Oui, tu peux devenir chauffeur de bus tout de suite.", None), Some(Unsupported::Verdict));
+        assert_eq!(e.check("Ce métier est fait pour toi !", None), Some(Unsupported::Verdict));
+        assert_eq!(e.check("Le permis D s'obtient à 24 ans.", None), None);
     }
 
     #[test]
