@@ -34,7 +34,8 @@ const home = mkdtempSync(join(tmpdir(), "orient-browser-"));
 for (const sub of ["models", "downloads", "index"]) symlinkSync(join(realHome, sub), join(home, sub));
 const counsellorToken = "browser-test-counsellor-7f3a";
 const digest = createHash("sha256").update(counsellorToken).digest("hex");
-writeFileSync(join(home, "orient.toml"), `[server]\nrate_limit_per_minute = 0\n[auth]\ncounsellor_tokens = ["${digest}"]\n`);
+// With the bridge sentence, so that the widget is seen rendering text as it streams in.
+writeFileSync(join(home, "orient.toml"), `[server]\nrate_limit_per_minute = 0\n[assistant]\ngeneration = "bridge"\n[auth]\ncounsellor_tokens = ["${digest}"]\n`);
 
 const server = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--config", join(home, "orient.toml")], {
   cwd: root, env: { ...process.env, ORIENT_HOME: home }, stdio: ["ignore", "pipe", "inherit"],
