@@ -203,7 +203,8 @@ impl Card<'_> {
                 for sentence in sentences(line) {
                     let f = retrieval::french::fold(sentence);
                     let shared = useful.iter().filter(|w| f.contains(w.as_str())).count();
-                    if shared >= 2 {
+                    // Never a sentence that brings back what the person ruled out.
+                    if shared >= 2 && !self.question.rules_out_name(sentence) {
                         scored.push((shared, sentence));
                     }
                 }
@@ -371,9 +372,9 @@ pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
     for d in docs {
         let mut card =
             Card { lines: vec![format!("• {} : {}", if d.kind == Kind::Metier { "Métier" } else { "Formation" }, d.display_title())], doc: d, question };
-        // A yes-or-no or "is it for me" question gets the sentences that answer it first,
-        // wherever the fiche says them ("la peau sensible" → the allergies the products cause).
-        if question.yes_no || question.asks(Asked::ForMe) {
+        // A yes-or-no question gets the sentences that settle it first, wherever the fiche says
+        // them.
+        if question.yes_no {
             card.answering();
         }
         if question.asked.is_empty() {
