@@ -26,7 +26,8 @@ fn chat_handoff_copilot_audit_and_protection() {
     assert_eq!(names.first(), Some(&"conversation"));
     let pos = |n: &str| names.iter().position(|x| *x == n).unwrap_or_else(|| panic!("no {n} event in {names:?}"));
     assert!(pos("text") < pos("sources") && pos("sources") < pos("receipt") && pos("receipt") < pos("done"), "{names:?}");
-    assert!(names.iter().filter(|n| **n == "text").count() >= 3, "the answer streams in pieces: {names:?}");
+    // The disclosure, then the card; the model's sentence only when it passes the checks.
+    assert!(names.iter().filter(|n| **n == "text").count() >= 2, "the answer streams in pieces: {names:?}");
     let text = text_of(&events);
     assert!(text.starts_with("Je suis un assistant automatique (une IA)"), "{text}");
     assert!(text.contains("infirmi"), "{text}");
