@@ -202,7 +202,8 @@ impl Card<'_> {
             for line in parts(&s.text).into_iter().flat_map(|p| p.lines) {
                 for sentence in sentences(line) {
                     let f = retrieval::french::fold(sentence);
-                    let shared = useful.iter().filter(|w| f.contains(w.as_str())).count();
+                    let sentence_words: std::collections::HashSet<&str> = f.split(|c: char| !c.is_alphanumeric()).collect();
+                    let shared = useful.iter().filter(|w| sentence_words.contains(w.as_str())).count();
                     // Never a sentence that brings back what the person ruled out.
                     if shared >= 2 && !self.question.rules_out_name(sentence) {
                         scored.push((shared, sentence));

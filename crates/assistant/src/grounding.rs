@@ -233,7 +233,8 @@ impl<'a> SentenceFilter<'a> {
             return sentence;
         }
         let vector = self.embed.as_ref().and_then(|e| e(sentence.trim()));
-        let verdict = self.evidence.check(&sentence, vector.as_deref());
+        // A sentence that could not be embedded is not checked for meaning: it is dropped.
+        let verdict = if self.embed.is_some() && vector.is_none() { Some(Unsupported::Meaning) } else { self.evidence.check(&sentence, vector.as_deref()) };
         self.checked.push(SentenceCheck { text: sentence.trim().to_string(), similarity: self.evidence.similarity(vector.as_deref()), dropped: verdict });
         match verdict {
             None => sentence,

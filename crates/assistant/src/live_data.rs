@@ -154,6 +154,13 @@ mod tests {
             "Je suis au lycée Jean Moulin et je veux devenir infirmière",
             "combien de temps dure un BTS ?",
             "quand on a le bac pro on peut faire quoi ?",
+            "Comment devenir coiffeuse en salon ?",
+            "Je passe mon bac cette année, quelles études pour devenir infirmier ?",
+            "J'ai 12 de moyenne, je peux faire un bac général ?",
+            "Quel est le meilleur moyen de devenir pilote ?",
+            "Continuer mes études ou trouver du travail ?",
+            "Avec mes résultats au bac, je peux aller en BTS ?",
+            "comment s'inscrire au concours de gardien de la paix ?",
             "on peut passer le concours quand on a 30 ans ?",
         ] {
             assert!(live_data(q).is_empty(), "{q}: {:?}", live_data(q));

@@ -157,8 +157,45 @@ const QUESTION_FILLERS: &[&str] = &[
 ];
 
 /// Words that say nothing about a job when ruled out.
-const EMPTY_WORDS: &[&str] =
-    &["tout", "trop", "rien", "quoi", "faire", "etre", "metier", "metiers", "boulot", "travail", "truc", "trucs", "choses", "longues", "etudes"];
+/// Generic nouns ("pas de diplôme", "pas de stage") say what the person lacks, not a path
+/// they rule out.
+const EMPTY_WORDS: &[&str] = &[
+    "tout",
+    "trop",
+    "rien",
+    "quoi",
+    "faire",
+    "etre",
+    "metier",
+    "metiers",
+    "boulot",
+    "travail",
+    "truc",
+    "trucs",
+    "choses",
+    "longues",
+    "etudes",
+    "diplome",
+    "diplomes",
+    "licence",
+    "formation",
+    "formations",
+    "stage",
+    "stages",
+    "experience",
+    "niveau",
+    "notes",
+    "moyenne",
+    "argent",
+    "permis",
+    "temps",
+    "envie",
+    "idee",
+    "sais",
+    "encore",
+    "vraiment",
+    "beaucoup",
+];
 
 impl Question {
     pub fn read(text: &str) -> Question {
@@ -197,6 +234,7 @@ impl Question {
             .filter(|w| (w.chars().count() >= 4 && !QUESTION_FILLERS.contains(w)) || matches!(*w, "age" | "ans" | "bac"))
             .map(String::from)
             .collect();
+        q.words.sort();
         q.words.dedup();
         // A question without a question word ("je peux devenir pilote à 31 ans ?") is answered
         // by yes or no; so is one of several ("c'est légal ? ça consiste en quoi ?").
@@ -282,6 +320,14 @@ mod tests {
         assert_eq!(Question::read("j'aime les enfants mais pas prof").excluded, vec!["professeur"]);
         assert_eq!(Question::read("un metier dehors, surtout pas dans un bureau !").excluded, vec!["bureau"]);
         assert!(Question::read("je sais pas quoi faire").excluded.is_empty());
+        for q in [
+            "Passionnée par les animaux, quel métier ?",
+            "Quels métiers à partir d'un BTS comptabilité ?",
+            "Pas de diplôme, je peux devenir aide-soignant ?",
+            "je n'ai jamais fait de stage en informatique, c'est grave ?",
+        ] {
+            assert!(Question::read(q).excluded.is_empty(), "{q}: {:?}", Question::read(q).excluded);
+        }
         assert_eq!(Question::read("quels métiers (mais pas banque ni assurance) ?").excluded, vec!["banque", "assurance"]);
         assert_eq!(Question::read("elle ne veut pas enseigner, quelles portes ?").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("aiguilleur du ciel ? Pas pilote hein").excluded, vec!["pilote hein"]);

@@ -46,8 +46,10 @@ pub fn keep_questions_about_a_fiche(report: &mut InputReport, named: impl FnOnce
     if report.action != Action::Refuse || !report.verdicts.iter().filter(|v| v.action == Action::Refuse).all(semantic_out_of_scope) {
         return;
     }
+    // Something a fiche answers must be asked (pay, the way in, the length…): a bare question
+    // mark is not enough ("un chimiste peut fabriquer de la drogue chez lui ?").
     let asked = Question::read(&report.redacted);
-    if asked.asked.is_empty() && !asked.yes_no {
+    if asked.asked.is_empty() {
         return;
     }
     let named = named(&report.retrieval_text);

@@ -410,7 +410,21 @@ impl Assistant {
         let evidence_text = evidence_text(&fact_docs, &facts);
         let embedder = self.searcher.embedder();
         let card_sentences: Vec<&str> = facts.lines().flat_map(crate::facts::sentences).filter(|s| s.split_whitespace().count() >= 4).collect();
-        let vectors = embedder.embed(&card_sentences, TextKind::Query).unwrap_or_default();
+        // Without the card's vectors the meaning check cannot run: no bridge then (fail closed).
+        let vectors = match embedder.embed(&card_sentences, TextKind::Query) {
+            Ok(v) if !v.is_empty() => v,
+            Ok(_) | Err(_) => {
+                self.finish_sources(answer, &hits, &fact_docs);
+                verdicts.push(Verdict::new(
+                    "grounding",
+                    Action::Answer,
+                    "P2",
+                    format!("{} sources cited, all retrieved; no bridge (meaning check unavailable)", answer.sources.len()),
+                    None,
+                ));
+                return Ok(());
+            }
+        };
         let embed = move |s: &str| embedder.embed(&[s], TextKind::Query).ok().and_then(|mut v| v.pop());
         let mut grounding = SentenceFilter::new(Evidence::new(&evidence_text, vectors), Some(Box::new(embed)));
         let mut req = GenerationRequest::new(build_messages(&input.redacted, &facts));
@@ -512,7 +526,9 @@ impl Assistant {
         // Pay is in a job's fiche, never a formation's: a salary question about one fiche gets
         // the first job among the hits when search put a formation first.
         if asked.asks(Asked::Salary) && !asked.comparison && docs.len() == 1 && docs[0].kind == Kind::Formation {
-            let job = hits.iter().take(3).filter(|h| h.kind == Kind::Metier && onisep(&&h.id)).find_map(|h| self.searcher.document(&h.id));
+            // A job the formation leads to, that search also found.
+            let linked: Vec<&str> = docs[0].links.iter().map(|l| l.id.as_str()).collect();
+            let job = hits.iter().take(5).filter(|h| h.kind == Kind::Metier && linked.contains(&h.id.as_str())).find_map(|h| self.searcher.document(&h.id));
             if let Some(job) = job {
                 docs[0] = job;
             }

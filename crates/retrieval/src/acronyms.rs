@@ -17,8 +17,13 @@ const TABLE: &str = include_str!("../data/acronyms.tsv");
 /// Words left out of an initialism.
 const SKIPPED: &[&str] = &["de", "des", "d", "du", "la", "le", "l", "les", "en", "et", "a", "à", "au", "aux", "pour", "par", "sur", "e"];
 
-/// Letters that name diplomas or schools, never a job.
-const NOT_A_JOB: &[&str] = &["CAP", "BEP", "BTS", "BAC", "BUT", "DUT", "IUT", "CQP", "DEUST", "BTSA", "LMD", "STS", "CFA", "ENS", "INSA", "IEP"];
+/// Letters that name diplomas, schools or everyday things, or are words written in capitals:
+/// never derived as a job's acronym.
+const NOT_A_JOB: &[&str] = &[
+    "CAP", "BEP", "BTS", "BAC", "BUT", "DUT", "IUT", "CQP", "DEUST", "BTSA", "LMD", "STS", "CFA", "ENS", "INSA", "IEP", "DES", "SI", "CAR", "TOP", "ALL",
+    "ICI", "PME", "PDG", "DEV", "RSA", "CAF", "TIC", "HAS", "LES", "UNE", "SUR", "PAR", "MAIS", "PAS", "QUE", "QUI", "VIE", "ART", "ARTS", "ETE", "MER", "SEL",
+    "BIO", "ECO", "PRO", "SOS", "CDI", "CDD", "RER", "SNCF", "RATP", "EDF", "PSG", "USA", "TV", "WEB",
+];
 
 /// Two to eight capitals, maybe two words ("MCO", "DN MADE"): how fiches write an acronym.
 pub fn looks_like_acronym(s: &str) -> bool {
@@ -84,7 +89,8 @@ impl Acronyms {
         // Derived initialisms shared by two different jobs name neither.
         let mut derived: HashMap<String, Option<(String, String)>> = HashMap::new();
         let docs: Vec<&Document> = docs.into_iter().collect();
-        for d in docs.iter().filter(|d| d.kind == Kind::Metier) {
+        // ONISEP's métiers only: ROME's titles are a second source, and long.
+        for d in docs.iter().filter(|d| d.kind == Kind::Metier && !d.id.starts_with("ROME.")) {
             let names = [d.title_masculine.as_deref(), d.title_feminine.as_deref(), Some(d.title.as_str())];
             for name in names.into_iter().flatten().filter(|n| !n.contains('/')) {
                 let found = bracketed(name).or_else(|| initialism(name).map(|a| (a, name.to_string())));
@@ -139,8 +145,12 @@ impl Acronyms {
     }
 
     /// The text with each acronym followed by its full name in brackets. An acronym followed
-    /// by a name ("CPE Lyon", "IUT Grenoble") names a school, not a job: it is left alone.
+    /// by a name ("CPE Lyon", "IUT Grenoble") names a school, not a job: it is left alone. A
+    /// message written in capitals has no acronyms to tell apart: only the table applies.
     pub fn expand(&self, text: &str) -> String {
+        let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+        let capitals = text.chars().filter(|c| c.is_uppercase()).count();
+        let shouting = letters >= 12 && capitals * 10 >= letters * 6;
         let followed_by_a_name = |w: &str| {
             let Some(at) = text.find(w) else { return false };
             let next = text[at + w.len()..].split_whitespace().next().unwrap_or_default();
@@ -148,14 +158,16 @@ impl Acronyms {
             c.next().is_some_and(char::is_uppercase) && c.clone().next().is_some_and(char::is_lowercase)
         };
         let mut text = replace_words(text, |w| match self.replaced.get(w) {
+            _ if followed_by_a_name(w) => None,
+            _ if shouting => self.any_case.get(&w.to_lowercase()).map(|full| format!("{w} ({full})")),
             Some(full) => Some(full.clone()),
-            None if followed_by_a_name(w) => None,
             None => self.full_name(w).map(|full| format!("{w} ({full})")),
         });
         for (phrase, full) in &self.phrases {
-            let lower = text.to_lowercase();
-            // Byte offsets agree: the phrases are ASCII, and lowercasing keeps ASCII lengths.
-            if let Some(at) = lower.find(phrase.as_str()).filter(|&at| lower.len() == text.len() && is_word_edge(&lower, at, at + phrase.len())) {
+            // ASCII lowercasing keeps every byte offset (the phrases are ASCII); full Unicode
+            // lowercasing does not ("İ" grows, "ẞ" shrinks).
+            let lower = text.to_ascii_lowercase();
+            if let Some(at) = lower.find(phrase.as_str()).filter(|&at| is_word_edge(&lower, at, at + phrase.len())) {
                 text.insert_str(at + phrase.len(), &format!(" ({full})"));
             }
         }
@@ -245,5 +257,10 @@ mod tests {
         assert!(a.expand("c'est quoi le boulot de manip radio ?").contains("manip radio (manipulateur en électroradiologie médicale) ?"));
         assert!(looks_like_acronym("DN MADE") && !looks_like_acronym("Paris"));
         assert_eq!(a.expand("le DE de moniteur-éducateur, de 2 ans"), "le diplôme d'État de moniteur-éducateur, de 2 ans");
+        // Characters whose lowercase changes length do not shift the insertion.
+        assert!(a.expand("İ manip radio… ẞ").contains("manip radio (manipulateur en électroradiologie médicale)… ẞ"));
+        // A message in capitals: derived acronyms and replacements stay out, the table applies.
+        assert_eq!(a.expand("JE VEUX FAIRE UN DE MONITEUR, LE MCO"), "JE VEUX FAIRE UN DE MONITEUR, LE MCO");
+        assert!(a.expand("C KOI UN CPE EXACTEMENT").contains("CPE (conseiller principal d'éducation)"));
     }
 }
