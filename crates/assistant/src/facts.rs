@@ -202,8 +202,8 @@ impl Card<'_> {
             for line in parts(&s.text).into_iter().flat_map(|p| p.lines) {
                 for sentence in sentences(line) {
                     let f = retrieval::french::fold(sentence);
-                    let sentence_words: std::collections::HashSet<&str> = f.split(|c: char| !c.is_alphanumeric()).collect();
-                    let shared = useful.iter().filter(|w| sentence_words.contains(w.as_str())).count();
+                    let sentence_words: Vec<&str> = f.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+                    let shared = useful.iter().filter(|w| sentence_words.iter().any(|s| same_word(w, s))).count();
                     // Never a sentence that brings back what the person ruled out.
                     if shared >= 2 && !self.question.rules_out_name(sentence) {
                         scored.push((shared, sentence));
@@ -360,6 +360,17 @@ impl Card<'_> {
     }
 }
 
+/// A question's word in a sentence: whole short words ("ans" is not "dans"), longer ones by
+/// their stem ("langue" and "langues", "légal" and "légalement").
+fn same_word(asked: &str, word: &str) -> bool {
+    let n = asked.chars().count();
+    if n < 5 {
+        return asked == word;
+    }
+    let stem: String = asked.chars().take((n - 1).max(5)).collect();
+    word.starts_with(&stem)
+}
+
 /// List lines of a section joined (the "attendus" are often a list without sentences).
 fn section_items_text(d: &Document, key: &str, max: usize) -> Option<String> {
     let items = section_items(d, key, max);
@@ -465,6 +476,12 @@ mod tests {
     fn lists_announced_by_a_colon_are_quoted_as_lists() {
         let q = quote(parts("Le BTS couvre 3 domaines :\n- la vente\n- la gestion\nIl se prépare en 2 ans.").into_iter().flat_map(|p| p.lines), 100);
         assert_eq!(q, "Le BTS couvre 3 domaines : la vente ; la gestion. Il se prépare en 2 ans.");
+    }
+
+    #[test]
+    fn words_match_whole_when_short_and_by_stem_when_long() {
+        assert!(same_word("langues", "langue") && same_word("legal", "legalement"));
+        assert!(!same_word("ans", "dans") && !same_word("age", "stage") && same_word("ans", "ans"));
     }
 
     #[test]

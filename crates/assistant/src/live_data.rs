@@ -22,6 +22,8 @@ pub enum LiveData {
     Competition,
     /// Dates of national exams (brevet, bac).
     Exams,
+    /// This year's amounts: grants, aid, an apprentice's pay.
+    Amounts,
     /// Rankings of schools or formations.
     Ranking,
     /// Which school teaches it, near where.
@@ -36,6 +38,7 @@ impl LiveData {
             LiveData::SchoolFigures => "les chiffres d'un établissement précis (frais, places, taux d'admission ou de réussite, moyenne demandée)",
             LiveData::Competition => "le nombre de postes ou le calendrier d'un concours",
             LiveData::Exams => "les dates des examens (brevet, bac)",
+            LiveData::Amounts => "les montants de cette année (bourses, aides, rémunération d'un apprenti)",
             LiveData::Ranking => "de classement des écoles ou des formations",
             LiveData::Places => "la liste des établissements qui préparent une formation",
         }
@@ -54,6 +57,7 @@ elle y recrute (taux d'accès, places)."
             }
             LiveData::Competition => "Le nombre de postes et les dates d'un concours sont publiés chaque année sur le site officiel du concours (le ministère ou l'organisme qui recrute).",
             LiveData::Exams => "Les dates du brevet et du bac sont publiées sur education.gouv.fr, et ton collège ou ton lycée te les donne.",
+            LiveData::Amounts => "Les montants à jour sont sur service-public.fr (bourses, aides, rémunération des apprentis) et education.gouv.fr.",
             LiveData::Ranking => "Pour comparer des formations, regarde leurs pages sur parcoursup.fr (taux d'accès, réussite, débouchés).",
             LiveData::Places => {
                 "Sur onisep.fr, la page de chaque formation indique où la préparer ; pour l'entrée au lycée, ton collège et \
@@ -87,6 +91,7 @@ fn patterns() -> &'static [(LiveData, Regex)] {
                 "chiffres_ecole" => kinds.push((LiveData::SchoolFigures, re)),
                 "concours" => kinds.push((LiveData::Competition, re)),
                 "examens" => kinds.push((LiveData::Exams, re)),
+                "montants" => kinds.push((LiveData::Amounts, re)),
                 "classement" => kinds.push((LiveData::Ranking, re)),
                 "lieux" => kinds.push((LiveData::Places, re)),
                 _ => panic!("live-data.tsv: unknown kind {kind}"),
@@ -132,6 +137,9 @@ mod tests {
             ("combien de postes au concours de gardien de la paix cette année ?", LiveData::Competition),
             ("Prochaine session du concours d'infirmier, c'est quand ?", LiveData::Competition),
             ("le bac de français c quand cette année ?", LiveData::Exams),
+            ("C'est quand que Parcoursup ouvre cette année ?", LiveData::Dates),
+            ("je vais toucher combien exactement par mois en apprentissage en 2025 ?", LiveData::Amounts),
+            ("Quel est le montant exact de la bourse de lycée à l'échelon 3 ?", LiveData::Amounts),
         ] {
             assert!(live_data(q).contains(&kind), "{q}: {:?}", live_data(q));
         }
