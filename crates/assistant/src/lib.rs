@@ -1,6 +1,7 @@
-//! One conversation turn, end to end: retrieve the fiches, state their facts, let the model
-//! phrase a short answer from the passages, check each generated sentence against them, and
-//! return the answer with its sources.
+//! One conversation turn, end to end: read what the question asks, retrieve the fiches, state
+//! what they say about exactly that (a card quoted word for word), say when the fiches cannot
+//! hold the answer, optionally add one model sentence checked against the cited fiche, and
+//! return the answer with its sources and receipt.
 
 mod facts;
 mod grounding;

@@ -35,8 +35,6 @@ pub enum AssistantError {
 pub struct AssistantConfig {
     /// Fiches retrieved.
     pub top_k: usize,
-    /// Passages given to the model.
-    pub prompt_passages: usize,
     /// Fiches whose facts are stated.
     pub fact_fiches: usize,
     pub max_tokens: usize,
@@ -73,7 +71,7 @@ impl std::str::FromStr for GenerationMode {
 
 impl Default for AssistantConfig {
     fn default() -> Self {
-        AssistantConfig { top_k: 5, prompt_passages: 3, fact_fiches: 2, max_tokens: 60, no_answer_threshold: 0.83, generation: GenerationMode::Off }
+        AssistantConfig { top_k: 5, fact_fiches: 2, max_tokens: 60, no_answer_threshold: 0.83, generation: GenerationMode::Off }
     }
 }
 
