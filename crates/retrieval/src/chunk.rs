@@ -23,6 +23,14 @@ pub struct Chunk {
     pub url: String,
     pub date: String,
     pub level: Option<String>,
+    /// Filterable profile of the fiche (indexed payload fields): ONISEP's centres d'intérêt,
+    /// the level's rank ([`crate::levels::Level::rank`]) and the sectors.
+    #[serde(default)]
+    pub interests: Vec<String>,
+    #[serde(default)]
+    pub level_rank: Option<u8>,
+    #[serde(default)]
+    pub sectors: Vec<String>,
     /// The identity passage and the opening passage of the first section ("what it is")
     /// carry a dense vector; the others are found through the sparse index only (embedding
     /// every passage takes most of an hour on two cores, for little recall).
@@ -49,6 +57,9 @@ pub fn chunk_document(doc: &Document) -> Vec<Chunk> {
         url: doc.url.clone(),
         date: doc.date.clone(),
         level: doc.facts.level.clone(),
+        interests: doc.facts.interests.clone(),
+        level_rank: doc.facts.level_order().map(crate::levels::Level::rank),
+        sectors: doc.facts.sectors.clone(),
         dense,
     };
     out.push(make(0, "identite", "En bref", identity_text(doc), true));
@@ -85,6 +96,9 @@ fn identity_text(doc: &Document) -> String {
     }
     if !f.sectors.is_empty() {
         parts.push(format!("Domaines : {}", f.sectors.join(", ")));
+    }
+    if !f.interests.is_empty() {
+        parts.push(format!("Centres d'intérêt : {}", f.interests.join(", ")));
     }
     if !doc.links.is_empty() {
         let label = match doc.kind {

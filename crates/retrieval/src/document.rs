@@ -56,6 +56,19 @@ pub struct Facts {
     pub statuses: Vec<String>,
     /// Sectors.
     pub sectors: Vec<String>,
+    /// ONISEP's centres d'intérêt of a métier ("j'aime bouger"…), as published.
+    #[serde(default)]
+    pub interests: Vec<String>,
+    /// Métiers ONISEP lists as related to this one.
+    #[serde(default)]
+    pub related: Vec<Link>,
+}
+
+impl Facts {
+    /// The level as an ordered value (filters and profiles compare levels).
+    pub fn level_order(&self) -> Option<crate::levels::Level> {
+        self.level.as_deref().and_then(crate::levels::Level::parse)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

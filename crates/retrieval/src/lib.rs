@@ -9,6 +9,7 @@ pub mod french;
 pub mod gender;
 pub mod index;
 pub mod informal;
+pub mod levels;
 pub mod onisep;
 pub mod rome;
 pub mod search;
@@ -18,5 +19,6 @@ pub mod store;
 
 pub use document::{Document, Facts, Kind, Link, Section};
 pub use index::{IndexManifest, Indexer, IngestReport};
+pub use levels::Level;
 pub use search::{Hit, SearchOptions, Searcher};
 pub use store::{EdgeStore, Store, StoreError};

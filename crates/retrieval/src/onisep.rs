@@ -140,6 +140,8 @@ fn metier(n: Node, date: &str) -> Option<Document> {
         formation_type: None,
         statuses: list(n, "statuts", "statut", "libelle"),
         sectors: list(n, "secteurs_activite", "secteur_activite", "libelle"),
+        interests: list(n, "centres_interet", "centre_interet", "libelle"),
+        related: links(n, "metiers_associes", "metier_associe", "libelle"),
     };
     Some(Document {
         url: fiche_url(Kind::Metier, &id),
@@ -210,6 +212,8 @@ fn formation(n: Node, date: &str) -> Option<Document> {
         formation_type: type_node.and_then(|t| text(t, "type_formation_libelle")),
         statuses: Vec::new(),
         sectors: list(n, "sous_domaines_web", "sous_domaine_web", "libelle"),
+        interests: Vec::new(),
+        related: Vec::new(),
     };
     let mut synonyms = Vec::new();
     for tag in ["sigle", "libelle_generique", "libelle_specifique"] {

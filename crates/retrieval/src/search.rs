@@ -8,7 +8,7 @@ use crate::document::{Document, Kind};
 use crate::french::fold;
 use crate::gender::GenderForms;
 use crate::sparse::SparseEncoder;
-use crate::store::{Store, StoreError, StoreQuery};
+use crate::store::{PayloadFilter, Store, StoreError, StoreQuery};
 use inference::{Embedder, InferenceError, TextKind};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -176,7 +176,7 @@ impl Searcher {
     /// Cosine similarity of the closest passage: how well the corpus covers the question at
     /// all (fused rank scores do not say that). Used for the "no answer" threshold.
     pub fn coverage(&self, dense: &[f32]) -> Result<f32, SearchError> {
-        let q = StoreQuery { dense: Some(dense.to_vec()), sparse: None, kind: None, limit: 1, prefetch: 1 };
+        let q = StoreQuery { dense: Some(dense.to_vec()), sparse: None, filter: Default::default(), limit: 1, prefetch: 1 };
         Ok(self.store.query(&q)?.first().map(|h| h.score).unwrap_or(0.0))
     }
 
@@ -211,7 +211,7 @@ impl Searcher {
             _ => Some(self.sparse.query(question)),
         };
         let dense = if opts.mode == Mode::Sparse { None } else { dense };
-        let q = StoreQuery { dense, sparse, kind: opts.kind, limit: CANDIDATES, prefetch: CANDIDATES };
+        let q = StoreQuery { dense, sparse, filter: PayloadFilter { kind: opts.kind, ..Default::default() }, limit: CANDIDATES, prefetch: CANDIDATES };
         let hits = self.store.query(&q)?;
         // Group passages by fiche: a fiche scores by its best passage plus a little for each
         // further matching passage (evidence spread over several sections).

@@ -1,6 +1,6 @@
 //! The same [`Store`] on a Qdrant server or cluster, through qdrant-client (gRPC): selected by
 //! configuration (`ORIENT_QDRANT_URL`), same collection schema as the embedded store (named
-//! dense vector `dense`, sparse `bm25` with IDF, keyword indexes on `kind` and `doc_id`),
+//! dense vector `dense`, sparse `bm25` with IDF, the same indexed payload fields),
 //! batched upserts, retries with backoff, and clear errors for an unreachable server or a
 //! collection whose schema does not match.
 //!
@@ -11,8 +11,8 @@ use crate::chunk::Chunk;
 use crate::store::{Store, StoreError, StoreHit, StoreQuery, StoredChunk, DENSE, SPARSE};
 use qdrant_client::qdrant::{
     vectors_config, Condition, CountPointsBuilder, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance, FieldType,
-    Filter, Fusion, Modifier, NamedVectors, PointId, PointStruct, PointsIdsList, PrefetchQueryBuilder, Query, QueryPointsBuilder, SparseVectorParamsBuilder,
-    SparseVectorsConfigBuilder, UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
+    Filter, Fusion, Modifier, NamedVectors, PointId, PointStruct, PointsIdsList, PrefetchQueryBuilder, Query, QueryPointsBuilder, Range,
+    SparseVectorParamsBuilder, SparseVectorsConfigBuilder, UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
 };
 use qdrant_client::{Payload, Qdrant};
 use std::future::Future;
@@ -48,6 +48,7 @@ impl ServerStore {
         } else {
             store.create(dim)?;
         }
+        store.create_missing_indexes()?;
         Ok(store)
     }
 
@@ -86,8 +87,16 @@ impl ServerStore {
             sparse.add_named_vector_params(SPARSE, SparseVectorParamsBuilder::default().modifier(Modifier::Idf));
             c.create_collection(CreateCollectionBuilder::new(name).vectors_config(vectors).sparse_vectors_config(sparse)).await
         })?;
-        for field in ["kind", "doc_id"] {
-            self.call(|c, name| async move { c.create_field_index(CreateFieldIndexCollectionBuilder::new(name, field, FieldType::Keyword).wait(true)).await })?;
+        Ok(())
+    }
+
+    /// Indexes added by a later version are created on a collection built before it.
+    fn create_missing_indexes(&self) -> Result<(), StoreError> {
+        let info = self.call(|c, name| async move { c.collection_info(name).await })?;
+        let existing = info.result.map(|r| r.payload_schema).unwrap_or_default();
+        for (field, integer) in crate::store::INDEXED_FIELDS.into_iter().filter(|(f, _)| !existing.contains_key(*f)) {
+            let kind = if integer { FieldType::Integer } else { FieldType::Keyword };
+            self.call(|c, name| async move { c.create_field_index(CreateFieldIndexCollectionBuilder::new(name, field, kind).wait(true)).await })?;
         }
         Ok(())
     }
@@ -110,8 +119,21 @@ impl ServerStore {
     }
 }
 
-fn kind_filter(q: &StoreQuery) -> Option<Filter> {
-    q.kind.map(|k| Filter::must([Condition::matches("kind", k.as_str().to_string())]))
+fn server_filter(f: &crate::store::PayloadFilter) -> Option<Filter> {
+    let mut must = Vec::new();
+    if let Some(k) = f.kind {
+        must.push(Condition::matches("kind", k.as_str().to_string()));
+    }
+    if !f.interests_any.is_empty() {
+        must.push(Condition::matches("interests", f.interests_any.clone()));
+    }
+    if let Some(l) = f.max_level {
+        must.push(Condition::range("level_rank", Range { lte: Some(l.rank() as f64), ..Default::default() }));
+    }
+    if let Some(s) = &f.section {
+        must.push(Condition::matches("section", s.clone()));
+    }
+    (!must.is_empty()).then(|| Filter::must(must))
 }
 
 impl Store for ServerStore {
@@ -149,7 +171,7 @@ impl Store for ServerStore {
     }
 
     fn query(&self, q: &StoreQuery) -> Result<Vec<StoreHit>, StoreError> {
-        let filter = kind_filter(q);
+        let filter = server_filter(&q.filter);
         let prefetch = q.prefetch.max(q.limit) as u64;
         let mut branches: Vec<(&str, VectorInput)> = Vec::new();
         if let Some(d) = &q.dense {

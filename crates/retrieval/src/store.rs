@@ -1,20 +1,61 @@
 //! The vector store contract, and its default backend: qdrant-edge, in-process, on disk.
 //!
 //! One collection schema everywhere: a named dense vector `dense` (cosine) and a named sparse
-//! vector `bm25` (IDF modifier), payload = the passage ([`Chunk`]) plus indexed `kind` and
-//! `doc_id` keywords. Nothing of Qdrant leaks through [`Store`].
+//! vector `bm25` (IDF modifier), payload = the passage ([`Chunk`]), with indexes on the fields
+//! searches filter by ([`INDEXED_FIELDS`]). Nothing of Qdrant leaks through [`Store`].
 
 use crate::chunk::Chunk;
 use crate::document::Kind;
+use crate::levels::Level;
 use qdrant_edge::{
-    Condition, Distance, EdgeConfigBuilder, EdgeShard, EdgeSparseVectorParamsBuilder, EdgeVectorParamsBuilder, FieldCondition, FieldIndexOperations, Filter,
-    Fusion, JsonPath, Match, Modifier, NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId, PointInsertOperations, PointOperations, PointStruct,
-    Prefetch, QueryEnum, QueryRequest, ScoringQuery, UpdateOperation, Vector, VectorInternal, Vectors, WithPayloadInterface, WithVector,
+    Distance, EdgeConfigBuilder, EdgeShard, EdgeSparseVectorParamsBuilder, EdgeVectorParamsBuilder, FieldIndexOperations, Filter, Fusion, JsonPath, Modifier,
+    NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId, PointInsertOperations, PointOperations, PointStruct, Prefetch, QueryEnum, QueryRequest,
+    ScoringQuery, UpdateOperation, Vector, VectorInternal, Vectors, WithPayloadInterface, WithVector,
 };
 use std::path::{Path, PathBuf};
 
 pub const DENSE: &str = "dense";
 pub const SPARSE: &str = "bm25";
+
+/// Payload fields with an index, and whether each holds integers (else keywords).
+pub const INDEXED_FIELDS: [(&str, bool); 6] =
+    [("kind", false), ("doc_id", false), ("section", false), ("interests", false), ("sectors", false), ("level_rank", true)];
+
+/// Conditions on a fiche's profile; every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PayloadFilter {
+    pub kind: Option<Kind>,
+    /// At least one of these centres d'intérêt (ONISEP labels).
+    pub interests_any: Vec<String>,
+    /// A level no higher than this one (fiches without a level are left out).
+    pub max_level: Option<Level>,
+    /// Only passages of this section (`identite`: one passage per fiche).
+    pub section: Option<String>,
+}
+
+impl PayloadFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == PayloadFilter::default()
+    }
+
+    /// The filter in Qdrant's JSON form (the REST API's shape), None when empty.
+    pub fn to_qdrant_json(&self) -> Option<serde_json::Value> {
+        let mut must = Vec::new();
+        if let Some(k) = self.kind {
+            must.push(serde_json::json!({"key": "kind", "match": {"value": k.as_str()}}));
+        }
+        if !self.interests_any.is_empty() {
+            must.push(serde_json::json!({"key": "interests", "match": {"any": self.interests_any}}));
+        }
+        if let Some(l) = self.max_level {
+            must.push(serde_json::json!({"key": "level_rank", "range": {"lte": l.rank()}}));
+        }
+        if let Some(s) = &self.section {
+            must.push(serde_json::json!({"key": "section", "match": {"value": s}}));
+        }
+        (!must.is_empty()).then(|| serde_json::json!({ "must": must }))
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -41,7 +82,7 @@ pub struct StoredChunk {
 pub struct StoreQuery {
     pub dense: Option<Vec<f32>>,
     pub sparse: Option<(Vec<u32>, Vec<f32>)>,
-    pub kind: Option<Kind>,
+    pub filter: PayloadFilter,
     pub limit: usize,
     /// Candidates taken from each of dense and sparse before fusion.
     pub prefetch: usize,
@@ -107,17 +148,19 @@ impl EdgeStore {
             check_schema(&shard, dim).map_err(|reason| StoreError::SchemaMismatch { path: p.clone(), reason })?;
             shard
         } else {
-            let shard = EdgeShard::new(path, config).map_err(|e| StoreError::Open { path: p.clone(), reason: e.to_string() })?;
-            for field in ["kind", "doc_id"] {
-                shard
-                    .update(UpdateOperation::FieldIndexOperation(FieldIndexOperations::CreateIndex(qdrant_edge::CreateIndex {
-                        field_name: json_path(field),
-                        field_schema: Some(PayloadFieldSchema::FieldType(PayloadSchemaType::Keyword)),
-                    })))
-                    .map_err(op_err)?;
-            }
-            shard
+            EdgeShard::new(path, config).map_err(|e| StoreError::Open { path: p.clone(), reason: e.to_string() })?
         };
+        // Indexes added by a later version are created on an index built before it.
+        let existing: Vec<String> = shard.info().payload_schema.keys().map(|k| k.to_string()).collect();
+        for (field, integer) in INDEXED_FIELDS.into_iter().filter(|(f, _)| !existing.iter().any(|e| e == f)) {
+            let schema = if integer { PayloadSchemaType::Integer } else { PayloadSchemaType::Keyword };
+            shard
+                .update(UpdateOperation::FieldIndexOperation(FieldIndexOperations::CreateIndex(qdrant_edge::CreateIndex {
+                    field_name: json_path(field),
+                    field_schema: Some(PayloadFieldSchema::FieldType(schema)),
+                })))
+                .map_err(op_err)?;
+        }
         Ok(EdgeStore { shard, path: path.to_path_buf() })
     }
 
@@ -142,8 +185,8 @@ fn json_path(field: &str) -> JsonPath {
     JsonPath::try_from(field).expect("payload field names are valid JSON paths")
 }
 
-fn kind_filter(kind: Option<Kind>) -> Option<Filter> {
-    kind.map(|k| Filter::new_must(Condition::Field(FieldCondition::new_match(json_path("kind"), Match::from(k.as_str().to_string())))))
+fn edge_filter(filter: &PayloadFilter) -> Result<Option<Filter>, StoreError> {
+    filter.to_qdrant_json().map(|json| serde_json::from_value(json).map_err(op_err)).transpose()
 }
 
 fn nearest(name: &str, v: VectorInternal) -> ScoringQuery {
@@ -182,7 +225,7 @@ impl Store for EdgeStore {
     }
 
     fn query(&self, q: &StoreQuery) -> Result<Vec<StoreHit>, StoreError> {
-        let filter = kind_filter(q.kind);
+        let filter = edge_filter(&q.filter)?;
         let prefetch = q.prefetch.max(q.limit);
         let mut branches = Vec::new();
         if let Some(d) = &q.dense {

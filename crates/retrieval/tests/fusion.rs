@@ -3,7 +3,7 @@
 
 mod common;
 use common::chunk;
-use retrieval::store::{EdgeStore, Store, StoreQuery, StoredChunk};
+use retrieval::store::{EdgeStore, PayloadFilter, Store, StoreQuery, StoredChunk};
 use retrieval::Kind;
 
 #[test]
@@ -26,7 +26,13 @@ fn rrf_prefers_agreement_between_dense_and_sparse() {
         ])
         .unwrap();
     let q = |dense: bool, sparse: bool| -> Vec<String> {
-        let query = StoreQuery { dense: dense.then(|| vec![1.0, 0.0, 0.0]), sparse: sparse.then(|| (vec![7], vec![1.0])), kind: None, limit: 3, prefetch: 3 };
+        let query = StoreQuery {
+            dense: dense.then(|| vec![1.0, 0.0, 0.0]),
+            sparse: sparse.then(|| (vec![7], vec![1.0])),
+            filter: Default::default(),
+            limit: 3,
+            prefetch: 3,
+        };
         store.query(&query).unwrap().into_iter().map(|h| h.chunk.doc_id).collect()
     };
     assert_eq!(q(true, false), vec!["A", "B", "C"]);
@@ -35,7 +41,20 @@ fn rrf_prefers_agreement_between_dense_and_sparse() {
     assert_eq!(q(true, true), vec!["B", "C", "A"]);
     // Kind filter applies to both branches.
     let none = store
-        .query(&StoreQuery { dense: Some(vec![1.0, 0.0, 0.0]), sparse: Some((vec![7], vec![1.0])), kind: Some(Kind::Formation), limit: 3, prefetch: 3 })
+        .query(&StoreQuery {
+            dense: Some(vec![1.0, 0.0, 0.0]),
+            sparse: Some((vec![7], vec![1.0])),
+            filter: PayloadFilter { kind: Some(Kind::Formation), ..Default::default() },
+            limit: 3,
+            prefetch: 3,
+        })
         .unwrap();
     assert!(none.is_empty());
+}
+
+#[test]
+fn profile_filters_on_the_embedded_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = EdgeStore::open(&tmp.path().join("s"), 3).unwrap();
+    common::profile_filters_hold(&store);
 }

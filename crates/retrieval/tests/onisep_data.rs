@@ -36,6 +36,10 @@ fn all_metiers_parse_with_known_fields() {
     assert_eq!(met1.title_masculine.as_deref(), Some("contrôleur aérien"));
     assert_eq!(met1.rome_codes, vec!["N2202"]);
     assert!(met1.synonyms.iter().any(|s| s == "aiguilleuse du ciel"));
+    // The structured profile: ONISEP's centres d'intérêt, level, related métiers.
+    assert_eq!(met1.facts.interests, vec!["j'aime être aux commandes", "j'aime les langues"]);
+    assert_eq!(met1.facts.level_order(), Some(retrieval::Level::Bac5));
+    assert!(met1.facts.related.iter().any(|l| l.id == "MET.400" && l.label == "pilote de ligne"));
     assert_eq!(met1.url, "https://www.onisep.fr/http/redirection/metier/slug/MET.1");
     let access = met1.section("acces_metier").unwrap();
     assert!(access.text.contains("École nationale de l'aviation civile (ENAC)"));
@@ -46,6 +50,9 @@ fn all_metiers_parse_with_known_fields() {
     assert!(met107.links.iter().any(|l| l.id == "FOR.2316"));
     // Every fiche has a title, a URL and at least one section of text.
     assert!(docs.iter().all(|d| !d.title.is_empty() && d.url.ends_with(&d.id) && !d.sections.is_empty()));
+    // Nearly every métier has its interests and a level the filters can compare.
+    assert!(docs.iter().filter(|d| !d.facts.interests.is_empty()).count() >= 900);
+    assert!(docs.iter().filter(|d| d.facts.level_order().is_some()).count() >= 920);
 }
 
 #[test]

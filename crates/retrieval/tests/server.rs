@@ -6,7 +6,7 @@
 mod common;
 use common::chunk;
 use retrieval::server::ServerStore;
-use retrieval::store::{Store, StoreError, StoreQuery, StoredChunk};
+use retrieval::store::{PayloadFilter, Store, StoreError, StoreQuery, StoredChunk};
 use retrieval::Kind;
 
 #[test]
@@ -45,13 +45,15 @@ fn server_round_trip_fusion_and_schema_mismatch() {
         ])
         .unwrap();
     assert_eq!(store.count().unwrap(), 3);
-    let q = StoreQuery { dense: Some(vec![1.0, 0.0, 0.0]), sparse: Some((vec![7], vec![1.0])), kind: None, limit: 3, prefetch: 3 };
+    let q = StoreQuery { dense: Some(vec![1.0, 0.0, 0.0]), sparse: Some((vec![7], vec![1.0])), filter: Default::default(), limit: 3, prefetch: 3 };
     let ids: Vec<String> = store.query(&q).unwrap().into_iter().map(|h| h.chunk.doc_id).collect();
     assert_eq!(ids, vec!["B", "C", "A"]);
-    let only_metier = StoreQuery { kind: Some(Kind::Metier), ..q };
+    let only_metier = StoreQuery { filter: PayloadFilter { kind: Some(Kind::Metier), ..Default::default() }, ..q };
     assert!(store.query(&only_metier).unwrap().iter().all(|h| h.chunk.kind == Kind::Metier));
     store.delete(&[3]).unwrap();
     assert_eq!(store.count().unwrap(), 2);
+    store.delete(&[1, 2]).unwrap();
+    common::profile_filters_hold(&store);
     drop(store);
     // Same collection, another vector size: refused with a clear message.
     let err = ServerStore::open(&url, &name, 384).err().unwrap();
