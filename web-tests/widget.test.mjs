@@ -1,6 +1,7 @@
 // Browser test: the real `orient serve` (real models and index) and Debian's headless Chromium
 // driven by Playwright. Loads the demo page, asks a question through the <orient-chat> widget,
-// sees the text stream in and the sources appear, then runs axe-core on the demo page, the
+// sees the text stream in and the sources appear, asks an open question and gets métier cards
+// with an editable profile, then runs axe-core on the demo page, the
 // charter page and the staff pages: no serious or critical violation may remain.
 //
 // Usage: node widget.test.mjs   (env ORIENT_BIN: the orient binary; ORIENT_HOME: a home with
@@ -110,6 +111,35 @@ try {
   await page.screenshot({ path: join(out, "widget-counsellor.png"), fullPage: true });
   console.log("widget: handoff reached the queue, the counsellor's reply reached the widget");
   await axe(page, "demo page after a counsellor's reply");
+
+  // An open question: métiers proposed as cards with their sources, and the profile the
+  // assistant read, each item removable, all of it erased in one click.
+  {
+    const p = await browser.newPage();
+    p.on("pageerror", (e) => errors.push("open question: " + e.message));
+    await p.goto(base + "/");
+    const q = p.getByLabel("Ta question sur un métier ou une formation");
+    await q.fill("jsp quoi faire plus tard, j'adore les animaux et être dehors");
+    await q.press("Enter");
+    const cards = p.locator("orient-chat .paths .card");
+    await cards.first().waitFor({ timeout: 120_000 });
+    const n = await cards.count();
+    if (n < 3 || n > 5) fail(`${n} métiers proposed, 3 to 5 expected`);
+    const cardLinks = await p.locator("orient-chat .paths .card h3 a").evaluateAll((as) => as.map((a) => a.href));
+    if (!cardLinks.every((h) => h.startsWith("https://www.onisep.fr/"))) fail("a card without its ONISEP fiche: " + cardLinks);
+    const chips = p.locator("orient-chat .profile .chip");
+    await chips.first().waitFor({ timeout: 5_000 });
+    const before = await chips.count();
+    if (!(await p.locator("orient-chat .profile").textContent()).includes("animaux")) fail("the profile does not show the interest read");
+    await p.screenshot({ path: join(out, "widget-paths.png"), fullPage: true });
+    await axe(p, "demo page with métiers to explore");
+    await chips.first().getByRole("button").click();
+    if ((await chips.count()) !== before - 1) fail("removing one item of the profile did not remove it");
+    await p.getByRole("button", { name: "Tout effacer" }).click();
+    if (await p.locator("orient-chat .profile").isVisible()) fail("the profile is still shown after erasing it");
+    console.log(`widget: open question → ${n} métier cards, profile of ${before} items shown, corrected and erased`);
+    await p.close();
+  }
 
   for (const path of ["/charte", "/conseiller", "/audit"]) {
     const p = await browser.newPage();

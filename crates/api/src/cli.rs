@@ -237,6 +237,17 @@ enum EvalWhat {
         #[arg(long)]
         generation: Option<assistant::GenerationMode>,
     },
+    /// Open questions ("jsp quoi faire, j'aime…"): expected métiers proposed, proposals matching
+    /// the stated interests and level, sectors, questions asked back; report.json and
+    /// report.html in --out.
+    Exploration {
+        #[arg(long)]
+        questions: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
     /// Recall@1/5/10 and MRR of the fiche search.
     Retrieval {
         #[arg(long)]
@@ -289,6 +300,8 @@ enum BenchWhat {
 #[derive(Clone, Copy, ValueEnum)]
 enum FairnessModeArg {
     Retrieval,
+    /// The métiers proposed to open questions.
+    Proposals,
     Full,
 }
 
@@ -393,10 +406,15 @@ pub fn run() -> Result<()> {
         }
         Command::Eval { what: EvalWhat::Fairness { diff: Some(files), .. } } => crate::reports::fairness_diff(&files[0], &files[1]),
         Command::Eval { what: EvalWhat::Fairness { probes, out, mode, thresholds, bases, max_tokens, diff: None } } => {
-            let full = matches!(mode, FairnessModeArg::Full);
+            let mode = match mode {
+                FairnessModeArg::Retrieval => eval::fairness::Mode::Retrieval,
+                FairnessModeArg::Proposals => eval::fairness::Mode::Proposals,
+                FairnessModeArg::Full => eval::fairness::Mode::Full,
+            };
             let (probes, out) = (probes.expect("required by clap"), out.expect("required by clap"));
-            crate::reports::fairness(&app, &probes, &out, full, &thresholds, bases, max_tokens)
+            crate::reports::fairness(&app, &probes, &out, mode, &thresholds, bases, max_tokens)
         }
+        Command::Eval { what: EvalWhat::Exploration { questions, out, limit } } => crate::reports::exploration(&app, &questions, &out, limit),
         Command::Eval { what: EvalWhat::Answers { questions, out, limit, max_tokens, generation } } => {
             crate::reports::answers(&app, &questions, &out, limit, max_tokens, generation.unwrap_or(config.assistant.generation))
         }

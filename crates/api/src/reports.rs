@@ -30,15 +30,16 @@ fn file_digest(path: &Path) -> Result<String> {
     Ok(eval::sha256_hex(&std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?))
 }
 
-pub fn fairness(app: &App, probes_path: &Path, out: &Path, full: bool, config_path: &Path, bases: Option<Vec<String>>, max_tokens: usize) -> Result<()> {
+pub fn fairness(app: &App, probes_path: &Path, out: &Path, mode: Mode, config_path: &Path, bases: Option<Vec<String>>, max_tokens: usize) -> Result<()> {
     let probes = fairness::read_probes(&probes_path.display().to_string(), bases.as_deref())?;
     let (cfg, config_sha256) = FairnessConfig::load(&config_path.display().to_string())?;
     let searcher = app.searcher()?;
-    let (assistant, memo) = if full {
-        let (a, m) = eval_assistant(app, searcher.clone(), max_tokens, GenerationMode::default())?;
-        (Some(a), Some(m))
-    } else {
-        (None, None)
+    let (assistant, memo) = match mode {
+        Mode::Retrieval => (None, None),
+        Mode::Proposals | Mode::Full => {
+            let (a, m) = eval_assistant(app, searcher.clone(), max_tokens, GenerationMode::default())?;
+            (Some(a), Some(m))
+        }
     };
     let mut models = vec![searcher.embedder().info().clone()];
     if let Some(a) = &assistant {
@@ -54,9 +55,13 @@ pub fn fairness(app: &App, probes_path: &Path, out: &Path, full: bool, config_pa
         index_version: app.index_version(),
         orient_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let runner = Runner { searcher: &searcher, assistant: assistant.as_ref(), top_k: cfg.top_k };
-    let bar = progress(app, probes.len(), if full { "Fairness (full answers)" } else { "Fairness (retrieval)" });
-    let mode = if full { Mode::Full } else { Mode::Retrieval };
+    let runner = Runner { searcher: &searcher, assistant: assistant.as_ref(), top_k: cfg.top_k, mode };
+    let label = match mode {
+        Mode::Retrieval => "Fairness (retrieval)",
+        Mode::Proposals => "Fairness (proposals)",
+        Mode::Full => "Fairness (full answers)",
+    };
+    let bar = progress(app, probes.len(), label);
     let report = fairness::evaluate(&probes, &runner, &cfg, mode, provenance, &mut |done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     let mut json = serde_json::to_value(&report)?;
@@ -185,6 +190,48 @@ pub fn answers(app: &App, questions: &Path, out: &Path, limit: Option<usize>, ma
         seconds,
         first,
         total / 1e3,
+        out.join("report.html").display()
+    );
+    Ok(())
+}
+
+pub fn exploration(app: &App, questions: &Path, out: &Path, limit: Option<usize>) -> Result<()> {
+    let qs = eval::exploration_eval::read_questions(&questions.display().to_string(), limit)?;
+    let (assistant, _) = eval_assistant(app, app.searcher()?, 0, GenerationMode::Off)?;
+    let bar = progress(app, qs.len(), "Open questions");
+    let t0 = Instant::now();
+    let mut details = Vec::new();
+    for q in &qs {
+        details.push(eval::exploration_eval::evaluate_one(&assistant, q)?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let mut report = eval::exploration_eval::summarise(details);
+    report.seconds = t0.elapsed().as_secs_f64();
+    report.questions_file = questions.display().to_string();
+    report.questions_sha256 = file_digest(questions)?;
+    report.models = vec![assistant.searcher.embedder().info().clone()];
+    report.index_version = app.index_version();
+    eval::write_report(out, &serde_json::to_value(&report)?, &eval::report_html::exploration_html(&report))?;
+    let pct = |x: f64| x * 100.0;
+    println!(
+        "{} open questions ({} with interests) in {:.0} s: explored {:.0} %, expected métier proposed {:.1} %, proposals matching interests and level {:.1} %, two sectors or more {:.1} %, ending with a question {:.0} % (vague ones asked what they like {:.0} %)",
+        report.n,
+        report.with_interests,
+        report.seconds,
+        pct(report.explored_rate),
+        pct(report.expected_hit_rate),
+        pct(report.matching_rate),
+        pct(report.two_sectors_rate),
+        pct(report.follow_up_rate),
+        pct(report.vague_asked_back)
+    );
+    println!(
+        "interests read: precision {:.1} %, recall {:.1} %; level limit read {:.1} %; reply p50 {:.0} ms; report in {}",
+        pct(report.interest_precision),
+        pct(report.interest_recall),
+        pct(report.level_read_rate),
+        report.total_ms_p50,
         out.join("report.html").display()
     );
     Ok(())

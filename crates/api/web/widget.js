@@ -32,6 +32,17 @@
     :focus-visible { outline: 3px solid #0a76f6; outline-offset: 2px; }
     .actions { display: flex; justify-content: space-between; align-items: center; gap: .5rem; padding: 0 .9rem .6rem; flex-wrap: wrap; }
     .actions a { color: #000091; font-size: .9rem; }
+    .paths { list-style: none; margin: .5rem 0 0; padding: 0; display: grid; gap: .5rem; white-space: normal; }
+    .card { border: 1px solid #929292; border-radius: 6px; padding: .5rem .7rem; background: #fff; }
+    .card h3 { margin: 0; font-size: 1rem; }
+    .card h3 a, .card a { color: #000091; }
+    .card p { margin: .2rem 0 0; font-size: .92rem; }
+    .profile { margin: .4rem .9rem; padding: .5rem .7rem; border: 1px dashed #5c5c5c; border-radius: 6px; font-size: .92rem; }
+    .profile h3 { margin: 0 0 .3rem; font-size: .95rem; }
+    .profile ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem; }
+    .chip { display: inline-flex; align-items: center; gap: .3rem; border: 1px solid #000091; border-radius: 1rem; padding: .05rem .2rem .05rem .6rem; }
+    .chip button { padding: 0 .45rem; border-radius: 1rem; font-size: .85rem; }
+    .profile .erase { margin-top: .4rem; }
     .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
   `;
 
@@ -54,6 +65,11 @@
           <div class="log" role="log" aria-label="Conversation" tabindex="0"></div>
           <div class="sr-only" aria-live="polite" aria-atomic="false"></div>
           <p class="note" hidden></p>
+          <section class="profile" aria-labelledby="orient-profile-title" hidden>
+            <h3 id="orient-profile-title">Ce que l'assistant a compris (tu peux corriger)</h3>
+            <ul></ul>
+            <button type="button" class="secondary erase">Tout effacer</button>
+          </section>
           <form>
             <label for="orient-q">Ta question sur un métier ou une formation</label>
             <textarea id="orient-q" rows="2" maxlength="2000" placeholder="Par exemple : comment devenir infirmier ?" required></textarea>
@@ -70,6 +86,15 @@
       this.input = root.querySelector("textarea");
       this.send = root.querySelector("button[type=submit]");
       this.human = root.querySelector(".human");
+      // The profile of an open question lives here only: shown, correctable, erased in one
+      // click, sent back with each message, gone with the page.
+      this.profile = null;
+      this.profileBox = root.querySelector(".profile");
+      this.profileBox.querySelector(".erase").addEventListener("click", () => {
+        this.profile = null;
+        this.renderProfile();
+        this.announce("Tout ce que l'assistant avait compris de toi est effacé.");
+      });
       root.querySelector("form").addEventListener("submit", (e) => { e.preventDefault(); this.ask(this.input.value); });
       this.input.addEventListener("keydown", (e) => {
         if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.ask(this.input.value); }
@@ -119,6 +144,81 @@
       this.log.scrollTop = this.log.scrollHeight;
     }
 
+    // Proposals of an open question, as cards with their source fiches, in place of the
+    // text's list (the text before and after the list stays around the cards).
+    showPaths(div, exploration) {
+      const body = div.querySelector(".text");
+      const text = body.textContent;
+      const first = text.indexOf("\n• "), after = text.indexOf("\n\n", text.lastIndexOf("\n• "));
+      let rest = null;
+      if (first >= 0 && after >= 0) {
+        body.textContent = text.slice(0, first);
+        rest = document.createElement("span");
+        rest.className = "text-after";
+        rest.textContent = text.slice(after);
+      }
+      const ul = document.createElement("ul");
+      ul.className = "paths";
+      ul.setAttribute("aria-label", "Métiers à explorer");
+      for (const p of exploration.proposals) {
+        const li = document.createElement("li");
+        li.className = "card";
+        const h = document.createElement("h3");
+        const a = document.createElement("a");
+        a.href = p.url; a.target = "_blank"; a.rel = "noopener";
+        a.textContent = p.title;
+        h.append(a);
+        li.append(h);
+        if (p.line) { const t = document.createElement("p"); t.textContent = p.line; li.append(t); }
+        if (p.level) { const t = document.createElement("p"); t.textContent = "Niveau minimum : " + p.level; li.append(t); }
+        if (p.first_step) {
+          const t = document.createElement("p");
+          t.append("Une formation pour y aller : ");
+          const f = document.createElement("a");
+          f.href = p.first_step.url; f.target = "_blank"; f.rel = "noopener";
+          f.textContent = p.first_step.title;
+          t.append(f);
+          li.append(t);
+        }
+        const src = document.createElement("p");
+        src.textContent = "Source : fiche Onisep";
+        li.append(src);
+        ul.append(li);
+      }
+      div.append(ul);
+      if (rest) div.append(rest);
+      this.log.scrollTop = this.log.scrollHeight;
+    }
+
+    // What the assistant understood, each item removable with its own button.
+    renderProfile() {
+      const p = this.profile;
+      const items = [];
+      if (p) {
+        for (const i of p.interests || []) items.push(["« " + i + " »", () => { p.interests = p.interests.filter((x) => x !== i); }]);
+        if (p.max_level) items.push(["Études courtes : niveau " + ({ no_diploma: "sans diplôme", cap: "CAP", bac: "bac", bac1: "bac + 1", bac2: "bac + 2", bac3: "bac + 3", bac4: "bac + 4", bac5: "bac + 5", beyond: "bac + 6 et plus" }[p.max_level] || p.max_level) + " au plus", () => { p.max_level = null; }]);
+        if (p.class) items.push(["Classe : " + p.class, () => { p.class = null; }]);
+        if (p.apprenticeship) items.push(["En alternance", () => { p.apprenticeship = false; }]);
+        for (const e of p.excluded || []) items.push(["Pas : " + e, () => { p.excluded = p.excluded.filter((x) => x !== e); }]);
+      }
+      const ul = this.profileBox.querySelector("ul");
+      ul.replaceChildren();
+      for (const [label, remove] of items) {
+        const li = document.createElement("li");
+        li.className = "chip";
+        li.append(label);
+        const b = document.createElement("button");
+        b.type = "button"; b.className = "secondary";
+        b.textContent = "×";
+        b.setAttribute("aria-label", "Retirer : " + label);
+        b.addEventListener("click", () => { remove(); this.renderProfile(); this.announce("Retiré : " + label); this.input.focus(); });
+        li.append(b);
+        ul.append(li);
+      }
+      this.profileBox.hidden = items.length === 0;
+      if (!items.length) this.profile = null;
+    }
+
     setBusy(busy) {
       this.send.disabled = busy;
       this.human.disabled = busy;
@@ -135,6 +235,7 @@
       const body = div.querySelector(".text");
       this.setBusy(true);
       let pending = "";
+      let sources = null, exploration = null;
       const flushSentences = (all) => {
         const m = all ? [pending, ""] : pending.match(/^([\s\S]*[.!?:\n])([\s\S]*)$/);
         if (m && m[1].trim()) { this.announce(m[1].trim()); pending = m[2]; }
@@ -143,7 +244,7 @@
         const res = await fetch(this.api + "/v1/chat", {
           method: "POST",
           headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-          body: JSON.stringify({ message: text, conversation_id: this.conversation }),
+          body: JSON.stringify({ message: text, conversation_id: this.conversation, profile: this.profile }),
         });
         if (!res.ok) {
           const err = await res.json().catch(() => ({}));
@@ -174,8 +275,9 @@
               this.log.scrollTop = this.log.scrollHeight;
             } else if (name === "sources") {
               flushSentences(true);
-              this.showSources(div, d.sources);
-              if (d.sources && d.sources.length) this.announce(d.sources.length + " source(s) citée(s) sous la réponse.");
+              sources = d.sources;
+            } else if (name === "exploration") {
+              exploration = d;
             } else if (name === "handoff") {
               this.note.textContent = "Un conseiller ou une conseillère va te répondre ici. Tu peux garder cette page ouverte.";
               this.note.hidden = false;
@@ -187,6 +289,14 @@
           }
         }
         flushSentences(true);
+        if (exploration && exploration.proposals.length) {
+          this.showPaths(div, exploration);
+          this.announce(exploration.proposals.length + " métiers à explorer, en fiches sous la réponse.");
+        } else if (sources && sources.length) {
+          this.showSources(div, sources);
+          this.announce(sources.length + " source(s) citée(s) sous la réponse.");
+        }
+        if (exploration) { this.profile = exploration.profile; this.renderProfile(); }
         await this.pull();
       } catch (e) {
         body.textContent = e.message || "Le service ne répond pas. Réessaie plus tard.";

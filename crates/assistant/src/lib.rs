@@ -3,9 +3,11 @@
 //! hold the answer, optionally add one model sentence checked against the cited fiche, and
 //! return the answer with its sources and receipt.
 
+pub mod explore;
 mod facts;
 mod grounding;
 pub mod live_data;
+pub mod profile;
 mod prompt;
 pub mod question;
 pub mod rails;
@@ -13,8 +15,10 @@ mod receipt;
 mod replies;
 mod turn;
 
+pub use explore::{Exploration, FollowUp, Proposal};
 pub use facts::facts_block;
 pub use grounding::{Evidence, SentenceCheck, SentenceFilter, Unsupported};
+pub use profile::Profile;
 pub use prompt::{build_messages, SYSTEM_PROMPT};
 pub use receipt::Receipt;
 pub use turn::{

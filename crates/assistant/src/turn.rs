@@ -1,8 +1,10 @@
 //! One turn: input rails → (retrieve → facts streamed at once → generate, each sentence
 //! checked) → sources and a receipt naming every charter point applied.
 
+use crate::explore::Exploration;
 use crate::facts::facts_block;
 use crate::grounding::{Evidence, SentenceFilter};
+use crate::profile::Profile;
 use crate::prompt::build_messages;
 use crate::question::{Asked, Question};
 use crate::receipt::{cpu_time_ms, Receipt};
@@ -102,6 +104,9 @@ pub struct TurnOptions {
     /// Set when nobody waits for the answer any more (the client went away): generation stops
     /// at the next token and frees its slot.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// What the conversation learnt of the person so far (interests, level, exclusions), as
+    /// the widget shows it and sends it back; an open question refines it.
+    pub profile: Option<Profile>,
 }
 
 /// Follow-ups this short are searched together with the previous question.
@@ -159,6 +164,8 @@ pub struct Answer {
     pub generated: String,
     /// Every generated sentence as checked against the cited fiches.
     pub sentence_checks: Vec<crate::grounding::SentenceCheck>,
+    /// For an open question: the person's profile, the métiers proposed, the question asked back.
+    pub exploration: Option<Exploration>,
     pub generation: Option<GenerationStats>,
     pub retrieval_ms: f64,
     pub first_text_ms: f64,
@@ -283,6 +290,7 @@ impl Assistant {
             dropped_sentences: Vec::new(),
             generated: String::new(),
             sentence_checks: Vec::new(),
+            exploration: None,
             generation: None,
             retrieval_ms: 0.0,
             first_text_ms: 0.0,
@@ -293,7 +301,7 @@ impl Assistant {
             // A person in distress gets a human's words: the draft is fixed text, never the
             // model's (P8). A plain request for a human still gets an answer from the fiches.
             Action::Handoff if opts.for_counsellor && input.fired("distress") => out.emit(replies::COUNSELLOR_DISTRESS_DRAFT),
-            Action::Handoff if opts.for_counsellor => self.answer(&input, None, &mut out, &mut answer, &mut verdicts)?,
+            Action::Handoff if opts.for_counsellor => self.answer(&input, None, opts.profile.take(), &mut out, &mut answer, &mut verdicts)?,
             Action::Handoff => {
                 let distress = input.fired("distress");
                 out.emit(if distress { replies::DISTRESS } else { replies::HUMAN });
@@ -305,7 +313,7 @@ impl Assistant {
             Action::Refuse => out.emit(replies::refusal(&input.verdicts)),
             Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare => {
                 out.emit(&replies::care_preamble(&input.verdicts));
-                self.answer(&input, opts.previous_question.as_deref(), &mut out, &mut answer, &mut verdicts)?;
+                self.answer(&input, opts.previous_question.as_deref(), opts.profile.take(), &mut out, &mut answer, &mut verdicts)?;
             }
         }
         answer.answer = out.text.trim_end().to_string();
@@ -315,11 +323,46 @@ impl Assistant {
         Ok(answer)
     }
 
+    /// Paths to explore for an open question (P6: several, varied, the choice left to the person).
+    #[allow(clippy::too_many_arguments)]
+    fn explore(
+        &self,
+        message: &str,
+        query: &str,
+        dense: &[f32],
+        profile: Profile,
+        out: &mut Out,
+        answer: &mut Answer,
+        verdicts: &mut Vec<Verdict>,
+    ) -> Result<(), AssistantError> {
+        let proposals = if profile.interests.is_empty() { Vec::new() } else { crate::explore::propose(&self.searcher, query, dense, &profile)? };
+        let follow_up = crate::explore::follow_up(&profile, &proposals);
+        let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message) };
+        out.emit(&crate::explore::render(&exploration));
+        let docs: Vec<&Document> = exploration.proposals.iter().filter_map(|p| self.searcher.document(&p.id)).collect();
+        answer.sources = sources(&[], &docs);
+        if !docs.is_empty() {
+            answer.attributions.push(ONISEP_SOURCE.into());
+        }
+        verdicts.push(Verdict::new(
+            "exploration",
+            Action::Answer,
+            "P6",
+            format!("{} métiers proposed from the person's interests, the choice left to them", exploration.proposals.len()),
+            None,
+        ));
+        verdicts.push(Verdict::new("exploration", Action::Answer, "P4", "proposals read from the question without its self-descriptions", None));
+        verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, one per métier proposed", answer.sources.len()), None));
+        answer.exploration = Some(exploration);
+        Ok(())
+    }
+
     /// Retrieval, facts, generation with output rails.
     fn answer(
         &self,
         input: &InputReport,
         previous: Option<&str>,
+        profile: Option<Profile>,
         out: &mut Out,
         answer: &mut Answer,
         verdicts: &mut Vec<Verdict>,
@@ -337,7 +380,7 @@ impl Assistant {
         // Fiches the person ruled out are never proposed: search a little wider, then drop them.
         let widen = if asked.excluded.is_empty() { 0 } else { 5 };
         let opts = SearchOptions { k: self.config.top_k + widen, ..Default::default() };
-        let mut hits = self.searcher.search_with_vector(query, Some(dense), &opts)?;
+        let mut hits = self.searcher.search_with_vector(query, Some(dense.clone()), &opts)?;
         hits.retain(|h| !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d)));
         hits.truncate(self.config.top_k);
         let named = self.named_targets(&asked, query);
@@ -377,6 +420,19 @@ impl Assistant {
             }
             verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all named by the question", answer.sources.len()), None));
             return Ok(());
+        }
+        // An open question ("jsp quoi faire, j'aime cuisiner") gets paths to explore, not the
+        // card of whichever fiche came first.
+        let read = Profile::read(&input.redacted, &asked);
+        let refining = profile.as_ref().is_some_and(|p| !p.is_empty()) && is_follow_up(&input.retrieval_text) && asked.asked.is_empty();
+        let open = named.is_empty() && (crate::profile::asks_for_paths(&input.redacted) || refining || (!read.interests.is_empty() && asked.asked.is_empty()));
+        if open {
+            let profile = profile.unwrap_or_default().updated_with(read);
+            // A refinement ("plutôt des études courtes") is searched with what is known of the
+            // person's tastes, not with its own few words.
+            let query = if refining { format!("{} {}", profile.interests.join(", "), input.retrieval_text) } else { input.retrieval_text.clone() };
+            let dense = if refining { self.searcher.query_vector(&query)? } else { dense };
+            return self.explore(&input.redacted, &query, &dense, profile, out, answer, verdicts);
         }
         if hits.is_empty() || coverage < self.config.no_answer_threshold {
             out.emit(NO_ANSWER);

@@ -112,6 +112,8 @@ impl FairnessConfig {
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     Retrieval,
+    /// The métiers an open question gets proposed (the exploration), compared like retrieval.
+    Proposals,
     Full,
 }
 
@@ -207,10 +209,20 @@ pub struct Runner<'a> {
     pub searcher: &'a Searcher,
     pub assistant: Option<&'a Assistant>,
     pub top_k: usize,
+    pub mode: Mode,
 }
 
 impl Runner<'_> {
     pub fn run(&self, question: &str) -> Result<Outcome, EvalError> {
+        if let (Mode::Proposals, Some(a)) = (self.mode, self.assistant) {
+            // What the reply proposes: the exploration's métiers, else the fiches it cites.
+            let ans = a.ask(question, false, &mut |_| {}).map_err(|e| EvalError::Run(e.to_string()))?;
+            let retrieved = match &ans.exploration {
+                Some(e) => e.proposals.iter().map(|p| p.id.clone()).collect(),
+                None => ans.sources.iter().map(|s| s.id.clone()).collect(),
+            };
+            return Ok(Outcome { retrieved, answer: None });
+        }
         let input = guardrails::check_input(question);
         let opts = SearchOptions { k: self.top_k, ..Default::default() };
         let retrieved = self.searcher.search(&input.retrieval_text, &opts).map_err(|e| EvalError::Run(e.to_string()))?.into_iter().map(|h| h.id).collect();

@@ -2,6 +2,7 @@
 //! alike (counterfactual fairness); reports in JSON and self-contained HTML.
 
 pub mod answers_eval;
+pub mod exploration_eval;
 pub mod fairness;
 pub mod fairness_metrics;
 pub mod guardrails_eval;

@@ -207,3 +207,39 @@ pub fn answers_html(r: &AnswersReport) -> String {
     };
     page("Rapport sur les réponses — orient", body)
 }
+
+pub fn exploration_html(r: &crate::exploration_eval::ExplorationReport) -> String {
+    let pct = |x: f64| format!("{:.1} %", x * 100.0);
+    let body = html! {
+        h1 { "Rapport sur les questions ouvertes" }
+        p { "Chaque question ouverte (« je sais pas quoi faire, j'aime… ») est posée à l'assistant complet. On mesure si un métier attendu est proposé, \
+             si les métiers proposés correspondent aux goûts et au niveau d'études exprimés, s'ils couvrent plusieurs secteurs, \
+             et si la réponse se termine par une question utile (charte : points 4 et 6)." }
+        table {
+            tr { th scope="row" { "Questions" } td { (r.n) " (" (r.with_interests) " avec des goûts exprimés), en " (format!("{:.0}", r.seconds)) " s" } }
+            tr { th scope="row" { "Réponses qui proposent des pistes" } td { (pct(r.explored_rate)) } }
+            tr { th scope="row" { "Un métier attendu parmi les propositions" } td { (pct(r.expected_hit_rate)) } }
+            tr { th scope="row" { "Propositions conformes aux goûts et au niveau" } td { (pct(r.matching_rate)) } }
+            tr { th scope="row" { "Propositions sur au moins deux secteurs" } td { (pct(r.two_sectors_rate)) } }
+            tr { th scope="row" { "Réponses qui finissent par une question" } td { (pct(r.follow_up_rate)) } }
+            tr { th scope="row" { "Questions vagues : on demande ce que la personne aime" } td { (pct(r.vague_asked_back)) } }
+            tr { th scope="row" { "Centres d'intérêt lus : précision / rappel" } td { (pct(r.interest_precision)) " / " (pct(r.interest_recall)) } }
+            tr { th scope="row" { "Limite d'études lue exactement" } td { (pct(r.level_read_rate)) } }
+            tr { th scope="row" { "Modèles et index" } td { @for m in &r.models { (m.name) " (" code { (&m.sha256[..12.min(m.sha256.len())]) } ") " } "; index " code { (r.index_version) } } }
+        }
+        h2 { "Détail" }
+        table {
+            tr { th scope="col" { "Question" } th scope="col" { "Métier attendu proposé" } th scope="col" { "Conformes" } th scope="col" { "Secteurs" } th scope="col" { "Réponse" } }
+            @for d in &r.details {
+                tr {
+                    td { (d.id) " — " (d.question) }
+                    td { @if d.interests_expected.is_empty() { "—" } @else if d.expected_hit { span.ok { "oui" } } @else { span.bad { "non" } } }
+                    td { (format!("{:.0} %", d.matching * 100.0)) }
+                    td { (d.sectors) }
+                    td { (d.answer) }
+                }
+            }
+        }
+    };
+    page("Rapport sur les questions ouvertes — orient", body)
+}

@@ -90,7 +90,7 @@ fn fairness_gate_on_a_fixed_subset() {
     let (cfg, digest) = FairnessConfig::load(&root.join("eval/fairness.toml").display().to_string()).unwrap();
     let bases: Vec<String> = ["FB02", "FB04", "FB15", "FB44", "FB53", "FB59"].iter().map(|s| s.to_string()).collect();
     let probes = read_probes(&eval_file("fairness-probes-dev.jsonl"), Some(&bases)).unwrap();
-    let runner = Runner { searcher: searcher(), assistant: None, top_k: cfg.top_k };
+    let runner = Runner { searcher: searcher(), assistant: None, top_k: cfg.top_k, mode: Mode::Retrieval };
     let mut cases = Vec::new();
     for base in &bases {
         let neutral = probes.iter().find(|p| &p.base_id == base && p.attribute == "none").expect("neutral variant");

@@ -180,6 +180,14 @@ impl Searcher {
         Ok(self.store.query(&q)?.first().map(|h| h.score).unwrap_or(0.0))
     }
 
+    /// Fiches whose profile passes `filter` (interests, level…), closest to the question's
+    /// vector first, one per fiche (its identity passage), with their cosine similarity.
+    pub fn profile_search(&self, dense: &[f32], filter: PayloadFilter, limit: usize) -> Result<Vec<(String, f32)>, SearchError> {
+        let filter = PayloadFilter { section: Some("identite".into()), ..filter };
+        let q = StoreQuery { dense: Some(dense.to_vec()), sparse: None, filter, limit, prefetch: limit };
+        Ok(self.store.query(&q)?.into_iter().map(|h| (h.chunk.doc_id, h.score)).collect())
+    }
+
     pub fn search(&self, question: &str, opts: &SearchOptions) -> Result<Vec<Hit>, SearchError> {
         // A repeated question is answered from the result cache without embedding it again.
         if let Some(hits) = self.results.get(&result_key(question, opts)) {

@@ -27,6 +27,10 @@ pub struct ChatRequest {
     /// `false`: one JSON object instead of a stream.
     #[serde(default)]
     pub stream: Option<bool>,
+    /// The profile the widget keeps for an open question (interests, level, exclusions), as
+    /// the person corrected it; bounded and checked before use.
+    #[serde(default)]
+    pub profile: Option<assistant::Profile>,
 }
 
 /// JSON unless the client asked for a stream: `"stream": false`, or an Accept header naming
@@ -48,7 +52,8 @@ pub async fn chat(
     let client = state.client_key(&info, &headers);
     state.check_rate(client)?;
     let json_reply = wants_json(&req, &headers);
-    let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Widget, None, &[], client).await?;
+    let context = turn::ClientContext { prior: Vec::new(), profile: req.profile };
+    let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Widget, None, context, client).await?;
     if json_reply {
         let id = started.conversation_id.clone();
         let answer = collect(started).await?;
@@ -76,6 +81,7 @@ pub fn answer_json(conversation_id: &str, a: &Answer) -> serde_json::Value {
         "sources": a.sources,
         "attributions": a.attributions,
         "handoff": a.handoff,
+        "exploration": a.exploration,
         "receipt": a.receipt,
     })
 }
@@ -84,8 +90,9 @@ fn event(name: &str, data: serde_json::Value) -> Result<Event, Infallible> {
     Ok(Event::default().event(name).data(data.to_string()))
 }
 
-/// Events: `conversation`, then `text` pieces, then `sources`, `handoff` (when it happens),
-/// `receipt` and `done`; or `error`.
+/// Events: `conversation`, then `text` pieces, then `sources`, `exploration` (an open
+/// question's profile and proposals), `handoff` (when it happens), `receipt` and `done`; or
+/// `error`.
 fn sse(started: StartedTurn) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
     let head = stream::iter(vec![event("conversation", json!({ "conversation_id": started.conversation_id }))]);
     let body = UnboundedReceiverStream::new(started.events).flat_map(|e| {
@@ -93,6 +100,9 @@ fn sse(started: StartedTurn) -> Sse<impl futures_util::Stream<Item = Result<Even
             TurnEvent::Text(t) => vec![event("text", json!({ "text": t }))],
             TurnEvent::Done(a) => {
                 let mut v = vec![event("sources", json!({ "sources": a.sources, "attributions": a.attributions }))];
+                if let Some(e) = &a.exploration {
+                    v.push(event("exploration", json!(e)));
+                }
                 if let Some(h) = &a.handoff {
                     v.push(event("handoff", json!(h)));
                 }

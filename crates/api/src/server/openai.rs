@@ -78,9 +78,10 @@ pub async fn completions(
     // OpenAI clients resend the whole history: the AI disclosure goes with the first turn only.
     let _ = req.model;
     // Earlier user messages are read with this one by the rails (distress over several turns).
-    let prior: Vec<String> = req.messages.iter().filter(|m| m.role == "user").map(|m| text_of(&m.content)).collect();
-    let prior = &prior[..prior.len().saturating_sub(1)];
-    let started = turn::start(&state, &question, None, Channel::OpenAi, Some(user_turns <= 1), prior, client).await?;
+    let mut prior: Vec<String> = req.messages.iter().filter(|m| m.role == "user").map(|m| text_of(&m.content)).collect();
+    prior.pop();
+    let context = turn::ClientContext { prior, profile: None };
+    let started = turn::start(&state, &question, None, Channel::OpenAi, Some(user_turns <= 1), context, client).await?;
     let id = format!("chatcmpl-{}", started.conversation_id);
     let created = super::conversations::now();
     if !req.stream {

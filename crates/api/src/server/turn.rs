@@ -73,18 +73,29 @@ fn cache_key(input: &InputReport, first_turn: bool) -> Option<String> {
     Some(format!("{}|{normalised}", if first_turn { 1 } else { 0 }))
 }
 
+/// What a client sends along with its message.
+#[derive(Default)]
+pub struct ClientContext {
+    /// Earlier user messages the client sent with this one (OpenAI clients resend the whole
+    /// conversation); they are redacted and read with the message like a conversation's.
+    pub prior: Vec<String>,
+    /// The profile the widget shows (and the person may have corrected); kept by the client,
+    /// never by the service.
+    pub profile: Option<assistant::Profile>,
+}
+
 /// `first_turn`: whether to add the AI disclosure; `None` lets the conversation decide.
-/// `prior`: earlier user messages the client sent with this one (OpenAI clients resend the
-/// whole conversation); they are redacted and read with the message like a conversation's.
 pub async fn start(
     state: &Arc<AppState>,
     message: &str,
     requested_id: Option<&str>,
     channel: Channel,
     first_turn: Option<bool>,
-    prior: &[String],
+    context: ClientContext,
     client: IpAddr,
 ) -> Result<StartedTurn, ApiError> {
+    let ClientContext { prior, profile } = context;
+    let profile = profile.map(assistant::Profile::sanitised).filter(|p| !p.is_empty());
     let message = validate(state, message)?;
     let assistant = state.assistant()?;
     let mut history = requested_id.map(|id| state.conversations.history(id)).unwrap_or_default();
@@ -102,7 +113,8 @@ pub async fn start(
         (Some(t), Some(id)) if t > 0 && assistant::is_follow_up(&input.retrieval_text) => state.conversations.last_user_message(id),
         _ => None,
     };
-    let key = if previous.is_some() { None } else { state.cache.as_ref().and_then(|_| cache_key(&input, first_turn)) };
+    // An answer that depends on the conversation or on the person's profile is never shared.
+    let key = if previous.is_some() || profile.is_some() { None } else { state.cache.as_ref().and_then(|_| cache_key(&input, first_turn)) };
     let (tx, events) = mpsc::unbounded_channel();
     let t0 = Instant::now();
 
@@ -172,7 +184,8 @@ pub async fn start(
                 history,
                 checked: Some(input),
                 cancel: Some(cancelled),
-                ..Default::default()
+                profile,
+                for_counsellor: false,
             };
             assistant.turn(&message, opts, &mut |e| {
                 let Event::Text(t) = e;

@@ -1,0 +1,354 @@
+//! The open question ("jsp quoi faire, j'aime cuisiner"): a few varied métiers matching what
+//! the person likes and the studies they accept, each with one line of its fiche, its access
+//! level and a first formation, then at most one question that would most change the list.
+//! The choice stays theirs (P6).
+//!
+//! Candidates come from two searches on the question with its self-descriptions removed (so
+//! the list is the same whatever the person's name, gender, origin or address, P4): the
+//! hybrid search, and a dense search filtered in the index by the profile (centres d'intérêt,
+//! level). They are scored on interests shared and closeness, then picked for variety of
+//! sectors.
+
+use crate::profile::{Address, Profile};
+use retrieval::search::SearchError;
+use retrieval::store::PayloadFilter;
+use retrieval::{Document, Kind, Level, SearchOptions, Searcher};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Métiers proposed at most, and at least when the data has them.
+pub const MAX_PROPOSALS: usize = 5;
+pub const MIN_PROPOSALS: usize = 3;
+/// Candidates taken from each search.
+const CANDIDATES: usize = 40;
+/// Score weights: share of the person's interests a métier carries, closeness to the question
+/// (dense cosine, relative to the best), rank in the hybrid search.
+const W_INTERESTS: f32 = 1.0;
+const W_DENSE: f32 = 1.0;
+const W_HYBRID: f32 = 0.5;
+/// Penalty for each already proposed métier of the same main sector.
+const SAME_SECTOR: f32 = 0.25;
+/// Bonus for short studies when school is hard for the person (never a filter).
+const SHORTER_FIRST: f32 = 0.15;
+/// Sectors that say little about the work itself.
+const TRANSVERSE_SECTORS: &[&str] = &["Fonction publique"];
+/// Words kept of a fiche's line.
+const LINE_WORDS: usize = 32;
+
+/// The first formation to reach a métier, as its fiche lists it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Proposal {
+    pub id: String,
+    pub title: String,
+    /// One sentence of the fiche.
+    pub line: String,
+    /// Minimum access level, as the fiche writes it.
+    pub level: Option<String>,
+    pub first_step: Option<Step>,
+    pub sectors: Vec<String>,
+    /// The person's interests this métier carries.
+    pub matched_interests: Vec<String>,
+    pub url: String,
+}
+
+/// The one question asked back, chosen for how much its answer would change the list.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUp {
+    Interests,
+    StudyLength,
+    Class,
+    Apprenticeship,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Exploration {
+    pub profile: Profile,
+    pub proposals: Vec<Proposal>,
+    pub follow_up: Option<FollowUp>,
+    pub address: Address,
+}
+
+/// Propose métiers for an open question. `query` is the question as retrieval reads it (self
+/// descriptions removed), `dense` its vector.
+pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profile) -> Result<Vec<Proposal>, SearchError> {
+    let opts = SearchOptions { k: CANDIDATES, kind: Some(Kind::Metier), passages_per_doc: 1, ..Default::default() };
+    let hybrid = searcher.search_with_vector(query, Some(dense.to_vec()), &opts)?;
+    let filter = PayloadFilter { kind: Some(Kind::Metier), interests_any: profile.interests.clone(), max_level: profile.max_level, section: None };
+    let close = searcher.profile_search(dense, filter, CANDIDATES)?;
+    // Closeness of every candidate, relative to the best of the filtered search.
+    let best = close.first().map(|c| c.1).unwrap_or(1.0).max(1e-6);
+    let mut closeness: HashMap<&str, f32> = close.iter().map(|(id, s)| (id.as_str(), s / best)).collect();
+    let mut ids: Vec<&str> = close.iter().map(|(id, _)| id.as_str()).collect();
+    let hybrid_rank: HashMap<&str, usize> = hybrid.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+    for h in &hybrid {
+        if !ids.contains(&h.id.as_str()) {
+            ids.push(h.id.as_str());
+        }
+    }
+    // Hybrid-only candidates are scored on closeness too (their identity passage's cosine).
+    let missing: Vec<&str> = ids.iter().copied().filter(|id| !closeness.contains_key(id)).collect();
+    if !missing.is_empty() {
+        let unfiltered = searcher.profile_search(dense, PayloadFilter { kind: Some(Kind::Metier), ..Default::default() }, CANDIDATES * 4)?;
+        for (id, s) in &unfiltered {
+            if let Some(m) = missing.iter().find(|m| **m == id.as_str()) {
+                closeness.insert(m, s / best);
+            }
+        }
+    }
+    let mut scored: Vec<(f32, &Document)> = ids
+        .iter()
+        .filter_map(|id| searcher.document(id))
+        .filter(|d| d.kind == Kind::Metier && !retrieval::rome::is_rome_document(&d.id) && profile.admits(d))
+        .map(|d| {
+            let shared = d.facts.interests.iter().filter(|i| profile.interests.contains(i)).count() as f32;
+            let interests = if profile.interests.is_empty() { 0.0 } else { shared / profile.interests.len() as f32 };
+            let close = closeness.get(d.id.as_str()).copied().unwrap_or(0.0);
+            let hybrid = hybrid_rank.get(d.id.as_str()).map_or(0.0, |r| 1.0 / (1.0 + *r as f32).sqrt());
+            let short = if profile.shorter_first && d.facts.level_order().is_some_and(|l| l <= Level::Bac2) { SHORTER_FIRST } else { 0.0 };
+            (W_INTERESTS * interests + W_DENSE * close + W_HYBRID * hybrid + short, d)
+        })
+        .collect();
+    // Ties broken by id: the same question always gives the same list.
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    Ok(pick_varied(scored).into_iter().map(|d| proposal(searcher, d, profile)).collect())
+}
+
+/// The main sector of a métier (its first that says something of the work).
+fn main_sector(d: &Document) -> Option<&str> {
+    d.facts.sectors.iter().map(String::as_str).find(|s| !TRANSVERSE_SECTORS.contains(s)).or(d.facts.sectors.first().map(String::as_str))
+}
+
+/// Greedy choice: each next métier is the best once métiers of sectors already proposed are
+/// lowered, so the list spans several sectors when the data allows.
+fn pick_varied(mut scored: Vec<(f32, &Document)>) -> Vec<&Document> {
+    let mut picked: Vec<&Document> = Vec::new();
+    while picked.len() < MAX_PROPOSALS && !scored.is_empty() {
+        let adjusted = |(s, d): &(f32, &Document)| {
+            let same = picked.iter().filter(|p| main_sector(p).is_some() && main_sector(p) == main_sector(d)).count();
+            s - SAME_SECTOR * same as f32
+        };
+        let (best, _) = scored.iter().enumerate().fold((0, f32::MIN), |(bi, bs), (i, c)| {
+            let a = adjusted(c);
+            if a > bs {
+                (i, a)
+            } else {
+                (bi, bs)
+            }
+        });
+        picked.push(scored.remove(best).1);
+    }
+    picked
+}
+
+fn proposal(searcher: &Searcher, d: &Document, profile: &Profile) -> Proposal {
+    let first_step = d.links.first().map(|l| Step {
+        id: l.id.clone(),
+        title: searcher.document(&l.id).map(|f| f.title.clone()).unwrap_or_else(|| l.label.clone()),
+        url: retrieval::onisep::fiche_url(Kind::Formation, &l.id),
+    });
+    Proposal {
+        id: d.id.clone(),
+        title: d.display_title(),
+        line: line(d),
+        level: d.facts.level.clone(),
+        first_step,
+        sectors: d.facts.sectors.clone(),
+        matched_interests: d.facts.interests.iter().filter(|i| profile.interests.contains(i)).cloned().collect(),
+        url: d.url.clone(),
+    }
+}
+
+/// The fiche's first sentence (its summary, else its first section), cut to a short line.
+fn line(d: &Document) -> String {
+    let text = if d.summary.trim().is_empty() { d.sections.first().map(|s| s.text.as_str()).unwrap_or("") } else { d.summary.as_str() };
+    let first = crate::facts::sentences(text).into_iter().map(str::trim).find(|s| s.split_whitespace().count() >= 4).unwrap_or("");
+    let words: Vec<&str> = first.split_whitespace().collect();
+    if words.len() <= LINE_WORDS {
+        first.to_string()
+    } else {
+        format!("{}…", words[..LINE_WORDS].join(" "))
+    }
+}
+
+/// The question whose answer would change the list most, or none.
+pub fn follow_up(profile: &Profile, proposals: &[Proposal]) -> Option<FollowUp> {
+    if profile.interests.is_empty() {
+        return Some(FollowUp::Interests);
+    }
+    let levels: Vec<Level> = proposals.iter().filter_map(|p| p.level.as_deref().and_then(Level::parse)).collect();
+    let short = levels.iter().filter(|l| **l <= Level::Bac2).count();
+    if profile.max_level.is_none() && short > 0 && short < levels.len() {
+        return Some(FollowUp::StudyLength);
+    }
+    if profile.class.is_none() {
+        return Some(FollowUp::Class);
+    }
+    if !profile.apprenticeship && profile.max_level.is_some_and(|l| l <= Level::Bac2) {
+        return Some(FollowUp::Apprenticeship);
+    }
+    None
+}
+
+/// The reply: the proposals, the choice left to the person, the question asked back.
+pub fn render(e: &Exploration) -> String {
+    let tu = e.address == Address::Tu;
+    let mut out = String::new();
+    if e.proposals.is_empty() {
+        out.push_str(if tu {
+            "Pas de souci, beaucoup de jeunes ne savent pas encore ce qu'ils veulent faire."
+        } else {
+            "Bien sûr, cherchons ensemble des pistes."
+        });
+    } else {
+        let what: Vec<String> = e.profile.interests.iter().map(|i| format!("« {i} »")).collect();
+        let mut intro = "Voici des métiers à explorer".to_string();
+        if !what.is_empty() {
+            intro.push_str(&format!(", d'après {} : {}", if tu { "ce que tu aimes" } else { "ce que vous décrivez" }, what.join(", ")));
+        }
+        if let Some(max) = e.profile.max_level {
+            intro.push_str(&format!(" (études jusqu'au niveau {} au plus)", max.label()));
+        }
+        out.push_str(&intro);
+        out.push_str(" :\n");
+        for p in &e.proposals {
+            out.push_str(&format!("\n• {}", p.title));
+            if !p.line.is_empty() {
+                out.push_str(&format!(" : {}", p.line));
+            }
+            let mut facts = Vec::new();
+            if let Some(l) = &p.level {
+                facts.push(format!("Niveau minimum : {l}."));
+            }
+            if let Some(s) = &p.first_step {
+                facts.push(format!("Une formation pour y aller : {}.", s.title));
+            }
+            if !facts.is_empty() {
+                out.push_str(&format!("\n  {}", facts.join(" ")));
+            }
+        }
+        out.push_str("\n\n");
+        out.push_str(if tu {
+            "Ce ne sont que des pistes, d'après les fiches de l'Onisep : c'est toi qui choisis. Ouvre les fiches pour en savoir plus."
+        } else {
+            "Ce ne sont que des pistes, d'après les fiches de l'Onisep : le choix revient à la personne concernée."
+        });
+        if e.profile.apprenticeship {
+            out.push_str("\nPour l'alternance : regarde sur la fiche de chaque formation si elle peut se préparer en apprentissage.");
+        }
+    }
+    if let Some(q) = e.follow_up {
+        out.push_str("\n\n");
+        out.push_str(question_text(q, tu));
+    }
+    out
+}
+
+fn question_text(q: FollowUp, tu: bool) -> &'static str {
+    match (q, tu) {
+        (FollowUp::Interests, true) => "Pour t'aider, dis-m'en un peu plus : qu'est-ce que tu aimes faire ? Par exemple bouger, bricoler, aider les autres, dessiner, les chiffres, les animaux, être dehors…",
+        (FollowUp::Interests, false) => "Pour aider, dites-m'en un peu plus : qu'est-ce que la personne aime faire ? Par exemple bouger, bricoler, aider les autres, dessiner, les chiffres, les animaux, être dehors…",
+        (FollowUp::StudyLength, true) => "Une question pour affiner : tu préfères des études courtes (CAP, bac pro, BTS) ou des études plus longues ?",
+        (FollowUp::StudyLength, false) => "Une question pour affiner : des études courtes (CAP, bac pro, BTS) ou plus longues, qu'est-ce qui conviendrait le mieux ?",
+        (FollowUp::Class, true) => "Une question pour affiner : en quelle classe es-tu en ce moment ?",
+        (FollowUp::Class, false) => "Une question pour affiner : en quelle classe est la personne en ce moment ?",
+        (FollowUp::Apprenticeship, true) => {
+            "Une question pour affiner : l'alternance (apprendre un métier en entreprise, avec un salaire), ça t'intéresse ?"
+        }
+        (FollowUp::Apprenticeship, false) => {
+            "Une question pour affiner : l'alternance (apprendre un métier en entreprise, avec un salaire), est-ce une piste ?"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use retrieval::{Facts, Link};
+
+    fn metier(id: &str, sector: &str, level: &str) -> Document {
+        Document {
+            id: id.into(),
+            kind: Kind::Metier,
+            title: format!("métier {id}"),
+            title_feminine: None,
+            title_masculine: None,
+            synonyms: vec![],
+            summary: "Une phrase qui dit ce que fait ce métier au quotidien. Une autre phrase.".into(),
+            sections: vec![],
+            links: vec![Link { id: "FOR.9".into(), label: "CAP exemple".into() }],
+            rome_codes: vec![],
+            facts: Facts {
+                level: Some(level.into()),
+                sectors: vec!["Fonction publique".into(), sector.into()],
+                interests: vec!["j'aime bouger".into()],
+                ..Default::default()
+            },
+            url: format!("https://www.onisep.fr/{id}"),
+            date: String::new(),
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_list_spans_several_sectors_when_the_data_allows() {
+        let docs = [metier("A", "Sport", "CAP"), metier("B", "Sport", "CAP"), metier("C", "Sport", "CAP"), metier("D", "Santé", "Bac + 2")];
+        // D scores lowest, yet comes before the third métier of the same sector.
+        let scored: Vec<(f32, &Document)> = vec![(1.0, &docs[0]), (0.95, &docs[1]), (0.9, &docs[2]), (0.8, &docs[3])];
+        let ids: Vec<&str> = pick_varied(scored).iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, vec!["A", "D", "B", "C"]);
+    }
+
+    #[test]
+    fn one_question_back_the_one_that_changes_the_list_most() {
+        let p = |level: &str| Proposal {
+            id: "x".into(),
+            title: "x".into(),
+            line: String::new(),
+            level: Some(level.into()),
+            first_step: None,
+            sectors: vec![],
+            matched_interests: vec![],
+            url: String::new(),
+        };
+        let none = Profile::default();
+        assert_eq!(follow_up(&none, &[]), Some(FollowUp::Interests));
+        let likes = Profile { interests: vec!["j'aime bouger".into()], ..Default::default() };
+        assert_eq!(follow_up(&likes, &[p("CAP ou équivalent"), p("Bac + 5")]), Some(FollowUp::StudyLength));
+        assert_eq!(follow_up(&likes, &[p("CAP ou équivalent"), p("Bac + 2")]), Some(FollowUp::Class));
+        let known = Profile { class: Some("3e".into()), max_level: Some(Level::Bac2), ..likes.clone() };
+        assert_eq!(follow_up(&known, &[p("CAP ou équivalent")]), Some(FollowUp::Apprenticeship));
+        assert_eq!(follow_up(&Profile { apprenticeship: true, ..known }, &[p("CAP ou équivalent")]), None);
+    }
+
+    #[test]
+    fn the_reply_lists_each_path_with_its_level_and_first_formation_and_leaves_the_choice() {
+        let d = metier("A", "Sport", "CAP ou équivalent");
+        let profile = Profile { interests: vec!["j'aime bouger".into()], ..Default::default() };
+        let proposal = Proposal {
+            id: d.id.clone(),
+            title: d.display_title(),
+            line: line(&d),
+            level: d.facts.level.clone(),
+            first_step: Some(Step { id: "FOR.9".into(), title: "CAP exemple".into(), url: String::new() }),
+            sectors: d.facts.sectors.clone(),
+            matched_interests: profile.interests.clone(),
+            url: d.url.clone(),
+        };
+        let e = Exploration { profile, proposals: vec![proposal], follow_up: Some(FollowUp::Class), address: Address::Tu };
+        let text = render(&e);
+        assert!(text.contains("• métier A : Une phrase qui dit ce que fait ce métier au quotidien."), "{text}");
+        assert!(text.contains("Niveau minimum : CAP ou équivalent. Une formation pour y aller : CAP exemple."), "{text}");
+        assert!(text.contains("c'est toi qui choisis"), "{text}");
+        assert!(text.trim_end().ends_with('?'), "ends with the one question: {text}");
+        let vous = render(&Exploration { address: Address::Vous, ..e });
+        assert!(vous.contains("le choix revient à la personne concernée") && !vous.contains("c'est toi"), "{vous}");
+    }
+}

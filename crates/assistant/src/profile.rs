@@ -1,0 +1,291 @@
+//! What an open question says of the person: what they like (mapped to ONISEP's centres
+//! d'intérêt), the studies they accept, their class, apprenticeship, what they rule out.
+//! Patterns are data (`data/interests.tsv`, `data/profile.tsv`, `data/rule-outs.tsv`), read on
+//! the rails' plain form of the message. The profile lives in the conversation only: the
+//! widget shows it, the person corrects or erases it, and it is sent back with each message
+//! (nothing of it is stored by the service).
+
+use crate::question::Question;
+use guardrails::normalise::normalise;
+use regex::Regex;
+use retrieval::{Document, Level};
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+const INTERESTS: &str = include_str!("../data/interests.tsv");
+const PROFILE: &str = include_str!("../data/profile.tsv");
+const RULE_OUTS: &str = include_str!("../data/rule-outs.tsv");
+
+/// Bounds on a profile sent back by a client.
+const MAX_EXCLUDED: usize = 10;
+const MAX_WORD_CHARS: usize = 40;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    /// ONISEP's centres d'intérêt the person expressed, as labelled in the fiches.
+    pub interests: Vec<String>,
+    /// Centres d'intérêt whose métiers the person ruled out ("surtout pas dans un bureau").
+    pub avoided: Vec<String>,
+    /// The highest level of study the person accepts.
+    pub max_level: Option<Level>,
+    /// The class the person (or the child spoken of) is in, as a short label ("3e").
+    pub class: Option<String>,
+    /// They want to learn in apprenticeship (alternance).
+    pub apprenticeship: bool,
+    /// They said school is hard for them: shorter studies are shown first, nothing is filtered.
+    pub shorter_first: bool,
+    /// Words they rule out (folded): métiers named so are never proposed.
+    pub excluded: Vec<String>,
+}
+
+/// How a reply speaks: to the young person, or to a parent or teacher about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Address {
+    Tu,
+    Vous,
+}
+
+struct Tables {
+    interests: Vec<(&'static str, Regex)>,
+    cues: Vec<(Cue, Regex)>,
+    rule_outs: Vec<(Regex, Vec<&'static str>)>,
+    negation: Regex,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Cue {
+    MaxLevel(Level),
+    Apprenticeship,
+    ShorterFirst,
+    Class(&'static str),
+    ThirdPerson,
+    Open,
+}
+
+fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
+    T.get_or_init(|| {
+        let re = |file: &str, key: &str, p: &str| Regex::new(p).unwrap_or_else(|e| panic!("{file}: {key}: {e}"));
+        let interests = guardrails::data::rows(INTERESTS)
+            .map(|row| {
+                let [label, pattern] = row[..] else { panic!("interests.tsv: a row needs two columns: {row:?}") };
+                (label, re("interests.tsv", label, pattern))
+            })
+            .collect();
+        let cues = guardrails::data::rows(PROFILE)
+            .map(|row| {
+                let [key, pattern] = row[..] else { panic!("profile.tsv: a row needs two columns: {row:?}") };
+                let cue = match key.split_once(':') {
+                    Some(("niveau_max", level)) => Cue::MaxLevel(
+                        serde_json::from_value(serde_json::Value::String(level.into())).unwrap_or_else(|_| panic!("profile.tsv: unknown level {level}")),
+                    ),
+                    Some(("classe", class)) => Cue::Class(class),
+                    None if key == "alternance" => Cue::Apprenticeship,
+                    None if key == "notes_faibles" => Cue::ShorterFirst,
+                    None if key == "tiers" => Cue::ThirdPerson,
+                    None if key == "ouverte" => Cue::Open,
+                    _ => panic!("profile.tsv: unknown key {key}"),
+                };
+                (cue, re("profile.tsv", key, pattern))
+            })
+            .collect();
+        let rule_outs = guardrails::data::rows(RULE_OUTS)
+            .map(|row| {
+                let [pattern, labels] = row[..] else { panic!("rule-outs.tsv: a row needs two columns: {row:?}") };
+                (re("rule-outs.tsv", pattern, pattern), labels.split('|').map(str::trim).collect())
+            })
+            .collect();
+        // A liked thing just after one of these is ruled out instead ("pas les animaux").
+        let negation = Regex::new(r"\b(?:pas|plus|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas)\b[^,.;!?]{0,25}$").expect("valid pattern");
+        Tables { interests, cues, rule_outs, negation }
+    })
+}
+
+/// ONISEP's 27 centres d'intérêt, as the data table names them.
+pub fn interest_labels() -> Vec<&'static str> {
+    let mut labels: Vec<&str> = tables().interests.iter().map(|(l, _)| *l).collect();
+    labels.dedup();
+    labels
+}
+
+impl Profile {
+    /// What one message says. `question` is what the question reader found (its exclusions).
+    pub fn read(message: &str, question: &Question) -> Profile {
+        let plain = normalise(message);
+        let t = tables();
+        let mut p = Profile::default();
+        for (label, re) in &t.interests {
+            for m in re.find_iter(&plain) {
+                let negated = t.negation.is_match(&plain[..m.start()]);
+                let list = if negated { &mut p.avoided } else { &mut p.interests };
+                if !list.iter().any(|l| l == label) {
+                    list.push(label.to_string());
+                }
+            }
+        }
+        for (cue, re) in &t.cues {
+            if !re.is_match(&plain) {
+                continue;
+            }
+            match cue {
+                // The strictest limit said wins.
+                Cue::MaxLevel(l) => p.max_level = Some(p.max_level.map_or(*l, |m| m.min(*l))),
+                Cue::Apprenticeship => p.apprenticeship = true,
+                Cue::ShorterFirst => p.shorter_first = true,
+                Cue::Class(c) => p.class = p.class.or(Some(c.to_string())),
+                Cue::ThirdPerson | Cue::Open => {}
+            }
+        }
+        p.excluded = question.excluded.clone();
+        for word in &question.excluded {
+            for (re, labels) in &t.rule_outs {
+                if re.is_match(word) {
+                    p.avoided.extend(labels.iter().map(|l| l.to_string()));
+                }
+            }
+        }
+        // What is avoided is not liked as well ("pas dans un bureau" is not a taste for offices).
+        p.avoided.sort();
+        p.avoided.dedup();
+        p.interests.retain(|i| !p.avoided.contains(i));
+        p
+    }
+
+    /// The conversation's profile updated by a newer message: what is newly said wins, tastes
+    /// add up.
+    pub fn updated_with(mut self, newer: Profile) -> Profile {
+        for i in newer.interests {
+            if !self.interests.contains(&i) {
+                self.interests.push(i);
+            }
+        }
+        for a in newer.avoided {
+            if !self.avoided.contains(&a) {
+                self.avoided.push(a);
+            }
+        }
+        let avoided = self.avoided.clone();
+        self.interests.retain(|i| !avoided.contains(i));
+        self.max_level = newer.max_level.or(self.max_level);
+        self.class = newer.class.or(self.class);
+        self.apprenticeship |= newer.apprenticeship;
+        self.shorter_first |= newer.shorter_first;
+        for e in newer.excluded {
+            if !self.excluded.contains(&e) {
+                self.excluded.push(e);
+            }
+        }
+        self
+    }
+
+    /// A profile sent back by a client, kept within bounds: unknown interest labels dropped,
+    /// short lists of short words.
+    pub fn sanitised(mut self) -> Profile {
+        let known = interest_labels();
+        self.interests.retain(|i| known.contains(&i.as_str()));
+        self.avoided.retain(|i| known.contains(&i.as_str()));
+        self.interests.dedup();
+        self.avoided.dedup();
+        self.excluded.retain(|w| !w.trim().is_empty() && w.chars().count() <= MAX_WORD_CHARS);
+        self.excluded.truncate(MAX_EXCLUDED);
+        self.class = self.class.filter(|c| c.chars().count() <= MAX_WORD_CHARS);
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Profile::default()
+    }
+
+    /// Whether a métier fits: within the level accepted, not ruled out by name, none of the
+    /// avoided interests.
+    pub fn admits(&self, doc: &Document) -> bool {
+        if self.max_level.is_some_and(|max| doc.facts.level_order().is_none_or(|l| l > max)) {
+            return false;
+        }
+        if (Question { excluded: self.excluded.clone(), ..Default::default() }).rules_out(doc) {
+            return false;
+        }
+        !doc.facts.interests.iter().any(|i| self.avoided.contains(i))
+    }
+}
+
+/// Whether a message speaks of someone else (a parent of their child, a teacher of a pupil).
+pub fn address(message: &str) -> Address {
+    let plain = normalise(message);
+    if tables().cues.iter().any(|(c, re)| *c == Cue::ThirdPerson && re.is_match(&plain)) {
+        Address::Vous
+    } else {
+        Address::Tu
+    }
+}
+
+/// Whether a message asks where to go rather than about one fiche ("jsp quoi faire", "quels
+/// métiers pour quelqu'un qui aime…").
+pub fn asks_for_paths(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::Open && re.is_match(&plain))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(m: &str) -> Profile {
+        Profile::read(m, &Question::read(m))
+    }
+
+    #[test]
+    fn every_label_is_one_of_onisep_s_27() {
+        assert_eq!(interest_labels().len(), 27);
+    }
+
+    #[test]
+    fn tastes_in_everyday_words_and_sms_map_to_onisep_interests() {
+        let p = read("jsp quoi faire, je kiffe les chevaux et g envie de bosser dehors");
+        assert!(p.interests.contains(&"je veux m'occuper d'animaux".to_string()), "{p:?}");
+        assert!(p.interests.contains(&"j'aimerais travailler dehors".to_string()), "{p:?}");
+        let p = read("Notre fille aime le contact et les langues, que peut-elle envisager ?");
+        assert_eq!(p.interests, vec!["j'ai le sens du contact", "j'aime les langues"]);
+        assert_eq!(address("Notre fille aime le contact"), Address::Vous);
+        assert_eq!(address("j'aime le contact"), Address::Tu);
+    }
+
+    #[test]
+    fn limits_class_apprenticeship_and_rule_outs_are_read() {
+        let p = read("je suis en 3e, j'aime cuisiner, je voudrais pas faire de longues études et plutôt en alternance");
+        assert_eq!(p.max_level, Some(Level::Bac2));
+        assert_eq!(p.class.as_deref(), Some("3e"));
+        assert!(p.apprenticeship);
+        assert!(p.interests.contains(&"je veux travailler de mes mains".to_string()));
+        let p = read("j'aime aider les gens mais surtout pas dans un bureau");
+        assert!(p.avoided.contains(&"j'aime organiser, gérer".to_string()), "{p:?}");
+        assert!(p.interests.contains(&"je veux être utile aux autres".to_string()));
+        let p = read("j'aime pas les animaux, je préfère les maths");
+        assert!(p.avoided.contains(&"je veux m'occuper d'animaux".to_string()), "{p:?}");
+        assert!(p.interests.contains(&"j'aime jongler avec les chiffres".to_string()));
+        // Low marks say nothing of the level accepted.
+        let p = read("j'ai des notes bof, j'aime bricoler");
+        assert!(p.shorter_first && p.max_level.is_none());
+    }
+
+    #[test]
+    fn a_later_message_refines_the_profile_and_a_client_s_copy_is_bounded() {
+        let first = read("j'aime les animaux");
+        let p = first.updated_with(read("plutôt des études courtes"));
+        assert_eq!(p.max_level, Some(Level::Bac2));
+        assert_eq!(p.interests, vec!["je veux m'occuper d'animaux"]);
+        let sent = Profile { interests: vec!["j'aime bouger".into(), "n'importe quoi".into()], excluded: vec!["x".repeat(200)], ..Default::default() };
+        let clean = sent.sanitised();
+        assert_eq!(clean.interests, vec!["j'aime bouger"]);
+        assert!(clean.excluded.is_empty());
+    }
+
+    #[test]
+    fn open_questions_are_told_from_questions_about_one_fiche() {
+        assert!(asks_for_paths("jsp quoi faire plus tard"));
+        assert!(asks_for_paths("c quoi les métiers pour qqn qui aime les chiffres"));
+        assert!(!asks_for_paths("combien gagne un plombier"));
+    }
+}
