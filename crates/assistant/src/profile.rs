@@ -57,11 +57,15 @@ struct Tables {
 #[derive(Debug, Clone, PartialEq)]
 enum Cue {
     MaxLevel(Level),
+    /// A vague limit ("pas de longues études"): used when no plain one is said.
+    ShortStudies(Level),
     Apprenticeship,
     ShorterFirst,
     Class(&'static str),
     ThirdPerson,
     Open,
+    Alternatives,
+    Situation,
 }
 
 fn tables() -> &'static Tables {
@@ -81,11 +85,16 @@ fn tables() -> &'static Tables {
                     Some(("niveau_max", level)) => Cue::MaxLevel(
                         serde_json::from_value(serde_json::Value::String(level.into())).unwrap_or_else(|_| panic!("profile.tsv: unknown level {level}")),
                     ),
+                    Some(("niveau_court", level)) => Cue::ShortStudies(
+                        serde_json::from_value(serde_json::Value::String(level.into())).unwrap_or_else(|_| panic!("profile.tsv: unknown level {level}")),
+                    ),
                     Some(("classe", class)) => Cue::Class(class),
                     None if key == "alternance" => Cue::Apprenticeship,
                     None if key == "notes_faibles" => Cue::ShorterFirst,
                     None if key == "tiers" => Cue::ThirdPerson,
                     None if key == "ouverte" => Cue::Open,
+                    None if key == "situation" => Cue::Situation,
+                    None if key == "autre_piste" => Cue::Alternatives,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -98,7 +107,8 @@ fn tables() -> &'static Tables {
             })
             .collect();
         // A liked thing just after one of these is ruled out instead ("pas les animaux").
-        let negation = Regex::new(r"\b(?:pas|plus|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas)\b[^,.;!?]{0,25}$").expect("valid pattern");
+        let negation = Regex::new(r"\b(?:pas|plus|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas|marre|nul|nulle|assez)\b[^,.;!?]{0,25}$")
+            .expect("valid pattern");
         Tables { interests, cues, rule_outs, negation }
     })
 }
@@ -116,28 +126,34 @@ impl Profile {
         let plain = normalise(message);
         let t = tables();
         let mut p = Profile::default();
+        // Tastes are read where the person says what they like, not where they say what they
+        // do or did ("je suis comptable depuis 10 ans", "en BTS tourisme").
+        let tastes = without_situations(&plain);
         for (label, re) in &t.interests {
-            for m in re.find_iter(&plain) {
-                let negated = t.negation.is_match(&plain[..m.start()]);
+            for m in re.find_iter(&tastes) {
+                let negated = t.negation.is_match(&tastes[..m.start()]);
                 let list = if negated { &mut p.avoided } else { &mut p.interests };
                 if !list.iter().any(|l| l == label) {
                     list.push(label.to_string());
                 }
             }
         }
+        let mut vague: Option<Level> = None;
         for (cue, re) in &t.cues {
             if !re.is_match(&plain) {
                 continue;
             }
             match cue {
-                // The strictest limit said wins.
+                // The strictest limit said plainly wins; a vague one only when none is.
                 Cue::MaxLevel(l) => p.max_level = Some(p.max_level.map_or(*l, |m| m.min(*l))),
+                Cue::ShortStudies(l) => vague = Some(vague.map_or(*l, |m| m.min(*l))),
                 Cue::Apprenticeship => p.apprenticeship = true,
                 Cue::ShorterFirst => p.shorter_first = true,
                 Cue::Class(c) => p.class = p.class.or(Some(c.to_string())),
-                Cue::ThirdPerson | Cue::Open => {}
+                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation => {}
             }
         }
+        p.max_level = p.max_level.or(vague);
         p.excluded = question.excluded.clone();
         for word in &question.excluded {
             for (re, labels) in &t.rule_outs {
@@ -211,6 +227,33 @@ impl Profile {
     }
 }
 
+/// The message without the clauses that say what the person does or did (their job, their
+/// studies): those words are not tastes.
+fn without_situations(plain: &str) -> String {
+    let situation: Vec<&Regex> = tables().cues.iter().filter(|(c, _)| *c == Cue::Situation).map(|(_, re)| re).collect();
+    let mut kept = String::with_capacity(plain.len());
+    let mut start = 0;
+    let cuts: Vec<usize> = plain
+        .char_indices()
+        .filter(|(_, c)| matches!(c, ',' | '.' | ';' | '!' | '?' | ':'))
+        .map(|(i, c)| i + c.len_utf8())
+        .chain(plain.match_indices(" et ").chain(plain.match_indices(" mais ")).map(|(i, _)| i))
+        .chain([plain.len()])
+        .collect::<std::collections::BTreeSet<usize>>()
+        .into_iter()
+        .collect();
+    for end in cuts {
+        let clause = &plain[start..end];
+        if !situation.iter().any(|re| re.is_match(clause)) {
+            kept.push_str(clause);
+        } else {
+            kept.push_str(" ; ");
+        }
+        start = end;
+    }
+    kept
+}
+
 /// Whether a message speaks of someone else (a parent of their child, a teacher of a pupil).
 pub fn address(message: &str) -> Address {
     let plain = normalise(message);
@@ -226,6 +269,13 @@ pub fn address(message: &str) -> Address {
 pub fn asks_for_paths(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::Open && re.is_match(&plain))
+}
+
+/// Whether a message asks for something else than what it names ("véto c'est trop dur, y a
+/// d'autres pistes ?", "je veux pas être prof, autre chose ?").
+pub fn asks_for_alternatives(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::Alternatives && re.is_match(&plain))
 }
 
 #[cfg(test)]

@@ -73,6 +73,61 @@ pub fn keep_questions_about_a_fiche(report: &mut InputReport, named: impl FnOnce
     report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
 }
 
+/// What the assistant adds to the rails' decision, with evidence the rails' encoder lacks:
+/// the fiches a message names, and whether it asks for paths stating tastes. The service,
+/// the CLI and `orient eval guardrails` all decide through this.
+pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&str) -> Vec<String>) {
+    keep_questions_about_a_fiche(report, named);
+    answer_orientation_requests_with_care(report);
+}
+
+/// A semantic distress score under this is a doubt, not a decision, on a message that asks
+/// for paths and says what the person likes (see [`answer_orientation_requests_with_care`]).
+pub const DISTRESS_DOUBT_BELOW: f32 = 0.5;
+
+/// "jsp koi faire plus tard, g kiffe les animaux et jveu pas faire des etudes longues" reads
+/// close to indirect distress for the rails' encoder (SMS register, "je sais pas", "pas
+/// envie"). When the semantic layer alone hands such a message off, with a score under
+/// [`DISTRESS_DOUBT_BELOW`], and the message both asks for paths and states tastes (evidence
+/// the encoder does not weigh), it is answered with care instead: the paths, then the help
+/// numbers and the offer of a counsellor, and the conversation is queued for a counsellor to
+/// read (P7, P8). A rule's distress verdict, a
+/// distress read over several messages, distress earlier in the conversation and a request
+/// for a human are never changed.
+pub fn answer_orientation_requests_with_care(report: &mut InputReport) {
+    let doubt = |v: &Verdict| v.rail == "distress" && matches!(v.layer, Some(Layer::Semantic { score, window: false, .. }) if score < DISTRESS_DOUBT_BELOW);
+    if report.action != Action::Handoff || !report.verdicts.iter().filter(|v| v.action == Action::Handoff).all(doubt) {
+        return;
+    }
+    let asked = Question::read(&report.redacted);
+    let profile = crate::profile::Profile::read(&report.redacted, &asked);
+    if profile.interests.is_empty() || !crate::profile::asks_for_paths(&report.redacted) {
+        return;
+    }
+    let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| doubt(v));
+    report.verdicts = kept;
+    report.verdicts.push(
+        Verdict::new(
+            "distress",
+            Action::AnswerWithCare,
+            "P8",
+            format!("a request for paths stating tastes ({}): answered, with the help numbers and a counsellor offered", profile.interests.join(", ")),
+            None,
+        )
+        .with_layer(Layer::Rule { id: ORIENTATION_REQUEST.into() }),
+    );
+    report.dismissed.extend(set_aside);
+    report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
+}
+
+/// The rule id of [`answer_orientation_requests_with_care`]'s verdict.
+pub const ORIENTATION_REQUEST: &str = "orientation_request";
+
+/// The verdict [`answer_orientation_requests_with_care`] leaves.
+pub fn is_distress_doubt(v: &Verdict) -> bool {
+    v.rail == "distress" && matches!(&v.layer, Some(Layer::Rule { id }) if id == ORIENTATION_REQUEST)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +167,39 @@ mod tests {
         let mut r = refused_by_the_semantic_layer("un gendarme, il touche combien ?", "prompt_injection", semantic());
         keep_questions_about_a_fiche(&mut r, |_| vec!["MET.313".into()]);
         assert_eq!(r.action, Action::Refuse);
+    }
+
+    fn handed_off(message: &str, layer: Layer) -> InputReport {
+        let v = Verdict::new("distress", Action::Handoff, "P8", "a young person who may be in danger or distress", None).with_layer(layer);
+        InputReport::from_verdicts(message, vec![v])
+    }
+
+    fn distress_score(score: f32, window: bool) -> Layer {
+        Layer::Semantic { head: "distress".into(), score, threshold: 0.04, nearest: vec![], window }
+    }
+
+    #[test]
+    fn a_request_for_paths_stating_tastes_is_answered_with_the_help_numbers() {
+        let mut r = handed_off("jsp koi faire plus tard, je kiffe les chevaux et être dehors", distress_score(0.3, false));
+        answer_orientation_requests_with_care(&mut r);
+        assert_eq!(r.action, Action::AnswerWithCare);
+        assert!(r.verdicts.iter().any(|v| v.rail == "distress" && v.layer == Some(Layer::Rule { id: ORIENTATION_REQUEST.into() })));
+        assert!(crate::replies::care_closing(&r.verdicts).contains("3114"));
+    }
+
+    #[test]
+    fn distress_stays_with_a_counsellor_otherwise() {
+        let keep = |message: &str, layer: Layer| {
+            let mut r = handed_off(message, layer);
+            answer_orientation_requests_with_care(&mut r);
+            r.action
+        };
+        // The encoder is sure, or read it over several messages, or a rule read it.
+        assert_eq!(keep("jsp koi faire plus tard, je kiffe les chevaux", distress_score(0.8, false)), Action::Handoff);
+        assert_eq!(keep("jsp koi faire plus tard, je kiffe les chevaux", distress_score(0.3, true)), Action::Handoff);
+        assert_eq!(keep("jsp koi faire plus tard, je kiffe les chevaux", Layer::Rule { id: "distress#1".into() }), Action::Handoff);
+        // No taste stated, or no path asked for.
+        assert_eq!(keep("jsp koi faire de ma vie", distress_score(0.3, false)), Action::Handoff);
+        assert_eq!(keep("j'aime les chevaux mais plus rien n'a de sens", distress_score(0.3, false)), Action::Handoff);
     }
 }

@@ -100,3 +100,20 @@ pub fn care_preamble(verdicts: &[Verdict]) -> String {
     }
     out
 }
+
+/// After an answer to a request for paths that the rails' encoder read close to distress: the
+/// help numbers and a counsellor, offered without alarm.
+pub const CARE_DISTRESS_DOUBT: &str = concat!(
+    "\n\nEt si quelque chose ne va pas en ce moment, tu n'as pas à rester seul·e. ",
+    help_numbers!(),
+    "Un conseiller ou une conseillère lira aussi ton message et pourra te répondre ici."
+);
+
+/// Care sentences put after an answer.
+pub fn care_closing(verdicts: &[Verdict]) -> &'static str {
+    if verdicts.iter().any(crate::rails::is_distress_doubt) {
+        CARE_DISTRESS_DOUBT
+    } else {
+        ""
+    }
+}

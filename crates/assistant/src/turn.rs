@@ -230,7 +230,7 @@ impl Assistant {
         if let Some(e) = failure {
             tracing::error!("rails encoder failed, the rules decided alone: {e}");
         }
-        crate::rails::keep_questions_about_a_fiche(&mut report, |text| self.searcher.named(text));
+        crate::rails::with_orientation_evidence(&mut report, |text| self.searcher.named(text));
         report
     }
 
@@ -314,6 +314,12 @@ impl Assistant {
             Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare => {
                 out.emit(&replies::care_preamble(&input.verdicts));
                 self.answer(&input, opts.previous_question.as_deref(), opts.profile.take(), &mut out, &mut answer, &mut verdicts)?;
+                out.emit(&replies::care_closing(&input.verdicts));
+                // A distress the encoder was unsure of, on a request for paths: answered, and a
+                // counsellor reads the conversation too (P7, P8).
+                if let Some(v) = input.verdicts.iter().find(|v| crate::rails::is_distress_doubt(v)) {
+                    answer.handoff = Some(Handoff { priority: "normal".into(), reason: v.reason.clone() });
+                }
             }
         }
         answer.answer = out.text.trim_end().to_string();
@@ -383,7 +389,16 @@ impl Assistant {
         let mut hits = self.searcher.search_with_vector(query, Some(dense.clone()), &opts)?;
         hits.retain(|h| !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d)));
         hits.truncate(self.config.top_k);
-        let named = self.named_targets(&asked, query);
+        let named_in = self.named_in_question(&asked, query);
+        // A goal is named unless every fiche named is the person's own situation ("je suis en
+        // bac pro commerce"), one they want an alternative to ("véto c'est trop dur, d'autres
+        // pistes ?"), or, in a request for paths, the job of the teacher or parent who writes
+        // ("Professeure documentaliste, j'accompagne une élève…").
+        let paths_asked = crate::profile::asks_for_paths(&input.redacted);
+        let alternatives = crate::profile::asks_for_alternatives(&input.redacted);
+        let writer_s_own = |before: &str| paths_asked && before.is_empty() && crate::profile::address(&input.redacted) == crate::profile::Address::Vous;
+        let goal_named = named_in.iter().any(|n| !n.1 && !alternatives && !writer_s_own(&n.3));
+        let named: Vec<String> = named_in.into_iter().map(|n| n.0).collect();
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
         answer.named = named.clone();
@@ -425,7 +440,7 @@ impl Assistant {
         // card of whichever fiche came first.
         let read = Profile::read(&input.redacted, &asked);
         let refining = profile.as_ref().is_some_and(|p| !p.is_empty()) && is_follow_up(&input.retrieval_text) && asked.asked.is_empty();
-        let open = named.is_empty() && (crate::profile::asks_for_paths(&input.redacted) || refining || (!read.interests.is_empty() && asked.asked.is_empty()));
+        let open = !goal_named && (paths_asked || refining || (!read.interests.is_empty() && asked.asked.is_empty()));
         if open {
             let profile = profile.unwrap_or_default().updated_with(read);
             // A refinement ("plutôt des études courtes") is searched with what is known of the
@@ -531,17 +546,20 @@ impl Assistant {
     /// person's own situation when something else is named ("je suis aide à domicile et je
     /// voudrais devenir ambulancière"), and of the kind that holds the answer when both are
     /// named (a job's fiche for pay or "is it for me", a formation's for its length or outcomes).
-    fn named_targets(&self, asked: &Question, query: &str) -> Vec<String> {
-        let found: Vec<(String, bool, Kind)> = self
+    /// The fiches a question names (ruled-out ones left out), each with whether it was named
+    /// as the person's own situation ("je suis en bac pro commerce") and its kind; situations
+    /// are set aside when a goal is named too.
+    fn named_in_question(&self, asked: &Question, query: &str) -> Vec<(String, bool, Kind, String)> {
+        let found: Vec<(String, bool, Kind, String)> = self
             .searcher
             .named_in_context(query)
             .into_iter()
             .filter_map(|(id, before)| {
                 let d = self.searcher.document(&id)?;
-                (!asked.rules_out(d)).then(|| (id, is_situation(&before), d.kind))
+                (!asked.rules_out(d)).then(|| (id, is_situation(&before), d.kind, before))
             })
             .collect();
-        let mut kept: Vec<&(String, bool, Kind)> = found.iter().collect();
+        let mut kept: Vec<(String, bool, Kind, String)> = found.clone();
         if !asked.comparison && kept.iter().any(|n| !n.1) {
             kept.retain(|n| !n.1);
         }
@@ -555,7 +573,7 @@ impl Assistant {
         if let Some(kind) = wanted.filter(|k| !asked.comparison && kept.iter().any(|n| n.2 == *k)) {
             kept.retain(|n| n.2 == kind);
         }
-        kept.into_iter().map(|n| n.0.clone()).collect()
+        kept
     }
 
     /// The fiches whose facts the card states: those the question names (both sides of a

@@ -98,15 +98,12 @@ fn main_sector(d: &retrieval::Document) -> Option<String> {
 pub fn evaluate_one(assistant: &Assistant, q: &OpenQuestion) -> Result<ExplorationDetail, EvalError> {
     let a = assistant.ask(&q.question, false, &mut |_| {}).map_err(|e| EvalError::Run(e.to_string()))?;
     let level_expected = q.max_level.as_deref().and_then(Level::parse);
-    let (proposals, titles, follow_up, interests_read, level_read) = match &a.exploration {
-        Some(e) => (
-            e.proposals.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
-            e.proposals.iter().map(|p| p.title.clone()).collect::<Vec<_>>(),
-            e.follow_up,
-            e.profile.interests.clone(),
-            e.profile.max_level,
-        ),
-        None => (a.sources.iter().map(|s| s.id.clone()).collect(), a.sources.iter().map(|s| s.title.clone()).collect(), None, Vec::new(), None),
+    // Understanding is measured on every question, whatever the reply became.
+    let read = assistant::Profile::read(&q.question, &assistant::question::Question::read(&q.question));
+    let (interests_read, level_read) = (read.interests, read.max_level);
+    let (proposals, titles, follow_up) = match &a.exploration {
+        Some(e) => (e.proposals.iter().map(|p| p.id.clone()).collect::<Vec<_>>(), e.proposals.iter().map(|p| p.title.clone()).collect::<Vec<_>>(), e.follow_up),
+        None => (a.sources.iter().map(|s| s.id.clone()).collect(), a.sources.iter().map(|s| s.title.clone()).collect(), None),
     };
     let docs: Vec<&retrieval::Document> = proposals.iter().filter_map(|id| assistant.searcher.document(id)).collect();
     let fits = |d: &&retrieval::Document| {
