@@ -78,7 +78,8 @@ pub struct Exploration {
 
 /// Propose métiers for an open question. `query` is the question as retrieval reads it (self
 /// descriptions removed), `dense` its vector.
-pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profile) -> Result<Vec<Proposal>, SearchError> {
+/// `situation`: fiches of the person's own situation (their job, their studies), not proposed.
+pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profile, situation: &[String]) -> Result<Vec<Proposal>, SearchError> {
     let opts = SearchOptions { k: CANDIDATES, kind: Some(Kind::Metier), passages_per_doc: 1, ..Default::default() };
     let hybrid = searcher.search_with_vector(query, Some(dense.to_vec()), &opts)?;
     let filter = PayloadFilter { kind: Some(Kind::Metier), interests_any: profile.interests.clone(), max_level: profile.max_level, section: None };
@@ -106,7 +107,7 @@ pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profil
     let mut scored: Vec<(f32, &Document)> = ids
         .iter()
         .filter_map(|id| searcher.document(id))
-        .filter(|d| d.kind == Kind::Metier && !retrieval::rome::is_rome_document(&d.id) && profile.admits(d))
+        .filter(|d| d.kind == Kind::Metier && !retrieval::rome::is_rome_document(&d.id) && profile.admits(d) && !situation.contains(&d.id))
         .map(|d| {
             let shared = d.facts.interests.iter().filter(|i| profile.interests.contains(i)).count() as f32;
             let interests = if profile.interests.is_empty() { 0.0 } else { shared / profile.interests.len() as f32 };

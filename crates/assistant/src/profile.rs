@@ -230,8 +230,20 @@ impl Profile {
 /// The message without the clauses that say what the person does or did (their job, their
 /// studies): those words are not tastes.
 fn without_situations(plain: &str) -> String {
+    split_situations(plain).0
+}
+
+/// The clauses of a message that say what the person does or did ("comptable depuis 10 ans",
+/// "en BTS tourisme"): a fiche named there is where they are, not where they want to go.
+pub fn situation_text(message: &str) -> String {
+    split_situations(&normalise(message)).1
+}
+
+/// (the clauses that are not situations, the clauses that are), on the plain form.
+fn split_situations(plain: &str) -> (String, String) {
     let situation: Vec<&Regex> = tables().cues.iter().filter(|(c, _)| *c == Cue::Situation).map(|(_, re)| re).collect();
     let mut kept = String::with_capacity(plain.len());
+    let mut situations = String::new();
     let mut start = 0;
     let cuts: Vec<usize> = plain
         .char_indices()
@@ -248,10 +260,12 @@ fn without_situations(plain: &str) -> String {
             kept.push_str(clause);
         } else {
             kept.push_str(" ; ");
+            situations.push_str(clause);
+            situations.push_str(" ; ");
         }
         start = end;
     }
-    kept
+    (kept, situations)
 }
 
 /// Whether a message speaks of someone else (a parent of their child, a teacher of a pupil).

@@ -337,11 +337,12 @@ impl Assistant {
         query: &str,
         dense: &[f32],
         profile: Profile,
+        situation: &[String],
         out: &mut Out,
         answer: &mut Answer,
         verdicts: &mut Vec<Verdict>,
     ) -> Result<(), AssistantError> {
-        let proposals = if profile.interests.is_empty() { Vec::new() } else { crate::explore::propose(&self.searcher, query, dense, &profile)? };
+        let proposals = if profile.interests.is_empty() { Vec::new() } else { crate::explore::propose(&self.searcher, query, dense, &profile, situation)? };
         let follow_up = crate::explore::follow_up(&profile, &proposals);
         let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message) };
         out.emit(&crate::explore::render(&exploration));
@@ -397,7 +398,8 @@ impl Assistant {
         let paths_asked = crate::profile::asks_for_paths(&input.redacted);
         let alternatives = crate::profile::asks_for_alternatives(&input.redacted);
         let writer_s_own = |before: &str| paths_asked && before.is_empty() && crate::profile::address(&input.redacted) == crate::profile::Address::Vous;
-        let goal_named = named_in.iter().any(|n| !n.1 && !alternatives && !writer_s_own(&n.3));
+        let situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
+        let goal_named = named_in.iter().any(|n| !n.1 && !alternatives && !writer_s_own(&n.3) && !situations.contains(&n.0));
         let named: Vec<String> = named_in.into_iter().map(|n| n.0).collect();
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
@@ -447,7 +449,7 @@ impl Assistant {
             // person's tastes, not with its own few words.
             let query = if refining { format!("{} {}", profile.interests.join(", "), input.retrieval_text) } else { input.retrieval_text.clone() };
             let dense = if refining { self.searcher.query_vector(&query)? } else { dense };
-            return self.explore(&input.redacted, &query, &dense, profile, out, answer, verdicts);
+            return self.explore(&input.redacted, &query, &dense, profile, &situations, out, answer, verdicts);
         }
         if hits.is_empty() || coverage < self.config.no_answer_threshold {
             out.emit(NO_ANSWER);
