@@ -390,17 +390,29 @@ impl Assistant {
         let mut hits = self.searcher.search_with_vector(query, Some(dense.clone()), &opts)?;
         hits.retain(|h| !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d)));
         hits.truncate(self.config.top_k);
-        let named_in = self.named_in_question(&asked, query);
+        let found = self.named_found(&asked, query);
         // A goal is named unless every fiche named is the person's own situation ("je suis en
         // bac pro commerce"), one they want an alternative to ("véto c'est trop dur, d'autres
-        // pistes ?"), or, in a request for paths, the job of the teacher or parent who writes
-        // ("Professeure documentaliste, j'accompagne une élève…").
+        // pistes ?"), or the job of the teacher or parent who writes, named first ("Professeure
+        // documentaliste, j'accompagne une élève…").
         let paths_asked = crate::profile::asks_for_paths(&input.redacted);
         let alternatives = crate::profile::asks_for_alternatives(&input.redacted);
-        let writer_s_own = |before: &str| paths_asked && before.is_empty() && crate::profile::address(&input.redacted) == crate::profile::Address::Vous;
+        let writer_s_own = |before: &str| before.is_empty() && crate::profile::address(&input.redacted) == crate::profile::Address::Vous;
         let situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
-        let goal_named = named_in.iter().any(|n| !n.1 && !alternatives && !writer_s_own(&n.3) && !situations.contains(&n.0));
-        let named: Vec<String> = named_in.into_iter().map(|n| n.0).collect();
+        // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
+        // débouche sur quoi ?"), even the person's own.
+        let set_aside = |n: &(String, bool, Kind, String)| match n.2 {
+            Kind::Metier => n.1 || alternatives || writer_s_own(&n.3) || situations.contains(&n.0),
+            Kind::Formation => !asked.asks(Asked::Outcomes) && (n.1 || situations.contains(&n.0)),
+        };
+        // A fiche search found by its title written in the question ("photographe c'est mal
+        // payé ?") is a goal as well, unless it is the person's situation or what they want
+        // an alternative to.
+        let by_title = hits.iter().take(3).any(|h| {
+            h.title_match && !situations.contains(&h.id) && !found.iter().any(|n| n.0 == h.id && set_aside(n)) && !(h.kind == Kind::Metier && alternatives)
+        });
+        let goal_named = by_title || found.iter().any(|n| !set_aside(n));
+        let named = Self::named_targets(&asked, &found);
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
         answer.named = named.clone();
@@ -442,7 +454,15 @@ impl Assistant {
         // card of whichever fiche came first.
         let read = Profile::read(&input.redacted, &asked);
         let refining = profile.as_ref().is_some_and(|p| !p.is_empty()) && is_follow_up(&input.retrieval_text) && asked.asked.is_empty();
-        let open = !goal_named && (paths_asked || refining || (!read.interests.is_empty() && asked.asked.is_empty()));
+        // Tastes stated and no goal named: paths, unless something only a named fiche answers
+        // is asked (a salary, a procedure) or a yes or a no; "pas de longues études" is about
+        // studies in general.
+        let fiche_only = asked.asks(Asked::Salary) || asked.asks(Asked::Procedure);
+        // A yes-or-no question is about one thing ("je peux devenir concepteur de jeux ?").
+        // "Ça débouche sur quoi ?" with no taste stated, when search finds a formation first,
+        // asks that formation's outcomes.
+        let outcomes_of_a_formation = asked.asks(Asked::Outcomes) && read.interests.is_empty() && hits.first().is_some_and(|h| h.kind == Kind::Formation);
+        let open = !goal_named && !outcomes_of_a_formation && (paths_asked || refining || (!read.interests.is_empty() && !fiche_only && !asked.yes_no));
         if open {
             let profile = profile.unwrap_or_default().updated_with(read);
             // A refinement ("plutôt des études courtes") is searched with what is known of the
@@ -548,20 +568,24 @@ impl Assistant {
     /// person's own situation when something else is named ("je suis aide à domicile et je
     /// voudrais devenir ambulancière"), and of the kind that holds the answer when both are
     /// named (a job's fiche for pay or "is it for me", a formation's for its length or outcomes).
-    /// The fiches a question names (ruled-out ones left out), each with whether it was named
-    /// as the person's own situation ("je suis en bac pro commerce") and its kind; situations
-    /// are set aside when a goal is named too.
-    fn named_in_question(&self, asked: &Question, query: &str) -> Vec<(String, bool, Kind, String)> {
-        let found: Vec<(String, bool, Kind, String)> = self
-            .searcher
+    /// Every fiche a question names (ruled-out ones left out), each with whether it was named
+    /// as the person's own situation ("je suis en bac pro commerce"), its kind, and the words
+    /// before its first mention.
+    fn named_found(&self, asked: &Question, query: &str) -> Vec<(String, bool, Kind, String)> {
+        self.searcher
             .named_in_context(query)
             .into_iter()
             .filter_map(|(id, before)| {
                 let d = self.searcher.document(&id)?;
                 (!asked.rules_out(d)).then(|| (id, is_situation(&before), d.kind, before))
             })
-            .collect();
-        let mut kept: Vec<(String, bool, Kind, String)> = found.clone();
+            .collect()
+    }
+
+    /// The fiches a question is about, of those it names: situations are set aside when a
+    /// goal is named too, and the kind of fiche that answers what is asked comes first.
+    fn named_targets(asked: &Question, found: &[(String, bool, Kind, String)]) -> Vec<String> {
+        let mut kept: Vec<&(String, bool, Kind, String)> = found.iter().collect();
         if !asked.comparison && kept.iter().any(|n| !n.1) {
             kept.retain(|n| !n.1);
         }
@@ -575,7 +599,7 @@ impl Assistant {
         if let Some(kind) = wanted.filter(|k| !asked.comparison && kept.iter().any(|n| n.2 == *k)) {
             kept.retain(|n| n.2 == kind);
         }
-        kept
+        kept.into_iter().map(|n| n.0.clone()).collect()
     }
 
     /// The fiches whose facts the card states: those the question names (both sides of a

@@ -55,6 +55,8 @@ pub struct Hit {
     pub url: String,
     pub score: f32,
     pub passages: Vec<Chunk>,
+    /// The question writes this fiche's title or a synonym word for word.
+    pub title_match: bool,
 }
 
 /// Cache key of a search: the question and everything that changes its result.
@@ -234,6 +236,7 @@ impl Searcher {
                     url: h.chunk.url.clone(),
                     score: 0.0,
                     passages: Vec::new(),
+                    title_match: false,
                 });
                 by_doc.len() - 1
             });
@@ -317,7 +320,10 @@ impl Searcher {
             }
             let boost = TITLE_BOOST * (len as f32 / longest);
             match hits.iter_mut().find(|h| h.id == id) {
-                Some(h) => h.score += boost,
+                Some(h) => {
+                    h.score += boost;
+                    h.title_match = true;
+                }
                 None => hits.push(Hit {
                     id: doc.id.clone(),
                     kind: doc.kind,
@@ -325,6 +331,7 @@ impl Searcher {
                     url: doc.url.clone(),
                     score: boost,
                     passages: crate::chunk::chunk_document(doc).into_iter().take(1).collect(),
+                    title_match: true,
                 }),
             }
         }
