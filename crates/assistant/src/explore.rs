@@ -150,7 +150,7 @@ fn pick_varied(mut scored: Vec<(f32, &Document)>) -> Vec<&Document> {
 }
 
 fn proposal(searcher: &Searcher, d: &Document, profile: &Profile) -> Proposal {
-    let first_step = d.links.first().map(|l| Step {
+    let first_step = first_step(searcher, d).map(|l| Step {
         id: l.id.clone(),
         title: searcher.document(&l.id).map(|f| f.title.clone()).unwrap_or_else(|| l.label.clone()),
         url: retrieval::onisep::fiche_url(Kind::Formation, &l.id),
@@ -165,6 +165,23 @@ fn proposal(searcher: &Searcher, d: &Document, profile: &Profile) -> Proposal {
         matched_interests: d.facts.interests.iter().filter(|i| profile.interests.contains(i)).cloned().collect(),
         url: d.url.clone(),
     }
+}
+
+/// The formation shown as a way in, of those the fiche lists: one named like the métier
+/// ("CAP agent de sécurité" for "agent de sécurité") first, then the one of the lowest level
+/// (the most open first step), then the fiche's order.
+fn first_step<'d>(searcher: &Searcher, d: &'d Document) -> Option<&'d retrieval::Link> {
+    let title_words: Vec<String> = retrieval::french::fold(&d.title).split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 4).map(String::from).collect();
+    d.links
+        .iter()
+        .enumerate()
+        .min_by_key(|(i, l)| {
+            let label = retrieval::french::fold(&l.label);
+            let named_alike = title_words.iter().any(|w| label.split(|c: char| !c.is_alphanumeric()).any(|x| x == w));
+            let level = searcher.document(&l.id).and_then(|f| f.facts.level_order()).unwrap_or(Level::Beyond);
+            (!named_alike, level, *i)
+        })
+        .map(|(_, l)| l)
 }
 
 /// The fiche's first sentence (its summary, else its first section), cut to a short line.
@@ -256,8 +273,8 @@ fn question_text(q: FollowUp, tu: bool) -> &'static str {
     match (q, tu) {
         (FollowUp::Interests, true) => "Pour t'aider, dis-m'en un peu plus : qu'est-ce que tu aimes faire ? Par exemple bouger, bricoler, aider les autres, dessiner, les chiffres, les animaux, être dehors…",
         (FollowUp::Interests, false) => "Pour aider, dites-m'en un peu plus : qu'est-ce que la personne aime faire ? Par exemple bouger, bricoler, aider les autres, dessiner, les chiffres, les animaux, être dehors…",
-        (FollowUp::StudyLength, true) => "Une question pour affiner : tu préfères des études courtes (CAP, bac pro, BTS) ou des études plus longues ?",
-        (FollowUp::StudyLength, false) => "Une question pour affiner : des études courtes (CAP, bac pro, BTS) ou plus longues, qu'est-ce qui conviendrait le mieux ?",
+        (FollowUp::StudyLength, true) => "Une question pour affiner : tu préfères des études courtes ou des études plus longues ?",
+        (FollowUp::StudyLength, false) => "Une question pour affiner : des études courtes ou plus longues, qu'est-ce qui conviendrait le mieux ?",
         (FollowUp::Class, true) => "Une question pour affiner : en quelle classe es-tu en ce moment ?",
         (FollowUp::Class, false) => "Une question pour affiner : en quelle classe est la personne en ce moment ?",
         (FollowUp::Apprenticeship, true) => {

@@ -218,7 +218,12 @@ pub fn evaluate_one(assistant: &Assistant, q: &AnswerQuestion) -> Result<AnswerD
         source_hit: q.gold_ids.is_empty() || q.gold_ids.iter().any(|g| sources.contains(g)),
         declined: a.no_answer || a.needs_live_data,
         key_fact_coverage: facts,
-        unsupported: unsupported_claims(&a.answer, &evidence(assistant, &sources)),
+        // The rails' fixed replies (help numbers "24 h/24", refusals) are not claims from fiches.
+        unsupported: if matches!(a.action, guardrails::Action::Handoff | guardrails::Action::Refuse) {
+            Vec::new()
+        } else {
+            unsupported_claims(&a.answer, &evidence(assistant, &sources))
+        },
         must_not_hits: q.must_not.iter().filter(|m| coverage(m, &words) >= MUST_NOT_HIT).cloned().collect(),
         out_of_data: q.out_of_data,
         intent_recognised: recognised(&q.intent, &a),

@@ -145,3 +145,71 @@ fn answer_sets_meet_their_bars() {
         assert!(excluded <= 2, "{name}: ruled-out fiches proposed {excluded}");
     }
 }
+
+fn proposals(a: &Answer) -> Vec<&retrieval::Document> {
+    let e = a.exploration.as_ref().unwrap_or_else(|| panic!("an open question gets paths to explore: {}", a.answer));
+    e.proposals.iter().map(|p| assistant().searcher.document(&p.id).expect("a proposed métier is a fiche")).collect()
+}
+
+#[test]
+fn an_open_question_gets_three_to_five_varied_metiers_matching_what_is_liked() {
+    let a = ask("c'est quoi les métiers pour quelqu'un qui aime les animaux et être dehors ?");
+    let docs = proposals(&a);
+    assert!((3..=5).contains(&docs.len()), "{}", a.answer);
+    let liked = ["je veux m'occuper d'animaux", "j'aimerais travailler dehors"];
+    assert!(docs.iter().all(|d| d.facts.interests.iter().any(|i| liked.contains(&i.as_str()))), "{}", a.answer);
+    let mut sectors: Vec<&str> = docs.iter().filter_map(|d| d.facts.sectors.iter().find(|s| *s != "Fonction publique").map(String::as_str)).collect();
+    sectors.sort();
+    sectors.dedup();
+    assert!(sectors.len() >= 2, "{sectors:?}");
+    assert!(a.answer.contains("c'est toi qui choisis") && a.answer.trim_end().ends_with('?'), "{}", a.answer);
+    assert!(a.sources.len() == docs.len(), "each proposal is cited");
+    assert!(a.receipt.verdicts.iter().any(|v| v.rail == "exploration" && v.point == "P6"));
+}
+
+#[test]
+fn limits_and_rule_outs_are_honoured() {
+    let a = ask("je veux pas faire de longues études, j'aime bricoler et réparer des trucs, quels métiers ?");
+    let docs = proposals(&a);
+    assert!(docs.iter().all(|d| d.facts.level_order().is_some_and(|l| l <= retrieval::Level::Bac2)), "{}", a.answer);
+    let a = ask("j'aime aider les gens mais surtout pas dans un bureau, quels métiers ?");
+    assert!(proposals(&a).iter().all(|d| !d.facts.interests.iter().any(|i| i == "j'aime organiser, gérer")), "{}", a.answer);
+}
+
+#[test]
+fn the_same_paths_whatever_the_gender_and_a_later_message_refines_them() {
+    let ids = |q: &str| -> Vec<String> { proposals(&ask(q)).iter().map(|d| d.id.clone()).collect() };
+    assert_eq!(
+        ids("je suis une fille, j'aime les maths et construire des trucs, c quoi les métiers ?"),
+        ids("je suis un garçon, j'aime les maths et construire des trucs, c quoi les métiers ?")
+    );
+    let first = ask("quels métiers quand on aime les animaux ?");
+    let profile = first.exploration.as_ref().map(|e| e.profile.clone());
+    let opts = assistant::TurnOptions { profile, previous_question: Some(first.redacted_question.clone()), ..Default::default() };
+    let next = assistant().turn("plutôt des études courtes", opts, &mut |_| {}).unwrap();
+    let e = next.exploration.as_ref().unwrap_or_else(|| panic!("the refinement gets paths again: {}", next.answer));
+    assert_eq!(e.profile.max_level, Some(retrieval::Level::Bac2));
+    assert!(e.profile.interests.iter().any(|i| i == "je veux m'occuper d'animaux"), "{:?}", e.profile);
+    assert!(proposals(&next).iter().all(|d| d.facts.level_order().is_some_and(|l| l <= retrieval::Level::Bac2)), "{}", next.answer);
+    // A question about a named job stays a card.
+    assert!(ask("combien gagne un plombier ?").exploration.is_none());
+}
+
+/// Open questions written for this project (`eval/exploration/`): floors on the development
+/// part and on the separately written test part, measured by `orient eval exploration`.
+#[test]
+fn open_question_sets_stay_above_their_floors() {
+    use eval::exploration_eval::{evaluate_one, read_questions, summarise};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../eval/exploration");
+    for (name, hit_min, matching_min) in [("train.jsonl", 0.60, 0.78), ("test.jsonl", 0.40, 0.58)] {
+        let qs = read_questions(&dir.join(name).display().to_string(), None).unwrap();
+        let r = summarise(qs.iter().map(|q| evaluate_one(assistant(), q).unwrap()).collect());
+        eprintln!(
+            "{name}: explored {:.3}, expected métier proposed {:.3}, matching {:.3}, two sectors {:.3}, question back {:.3}, interests P/R {:.3}/{:.3}",
+            r.explored_rate, r.expected_hit_rate, r.matching_rate, r.two_sectors_rate, r.follow_up_rate, r.interest_precision, r.interest_recall
+        );
+        assert!(r.expected_hit_rate >= hit_min, "{name}: expected métier proposed {:.3}", r.expected_hit_rate);
+        assert!(r.matching_rate >= matching_min, "{name}: proposals matching interests and level {:.3}", r.matching_rate);
+        assert!(r.two_sectors_rate >= 0.9, "{name}: proposals over two sectors or more {:.3}", r.two_sectors_rate);
+    }
+}
