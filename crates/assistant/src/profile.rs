@@ -66,6 +66,7 @@ enum Cue {
     Open,
     Alternatives,
     Situation,
+    ShortReply,
 }
 
 fn tables() -> &'static Tables {
@@ -95,6 +96,7 @@ fn tables() -> &'static Tables {
                     None if key == "ouverte" => Cue::Open,
                     None if key == "situation" => Cue::Situation,
                     None if key == "autre_piste" => Cue::Alternatives,
+                    None if key == "reponse_courte" => Cue::ShortReply,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -150,7 +152,7 @@ impl Profile {
                 Cue::Apprenticeship => p.apprenticeship = true,
                 Cue::ShorterFirst => p.shorter_first = true,
                 Cue::Class(c) => p.class = p.class.or(Some(c.to_string())),
-                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation => {}
+                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation | Cue::ShortReply => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -283,6 +285,14 @@ pub fn address(message: &str) -> Address {
 pub fn asks_for_paths(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::Open && re.is_match(&plain))
+}
+
+/// Whether the whole message is a short reply to the assistant's own question ("ok merci",
+/// "je suis en 3e", "plutôt des études courtes").
+pub fn is_short_reply(message: &str) -> bool {
+    let plain = normalise(message);
+    let plain = plain.trim();
+    tables().cues.iter().any(|(c, re)| *c == Cue::ShortReply && re.is_match(plain))
 }
 
 /// Whether a message asks for something else than what it names ("véto c'est trop dur, y a

@@ -78,7 +78,30 @@ pub fn keep_questions_about_a_fiche(report: &mut InputReport, named: impl FnOnce
 /// the CLI and `orient eval guardrails` all decide through this.
 pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&str) -> Vec<String>) {
     keep_questions_about_a_fiche(report, named);
+    answer_short_replies(report);
     answer_orientation_requests_with_care(report);
+}
+
+/// "ok merci", "je suis en 3e", "plutôt des études courtes": a few words that answer the
+/// assistant's own question. For the rails' encoder such a message is out of its world: it
+/// scores "je suis en 3e" as distress at 0.997 and "ok merci" as a request for a human. When
+/// the whole message is such a reply (an anchored pattern of `data/profile.tsv`, whose words
+/// cannot say distress), the semantic layer's verdicts on the message alone are set aside (rule
+/// `short_reply`). Verdicts on the last messages read together, distress earlier in the
+/// conversation and every rule's verdict stand.
+pub fn answer_short_replies(report: &mut InputReport) {
+    let alone = |v: &Verdict| matches!(v.layer, Some(Layer::Semantic { window: false, .. }));
+    if !report.verdicts.iter().any(alone) || !crate::profile::is_short_reply(&report.redacted) {
+        return;
+    }
+    let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| alone(v));
+    report.verdicts = kept;
+    report.verdicts.push(
+        Verdict::new("short_reply", Action::Answer, "P10", "a short reply to the assistant's question: the encoder's verdicts on it alone set aside", None)
+            .with_layer(Layer::Rule { id: "short_reply".into() }),
+    );
+    report.dismissed.extend(set_aside);
+    report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
 }
 
 /// A semantic distress score under this is a doubt, not a decision, on a message that asks
@@ -185,6 +208,25 @@ mod tests {
         assert_eq!(r.action, Action::AnswerWithCare);
         assert!(r.verdicts.iter().any(|v| v.rail == "distress" && v.layer == Some(Layer::Rule { id: ORIENTATION_REQUEST.into() })));
         assert!(crate::replies::care_closing(&r.verdicts).contains("3114"));
+    }
+
+    #[test]
+    fn a_short_reply_is_not_distress_unless_read_with_the_messages_before() {
+        let run = |message: &str, layer: Layer| {
+            let mut r = handed_off(message, layer);
+            answer_short_replies(&mut r);
+            r.action
+        };
+        for reply in ["ok merci", "je suis en 3e", "plutôt des études courtes", "et en alternance ?", "chui en seconde"] {
+            assert_eq!(run(reply, distress_score(0.2, false)), Action::Answer, "{reply}");
+        }
+        // The encoder's score on a few words means nothing; read with the messages before, it stands.
+        assert_eq!(run("je suis en 3e", distress_score(0.997, false)), Action::Answer);
+        assert_eq!(run("ok merci", distress_score(0.2, true)), Action::Handoff);
+        assert_eq!(run("ok merci", Layer::Rule { id: "distress#1".into() }), Action::Handoff);
+        for not_a_reply in ["jpp", "aide moi", "ok merci de toute façon je serai plus là", "je suis en 3e et je veux mourir"] {
+            assert_eq!(run(not_a_reply, distress_score(0.2, false)), Action::Handoff, "{not_a_reply}");
+        }
     }
 
     #[test]

@@ -314,7 +314,7 @@ impl Assistant {
             Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare => {
                 out.emit(&replies::care_preamble(&input.verdicts));
                 self.answer(&input, opts.previous_question.as_deref(), opts.profile.take(), &mut out, &mut answer, &mut verdicts)?;
-                out.emit(&replies::care_closing(&input.verdicts));
+                out.emit(replies::care_closing(&input.verdicts));
                 // A distress the encoder was unsure of, on a request for paths: answered, and a
                 // counsellor reads the conversation too (P7, P8).
                 if let Some(v) = input.verdicts.iter().find(|v| crate::rails::is_distress_doubt(v)) {
@@ -409,7 +409,8 @@ impl Assistant {
         // payé ?") is a goal as well, unless it is the person's situation or what they want
         // an alternative to.
         let by_title = hits.iter().take(3).any(|h| {
-            h.title_match && !situations.contains(&h.id) && !found.iter().any(|n| n.0 == h.id && set_aside(n)) && !(h.kind == Kind::Metier && alternatives)
+            let set_aside_here = situations.contains(&h.id) || found.iter().any(|n| n.0 == h.id && set_aside(n)) || (h.kind == Kind::Metier && alternatives);
+            h.title_match && !set_aside_here
         });
         let goal_named = by_title || found.iter().any(|n| !set_aside(n));
         let named = Self::named_targets(&asked, &found);
