@@ -119,7 +119,7 @@ try {
     p.on("pageerror", (e) => errors.push("open question: " + e.message));
     await p.goto(base + "/");
     const q = p.getByLabel("Ta question sur un métier ou une formation");
-    await q.fill("jsp quoi faire plus tard, j'adore les animaux et être dehors");
+    await q.fill("j'adore les animaux et être dehors, c'est quoi les métiers possibles ?");
     await q.press("Enter");
     const cards = p.locator("orient-chat .paths .card");
     await cards.first().waitFor({ timeout: 120_000 });

@@ -454,7 +454,12 @@ impl Assistant {
         // An open question ("jsp quoi faire, j'aime cuisiner") gets paths to explore, not the
         // card of whichever fiche came first.
         let read = Profile::read(&input.redacted, &asked);
-        let refining = profile.as_ref().is_some_and(|p| !p.is_empty()) && is_follow_up(&input.retrieval_text) && asked.asked.is_empty();
+        // A short message after paths were proposed ("plutôt des études courtes", "je suis en
+        // 3e") refines them, unless it asks what only a fiche answers.
+        let refining = profile.as_ref().is_some_and(|p| !p.is_empty())
+            && is_follow_up(&input.retrieval_text)
+            && !asked.asks(Asked::Salary)
+            && !asked.asks(Asked::Procedure);
         // Tastes stated and no goal named: paths, unless something only a named fiche answers
         // is asked (a salary, a procedure) or a yes or a no; "pas de longues études" is about
         // studies in general.

@@ -153,7 +153,7 @@ fn proposals(a: &Answer) -> Vec<&retrieval::Document> {
 
 #[test]
 fn an_open_question_gets_three_to_five_varied_metiers_matching_what_is_liked() {
-    let a = ask("c'est quoi les métiers pour quelqu'un qui aime les animaux et être dehors ?");
+    let a = ask("j'adore les animaux et être dehors, c'est quoi les métiers possibles ?");
     let docs = proposals(&a);
     assert!((3..=5).contains(&docs.len()), "{}", a.answer);
     let liked = ["je veux m'occuper d'animaux", "j'aimerais travailler dehors"];
