@@ -544,6 +544,7 @@ fn ask(
             "asked": answer.asked,
             "named": answer.named,
             "live_data": answer.live_data,
+            "exploration": answer.exploration,
             "generated": answer.generated,
             "generation": answer.generation,
             "generator": generator_info,

@@ -151,6 +151,19 @@ fn chat_handoff_copilot_audit_and_protection() {
     assert!(e["error"]["message"].as_str().unwrap().contains("vide"));
     assert_eq!(s.get("/v1/chat/0123/messages", None).0, 404);
     assert_eq!(s.get("/nowhere", None).0, 404);
+    // A malformed profile is a clear 400; a profile sent back by the widget refines the paths,
+    // and unknown interest labels in it are dropped.
+    let (st, _) = s.post("/v1/chat", None, r#"{"message": "plutôt des études courtes", "profile": {"interests": 3}}"#);
+    assert_eq!(st, 400);
+    let body = json!({
+        "message": "plutôt des études courtes",
+        "stream": false,
+        "profile": { "interests": ["je veux m'occuper d'animaux", "n'importe quoi"] }
+    });
+    let (st, r) = s.post("/v1/chat", None, &body.to_string());
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["exploration"]["profile"]["interests"], json!(["je veux m'occuper d'animaux"]), "{r}");
+    assert_eq!(r["exploration"]["profile"]["max_level"], "bac2", "{r}");
 
     // CORS: the widget's host sites may call the chat API from a browser; other sites may not.
     let preflight = |origin: &str| {
@@ -208,7 +221,7 @@ fn chat_handoff_copilot_audit_and_protection() {
     let (st, recs) = s.get("/v1/audit/log?limit=500", Some(AUDITOR_TOKEN));
     assert_eq!(st, 200);
     let kinds: Vec<&str> = recs["records"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "turn").count(), 7, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "turn").count(), 8, "{kinds:?}");
     assert!(kinds.contains(&"suggestion") && kinds.contains(&"counsellor_reply") && kinds.contains(&"assist"), "{kinds:?}");
     let reply = log_records(&s.log_path()).into_iter().find(|r| r["kind"] == "counsellor_reply").unwrap();
     assert_eq!(reply["data"]["edited"], true);
