@@ -124,6 +124,13 @@ pub enum Event {
     Text(String),
 }
 
+/// An open question's way: the fiches of the person's situation, and whether it refines paths
+/// proposed before.
+struct OpenRoute {
+    situations: Vec<String>,
+    refining: bool,
+}
+
 /// Why a conversation goes to a counsellor.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Handoff {
@@ -391,28 +398,6 @@ impl Assistant {
         hits.retain(|h| !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d)));
         hits.truncate(self.config.top_k);
         let found = self.named_found(&asked, query);
-        // A goal is named unless every fiche named is the person's own situation ("je suis en
-        // bac pro commerce"), one they want an alternative to ("véto c'est trop dur, d'autres
-        // pistes ?"), or the job of the teacher or parent who writes, named first ("Professeure
-        // documentaliste, j'accompagne une élève…").
-        let paths_asked = crate::profile::asks_for_paths(&input.redacted);
-        let alternatives = crate::profile::asks_for_alternatives(&input.redacted);
-        let writer_s_own = |before: &str| before.is_empty() && crate::profile::address(&input.redacted) == crate::profile::Address::Vous;
-        let situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
-        // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
-        // débouche sur quoi ?"), even the person's own.
-        let set_aside = |n: &(String, bool, Kind, String)| match n.2 {
-            Kind::Metier => n.1 || alternatives || writer_s_own(&n.3) || situations.contains(&n.0),
-            Kind::Formation => !asked.asks(Asked::Outcomes) && (n.1 || situations.contains(&n.0)),
-        };
-        // A fiche search found by its title written in the question ("photographe c'est mal
-        // payé ?") is a goal as well, unless it is the person's situation or what they want
-        // an alternative to.
-        let by_title = hits.iter().take(3).any(|h| {
-            let set_aside_here = situations.contains(&h.id) || found.iter().any(|n| n.0 == h.id && set_aside(n)) || (h.kind == Kind::Metier && alternatives);
-            h.title_match && !set_aside_here
-        });
-        let goal_named = by_title || found.iter().any(|n| !set_aside(n));
         let named = Self::named_targets(&asked, &found);
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
@@ -454,28 +439,14 @@ impl Assistant {
         // An open question ("jsp quoi faire, j'aime cuisiner") gets paths to explore, not the
         // card of whichever fiche came first.
         let read = Profile::read(&input.redacted, &asked);
-        // A short message after paths were proposed ("plutôt des études courtes", "je suis en
-        // 3e") refines them, unless it asks what only a fiche answers.
-        let refining = profile.as_ref().is_some_and(|p| !p.is_empty())
-            && is_follow_up(&input.retrieval_text)
-            && !asked.asks(Asked::Salary)
-            && !asked.asks(Asked::Procedure);
-        // Tastes stated and no goal named: paths, unless something only a named fiche answers
-        // is asked (a salary, a procedure) or a yes or a no; "pas de longues études" is about
-        // studies in general.
-        let fiche_only = asked.asks(Asked::Salary) || asked.asks(Asked::Procedure);
-        // A yes-or-no question is about one thing ("je peux devenir concepteur de jeux ?").
-        // "Ça débouche sur quoi ?" with no taste stated, when search finds a formation first,
-        // asks that formation's outcomes.
-        let outcomes_of_a_formation = asked.asks(Asked::Outcomes) && read.interests.is_empty() && hits.first().is_some_and(|h| h.kind == Kind::Formation);
-        let open = !goal_named && !outcomes_of_a_formation && (paths_asked || refining || (!read.interests.is_empty() && !fiche_only && !asked.yes_no));
-        if open {
+        let has_profile = profile.as_ref().is_some_and(|p| !p.is_empty());
+        if let Some(route) = self.open_question(input, &asked, &found, &hits, &read, has_profile) {
             let profile = profile.unwrap_or_default().updated_with(read);
             // A refinement ("plutôt des études courtes") is searched with what is known of the
             // person's tastes, not with its own few words.
-            let query = if refining { format!("{} {}", profile.interests.join(", "), input.retrieval_text) } else { input.retrieval_text.clone() };
-            let dense = if refining { self.searcher.query_vector(&query)? } else { dense };
-            return self.explore(&input.redacted, &query, &dense, profile, &situations, out, answer, verdicts);
+            let query = if route.refining { format!("{} {}", profile.interests.join(", "), input.retrieval_text) } else { input.retrieval_text.clone() };
+            let dense = if route.refining { self.searcher.query_vector(&query)? } else { dense };
+            return self.explore(&input.redacted, &query, &dense, profile, &route.situations, out, answer, verdicts);
         }
         if hits.is_empty() || coverage < self.config.no_answer_threshold {
             out.emit(NO_ANSWER);
@@ -574,6 +545,55 @@ impl Assistant {
     /// person's own situation when something else is named ("je suis aide à domicile et je
     /// voudrais devenir ambulancière"), and of the kind that holds the answer when both are
     /// named (a job's fiche for pay or "is it for me", a formation's for its length or outcomes).
+    /// Whether a message is an open question, and then the fiches of the person's own
+    /// situation (never proposed). `found`: the fiches it names; `read`: its profile;
+    /// `has_profile`: paths were proposed earlier in the conversation.
+    fn open_question(
+        &self,
+        input: &InputReport,
+        asked: &Question,
+        found: &[(String, bool, Kind, String)],
+        hits: &[Hit],
+        read: &Profile,
+        has_profile: bool,
+    ) -> Option<OpenRoute> {
+        // A goal is named unless every fiche named is the person's own situation ("je suis en
+        // bac pro commerce"), one they want an alternative to ("véto c'est trop dur, d'autres
+        // pistes ?"), or the job of the teacher or parent who writes, named first ("Professeure
+        // documentaliste, j'accompagne une élève…").
+        let paths_asked = crate::profile::asks_for_paths(&input.redacted);
+        let alternatives = crate::profile::asks_for_alternatives(&input.redacted);
+        let writer_s_own = |before: &str| before.is_empty() && crate::profile::address(&input.redacted) == crate::profile::Address::Vous;
+        let situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
+        // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
+        // débouche sur quoi ?"), even the person's own.
+        let set_aside = |n: &(String, bool, Kind, String)| match n.2 {
+            Kind::Metier => n.1 || alternatives || writer_s_own(&n.3) || situations.contains(&n.0),
+            Kind::Formation => !asked.asks(Asked::Outcomes) && (n.1 || situations.contains(&n.0)),
+        };
+        // A fiche search found by its title written in the question ("photographe c'est mal
+        // payé ?") is a goal as well, unless it is the person's situation or what they want
+        // an alternative to.
+        let by_title = hits.iter().take(3).any(|h| {
+            let set_aside_here = situations.contains(&h.id) || found.iter().any(|n| n.0 == h.id && set_aside(n)) || (h.kind == Kind::Metier && alternatives);
+            h.title_match && !set_aside_here
+        });
+        let goal_named = by_title || found.iter().any(|n| !set_aside(n));
+        let fiche_only = asked.asks(Asked::Salary) || asked.asks(Asked::Procedure);
+        // A short message after paths were proposed ("plutôt des études courtes", "je suis en
+        // 3e") refines them, unless it asks what only a fiche answers.
+        let refining = has_profile && is_follow_up(&input.retrieval_text) && !fiche_only;
+        // "Ça débouche sur quoi ?" with no taste stated, when search finds a formation first,
+        // asks that formation's outcomes.
+        let outcomes_of_a_formation = asked.asks(Asked::Outcomes) && read.interests.is_empty() && hits.first().is_some_and(|h| h.kind == Kind::Formation);
+        // Tastes stated and no goal named: paths, unless something only a fiche answers is
+        // asked (a salary, a procedure) or a yes or a no ("je peux devenir concepteur de jeux
+        // ?" is about one thing); "pas de longues études" is about studies in general.
+        let tastes_only = !read.interests.is_empty() && !fiche_only && !asked.yes_no;
+        let open = !goal_named && !outcomes_of_a_formation && (paths_asked || refining || tastes_only);
+        open.then_some(OpenRoute { situations, refining })
+    }
+
     /// Every fiche a question names (ruled-out ones left out), each with whether it was named
     /// as the person's own situation ("je suis en bac pro commerce"), its kind, and the words
     /// before its first mention.
