@@ -12,6 +12,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub auth: AuthConfig,
     pub store: StoreConfig,
+    pub state: StateSection,
     pub assistant: AssistantSection,
     pub log: LogSection,
 }
@@ -40,7 +41,7 @@ pub struct ServerConfig {
     pub answer_cache_capacity: u64,
     /// Messages kept per conversation (older ones are forgotten).
     pub history_messages: usize,
-    /// Conversations kept in memory; the least recently active go first.
+    /// Conversations kept that nobody waits on; the least recently active go first.
     pub max_conversations: usize,
     /// A conversation idle this long is forgotten (seconds).
     pub conversation_ttl_s: u64,
@@ -125,6 +126,15 @@ pub struct StoreConfig {
     pub url: String,
 }
 
+/// Where conversations and the counsellor queue live.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateSection {
+    /// `postgres://user:password@host/db` for several replicas sharing one state; empty: SQLite
+    /// in ORIENT_HOME/state (one replica). Env `ORIENT_STATE_URL`.
+    pub url: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AssistantSection {
@@ -187,6 +197,9 @@ impl Config {
         if let Some(v) = var("ORIENT_TRUSTED_PROXIES") {
             self.server.trusted_proxies = list(v);
         }
+        if let Some(v) = var("ORIENT_STATE_URL") {
+            self.state.url = v;
+        }
         if let Some(v) = var("ORIENT_LOG_PUBLIC_KEY") {
             self.log.public_key = Some(v);
         }
@@ -223,6 +236,11 @@ impl Config {
             Some(k) => self.log_public_key_from(k),
             None => signing.map(|k| k.verifying_key()),
         }
+    }
+
+    /// Where the state lives (`[state] url`, else SQLite in `home`).
+    pub fn state_location(&self, home: &Path) -> Result<state::Location> {
+        Ok(state::Location::parse(&self.state.url, home.join("state").join("conversations.sqlite"))?)
     }
 
     /// The role a bearer token grants, if any.

@@ -125,6 +125,6 @@ pub struct After {
 
 /// Messages after `after` (a counsellor's reply reaches the widget this way).
 pub async fn messages(State(state): State<Arc<AppState>>, Path(id): Path<String>, Query(q): Query<After>) -> Result<Json<serde_json::Value>, ApiError> {
-    let (messages, handoff) = state.conversations.messages_after(&id, q.after).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
-    Ok(Json(json!({ "conversation_id": id, "messages": messages, "handoff": handoff })))
+    let new = state.conversations.messages_after(&id, q.after)?.ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
+    Ok(Json(json!({ "conversation_id": id, "messages": new.messages, "handoff": new.handoff })))
 }

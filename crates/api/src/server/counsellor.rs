@@ -1,8 +1,8 @@
 //! The counsellor copilot's API (counsellor token): the queue of handed-off conversations,
-//! suggested replies with sources, and the reply the counsellor decides to send (P7). The log
-//! records the suggestion, the text sent and their difference.
+//! claims (one counsellor answers a person, whichever replica each is connected to), suggested
+//! replies with sources, and the reply the counsellor decides to send (P7). The log records the
+//! suggestion, the text sent and their difference.
 
-use super::conversations::Suggestion;
 use super::error::JsonBody;
 use super::{ApiError, AppState};
 use crate::config::Role;
@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use state::{Claim, Reply, Suggestion};
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -27,12 +28,12 @@ fn default_queue_limit() -> usize {
 /// Waiting conversations first, urgent first, by arrival; the latest urgent arrivals apart.
 pub async fn queue(State(state): State<Arc<AppState>>, headers: HeaderMap, Query(q): Query<QueueQuery>) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Counsellor)?;
-    Ok(Json(json!(state.conversations.queue(q.limit.clamp(1, 1000)))))
+    Ok(Json(json!(state.conversations.queue(q.limit.clamp(1, 1000))?)))
 }
 
 pub async fn conversation(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Counsellor)?;
-    let c = state.conversations.get(&id).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
+    let c = state.conversations.get(&id)?.ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
     Ok(Json(json!(c)))
 }
 
@@ -53,7 +54,7 @@ async fn suggestion_for(
         .await
         .map_err(|e| super::turn::task_failed(&e))?
         .map_err(ApiError::internal)?;
-    let s = Suggestion { id: super::conversations::new_id(), text: a.answer.clone(), sources: a.sources.clone() };
+    let s = Suggestion { id: state::new_id(), text: a.answer.clone(), sources: a.sources.clone() };
     context["suggestion_id"] = json!(s.id);
     context["text"] = json!(s.text);
     context["receipt"] = json!(a.receipt);
@@ -65,19 +66,13 @@ async fn suggestion_for(
 /// A suggested reply to the conversation's latest user message.
 pub async fn suggest(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Counsellor)?;
-    let c = state.conversations.get(&id).ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
-    let last = c
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.role == super::conversations::Speaker::User)
-        .map(|m| m.text.clone())
-        .ok_or_else(|| ApiError::bad_request("Aucun message de l'usager dans cette conversation."))?;
+    let c = state.conversations.get(&id)?.ok_or_else(|| ApiError::not_found("Cette conversation n'existe plus."))?;
+    let last = c.last_user_text().map(String::from).ok_or_else(|| ApiError::bad_request("Aucun message de l'usager dans cette conversation."))?;
     // The conversation decides with the message: distress earlier keeps the fixed draft.
-    let mut history = state.conversations.history(&id);
+    let mut history = c.history();
     history.previous.pop();
     let (s, body) = suggestion_for(&state, last, history, "suggestion", json!({ "conversation": state.log.conversation(&id) })).await?;
-    state.conversations.set_suggestion(&id, s);
+    state.conversations.set_suggestion(&id, s)?;
     Ok(body)
 }
 
@@ -85,6 +80,30 @@ pub async fn suggest(State(state): State<Arc<AppState>>, headers: HeaderMap, Pat
 #[serde(deny_unknown_fields)]
 pub struct AssistRequest {
     pub question: String,
+}
+
+fn claimed_by_other(who: &str) -> ApiError {
+    ApiError::new(axum::http::StatusCode::CONFLICT, "claimed", format!("Un autre conseiller ({who}) répond déjà à cette personne : rien n'a été envoyé."))
+}
+
+/// The counsellor takes the conversation: only they reply to this person from now on
+/// (409 when another counsellor already has).
+pub async fn claim(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let me = state.counsellor(&headers)?;
+    match state.conversations.claim(&id, &me)? {
+        Claim::Yours => Ok(Json(json!({ "conversation_id": id, "claimed_by": me }))),
+        Claim::Other(who) => Err(claimed_by_other(&who)),
+        Claim::NotHandedOff => Err(ApiError::bad_request("Personne n'a demandé de conseiller dans cette conversation.")),
+        Claim::Unknown => Err(ApiError::not_found("Cette conversation n'existe plus.")),
+    }
+}
+
+/// The next person waiting that no counsellor has taken (urgent first), now this counsellor's;
+/// counsellors asking at once, on any replicas, each get a different one.
+pub async fn next(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let me = state.counsellor(&headers)?;
+    let c = state.conversations.claim_next(&me)?;
+    Ok(Json(json!({ "conversation": c, "claimed_by": c.as_ref().map(|_| me) })))
 }
 
 /// Agent assist: a suggestion for any question the counsellor types in (logged redacted).
@@ -145,12 +164,17 @@ pub async fn reply(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<ReplyRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    state.authorize(&headers, Role::Counsellor)?;
+    let me = state.counsellor(&headers)?;
     let text = super::turn::validate(&state, &req.text)?;
     // Redacted for the log before anything is delivered: nothing reaches the user off the record.
     let sent = guardrails::pii::redact(&text).0;
     let gone = || ApiError::not_found("Cette conversation n'existe plus.");
-    let suggestion = state.conversations.suggestion(&id).ok_or_else(gone)?;
+    // Claimed first, so that a reply logged is a reply sent: another counsellor's claim stops
+    // it before the record.
+    if let Claim::Other(who) = state.conversations.claim(&id, &me)? {
+        return Err(claimed_by_other(&who));
+    }
+    let suggestion = state.conversations.get(&id)?.ok_or_else(gone)?.suggestion;
     let suggested = suggestion.as_ref().map(|s| guardrails::pii::redact(&s.text).0);
     let diff = suggested.as_deref().map(|s| word_diff(s, &sent));
     state
@@ -165,14 +189,19 @@ pub async fn reply(
                 "diff": diff,
                 "edited": suggested.as_deref().map(|s| s != sent),
                 "responsible": "counsellor",
+                "counsellor": me,
                 "point": "P7",
             }),
         )
         .await
         .map_err(ApiError::internal)?;
     // Delivered only once on the record (P11).
-    let seq = state.conversations.counsellor_reply(&id, &text).ok_or_else(gone)?;
-    Ok(Json(json!({ "conversation_id": id, "seq": seq, "diff": diff })))
+    let seq = match state.conversations.counsellor_reply(&id, &me, &text)? {
+        Reply::Sent(seq) => seq,
+        Reply::Other(who) => return Err(claimed_by_other(&who)),
+        Reply::Unknown => return Err(gone()),
+    };
+    Ok(Json(json!({ "conversation_id": id, "seq": seq, "diff": diff, "counsellor": me })))
 }
 
 #[cfg(test)]

@@ -54,6 +54,19 @@ impl ApiError {
     }
 }
 
+/// What a person is told when their conversation cannot be recorded.
+pub const STATE_UNAVAILABLE: &str = "Le service ne peut pas enregistrer la conversation pour le moment. Réessaie dans quelques minutes. \
+Si tu as besoin d'aide tout de suite, appelle le 3114 (24 h/24, gratuit) ou le 119 si tu es en danger.";
+
+/// The shared state (conversations, the counsellor queue) cannot be read or written: said
+/// plainly, with the help numbers, because the person may have come for help.
+impl From<state::StateError> for ApiError {
+    fn from(e: state::StateError) -> Self {
+        tracing::error!("{e}");
+        ApiError { retry_after_s: Some(10), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "state_unavailable", STATE_UNAVAILABLE) }
+    }
+}
+
 /// What a request that panicked gets: the French 500, and a log line without the request's
 /// content (a message may hold personal data).
 pub fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {

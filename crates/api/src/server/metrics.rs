@@ -50,7 +50,7 @@ impl Metrics {
         let rejected =
             IntCounterVec::new(Opts::new("rejected_requests_total", "Requests refused for load (queue_full, rate_limited, starting)"), &["reason"]).unwrap();
         let handoffs = IntCounterVec::new(Opts::new("handoffs_total", "Conversations handed to a counsellor"), &["priority"]).unwrap();
-        let conversations = IntGauge::new("conversations", "Conversations in memory").unwrap();
+        let conversations = IntGauge::new("conversations", "Conversations in the state store").unwrap();
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),

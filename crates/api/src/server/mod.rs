@@ -5,7 +5,6 @@
 mod audit;
 mod chat;
 pub mod client;
-mod conversations;
 mod counsellor;
 mod error;
 mod listen;
@@ -13,7 +12,6 @@ mod log_writer;
 mod metrics;
 mod openai;
 mod pages;
-mod store;
 mod turn;
 
 use crate::app::App;
@@ -25,7 +23,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use conversations::Conversations;
 pub use error::ApiError;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use log_writer::LogWriter;
@@ -43,7 +40,8 @@ pub struct AppState {
     pub config: Config,
     /// Set once the models and the index are loaded.
     pub assistant: OnceLock<Arc<Assistant>>,
-    pub conversations: Conversations,
+    /// Conversations and the counsellor queue, in the shared state store.
+    pub conversations: state::Conversations,
     pub log: LogWriter,
     /// Answers admitted (running or waiting): `workers + queue_capacity` permits.
     pub admit: Arc<Semaphore>,
@@ -61,7 +59,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, log: LogWriter, reports_dir: PathBuf, store: Option<store::Store>) -> Arc<AppState> {
+    pub fn new(config: Config, log: LogWriter, reports_dir: PathBuf, store: Arc<dyn state::StateStore>) -> Result<Arc<AppState>, state::StateError> {
         let s = &config.server;
         let cache = (s.answer_cache_ttl_s > 0)
             .then(|| moka::sync::Cache::builder().max_capacity(s.answer_cache_capacity).time_to_live(Duration::from_secs(s.answer_cache_ttl_s)).build());
@@ -69,19 +67,17 @@ impl AppState {
             let burst = NonZeroU32::new(s.rate_limit_burst.max(1)).expect("max(1)");
             RateLimiter::keyed(Quota::per_minute(per_min).allow_burst(burst))
         });
-        Arc::new(AppState {
+        let limits = state::Limits {
+            history: s.history_messages,
+            capacity: s.max_conversations,
+            ttl: Duration::from_secs(s.conversation_ttl_s),
+            max_waiting: s.max_waiting_handoffs,
+            max_waiting_per_client: s.max_waiting_handoffs_per_client,
+        };
+        Ok(Arc::new(AppState {
             clients: client::ClientResolver::new(&s.trusted_proxies, &s.client_ip_header),
             assistant: OnceLock::new(),
-            conversations: Conversations::with_limits(
-                conversations::Limits {
-                    history: s.history_messages,
-                    capacity: s.max_conversations,
-                    ttl: Duration::from_secs(s.conversation_ttl_s),
-                    max_waiting: s.max_waiting_handoffs,
-                    max_waiting_per_client: s.max_waiting_handoffs_per_client,
-                },
-                store,
-            ),
+            conversations: state::Conversations::open(store, limits)?,
             admit: Arc::new(Semaphore::new(s.workers + s.queue_capacity)),
             run: Arc::new(Semaphore::new(s.workers)),
             cache,
@@ -92,7 +88,7 @@ impl AppState {
             answer_ms: AtomicU64::new(10_000),
             started: Instant::now(),
             config,
-        })
+        }))
     }
 
     pub fn assistant(&self) -> Result<Arc<Assistant>, ApiError> {
@@ -124,7 +120,9 @@ impl AppState {
 
     /// Periodic clean-up: idle handed-off conversations, rate-limit state of quiet clients.
     pub fn housekeeping(&self) {
-        self.conversations.sweep();
+        if let Err(e) = self.conversations.sweep() {
+            tracing::error!("{e}");
+        }
         if let Some(l) = &self.limiter {
             l.retain_recent();
             l.shrink_to_fit();
@@ -141,6 +139,14 @@ impl AppState {
     pub fn note_answer_ms(&self, ms: f64) {
         let old = self.answer_ms.load(Ordering::Relaxed) as f64;
         self.answer_ms.store((0.8 * old + 0.2 * ms) as u64, Ordering::Relaxed);
+    }
+
+    /// The counsellor a request comes from (their token must be a counsellor's): a pseudonym
+    /// of the token, the same on every replica, that claims and replies are made under.
+    pub fn counsellor(&self, headers: &HeaderMap) -> Result<String, ApiError> {
+        self.authorize(headers, Role::Counsellor)?;
+        let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
+        Ok(format!("conseiller-{}", &crate::config::token_digest(token.trim())[..10]))
     }
 
     /// The role of the request's bearer token, which must be `need`.
@@ -176,6 +182,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/counsellor/conversations/{id}", get(counsellor::conversation))
         .route("/v1/counsellor/conversations/{id}/suggest", post(counsellor::suggest))
         .route("/v1/counsellor/conversations/{id}/reply", post(counsellor::reply))
+        .route("/v1/counsellor/conversations/{id}/claim", post(counsellor::claim))
+        .route("/v1/counsellor/next", post(counsellor::next))
         .route("/v1/counsellor/assist", post(counsellor::assist))
         .route("/v1/audit/log", get(audit::log_records))
         .route("/v1/audit/log/verify", get(audit::log_verify))
@@ -269,7 +277,7 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 /// Prometheus text, for operators only (it shows the service's load and the rails' verdicts).
 async fn metrics_text(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
     state.authorize(&headers, Role::Operator)?;
-    state.metrics.conversations.set(state.conversations.len() as i64);
+    state.metrics.conversations.set(state.conversations.len()? as i64);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response())
 }
 
@@ -289,11 +297,13 @@ pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow:
         let reports_dir = config.server.reports_dir.clone().unwrap_or_else(|| app.home.join("reports"));
         let max_tokens = config.assistant.max_tokens;
         let generation = config.assistant.generation;
-        let store = store::Store::open(&app.home.join("state").join("conversations.sqlite"))?;
-        let state = AppState::new(config, log, reports_dir, Some(store));
-        let restored = state.conversations.restore()?;
-        if restored > 0 {
-            app.say(&format!("{restored} conversation(s) handed to a counsellor restored from the store."));
+        let location = config.state_location(&app.home)?;
+        // Opened off the runtime's threads: a PostgreSQL store drives its own connections.
+        let store = tokio::task::spawn_blocking(move || state::open(&location).map_err(|e| anyhow::anyhow!("{e} ({})", location.describe()))).await??;
+        let state = AppState::new(config, log, reports_dir, store)?;
+        let waiting = state.conversations.queue(1)?.waiting;
+        if waiting > 0 {
+            app.say(&format!("{waiting} conversation(s) waiting for a counsellor in the state store."));
         }
         // Printed on stdout, flushed: scripts and tests read the port from it.
         println!("orient listening on http://{local}");
@@ -402,7 +412,8 @@ mod body_tests {
         let mut config = Config::default();
         config.server.header_read_timeout_s = 1;
         let log = LogWriter::start(guardrails::log::LogConfig::new(d.path().join("t.jsonl")), None, [0u8; 32]).unwrap();
-        let state = AppState::new(config, log, d.path().join("reports"), None);
+        let store = state::open(&state::Location::Sqlite(d.path().join("state.sqlite"))).unwrap();
+        let state = AppState::new(config, log, d.path().join("reports"), store).unwrap();
         let app = router(state);
         // One byte, then nothing: the whole body must arrive within three header timeouts.
         let slow =

@@ -83,7 +83,7 @@ pub async fn completions(
     let context = turn::ClientContext { prior, profile: None };
     let started = turn::start(&state, &question, None, Channel::OpenAi, Some(user_turns <= 1), context, client).await?;
     let id = format!("chatcmpl-{}", started.conversation_id);
-    let created = super::conversations::now();
+    let created = state::now();
     if !req.stream {
         let a = collect(started).await?;
         return Ok(Json(json!({

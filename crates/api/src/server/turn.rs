@@ -2,10 +2,10 @@
 //! bounded generation queue, the assistant on a blocking thread with its text streamed, then
 //! the conversation, the metrics and the transparency log updated before the turn is done.
 
-use super::conversations::Queued;
 use super::{ApiError, AppState};
 use assistant::{Answer, AssistantError, Event};
 use guardrails::{Action, InputReport};
+use state::Queued;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -98,19 +98,22 @@ pub async fn start(
     let profile = profile.map(assistant::Profile::sanitised).filter(|p| !p.is_empty());
     let message = validate(state, message)?;
     let assistant = state.assistant()?;
-    let mut history = requested_id.map(|id| state.conversations.history(id)).unwrap_or_default();
+    // Nothing is stored before the turn is recorded: a refused request leaves nothing behind.
+    let (conversation_id, known) = state.conversations.begin(requested_id)?;
+    let client = state.conversations.client_pseudonym(&client.to_string());
+    let mut history = known.as_ref().map(state::Conversation::history).unwrap_or_default();
     history.previous.extend(prior.iter().map(|m| guardrails::pii::redact(m).0));
     let input = {
         let (assistant, message, history) = (assistant.clone(), message.clone(), history.clone());
         tokio::task::spawn_blocking(move || assistant.check(&message, &history)).await.map_err(|e| task_failed(&e))?
     };
     let needs_model = matches!(input.action, Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare);
-    let known_turns = requested_id.and_then(|id| state.conversations.turns(id));
+    let known_turns = known.as_ref().map(|c| c.turns);
     let first_turn = first_turn.unwrap_or(known_turns.is_none_or(|t| t == 0));
     // A short follow-up is answered with the previous question; its answer depends on the
     // conversation, so it is never shared through the cache.
-    let previous = match (known_turns, requested_id) {
-        (Some(t), Some(id)) if t > 0 && assistant::is_follow_up(&input.retrieval_text) => state.conversations.last_user_message(id),
+    let previous = match &known {
+        Some(c) if c.turns > 0 && assistant::is_follow_up(&input.retrieval_text) => c.last_user_text().map(String::from),
         _ => None,
     };
     // An answer that depends on the conversation or on the person's profile is never shared.
@@ -120,18 +123,16 @@ pub async fn start(
 
     // Cached answers are served even when the generation queue is full.
     if let Some(hit) = key.as_ref().and_then(|k| state.cache.as_ref()?.get(k)) {
-        let (conversation_id, _) = state.conversations.begin(requested_id, Some(client));
         let mut answer = (*hit).clone();
         answer.receipt.cached = true;
         answer.first_text_ms = t0.elapsed().as_secs_f64() * 1e3;
         state.metrics.cache_hits.inc();
         let _ = tx.send(TurnEvent::Text(answer.answer.clone()));
         let (state, id) = (state.clone(), conversation_id.clone());
-        tokio::spawn(async move { finish(&state, &id, answer, channel, &tx).await });
+        tokio::spawn(async move { finish(&state, &id, &client, answer, channel, &tx).await });
         return Ok(StartedTurn { conversation_id, events });
     }
 
-    // Admission before the conversation exists: a refused request leaves nothing behind.
     let permit = if needs_model {
         match state.admit.clone().try_acquire_owned() {
             Ok(p) => Some(p),
@@ -143,8 +144,6 @@ pub async fn start(
     } else {
         None
     };
-    let (conversation_id, _) = state.conversations.begin(requested_id, Some(client));
-
     let (state, id) = (state.clone(), conversation_id.clone());
     tokio::spawn(async move {
         let _admitted = permit;
@@ -209,7 +208,7 @@ pub async fn start(
                 if let (Some(k), Some(cache), true) = (key, state.cache.as_ref(), complete) {
                     cache.insert(k, Arc::new(answer.clone()));
                 }
-                finish(&state, &id, answer, channel, &tx).await;
+                finish(&state, &id, &client, answer, channel, &tx).await;
             }
             Ok(Err(e)) => {
                 tracing::error!("turn failed: {e}");
@@ -241,7 +240,7 @@ fn user_message(e: &AssistantError) -> String {
 /// Log, conversation and metrics, then `Done`. A reply whose record cannot be written is
 /// reported as failed: nothing is answered off the record (P11); its handoff still joins the
 /// queue, since a person waiting for a counsellor matters more than a missing record.
-async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, channel: Channel, tx: &mpsc::UnboundedSender<TurnEvent>) {
+async fn finish(state: &Arc<AppState>, conversation_id: &str, client: &str, answer: Answer, channel: Channel, tx: &mpsc::UnboundedSender<TurnEvent>) {
     let m = &state.metrics;
     for v in &answer.receipt.verdicts {
         m.verdicts.with_label_values(&[&v.point, &v.rail, v.action.as_str()]).inc();
@@ -269,6 +268,7 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, ch
     let record_turn = || {
         state.conversations.record_turn(
             conversation_id,
+            Some(client),
             &answer.redacted_question,
             &answer.answer,
             answer.handoff.as_ref(),
@@ -278,7 +278,16 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, ch
     };
     match logged {
         Ok(()) => {
-            let queued = record_turn();
+            let queued = match record_turn() {
+                Ok(q) => q,
+                Err(e) => {
+                    // Not recorded, so nobody would see a handoff: the person is told where
+                    // to find help now.
+                    tracing::error!("{e}");
+                    let _ = tx.send(TurnEvent::Failed(super::error::STATE_UNAVAILABLE.into()));
+                    return;
+                }
+            };
             let mut answer = answer;
             if let Some(note) = not_queued_note(queued) {
                 // Said to the person, not only counted: they were just told a counsellor would
@@ -286,7 +295,9 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, ch
                 m.rejected.with_label_values(&[queued_label(queued)]).inc();
                 let _ = tx.send(TurnEvent::Text(format!("\n{note}")));
                 answer.answer = format!("{}\n{note}", answer.answer);
-                state.conversations.amend_last_answer(conversation_id, note);
+                if let Err(e) = state.conversations.amend_last_answer(conversation_id, note) {
+                    tracing::error!("{e}");
+                }
                 answer.handoff = None;
                 let _ = state
                     .log
@@ -301,7 +312,9 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, answer: Answer, ch
         Err(e) => {
             tracing::error!("transparency log: {e}");
             if answer.handoff.is_some() {
-                record_turn();
+                if let Err(e) = record_turn() {
+                    tracing::error!("{e}");
+                }
             }
             let _ = tx.send(TurnEvent::Failed("Une erreur s'est produite de notre côté. Réessaie plus tard.".into()));
         }

@@ -51,6 +51,8 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub const COUNSELLOR_TOKEN: &str = "test-counsellor-token-8d1f";
+/// A second counsellor, for claims.
+pub const COUNSELLOR_TOKEN_2: &str = "test-counsellor-token-2b7e";
 pub const AUDITOR_TOKEN: &str = "test-auditor-token-51ac";
 pub const OPERATOR_TOKEN: &str = "test-operator-token-c3e0";
 
@@ -78,8 +80,9 @@ impl Server {
         std::fs::write(
             &config,
             format!(
-                "[server]\n{server_settings}\n[auth]\ncounsellor_tokens = [\"{}\"]\nauditor_tokens = [\"{}\"]\noperator_tokens = [\"{}\"]\n",
+                "[server]\n{server_settings}\n[auth]\ncounsellor_tokens = [\"{}\", \"{}\"]\nauditor_tokens = [\"{}\"]\noperator_tokens = [\"{}\"]\n",
                 digest(COUNSELLOR_TOKEN),
+                digest(COUNSELLOR_TOKEN_2),
                 digest(AUDITOR_TOKEN),
                 digest(OPERATOR_TOKEN)
             ),
