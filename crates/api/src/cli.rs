@@ -284,6 +284,17 @@ enum BenchWhat {
         #[arg(long, default_value_t = 300)]
         limit: usize,
     },
+    /// State store operations: a turn recorded in a new conversation, a follow-up, a widget's
+    /// poll, from several threads at once (what each chat request costs the store).
+    State {
+        /// `postgres://…`; default: a temporary SQLite file (never the home's own store).
+        #[arg(long)]
+        state_url: Option<String>,
+        #[arg(long, default_value_t = 2000)]
+        conversations: usize,
+        #[arg(long, default_value_t = 4)]
+        threads: usize,
+    },
     /// Passages/s of the embedder.
     Embed {
         #[arg(long, default_value_t = 256)]
@@ -421,6 +432,7 @@ pub fn run() -> Result<()> {
         Command::Eval { what: EvalWhat::Retrieval { questions, mode, limit, json } } => eval_retrieval(&app, &questions, mode, limit, json),
         Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs } } => bench_generate(&app, model, prompt_tokens, gen_tokens, runs),
         Command::Bench { what: BenchWhat::Search { questions, limit } } => bench_search(&app, &questions, limit),
+        Command::Bench { what: BenchWhat::State { state_url, conversations, threads } } => bench_state(state_url, conversations, threads),
         Command::Bench { what: BenchWhat::Embed { passages, max_tokens, dump } } => bench_embed(&app, passages, max_tokens, dump),
     }
 }
@@ -689,6 +701,50 @@ fn bench_search(app: &App, questions: &std::path::Path, limit: usize) -> Result<
     println!("with embedding:    p50 {:.2} ms  p99 {:.2} ms", pct(&mut full, 0.5), pct(&mut full, 0.99));
     println!("search only:       p50 {:.2} ms  p99 {:.2} ms", pct(&mut search_only, 0.5), pct(&mut search_only, 0.99));
     println!("repeated (cached): p50 {:.3} ms  p99 {:.3} ms", pct(&mut cached, 0.5), pct(&mut cached, 0.99));
+    Ok(())
+}
+
+fn bench_state(url: Option<String>, conversations: usize, threads: usize) -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let location = state::Location::parse(url.as_deref().unwrap_or_default(), tmp.path().join("bench.sqlite"))?;
+    let limits = state::Limits { history: 20, capacity: 1_000_000, ttl: std::time::Duration::from_secs(3600), max_waiting: 2000, max_waiting_per_client: 3 };
+    let store = std::sync::Arc::new(state::Conversations::open(state::open(&location)?, limits)?);
+    let threads = threads.max(1);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || -> Result<Vec<f64>> {
+                let mut times = Vec::new();
+                for i in (t..conversations).step_by(threads) {
+                    let t0 = Instant::now();
+                    let (id, _) = store.begin(None)?;
+                    store.record_turn(&id, Some("bench"), &format!("question {i}"), "réponse", None, &[], &[])?;
+                    let (_, known) = store.begin(Some(&id))?;
+                    anyhow::ensure!(known.is_some(), "a conversation recorded was not found again");
+                    store.record_turn(&id, Some("bench"), "et ça gagne combien ?", "réponse", None, &[], &[])?;
+                    store.messages_after(&id, 0)?;
+                    times.push(t0.elapsed().as_secs_f64() * 1e3);
+                }
+                Ok(times)
+            })
+        })
+        .collect();
+    let mut times = Vec::new();
+    for h in handles {
+        times.extend(h.join().map_err(|_| anyhow::anyhow!("a bench thread panicked"))??);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    times.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+    println!("{}: {conversations} conversations × (2 turns recorded, 2 reads, 1 poll), {threads} threads", location.describe());
+    println!(
+        "{:.0} conversations/s ({:.0} turns recorded/s); per conversation p50 {:.2} ms, p99 {:.2} ms",
+        conversations as f64 / wall,
+        2.0 * conversations as f64 / wall,
+        pct(0.5),
+        pct(0.99)
+    );
     Ok(())
 }
 
