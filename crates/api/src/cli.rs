@@ -171,15 +171,17 @@ enum LogAction {
         #[arg(long)]
         retention_days: Option<u64>,
     },
-    /// Check a log file: hashes, chain, sequence, checkpoints and their signatures; says where
-    /// it breaks and what the signatures prove.
+    /// Check log files (one per replica): hashes, chain, sequence, checkpoints and their
+    /// signatures, and the head each replica published in the state store; says where a chain
+    /// breaks, which replica's it is, and what the signatures prove.
     Verify {
-        /// The log file (default: ORIENT_HOME/log/transparency.jsonl).
-        file: Option<PathBuf>,
-        /// Trusted ed25519 public key (64 hex characters); default: `[log] public_key`, else
-        /// the key of ORIENT_LOG_KEY. Never taken from the log.
+        /// Log files, one per replica of a deployment (default: ORIENT_HOME/log/transparency.jsonl).
+        files: Vec<PathBuf>,
+        /// Trusted ed25519 public key (64 hex characters), or `REPLICA=HEX` for one replica's
+        /// chain; repeatable. Default: `[log] public_key`, else the key of ORIENT_LOG_KEY.
+        /// Never taken from the log.
         #[arg(long)]
-        public_key: Option<String>,
+        public_key: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -402,7 +404,7 @@ pub fn run() -> Result<()> {
             };
             crate::rails::train(&app, &corpus, &out, &opts, (layers > 0).then_some(layers))
         }
-        Command::Log { action: LogAction::Verify { file, public_key, json } } => log_verify(&app, &config, file, public_key, json),
+        Command::Log { action: LogAction::Verify { files, public_key, json } } => log_verify(&app, &config, files, public_key, json),
         Command::Log { action: LogAction::Purge { retention_days } } => {
             let mut log = app.transparency_log(&config.log)?;
             let retention_days = retention_days.unwrap_or(config.log.retention_days);
@@ -748,36 +750,89 @@ fn bench_state(url: Option<String>, conversations: usize, threads: usize) -> Res
     Ok(())
 }
 
-fn log_verify(app: &App, config: &crate::config::Config, file: Option<PathBuf>, public_key: Option<String>, json: bool) -> Result<()> {
-    let key = match public_key {
-        Some(h) => {
-            let b: [u8; 32] =
-                hex::decode(h.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("--public-key must be 64 hex characters"))?;
-            Some(ed25519_dalek::VerifyingKey::from_bytes(&b).map_err(|e| anyhow::anyhow!("invalid public key: {e}"))?)
-        }
-        None => config.log_public_key(app.transparency_log_config(&config.log)?.signing_key.as_ref()),
+/// Verify one or several replicas' log files: each against its trusted key and the head its
+/// replica published in the state store (a file cut back behind it fails); replicas that
+/// published a head but whose file was not given are named.
+fn log_verify(app: &App, config: &crate::config::Config, files: Vec<PathBuf>, public_keys: Vec<String>, json: bool) -> Result<()> {
+    let parse_key = |h: &str| -> Result<ed25519_dalek::VerifyingKey> {
+        let b: [u8; 32] =
+            hex::decode(h.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("--public-key must be 64 hex characters"))?;
+        ed25519_dalek::VerifyingKey::from_bytes(&b).map_err(|e| anyhow::anyhow!("invalid public key: {e}"))
     };
-    let file = file.unwrap_or_else(|| app.home.join("log").join("transparency.jsonl"));
-    let opts = guardrails::log::VerifyOptions { trusted_key: key.as_ref(), checkpoint_every: config.log.checkpoint_every };
-    let r = guardrails::log::verify(&file, &opts)?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
-    } else {
-        println!(
-            "{}: {} records (seq {:?}..{:?}), {} checkpoints, {} records after the last one: {}",
-            r.file,
-            r.records,
-            r.first_seq,
-            r.last_seq,
-            r.checkpoints,
-            r.unsigned_tail,
-            r.summary()
-        );
-        for p in &r.problems {
-            println!("  line {}: {} — {}", p.line, p.kind, p.detail);
+    // `HEX` for every file, or `REPLICA=HEX` for one replica's chain.
+    let (mut any_key, mut per_replica) = (None, std::collections::HashMap::new());
+    for k in &public_keys {
+        match k.split_once('=') {
+            Some((replica, hex_key)) => {
+                per_replica.insert(replica.trim().to_string(), parse_key(hex_key)?);
+            }
+            None => any_key = Some(parse_key(k)?),
         }
     }
-    if !r.ok {
+    if public_keys.is_empty() {
+        any_key = config.log_public_key(app.transparency_log_config(&config.log)?.signing_key.as_ref());
+    }
+    let files = if files.is_empty() { vec![app.home.join("log").join("transparency.jsonl")] } else { files };
+    // The published heads; without a reachable store, the chains are checked on their own.
+    let heads = match config.state_location(&app.home) {
+        // Never make a store to read from: a home without one has published nothing.
+        Ok(state::Location::Sqlite(p)) if !p.exists() => Ok(Vec::new()),
+        Ok(l) => state::open(&l).and_then(|s| s.log_heads()).map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
+    let heads = match heads {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("note: no published log heads ({e}); each chain is checked on its own");
+            Vec::new()
+        }
+    };
+    let mut reports = Vec::new();
+    for file in &files {
+        let first = guardrails::log::verify(file, &guardrails::log::VerifyOptions::default())?;
+        let replica = first.replica.clone();
+        let key = replica.as_ref().and_then(|r| per_replica.get(r)).or(any_key.as_ref());
+        let published = heads.iter().find(|h| Some(&h.replica) == replica.as_ref()).map(|h| (h.seq, h.hash.as_str()));
+        let opts = guardrails::log::VerifyOptions { trusted_key: key, checkpoint_every: config.log.checkpoint_every, published_head: published };
+        reports.push(guardrails::log::verify(file, &opts)?);
+    }
+    let missing: Vec<&state::LogHead> = heads.iter().filter(|h| !reports.iter().any(|r| r.replica.as_ref() == Some(&h.replica))).collect();
+    if json {
+        let out = if reports.len() == 1 && missing.is_empty() {
+            serde_json::to_value(&reports[0])?
+        } else {
+            serde_json::json!({ "chains": reports, "not_given": missing })
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for r in &reports {
+            println!(
+                "{}{}: {} records (seq {:?}..{:?}), {} checkpoints, {} records after the last one: {}",
+                r.file,
+                r.replica.as_ref().map(|n| format!(" (replica {n})")).unwrap_or_default(),
+                r.records,
+                r.first_seq,
+                r.last_seq,
+                r.checkpoints,
+                r.unsigned_tail,
+                r.summary()
+            );
+            for p in &r.problems {
+                println!("  line {}: {} — {}", p.line, p.kind, p.detail);
+            }
+        }
+        for h in &missing {
+            println!("replica {}: published head seq {}, its file was not given: not verified", h.replica, h.seq);
+        }
+        let damaged: Vec<String> = reports.iter().filter(|r| !r.ok).map(|r| r.replica.clone().unwrap_or_else(|| r.file.clone())).collect();
+        if reports.len() > 1 || !missing.is_empty() {
+            match damaged.is_empty() {
+                true => println!("deployment: {} chain(s) intact", reports.len()),
+                false => println!("deployment: DAMAGED chain(s): {}", damaged.join(", ")),
+            }
+        }
+    }
+    if reports.iter().any(|r| !r.ok) {
         std::process::exit(2);
     }
     Ok(())

@@ -111,11 +111,26 @@ pub struct LogSection {
     /// The ed25519 public key (64 hex characters) checkpoints must verify under; default: the
     /// one of `ORIENT_LOG_KEY` when set. Verification never trusts a key written in the log.
     pub public_key: Option<String>,
+    /// The replica's name, carried by every record of its chain (one chain per replica) and
+    /// under which its head is published in the state store. Empty: the host name. Env
+    /// `ORIENT_REPLICA`.
+    pub replica: String,
+}
+
+impl LogSection {
+    /// `replica`, else the host name, else "orient".
+    pub fn replica_name(&self) -> String {
+        let named = self.replica.trim();
+        if !named.is_empty() {
+            return named.to_string();
+        }
+        std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "orient".into())
+    }
 }
 
 impl Default for LogSection {
     fn default() -> Self {
-        LogSection { checkpoint_every: 100, retention_days: 183, public_key: None }
+        LogSection { checkpoint_every: 100, retention_days: 183, public_key: None, replica: String::new() }
     }
 }
 
@@ -196,6 +211,9 @@ impl Config {
         }
         if let Some(v) = var("ORIENT_TRUSTED_PROXIES") {
             self.server.trusted_proxies = list(v);
+        }
+        if let Some(v) = var("ORIENT_REPLICA") {
+            self.log.replica = v;
         }
         if let Some(v) = var("ORIENT_STATE_URL") {
             self.state.url = v;

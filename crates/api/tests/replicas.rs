@@ -80,9 +80,10 @@ fn conversations_and_the_queue_are_shared(a: &Server, b: &Server) -> String {
 fn two_replicas_share_conversations_the_queue_and_claims_on_postgresql() {
     let pg = TestPostgres::start();
     let shared = format!("rate_limit_per_minute = 0\n[state]\nurl = \"{}\"", pg.url);
+    let (name_a, name_b) = ("[log]\nreplica = \"replica-a\"", "[log]\nreplica = \"replica-b\"");
     // A generates a bridge sentence: its turns last long enough to be killed in the middle.
-    let a = Server::start(&format!("{shared}\n[assistant]\ngeneration = \"bridge\""));
-    let b = Server::start(&shared);
+    let a = Server::start(&format!("{shared}\n{name_a}\n[assistant]\ngeneration = \"bridge\""));
+    let b = Server::start(&format!("{shared}\n{name_b}"));
     let waiting = conversations_and_the_queue_are_shared(&a, &b);
 
     // A replica killed (SIGKILL) in the middle of a turn loses no waiting handoff and no
@@ -109,9 +110,10 @@ fn two_replicas_share_conversations_the_queue_and_claims_on_postgresql() {
         "the acknowledged turn is in A's log"
     );
     // A restarts on its home: its log verifies across the crash, and it sees the same queue.
-    let a = Server::start_in(home, &shared);
+    let a = Server::start_in(home, &format!("{shared}\n{name_a}"));
     let (_, v) = a.get("/v1/audit/log/verify", Some(AUDITOR_TOKEN));
     assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["replica"], "replica-a");
     let (_, q) = a.get("/v1/counsellor/queue", Some(COUNSELLOR_TOKEN_2));
     assert!(q["queue"].as_array().unwrap().iter().any(|i| i["id"] == acknowledged.as_str()), "{q}");
     let events = read_events(
@@ -122,6 +124,40 @@ fn two_replicas_share_conversations_the_queue_and_claims_on_postgresql() {
             .unwrap(),
     );
     assert!(event(&events, "handoff").is_some(), "the person stays with the counsellor on the restarted replica: {events:?}");
+
+    // One chain per replica, each head published: any replica lists the deployment's chains.
+    let (_, v) = b.get("/v1/audit/log/verify", Some(AUDITOR_TOKEN));
+    assert_eq!((v["ok"].as_bool(), v["replica"].as_str()), (Some(true), Some("replica-b")), "{v}");
+    let chains: Vec<&str> = v["deployment"].as_array().unwrap().iter().map(|h| h["replica"].as_str().unwrap()).collect();
+    assert_eq!(chains, ["replica-a", "replica-b"], "{v}");
+    a.get("/v1/audit/log/verify", Some(AUDITOR_TOKEN));
+    let (log_a, log_b) = (a.log_path(), b.log_path());
+    let verify = |files: &[&std::path::Path]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_orient"))
+            .args(["log", "verify"])
+            .args(files)
+            .env("ORIENT_HOME", a.home.path())
+            .env("ORIENT_LOG_KEY", "07".repeat(32))
+            .env("ORIENT_STATE_URL", &pg.url)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, out) = verify(&[&log_a, &log_b]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("(replica replica-a)") && out.contains("(replica replica-b)") && out.contains("2 chain(s) intact"), "{out}");
+    // A's file without its last records: the chain alone still verifies, its published head
+    // says records were removed, and the damaged replica is named.
+    let lines: Vec<String> = std::fs::read_to_string(&log_a).unwrap().lines().map(String::from).collect();
+    let cut = a.home.path().join("cut.jsonl");
+    std::fs::write(&cut, lines[..lines.len() - 2].join("\n") + "\n").unwrap();
+    assert_eq!(verify(&[&cut]).0, Some(2));
+    let (code, out) = verify(&[&cut, &log_b]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("cut_back") && out.contains("DAMAGED chain(s): replica-a"), "{out}");
+    let (code, out) = verify(&[&log_b]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("replica replica-a: published head seq") && out.contains("not verified"), "{out}");
 }
 
 #[test]

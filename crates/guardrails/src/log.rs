@@ -85,6 +85,9 @@ pub struct LogConfig {
     /// fsync after each record (crash safety); tests may turn it off.
     pub sync: bool,
     pub when_busy: WhenBusy,
+    /// The replica writing this chain (one chain per replica of a deployment): named in every
+    /// record, so that a record copied from another replica's chain shows.
+    pub replica: Option<String>,
 }
 
 impl LogConfig {
@@ -97,6 +100,7 @@ impl LogConfig {
             signing_key: None,
             sync: true,
             when_busy: WhenBusy::Fail,
+            replica: None,
         }
     }
 }
@@ -294,6 +298,9 @@ impl TransparencyLog {
         let seq = self.seq + 1;
         let ts = now_ms();
         let mut record = json!({ "seq": seq, "ts": ts, "prev": self.last_hash, "kind": kind, "data": data });
+        if let Some(r) = &self.config.replica {
+            record["replica"] = Value::String(r.clone());
+        }
         let hash = record_hash(&record);
         record["hash"] = Value::String(hash.clone());
         self.write_line(&record)?;
@@ -460,6 +467,8 @@ pub enum Signatures {
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     pub file: String,
+    /// The replica the records name (none in a log written before replicas were named).
+    pub replica: Option<String>,
     pub records: usize,
     pub checkpoints: usize,
     pub signed_checkpoints_valid: usize,
@@ -496,6 +505,10 @@ pub struct VerifyOptions<'a> {
     /// Records allowed between two checkpoints (the writer's `checkpoint_every`); more means
     /// checkpoints were removed. 0: not checked.
     pub checkpoint_every: u64,
+    /// A head the writer published elsewhere (the shared state store): `(seq, hash)`. The
+    /// record of that sequence number must carry that hash, and the file must reach it: a file
+    /// cut back, even to one of its own checkpoints, fails.
+    pub published_head: Option<(u64, &'a str)>,
 }
 
 /// Check a log file: every record's hash, the chain, the sequence, that checkpoints come
@@ -509,6 +522,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogErro
     let mut prev_hash: Option<String> = None;
     let mut since_checkpoint = 0usize;
     let mut line_no = 0usize;
+    let mut replica: Option<String> = None;
     let mut buf = Vec::new();
     loop {
         buf.clear();
@@ -532,6 +546,25 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogErro
         records += 1;
         let seq = v["seq"].as_u64().unwrap_or(0);
         let stored = v["hash"].as_str().unwrap_or("").to_string();
+        // Records written before replicas were named carry none; a chain names one replica.
+        match (&replica, v["replica"].as_str()) {
+            (None, Some(n)) => replica = Some(n.to_string()),
+            (Some(r), Some(n)) if r != n => problems.push(Problem {
+                line: line_no,
+                kind: "replica".into(),
+                detail: format!("record seq {seq} names replica {n} in the chain of {r} (copied from another replica's log?)"),
+            }),
+            _ => {}
+        }
+        if let Some((published, hash)) = opts.published_head {
+            if seq == published && stored != hash {
+                problems.push(Problem {
+                    line: line_no,
+                    kind: "published_head".into(),
+                    detail: format!("record seq {seq} is not the one the writer published"),
+                });
+            }
+        }
         if line_hash(&buf, &stored).as_deref() != Some(stored.as_str()) {
             problems.push(Problem { line: line_no, kind: "modified".into(), detail: format!("record seq {seq}: content does not match its hash") });
         }
@@ -605,6 +638,15 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogErro
         last_seq = Some(seq.max(last_seq.unwrap_or(0)));
         prev_hash = Some(stored);
     }
+    if let Some((published, _)) = opts.published_head {
+        if last_seq.is_some_and(|l| l < published) || (last_seq.is_none() && published > 0) {
+            problems.push(Problem {
+                line: line_no,
+                kind: "cut_back".into(),
+                detail: format!("the file ends at seq {} but the writer published seq {published}: records were removed", last_seq.unwrap_or(0)),
+            });
+        }
+    }
     let signatures = match (opts.trusted_key, carrying_signature) {
         (Some(_), _) => Signatures::Verified,
         (None, 0) => Signatures::Unsigned,
@@ -612,6 +654,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogErro
     };
     Ok(VerifyReport {
         file: path.display().to_string(),
+        replica,
         records,
         checkpoints,
         signed_checkpoints_valid: signed_ok,
@@ -635,7 +678,7 @@ mod tests {
 
     fn trusted() -> VerifyOptions<'static> {
         static KEY: std::sync::OnceLock<VerifyingKey> = std::sync::OnceLock::new();
-        VerifyOptions { trusted_key: Some(KEY.get_or_init(|| key().verifying_key())), checkpoint_every: 4 }
+        VerifyOptions { trusted_key: Some(KEY.get_or_init(|| key().verifying_key())), checkpoint_every: 4, ..Default::default() }
     }
 
     /// Recompute every hash after an edit, as someone rewriting the log would.
@@ -670,6 +713,40 @@ mod tests {
 
     fn write_lines(p: &Path, l: &[String]) {
         std::fs::write(p, l.join("\n") + "\n").unwrap();
+    }
+
+    #[test]
+    fn each_record_names_its_replica_and_a_log_cut_back_behind_its_published_head_fails() {
+        let d = tempfile::tempdir().unwrap();
+        let write = |name: &str, n: usize| {
+            let mut cfg = LogConfig::new(d.path().join(format!("{name}.jsonl")));
+            (cfg.checkpoint_every, cfg.signing_key, cfg.sync, cfg.replica) = (4, Some(key()), false, Some(name.to_string()));
+            let mut log = TransparencyLog::open(cfg).unwrap();
+            for i in 0..n {
+                log.append("turn", json!({ "message": format!("{name} {i}") })).unwrap();
+            }
+            let head = (log.head().0, log.head().1.to_string());
+            (d.path().join(format!("{name}.jsonl")), head)
+        };
+        let (a, (seq, hash)) = write("replica-a", 9);
+        let published = VerifyOptions { published_head: Some((seq, &hash)), ..trusted() };
+        let r = verify(&a, &published).unwrap();
+        assert!(r.ok, "{:?}", r.problems);
+        assert_eq!(r.replica.as_deref(), Some("replica-a"));
+        // Cut back to one of its own checkpoints: the chain alone still verifies, the published
+        // head does not.
+        let all = lines(&a);
+        let last_checkpoint = all.iter().rposition(|l| l.contains("\"kind\":\"checkpoint\"") && !std::ptr::eq(l, all.last().unwrap())).unwrap();
+        write_lines(&a, &all[..=last_checkpoint]);
+        assert!(verify(&a, &trusted()).unwrap().ok, "a file cut back to a checkpoint verifies on its own");
+        let r = verify(&a, &published).unwrap();
+        assert!(r.problems.iter().any(|p| p.kind == "cut_back"), "{:?}", r.problems);
+        // Another replica's record does not pass in this chain.
+        let (b, _) = write("replica-b", 2);
+        let mut mixed = lines(&write("replica-c", 2).0);
+        mixed.push(lines(&b)[1].clone());
+        write_lines(&a, &mixed);
+        assert!(verify(&a, &trusted()).unwrap().problems.iter().any(|p| p.kind == "replica"));
     }
 
     #[test]

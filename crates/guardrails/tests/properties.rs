@@ -157,7 +157,7 @@ proptest! {
         }
         std::fs::write(&p, &bytes).unwrap();
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]).verifying_key();
-        for opts in [guardrails::log::VerifyOptions::default(), guardrails::log::VerifyOptions { trusted_key: Some(&key), checkpoint_every: 2 }] {
+        for opts in [guardrails::log::VerifyOptions::default(), guardrails::log::VerifyOptions { trusted_key: Some(&key), checkpoint_every: 2, ..Default::default() }] {
             let r = guardrails::log::verify(&p, &opts).unwrap();
             prop_assert!(r.ok == r.problems.is_empty());
         }

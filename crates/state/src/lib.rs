@@ -83,6 +83,17 @@ pub enum Engine {
 /// the conversations waiting for a counsellor, what to write back (`None`: nothing).
 pub type Change<'a> = dyn FnMut(Option<Conversation>, &[Conversation]) -> Option<Conversation> + 'a;
 
+/// The head of one replica's transparency log, published in the shared store so that an
+/// auditor can check every chain of a deployment, and see a chain cut back behind it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LogHead {
+    pub replica: String,
+    pub seq: u64,
+    pub hash: String,
+    /// When it was published (seconds since the epoch).
+    pub updated: u64,
+}
+
 /// The contract every engine keeps.
 pub trait StateStore: Send + Sync {
     fn engine(&self) -> Engine;
@@ -111,7 +122,18 @@ pub trait StateStore: Send + Sync {
 
     /// A random secret shared by every replica of the store, made on first use.
     fn secret(&self, name: &str) -> Result<Vec<u8>, StateError>;
+
+    /// Publish a replica's log head; a head never moves back (an older one is ignored).
+    fn publish_log_head(&self, head: &LogHead) -> Result<(), StateError>;
+
+    /// Every replica's last published log head.
+    fn log_heads(&self) -> Result<Vec<LogHead>, StateError>;
 }
+
+/// The upsert both engines run: a head only moves forward.
+pub(crate) const PUBLISH_LOG_HEAD: &str = "INSERT INTO log_heads (replica, seq, hash, updated) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (replica) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated = excluded.updated
+     WHERE excluded.seq >= log_heads.seq";
 
 /// Open (and migrate) the store at `location`.
 pub fn open(location: &Location) -> Result<Arc<dyn StateStore>, StateError> {

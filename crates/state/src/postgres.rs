@@ -7,13 +7,14 @@
 //! and from a plain thread, without nesting one tokio runtime in another.
 
 use crate::model::{Columns, Row};
-use crate::{Change, Conversation, Engine, StateError, StateStore};
+use crate::{Change, Conversation, Engine, LogHead, StateError, StateStore};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio_postgres::{Client, GenericClient, NoTls};
 
 /// Schema changes in order; `orient_migrations` records those applied.
-const MIGRATIONS: &[&str] = &["CREATE TABLE conversations (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE conversations (
         id TEXT PRIMARY KEY,
         data TEXT NOT NULL,
         client TEXT,
@@ -27,7 +28,9 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE conversations (
     );
     CREATE INDEX conversations_queue ON conversations (waiting, claimed_by, urgent, since);
     CREATE INDEX conversations_updated ON conversations (updated);
-    CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"];
+    CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    "CREATE TABLE log_heads (replica TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL, updated BIGINT NOT NULL);",
+];
 
 /// Advisory lock keys (any constants unique to orient).
 const MIGRATION_LOCK: i64 = 0x6f72_6965_6e74_0001;
@@ -230,6 +233,24 @@ impl StateStore for PgStore {
             db.execute("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", &[&name, &fresh]).await?;
             let value: String = db.query_one("SELECT value FROM settings WHERE name = $1", &[&name]).await?.try_get(0)?;
             hex::decode(value).map_err(|e| StateError::Config(format!("the stored secret {name} is not hex: {e}")))
+        })
+    }
+
+    fn publish_log_head(&self, h: &LogHead) -> Result<(), StateError> {
+        self.with(async |db| {
+            db.execute(crate::PUBLISH_LOG_HEAD, &[&h.replica, &(h.seq as i64), &h.hash, &(h.updated as i64)]).await?;
+            Ok(())
+        })
+    }
+
+    fn log_heads(&self) -> Result<Vec<LogHead>, StateError> {
+        self.with(async |db| {
+            let rows = db.query("SELECT replica, seq, hash, updated FROM log_heads ORDER BY replica", &[]).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(LogHead { replica: r.try_get(0)?, seq: r.try_get::<_, i64>(1)? as u64, hash: r.try_get(2)?, updated: r.try_get::<_, i64>(3)? as u64 })
+                })
+                .collect()
         })
     }
 }

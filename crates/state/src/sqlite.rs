@@ -3,7 +3,7 @@
 //! queue's lock.
 
 use crate::model::{Columns, Row};
-use crate::{Change, Conversation, Engine, StateError, StateStore};
+use crate::{Change, Conversation, Engine, LogHead, StateError, StateStore};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
                              since = coalesce(json_extract(data, '$.handoff.since'), 0);
     CREATE INDEX conversations_queue ON conversations (waiting, claimed_by, urgent, since);
     CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    "CREATE TABLE log_heads (replica TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, updated INTEGER NOT NULL);",
 ];
 
 pub struct SqliteStore {
@@ -177,6 +178,20 @@ impl StateStore for SqliteStore {
         db.execute("INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING", params![name, fresh])?;
         let value: String = db.query_row("SELECT value FROM settings WHERE name = ?1", params![name], |r| r.get(0))?;
         hex::decode(value).map_err(|e| StateError::Config(format!("the stored secret {name} is not hex: {e}")))
+    }
+
+    fn publish_log_head(&self, h: &LogHead) -> Result<(), StateError> {
+        // SQLite reads `$1` as a numbered parameter too: one statement for both engines.
+        self.db().execute(crate::PUBLISH_LOG_HEAD, params![h.replica, h.seq as i64, h.hash, h.updated as i64])?;
+        Ok(())
+    }
+
+    fn log_heads(&self) -> Result<Vec<LogHead>, StateError> {
+        let db = self.db();
+        let mut q = db.prepare("SELECT replica, seq, hash, updated FROM log_heads ORDER BY replica")?;
+        let rows =
+            q.query_map([], |r| Ok(LogHead { replica: r.get(0)?, seq: r.get::<_, i64>(1)? as u64, hash: r.get(2)?, updated: r.get::<_, i64>(3)? as u64 }))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 

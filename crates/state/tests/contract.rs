@@ -211,6 +211,16 @@ fn suggestions_and_waiting_people_survive_a_restart_and_idle_ones_go(db: Db) {
     assert_eq!(c.queue(10).unwrap().queue[0].id, urgent, "a person waiting is never forgotten");
 }
 
+fn log_heads_are_shared_and_never_move_back(db: Db) {
+    let (a, b) = (state::open(&db.location).unwrap(), state::open(&db.location).unwrap());
+    let head = |replica: &str, seq: u64| state::LogHead { replica: replica.into(), seq, hash: format!("h{seq}"), updated: seq };
+    a.publish_log_head(&head("a", 5)).unwrap();
+    b.publish_log_head(&head("b", 2)).unwrap();
+    a.publish_log_head(&head("a", 3)).unwrap();
+    b.publish_log_head(&head("b", 7)).unwrap();
+    assert_eq!(a.log_heads().unwrap(), [head("a", 5), head("b", 7)], "each replica's latest, seen from any handle");
+}
+
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite_engine {
@@ -230,6 +240,7 @@ on_both_engines!(
     floods_are_capped_per_client_and_in_total_and_repeats_counted_once,
     requests_at_once_cannot_pass_a_cap_together,
     suggestions_and_waiting_people_survive_a_restart_and_idle_ones_go,
+    log_heads_are_shared_and_never_move_back,
 );
 
 #[test]

@@ -52,13 +52,26 @@ pub async fn log_records(State(state): State<Arc<AppState>>, headers: HeaderMap,
     Ok(Json(json!({ "file": state.log.path.display().to_string(), "records": records })))
 }
 
-/// The log verified against the configured public key (never one written in the log), with
-/// one sentence on what that proves.
+/// This replica's log verified against the configured public key (never one written in the
+/// log) and the head it published, with one sentence on what that proves; and every replica's
+/// published head, so that the auditors know which chains the deployment has.
 pub async fn log_verify(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     state.authorize(&headers, Role::Auditor)?;
-    let report = state.log.verify().await.map_err(ApiError::internal)?;
+    state.publish_log_head().await;
+    let store = state.conversations.store().clone();
+    let heads = tokio::task::spawn_blocking(move || store.log_heads()).await.map_err(ApiError::internal)??;
+    let me = state.log.replica.clone();
+    let published = heads.iter().find(|h| Some(&h.replica) == me.as_ref()).map(|h| (h.seq, h.hash.clone()));
+    let report = state.log.verify(published).await.map_err(ApiError::internal)?;
     let mut body = json!(report);
     body["summary"] = json!(report.summary());
+    body["deployment"] = json!(heads
+        .iter()
+        .map(|h| json!({ "replica": h.replica, "seq": h.seq, "hash": h.hash, "published": h.updated, "verified_here": Some(&h.replica) == me.as_ref() }))
+        .collect::<Vec<_>>());
+    body["deployment_note"] = json!(
+        "Each replica verifies its own chain here; the others' files are checked together, each against its published head, with `orient log verify FILE…`."
+    );
     Ok(Json(body))
 }
 

@@ -14,7 +14,8 @@ use tokio::sync::oneshot;
 
 enum Command {
     Append { kind: String, data: Value, done: oneshot::Sender<Result<(), String>> },
-    Verify { done: oneshot::Sender<Result<VerifyReport, String>> },
+    Verify { published: Option<(u64, String)>, done: oneshot::Sender<Result<VerifyReport, String>> },
+    Head { done: oneshot::Sender<Result<(u64, String), String>> },
     Purge { by: &'static str, done: oneshot::Sender<Result<Vec<PathBuf>, String>> },
     Close { done: oneshot::Sender<Result<(), String>> },
 }
@@ -23,6 +24,8 @@ enum Command {
 pub struct LogWriter {
     tx: mpsc::Sender<Command>,
     pub path: PathBuf,
+    /// The replica this chain belongs to (named in each record).
+    pub replica: Option<String>,
     /// Key that identifies conversations in the log by a pseudonym.
     pseudonym_key: [u8; 32],
 }
@@ -55,6 +58,7 @@ impl LogWriter {
         config.sync = false;
         let path = config.path.clone();
         let checkpoint_every = config.checkpoint_every;
+        let replica = config.replica.clone();
         let mut log = TransparencyLog::open(config)?;
         let (tx, rx) = mpsc::channel::<Command>();
         std::thread::Builder::new()
@@ -105,10 +109,15 @@ impl LogWriter {
                                 let r = log.append(&kind, data).map(|_| ()).map_err(|e| e.to_string());
                                 acks.push((done, r));
                             }
-                            Command::Verify { done } => {
-                                let opts = VerifyOptions { trusted_key: trusted_key.as_ref(), checkpoint_every };
+                            Command::Verify { published, done } => {
+                                let published = published.as_ref().map(|(seq, hash)| (*seq, hash.as_str()));
+                                let opts = VerifyOptions { trusted_key: trusted_key.as_ref(), checkpoint_every, published_head: published };
                                 let r = log.sync().and_then(|_| guardrails::log::verify(log.path(), &opts)).map_err(|e| e.to_string());
                                 let _ = done.send(r.map(|report| against_head(report, &log)));
+                            }
+                            // Synced first: a head is published only once it is on disk.
+                            Command::Head { done } => {
+                                let _ = done.send(log.sync().map(|_| (log.head().0, log.head().1.to_string())).map_err(|e| e.to_string()));
                             }
                             Command::Purge { by, done } => {
                                 let _ = done.send(purge(&mut log, by).and_then(|r| log.sync().map(|_| r).map_err(|e| e.to_string())));
@@ -127,7 +136,7 @@ impl LogWriter {
                 }
             })
             .map_err(|source| LogError::Io { path: path.display().to_string(), source })?;
-        Ok(LogWriter { tx, path, pseudonym_key })
+        Ok(LogWriter { tx, path, replica, pseudonym_key })
     }
 
     async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Command) -> Result<T, String> {
@@ -141,9 +150,15 @@ impl LogWriter {
         self.ask(|done| Command::Append { kind: kind.into(), data, done }).await
     }
 
-    /// Verify the current log file as written so far, against the configured key.
-    pub async fn verify(&self) -> Result<VerifyReport, String> {
-        self.ask(|done| Command::Verify { done }).await
+    /// Verify the current log file as written so far, against the configured key and the head
+    /// this replica published.
+    pub async fn verify(&self, published: Option<(u64, String)>) -> Result<VerifyReport, String> {
+        self.ask(|done| Command::Verify { published, done }).await
+    }
+
+    /// The head on disk: `(seq, hash)`.
+    pub async fn head(&self) -> Result<(u64, String), String> {
+        self.ask(|done| Command::Head { done }).await
     }
 
     /// Delete rotated files past the retention period now.
@@ -177,12 +192,12 @@ mod tests {
         for i in 0..5 {
             w.append("turn", json!({ "n": i })).await.unwrap();
         }
-        assert!(w.verify().await.unwrap().ok);
+        assert!(w.verify(None).await.unwrap().ok);
         // Cut back to its first checkpoint: the file alone still looks consistent.
         let text = std::fs::read_to_string(&w.path).unwrap();
         let kept: Vec<&str> = text.lines().take(3).collect();
         std::fs::write(&w.path, kept.join("\n") + "\n").unwrap();
-        let r = w.verify().await.unwrap();
+        let r = w.verify(None).await.unwrap();
         assert!(!r.ok && r.problems.iter().any(|p| p.kind == "truncated"), "{:?}", r.problems);
     }
 }

@@ -129,6 +129,22 @@ impl AppState {
         }
     }
 
+    /// Publish this replica's log head in the shared state store (a failure is logged: the
+    /// next attempt comes a minute later).
+    pub async fn publish_log_head(&self) {
+        let (Some(replica), Ok((seq, hash))) = (self.log.replica.clone(), self.log.head().await) else { return };
+        if seq == 0 {
+            return;
+        }
+        let store = self.conversations.store().clone();
+        let head = state::LogHead { replica, seq, hash, updated: state::now() };
+        match tokio::task::spawn_blocking(move || store.publish_log_head(&head)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("publishing the log head: {e}"),
+            Err(e) => tracing::error!("publishing the log head: {e}"),
+        }
+    }
+
     /// Seconds a refused client should wait: the queue ahead of it at the recent answer speed.
     pub fn retry_after_s(&self) -> u64 {
         let per_answer = self.answer_ms.load(Ordering::Relaxed) as f64 / 1e3;
@@ -316,6 +332,7 @@ pub fn serve(app: App, config: Config, addr_override: Option<String>) -> anyhow:
             loop {
                 every.tick().await;
                 housekeeping.housekeeping();
+                housekeeping.publish_log_head().await;
             }
         });
         let loading = state.clone();
