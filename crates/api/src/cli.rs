@@ -534,16 +534,7 @@ fn ask(
     })?;
     // Only redacted text reaches the log (P9, P11). Opened now, so its lock is held briefly.
     let mut log = app.transparency_log(log_section)?;
-    log.append(
-        "turn",
-        serde_json::json!({
-            "channel": "cli",
-            "message": answer.redacted_question,
-            "answer": answer.answer,
-            "receipt": answer.receipt,
-            "handoff": answer.handoff,
-        }),
-    )?;
+    log.append(assistant::TURN_RECORD, serde_json::to_value(answer.record(assistant::Channel::Cli, None))?)?;
     if json {
         let v = serde_json::json!({
             "answer": answer.answer,

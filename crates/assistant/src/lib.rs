@@ -22,5 +22,6 @@ pub use profile::Profile;
 pub use prompt::{build_messages, SYSTEM_PROMPT};
 pub use receipt::Receipt;
 pub use turn::{
-    is_follow_up, Answer, Assistant, AssistantConfig, AssistantError, Event, GenerationMode, Handoff, Source, TurnOptions, FOLLOW_UP_MAX_WORDS, NO_ANSWER,
+    is_follow_up, Answer, Assistant, AssistantConfig, AssistantError, Channel, Event, GenerationMode, Handoff, Source, TurnOptions, TurnRecord,
+    FOLLOW_UP_MAX_WORDS, NO_ANSWER, TURN_RECORD,
 };

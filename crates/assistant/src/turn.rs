@@ -180,6 +180,41 @@ pub struct Answer {
     pub receipt: Receipt,
 }
 
+/// Where a turn came from, as the transparency log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// `orient ask`.
+    Cli,
+    /// The widget (`POST /v1/chat`).
+    Chat,
+    /// The OpenAI-compatible route.
+    OpenAi,
+}
+
+/// The log record of a turn (kind [`TURN_RECORD`]), the same for every front end: what the
+/// person wrote (redacted), what they were told, the receipt and the handoff (P9, P11).
+#[derive(Debug, Serialize)]
+pub struct TurnRecord<'a> {
+    pub channel: Channel,
+    /// The conversation's keyed pseudonym (never its id); none for a single question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
+    pub message: &'a str,
+    pub answer: &'a str,
+    pub receipt: &'a Receipt,
+    pub handoff: Option<&'a Handoff>,
+}
+
+pub const TURN_RECORD: &str = "turn";
+
+impl Answer {
+    /// What the transparency log keeps of this turn.
+    pub fn record(&self, channel: Channel, conversation: Option<String>) -> TurnRecord<'_> {
+        TurnRecord { channel, conversation, message: &self.redacted_question, answer: &self.answer, receipt: &self.receipt, handoff: self.handoff.as_ref() }
+    }
+}
+
 /// A further fiche's facts are stated when it scores at least this share of the best fiche.
 const SECOND_FICHE_RATIO: f32 = 0.6;
 /// The same for a question that asks something precise.

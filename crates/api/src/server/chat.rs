@@ -53,7 +53,7 @@ pub async fn chat(
     state.check_rate(client)?;
     let json_reply = wants_json(&req, &headers);
     let context = turn::ClientContext { prior: Vec::new(), profile: req.profile };
-    let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Widget, None, context, client).await?;
+    let started = turn::start(&state, &req.message, req.conversation_id.as_deref(), Channel::Chat, None, context, client).await?;
     if json_reply {
         let id = started.conversation_id.clone();
         let answer = collect(started).await?;

@@ -26,21 +26,7 @@ pub struct StartedTurn {
     pub events: mpsc::UnboundedReceiver<TurnEvent>,
 }
 
-/// Where a turn came from, for the log.
-#[derive(Clone, Copy)]
-pub enum Channel {
-    Widget,
-    OpenAi,
-}
-
-impl Channel {
-    fn as_str(self) -> &'static str {
-        match self {
-            Channel::Widget => "chat",
-            Channel::OpenAi => "openai",
-        }
-    }
-}
+pub use assistant::Channel;
 
 /// Check a message before anything runs: 400 when empty, 413 when too long.
 pub fn validate(state: &AppState, message: &str) -> Result<String, ApiError> {
@@ -256,15 +242,10 @@ async fn finish(state: &Arc<AppState>, conversation_id: &str, client: &str, answ
     if let Some(h) = &answer.handoff {
         m.handoffs.with_label_values(&[&h.priority]).inc();
     }
-    let record = serde_json::json!({
-        "channel": channel.as_str(),
-        "conversation": state.log.conversation(conversation_id),
-        "message": answer.redacted_question,
-        "answer": answer.answer,
-        "receipt": answer.receipt,
-        "handoff": answer.handoff,
-    });
-    let logged = state.log.append("turn", record).await;
+    let logged = match serde_json::to_value(answer.record(channel, Some(state.log.conversation(conversation_id)))) {
+        Ok(record) => state.log.append(assistant::TURN_RECORD, record).await,
+        Err(e) => Err(e.to_string()),
+    };
     let record_turn = || {
         state.conversations.record_turn(
             conversation_id,
