@@ -1,16 +1,14 @@
 //! Everything the commands share: paths, the model registry, loading models and the index,
 //! and the first-run set-up (fetch models, build the index) when something is missing.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use inference::fetch::{self, recorded_digest};
-use inference::{E5Embedder, Embedder, Generator, ModelInfo, QwenGenerator, Registry};
+use inference::{E5Embedder, Embedder, Generator, Registry};
 use retrieval::index::{self, IndexManifest, Indexer, Progress};
 use retrieval::search::Searcher;
-use retrieval::server::ServerStore;
 use retrieval::sparse::SparseEncoder;
-use retrieval::store::{EdgeStore, Store};
-use std::path::{Path, PathBuf};
+use retrieval::store::Store;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub struct App {
@@ -44,31 +42,9 @@ impl App {
         self.home.join("index")
     }
 
-    fn model_info(&self, name: &str, weights: &Path) -> ModelInfo {
-        let spec = &self.registry.models[name];
-        ModelInfo {
-            name: name.to_string(),
-            architecture: spec.architecture.clone(),
-            sha256: recorded_digest(weights).unwrap_or_else(|| spec.converted_sha256.clone()),
-        }
-    }
-
-    /// Fetch one model unless its files are already in place.
-    pub fn ensure_model(&self, name: &str) -> Result<()> {
-        let spec = self.registry.model(name)?;
-        let files = spec.files(name, &self.home);
-        let tokenizer_ok = spec.architecture == "qwen2" || files.tokenizer.exists();
-        if files.weights.exists() && tokenizer_ok {
-            return Ok(());
-        }
-        self.say(&format!("First run: fetching model {name} (verified by sha256)…"));
-        let quiet = self.quiet;
-        fetch::fetch_model(name, spec, &self.home, &mut |m: &str| {
-            if !quiet {
-                eprintln!("  {m}")
-            }
-        })?;
-        Ok(())
+    /// Progress of a first-run fetch, on stderr unless quiet.
+    fn progress(&self) -> impl FnMut(&str) + '_ {
+        move |m: &str| self.say(&format!("  {m}"))
     }
 
     pub fn embedder(&self) -> Result<Arc<dyn Embedder>> {
@@ -77,44 +53,26 @@ impl App {
 
     /// The embedder as its concrete type (benchmarks tune its input length).
     pub fn e5_embedder(&self) -> Result<E5Embedder> {
-        let name = self.registry.roles.embedder.clone();
-        self.ensure_model(&name)?;
-        let spec = self.registry.model(&name)?;
-        let files = spec.files(&name, &self.home);
-        let info = self.model_info(&name, &files.weights);
-        Ok(E5Embedder::load(&files.weights, &files.tokenizer, info)?)
+        Ok(self.registry.load_embedder(&self.home, &mut self.progress())?)
     }
 
     pub fn generator(&self) -> Result<Arc<dyn Generator>> {
-        let name = self.registry.roles.generator.clone();
-        self.generator_named(&name)
+        Ok(self.registry.load_generator(None, &self.home, &mut self.progress())?)
     }
 
     pub fn generator_named(&self, name: &str) -> Result<Arc<dyn Generator>> {
-        self.ensure_model(name)?;
-        let spec = self.registry.model(name)?;
-        if spec.architecture != "qwen2" {
-            bail!("model {name} has architecture {}, only qwen2 generators are supported", spec.architecture);
-        }
-        let files = spec.files(name, &self.home);
-        let info = self.model_info(name, &files.weights);
-        Ok(Arc::new(QwenGenerator::load(&files.weights, info)?))
+        Ok(self.registry.load_generator(Some(name), &self.home, &mut self.progress())?)
     }
 
     /// The embedded qdrant-edge shard under ORIENT_HOME, or the Qdrant server when configured.
     pub fn open_store(&self, embedder: &dyn Embedder) -> Result<Arc<dyn Store>> {
-        let dir = self.index_dir();
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        Ok(match &self.qdrant_url {
-            Some(url) => Arc::new(ServerStore::open(url, "orient", embedder.dim())?),
-            None => Arc::new(EdgeStore::open(&dir.join("shard"), embedder.dim())?),
-        })
+        Ok(index::open_store(&self.index_dir(), self.qdrant_url.as_deref(), embedder.dim())?)
     }
 
     /// Build or update the index (only changed fiches are re-embedded).
     pub fn ingest(&self, embedder: &dyn Embedder, rebuild: bool) -> Result<index::IngestReport> {
         let dir = self.index_dir();
-        let stale = IndexManifest::load(&dir).ok().flatten().is_some_and(|m| m.embedder != embedder.info().sha256);
+        let stale = index::built_by_another_embedder(&dir, &embedder.info().sha256);
         if rebuild || stale {
             if stale {
                 self.say("The embedder changed since the index was built: rebuilding it.");
@@ -145,12 +103,7 @@ impl App {
     pub fn searcher(&self) -> Result<Arc<Searcher>> {
         let embedder = self.embedder()?;
         let dir = self.index_dir();
-        let manifest = IndexManifest::load(&dir)?;
-        let needs_build = match &manifest {
-            None => true,
-            Some(m) => m.embedder != embedder.info().sha256 || !dir.join(index::DOCUMENTS).exists(),
-        };
-        if needs_build {
+        if !index::is_current(&dir, &embedder.info().sha256)? {
             self.say("First run: building the index of the ONISEP and ROME fiches (about 10 minutes on 2 cores)…");
             let r = self.ingest(embedder.as_ref(), false)?;
             self.say(&format!("Index ready: {} fiches, {} passages, {:.0} s.", r.documents, r.points, r.seconds));

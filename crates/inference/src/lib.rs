@@ -7,6 +7,7 @@ mod contract;
 pub mod convert;
 pub mod e5;
 pub mod fetch;
+pub mod load;
 mod qwen2;
 mod qwen_generator;
 pub mod registry;
@@ -14,6 +15,7 @@ pub mod testing;
 
 pub use contract::{ChatMessage, Embedder, GenerationRequest, GenerationStats, Generator, InferenceError, ModelInfo, Role, TextKind};
 pub use e5::E5Embedder;
+pub use load::LoadError;
 pub use qwen_generator::QwenGenerator;
 pub use registry::{orient_home, ModelSpec, Registry};
 

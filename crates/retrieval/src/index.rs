@@ -99,6 +99,33 @@ pub fn load_documents(data_dir: &Path, cache: &Path) -> Result<Vec<Document>, In
     Ok(docs)
 }
 
+/// The Qdrant collection orient's index lives in on a server.
+pub const COLLECTION: &str = "orient";
+/// The embedded shard's directory inside the index directory.
+const SHARD: &str = "shard";
+
+/// The store of the index in `index_dir`: the embedded qdrant-edge shard there, or the
+/// Qdrant server at `server_url` (the manifest and saved documents stay in `index_dir`).
+pub fn open_store(index_dir: &Path, server_url: Option<&str>, dim: usize) -> Result<std::sync::Arc<dyn Store>, IndexError> {
+    std::fs::create_dir_all(index_dir).map_err(|e| IndexError::File { path: index_dir.display().to_string(), reason: e.to_string() })?;
+    Ok(match server_url {
+        Some(url) => std::sync::Arc::new(crate::server::ServerStore::open(url, COLLECTION, dim)?),
+        None => std::sync::Arc::new(crate::store::EdgeStore::open(&index_dir.join(SHARD), dim)?),
+    })
+}
+
+/// Whether the index in `index_dir` is complete and was built with the embedder of this
+/// digest; if not, it must be built (again).
+pub fn is_current(index_dir: &Path, embedder_sha256: &str) -> Result<bool, IndexError> {
+    Ok(IndexManifest::load(index_dir)?.is_some_and(|m| m.embedder == embedder_sha256) && index_dir.join(DOCUMENTS).exists())
+}
+
+/// Whether an index exists in `index_dir` that another embedder built (it must be rebuilt
+/// from scratch: its vectors mean nothing to this one).
+pub fn built_by_another_embedder(index_dir: &Path, embedder_sha256: &str) -> bool {
+    IndexManifest::load(index_dir).ok().flatten().is_some_and(|m| m.embedder != embedder_sha256)
+}
+
 /// Documents saved beside the index (facts, links and titles for answers).
 pub fn load_saved_documents(index_dir: &Path) -> Result<Vec<Document>, IndexError> {
     let p = index_dir.join(DOCUMENTS);
