@@ -208,10 +208,10 @@ impl Conversations {
                 // A distress message makes a waiting conversation urgent; it never lowers it.
                 let waiting_before = c.handoff.as_ref().filter(|s| s.status == HandoffStatus::Waiting);
                 let urgent = h.priority == "urgent" || waiting_before.is_some_and(HandoffState::is_urgent);
-                let (since, repeats, claimed_by) = match waiting_before {
-                    Some(s) => (s.since, s.repeats, s.claimed_by.clone()),
+                let (since, repeats, claimed_by, claimed_at) = match waiting_before {
+                    Some(s) => (s.since, s.repeats, s.claimed_by.clone(), s.claimed_at),
                     // A new request: any counsellor may take it, not only one who answered before.
-                    None => (now(), 0, None),
+                    None => (now(), 0, None, None),
                 };
                 c.handoff = Some(HandoffState {
                     priority: if urgent { "urgent" } else { "normal" }.into(),
@@ -220,6 +220,7 @@ impl Conversations {
                     status: HandoffStatus::Waiting,
                     repeats,
                     claimed_by,
+                    claimed_at,
                 });
             }
             Some(c)
@@ -297,17 +298,14 @@ impl Conversations {
                 claim = Claim::NotHandedOff;
                 return None;
             };
-            match &h.claimed_by {
-                Some(who) if who == counsellor => {
-                    claim = Claim::Yours;
+            match h.holder(now()) {
+                Some(who) if who != counsellor => {
+                    claim = Claim::Other(who.to_string());
                     None
                 }
-                Some(who) => {
-                    claim = Claim::Other(who.clone());
-                    None
-                }
-                None => {
-                    h.claimed_by = Some(counsellor.to_string());
+                // Free, lapsed, or theirs already (the claim is renewed).
+                _ => {
+                    h.claim(counsellor, now());
                     claim = Claim::Yours;
                     Some(c)
                 }
@@ -316,9 +314,10 @@ impl Conversations {
         Ok(claim)
     }
 
-    /// The next person waiting that nobody has claimed (urgent first), now `counsellor`'s.
+    /// The next person waiting that nobody holds (unclaimed, or the claim lapsed; urgent
+    /// first), now `counsellor`'s.
     pub fn claim_next(&self, counsellor: &str) -> Result<Option<Conversation>, StateError> {
-        self.store.claim_next(counsellor)
+        self.store.claim_next(counsellor, now(), now().saturating_sub(crate::model::CLAIM_LAPSES_AFTER_S))
     }
 
     /// The counsellor's reply, appended for the user's widget in the same transaction that
@@ -334,8 +333,8 @@ impl Conversations {
                 reply = Reply::Unknown;
                 return None;
             };
-            if let Some(who) = c.handoff.as_ref().and_then(|h| h.claimed_by.as_ref()).filter(|who| *who != counsellor) {
-                reply = Reply::Other(who.clone());
+            if let Some(who) = c.handoff.as_ref().and_then(|h| h.holder(now())).filter(|who| *who != counsellor) {
+                reply = Reply::Other(who.to_string());
                 return None;
             }
             let seq = c.push(Speaker::Counsellor, text.to_string(), self.limits.history);
@@ -346,9 +345,10 @@ impl Conversations {
                 status: HandoffStatus::Answered,
                 repeats: 0,
                 claimed_by: None,
+                claimed_at: None,
             });
             h.status = HandoffStatus::Answered;
-            h.claimed_by = Some(counsellor.to_string());
+            h.claim(counsellor, now());
             c.updated = now();
             c.suggestion = None;
             reply = Reply::Sent(seq);

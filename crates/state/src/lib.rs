@@ -14,7 +14,7 @@ mod sqlite;
 pub mod testing;
 
 pub use conversations::{Claim, Conversations, Limits, NewMessages, Queue, QueueItem, Queued, Reply, URGENT_CAP_FACTOR};
-pub use model::{Conversation, HandoffState, HandoffStatus, Message, Speaker, Suggestion};
+pub use model::{Conversation, HandoffState, HandoffStatus, Message, Speaker, Suggestion, CLAIM_LAPSES_AFTER_S};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,7 +57,9 @@ impl Location {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Location::Postgres(url.to_string()))
         } else {
-            Err(StateError::Config(format!("unknown state store URL {url:?}: use postgres://… or sqlite:PATH (empty: SQLite in ORIENT_HOME)")))
+            // Only the scheme is repeated: the rest may hold a password.
+            let scheme = url.split_once(':').map_or("(none)", |(s, _)| s);
+            Err(StateError::Config(format!("unknown state store URL scheme {scheme:?}: use postgres://… or sqlite:PATH (empty: SQLite in ORIENT_HOME)")))
         }
     }
 
@@ -65,10 +67,12 @@ impl Location {
     pub fn describe(&self) -> String {
         match self {
             Location::Sqlite(p) => format!("SQLite {}", p.display()),
-            Location::Postgres(url) => match url.split_once('@') {
-                Some((_, host)) => format!("PostgreSQL {host}"),
-                None => format!("PostgreSQL {}", url.split_once("://").map_or(url.as_str(), |(_, r)| r)),
-            },
+            Location::Postgres(url) => {
+                // Host and database only: no user, password (it may hold '@') or query string.
+                let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+                let rest = rest.split('?').next().unwrap_or_default();
+                format!("PostgreSQL {}", rest.rsplit_once('@').map_or(rest, |(_, host)| host))
+            }
         }
     }
 }
@@ -109,9 +113,10 @@ pub trait StateStore: Send + Sync {
     /// Conversations waiting for a counsellor, or handed off and active since `since`.
     fn handed_off(&self, since: u64) -> Result<Vec<Conversation>, StateError>;
 
-    /// Claim the first waiting conversation nobody has claimed (urgent first, oldest first)
-    /// for `counsellor`; counsellors claiming at once each get a different one.
-    fn claim_next(&self, counsellor: &str) -> Result<Option<Conversation>, StateError>;
+    /// Claim for `counsellor`, at `now`, the first waiting conversation nobody holds (never
+    /// claimed, or claimed before `lapsed_before`; urgent first, oldest first); counsellors
+    /// claiming at once each get a different one. Unreadable rows are skipped.
+    fn claim_next(&self, counsellor: &str, now: u64, lapsed_before: u64) -> Result<Option<Conversation>, StateError>;
 
     /// Forget conversations idle since before `before` that nobody waits on, then the oldest
     /// of those nobody waits on beyond `keep`. Returns how many were forgotten.
@@ -129,6 +134,9 @@ pub trait StateStore: Send + Sync {
     /// Every replica's last published log head.
     fn log_heads(&self) -> Result<Vec<LogHead>, StateError>;
 }
+
+/// How many unreadable rows `claim_next` steps over before it gives up.
+pub(crate) const CLAIM_SKIPS: i64 = 8;
 
 /// The upsert both engines run: a head only moves forward.
 pub(crate) const PUBLISH_LOG_HEAD: &str = "INSERT INTO log_heads (replica, seq, hash, updated) VALUES ($1, $2, $3, $4)
@@ -173,6 +181,9 @@ mod tests {
         assert_eq!(Location::parse("sqlite:/tmp/x.db", d.clone()).unwrap(), Location::Sqlite("/tmp/x.db".into()));
         let pg = Location::parse("postgres://orient:secret@db:5432/orient", d.clone()).unwrap();
         assert_eq!(pg.describe(), "PostgreSQL db:5432/orient");
-        assert!(Location::parse("mysql://db", d).is_err());
+        let pg = Location::parse("postgres://orient:p@ss@db/orient?password=x", d.clone()).unwrap();
+        assert_eq!(pg.describe(), "PostgreSQL db/orient");
+        let err = Location::parse("postgre://orient:secret@db", d).unwrap_err().to_string();
+        assert!(err.contains("postgre") && !err.contains("secret"), "{err}");
     }
 }

@@ -44,11 +44,31 @@ pub struct HandoffState {
     /// so that two counsellors never answer the same person twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_by: Option<String>,
+    /// When the claim was made or last used (a reply); a claim on a person still waiting
+    /// lapses after [`CLAIM_LAPSES_AFTER_S`], so that a counsellor who went away never keeps
+    /// someone from being answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<u64>,
 }
+
+/// How long a claim on a person still waiting holds without a reply.
+pub const CLAIM_LAPSES_AFTER_S: u64 = 15 * 60;
 
 impl HandoffState {
     pub fn is_urgent(&self) -> bool {
         self.priority == "urgent"
+    }
+
+    /// The counsellor who holds the person now: the claimer, unless the claim lapsed while the
+    /// person was still waiting.
+    pub fn holder(&self, now: u64) -> Option<&str> {
+        let lapsed = self.status == HandoffStatus::Waiting && self.claimed_at.unwrap_or(0) + CLAIM_LAPSES_AFTER_S <= now;
+        self.claimed_by.as_deref().filter(|_| !lapsed)
+    }
+
+    pub(crate) fn claim(&mut self, counsellor: &str, now: u64) {
+        self.claimed_by = Some(counsellor.to_string());
+        self.claimed_at = Some(now);
     }
 }
 
@@ -159,6 +179,7 @@ pub(crate) struct Columns {
     pub urgent: bool,
     pub handed_off: bool,
     pub claimed_by: Option<String>,
+    pub claimed_at: i64,
     pub since: i64,
     pub updated: i64,
 }
@@ -170,6 +191,7 @@ impl Columns {
             urgent: c.handoff.as_ref().is_some_and(HandoffState::is_urgent),
             handed_off: c.handoff.is_some(),
             claimed_by: c.handoff.as_ref().and_then(|h| h.claimed_by.clone()),
+            claimed_at: c.handoff.as_ref().and_then(|h| h.claimed_at).unwrap_or(0) as i64,
             since: c.handoff.as_ref().map_or(0, |h| h.since as i64),
             updated: c.updated as i64,
         }

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX conversations_updated ON conversations (updated);
     CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);",
     "CREATE TABLE log_heads (replica TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL, updated BIGINT NOT NULL);",
+    "ALTER TABLE conversations ADD COLUMN claimed_at BIGINT NOT NULL DEFAULT 0;",
 ];
 
 /// Advisory lock keys (any constants unique to orient).
@@ -67,12 +68,24 @@ fn read_rows(rows: &[tokio_postgres::Row]) -> Result<Vec<Conversation>, StateErr
 async fn write(db: &impl GenericClient, c: &Conversation) -> Result<(), StateError> {
     let (row, col) = (Row::of(c)?, Columns::of(c));
     db.execute(
-        "INSERT INTO conversations (id, data, client, suggestion, waiting, urgent, handed_off, claimed_by, since, updated)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        "INSERT INTO conversations (id, data, client, suggestion, waiting, urgent, handed_off, claimed_by, claimed_at, since, updated)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (id) DO UPDATE SET data = excluded.data, client = excluded.client, suggestion = excluded.suggestion,
            waiting = excluded.waiting, urgent = excluded.urgent, handed_off = excluded.handed_off,
-           claimed_by = excluded.claimed_by, since = excluded.since, updated = excluded.updated",
-        &[&c.id, &row.data, &row.client, &row.suggestion, &col.waiting, &col.urgent, &col.handed_off, &col.claimed_by, &col.since, &col.updated],
+           claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at, since = excluded.since, updated = excluded.updated",
+        &[
+            &c.id,
+            &row.data,
+            &row.client,
+            &row.suggestion,
+            &col.waiting,
+            &col.urgent,
+            &col.handed_off,
+            &col.claimed_by,
+            &col.claimed_at,
+            &col.since,
+            &col.updated,
+        ],
     )
     .await?;
     Ok(())
@@ -80,10 +93,16 @@ async fn write(db: &impl GenericClient, c: &Conversation) -> Result<(), StateErr
 
 impl PgStore {
     pub fn open(url: &str) -> Result<PgStore, StateError> {
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e| StateError::Config(format!("bad PostgreSQL URL: {e}")))?;
+        // The parser's message may quote the URL, password included: not repeated here.
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|_| StateError::Config("the PostgreSQL URL cannot be read (postgres://user:password@host:port/database)".into()))?;
         // An unreachable server is said at once, not after the kernel's TCP timeout.
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("orient");
+        // A stalled peer (a replica holding a lock across a partition, a connection a NAT
+        // dropped) must fail a request in seconds, not after TCP gives up.
+        config.keepalives(true).keepalives_idle(Duration::from_secs(30));
+        config.options("-c lock_timeout=5000 -c statement_timeout=10000 -c idle_in_transaction_session_timeout=30000");
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("orient-postgres")
@@ -192,17 +211,28 @@ impl StateStore for PgStore {
         self.with(async |db| read_rows(&db.query(&format!("{SELECT_ROW} WHERE waiting OR (handed_off AND updated >= $1)"), &[&(since as i64)]).await?))
     }
 
-    fn claim_next(&self, counsellor: &str) -> Result<Option<Conversation>, StateError> {
+    fn claim_next(&self, counsellor: &str, now: u64, lapsed_before: u64) -> Result<Option<Conversation>, StateError> {
         self.with(async |db| {
             let tx = db.transaction().await?;
-            let next = tx
-                .query_opt(&format!("{SELECT_ROW} WHERE waiting AND claimed_by IS NULL ORDER BY urgent DESC, since ASC LIMIT 1 FOR UPDATE SKIP LOCKED"), &[])
-                .await?;
-            let Some(mut c) = next.map(|r| row(&r)).transpose()?.map(Row::read).transpose()? else {
+            let sql = format!(
+                "{SELECT_ROW} WHERE waiting AND (claimed_by IS NULL OR claimed_at < $1) ORDER BY urgent DESC, since ASC LIMIT 1 OFFSET $2 FOR UPDATE SKIP LOCKED"
+            );
+            let mut next = None;
+            for skip in 0..crate::CLAIM_SKIPS {
+                let Some(r) = tx.query_opt(&sql, &[&(lapsed_before as i64), &skip]).await? else { break };
+                match row(&r)?.read() {
+                    Ok(c) => {
+                        next = Some(c);
+                        break;
+                    }
+                    Err(e) => tracing::error!("state store: an unreadable waiting conversation was skipped: {e}"),
+                }
+            }
+            let Some(mut c) = next else {
                 return Ok(None);
             };
             if let Some(h) = c.handoff.as_mut() {
-                h.claimed_by = Some(counsellor.to_string());
+                h.claim(counsellor, now);
             }
             write(&tx, &c).await?;
             tx.commit().await?;
@@ -215,7 +245,7 @@ impl StateStore for PgStore {
             let idle = db.execute("DELETE FROM conversations WHERE NOT waiting AND updated < $1", &[&(before as i64)]).await?;
             let over = db
                 .execute(
-                    "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE NOT waiting ORDER BY updated DESC OFFSET $1)",
+                    "DELETE FROM conversations WHERE NOT waiting AND id IN (SELECT id FROM conversations WHERE NOT waiting ORDER BY updated DESC OFFSET $1)",
                     &[&(keep as i64)],
                 )
                 .await?;

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX conversations_queue ON conversations (waiting, claimed_by, urgent, since);
     CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);",
     "CREATE TABLE log_heads (replica TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, updated INTEGER NOT NULL);",
+    "ALTER TABLE conversations ADD COLUMN claimed_at INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub struct SqliteStore {
@@ -57,12 +58,12 @@ fn read_rows(rows: impl Iterator<Item = rusqlite::Result<Row>>) -> Result<Vec<Co
 fn write(db: &Connection, c: &Conversation) -> Result<(), StateError> {
     let (row, col) = (Row::of(c)?, Columns::of(c));
     db.execute(
-        "INSERT INTO conversations (id, data, client, suggestion, waiting, urgent, handed_off, claimed_by, since, updated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO conversations (id, data, client, suggestion, waiting, urgent, handed_off, claimed_by, claimed_at, since, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT(id) DO UPDATE SET data = excluded.data, client = excluded.client, suggestion = excluded.suggestion,
            waiting = excluded.waiting, urgent = excluded.urgent, handed_off = excluded.handed_off,
-           claimed_by = excluded.claimed_by, since = excluded.since, updated = excluded.updated",
-        params![c.id, row.data, row.client, row.suggestion, col.waiting, col.urgent, col.handed_off, col.claimed_by, col.since, col.updated],
+           claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at, since = excluded.since, updated = excluded.updated",
+        params![c.id, row.data, row.client, row.suggestion, col.waiting, col.urgent, col.handed_off, col.claimed_by, col.claimed_at, col.since, col.updated],
     )?;
     Ok(())
 }
@@ -141,17 +142,24 @@ impl StateStore for SqliteStore {
         read_rows(rows)
     }
 
-    fn claim_next(&self, counsellor: &str) -> Result<Option<Conversation>, StateError> {
+    fn claim_next(&self, counsellor: &str, now: u64, lapsed_before: u64) -> Result<Option<Conversation>, StateError> {
         let mut db = self.db();
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let next = tx
-            .query_row(&format!("{SELECT_ROW} WHERE waiting = 1 AND claimed_by IS NULL ORDER BY urgent DESC, since ASC LIMIT 1"), [], row)
-            .optional()?
-            .map(Row::read)
-            .transpose()?;
+        let mut next = None;
+        for skip in 0..crate::CLAIM_SKIPS {
+            let sql = format!("{SELECT_ROW} WHERE waiting = 1 AND (claimed_by IS NULL OR claimed_at < ?1) ORDER BY urgent DESC, since ASC LIMIT 1 OFFSET ?2");
+            let Some(r) = tx.query_row(&sql, params![lapsed_before as i64, skip], row).optional()? else { break };
+            match r.read() {
+                Ok(c) => {
+                    next = Some(c);
+                    break;
+                }
+                Err(e) => tracing::error!("state store: an unreadable waiting conversation was skipped: {e}"),
+            }
+        }
         let Some(mut c) = next else { return Ok(None) };
         if let Some(h) = c.handoff.as_mut() {
-            h.claimed_by = Some(counsellor.to_string());
+            h.claim(counsellor, now);
         }
         write(&tx, &c)?;
         tx.commit()?;
@@ -162,7 +170,7 @@ impl StateStore for SqliteStore {
         let db = self.db();
         let idle = db.execute("DELETE FROM conversations WHERE waiting = 0 AND updated < ?1", params![before as i64])?;
         let over = db.execute(
-            "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE waiting = 0 ORDER BY updated DESC LIMIT -1 OFFSET ?1)",
+            "DELETE FROM conversations WHERE waiting = 0 AND id IN (SELECT id FROM conversations WHERE waiting = 0 ORDER BY updated DESC LIMIT -1 OFFSET ?1)",
             params![keep as i64],
         )?;
         Ok(idle + over)
@@ -213,7 +221,7 @@ mod tests {
             db.execute("INSERT INTO conversations VALUES (?1, ?2, 1, 1, 5)", params!["0123456789abcdef0123456789abcdef", data]).unwrap();
         }
         let store = SqliteStore::open(&path).unwrap();
-        let claimed = store.claim_next("c1").unwrap().expect("the old waiting row is in the queue");
+        let claimed = store.claim_next("c1", 10, 0).unwrap().expect("the old waiting row is in the queue");
         assert_eq!(claimed.handoff.unwrap().claimed_by.as_deref(), Some("c1"));
         // Opening again applies nothing twice.
         drop(store);

@@ -111,6 +111,25 @@ fn a_person_is_answered_by_one_counsellor_only(db: Db) {
     assert_eq!(replies.iter().filter(|r| matches!(r, Reply::Sent(_))).count(), 1, "{replies:?}");
 }
 
+fn a_claim_lapses_when_its_counsellor_went_away(db: Db) {
+    let c = db.replica(limits());
+    let (u, _) = c.begin(None).unwrap();
+    c.record_turn(&u, None, "je vais mal", "…", Some(&handoff("urgent")), &[], &[]).unwrap();
+    assert_eq!(c.claim(&u, "gone").unwrap(), Claim::Yours);
+    assert!(c.claim_next("c2").unwrap().is_none(), "a fresh claim holds");
+    // The claim was made long ago and the person still waits: anyone may take them.
+    c.store()
+        .update(&u, false, &mut |cur, _| {
+            let mut conv = cur?;
+            conv.handoff.as_mut()?.claimed_at = Some(state::now() - state::CLAIM_LAPSES_AFTER_S - 1);
+            Some(conv)
+        })
+        .unwrap();
+    assert_eq!(c.claim_next("c2").unwrap().map(|x| x.id), Some(u.clone()), "a lapsed claim is taken by the next counsellor");
+    assert_eq!(c.claim(&u, "gone").unwrap(), Claim::Other("c2".into()));
+    assert!(matches!(c.counsellor_reply(&u, "c2", "Bonjour").unwrap(), Reply::Sent(_)));
+}
+
 fn claims_of_the_next_person_never_collide(db: Db) {
     let a = Arc::new(db.replica(Limits { max_waiting: 100, max_waiting_per_client: 100, ..limits() }));
     let mut ids = Vec::new();
@@ -241,6 +260,7 @@ on_both_engines!(
     requests_at_once_cannot_pass_a_cap_together,
     suggestions_and_waiting_people_survive_a_restart_and_idle_ones_go,
     log_heads_are_shared_and_never_move_back,
+    a_claim_lapses_when_its_counsellor_went_away,
 );
 
 #[test]
