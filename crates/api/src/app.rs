@@ -125,7 +125,7 @@ impl App {
             cfg.signing_key = Some(guardrails::log::signing_key_from_hex(&k).context("ORIENT_LOG_KEY must be 64 hex characters")?);
         }
         cfg.checkpoint_every = section.checkpoint_every;
-        cfg.replica = Some(section.replica_name());
+        cfg.replica = Some(section.replica_name(&self.home)?);
         cfg.retention = std::time::Duration::from_secs(section.retention_days * 24 * 3600);
         Ok(cfg)
     }

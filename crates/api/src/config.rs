@@ -112,19 +112,31 @@ pub struct LogSection {
     /// one of `ORIENT_LOG_KEY` when set. Verification never trusts a key written in the log.
     pub public_key: Option<String>,
     /// The replica's name, carried by every record of its chain (one chain per replica) and
-    /// under which its head is published in the state store. Empty: the host name. Env
-    /// `ORIENT_REPLICA`.
+    /// under which its head is published in the state store. Empty: a name made on first use
+    /// and kept in the home. Env `ORIENT_REPLICA`.
     pub replica: String,
 }
 
 impl LogSection {
-    /// `replica`, else the host name, else "orient".
-    pub fn replica_name(&self) -> String {
+    /// `replica`, else the name this home was given on first use (kept in
+    /// `ORIENT_HOME/keys/replica`: the host name and a random suffix, so that a recreated
+    /// container keeps its chain's name and two homes on one machine differ).
+    pub fn replica_name(&self, home: &Path) -> Result<String> {
         let named = self.replica.trim();
         if !named.is_empty() {
-            return named.to_string();
+            return Ok(named.to_string());
         }
-        std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "orient".into())
+        let path = home.join("keys").join("replica");
+        if let Ok(kept) = std::fs::read_to_string(&path) {
+            let kept = kept.trim();
+            anyhow::ensure!(!kept.is_empty(), "{} is empty: write the replica's name in it", path.display());
+            return Ok(kept.to_string());
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).ok().filter(|h| !h.is_empty());
+        let name = format!("{}-{}", host.as_deref().unwrap_or("orient"), hex::encode(rand::random::<[u8; 2]>()));
+        std::fs::create_dir_all(path.parent().expect("a file under keys/")).with_context(|| format!("cannot create {}", path.display()))?;
+        std::fs::write(&path, &name).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(name)
     }
 }
 

@@ -165,6 +165,21 @@ fn one_replica_on_the_embedded_default_runs_the_same_scenario() {
     let s = Server::start("rate_limit_per_minute = 0");
     conversations_and_the_queue_are_shared(&s, &s);
     assert!(s.home.path().join("state").join("conversations.sqlite").exists());
+
+    // A log cut back while the server was down: the restarted server reports it and never
+    // publishes its shorter chain over the head it published before.
+    let (_, v) = s.get("/v1/audit/log/verify", Some(AUDITOR_TOKEN));
+    let published = v["deployment"][0]["seq"].as_u64().unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+    let log = s.log_path();
+    let home = s.crash();
+    let lines: Vec<String> = std::fs::read_to_string(&log).unwrap().lines().map(String::from).collect();
+    std::fs::write(&log, lines[..lines.len() - 3].join("\n") + "\n").unwrap();
+    let s = Server::start_in(home, "rate_limit_per_minute = 0");
+    let (_, v) = s.get("/v1/audit/log/verify", Some(AUDITOR_TOKEN));
+    assert_eq!(v["ok"], false, "{v}");
+    assert!(v["problems"].as_array().unwrap().iter().any(|p| p["kind"] == "cut_back"), "{v}");
+    assert_eq!(v["deployment"][0]["seq"].as_u64(), Some(published), "the evidence is kept: {v}");
 }
 
 #[test]

@@ -30,7 +30,7 @@ use metrics::Metrics;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -56,6 +56,10 @@ pub struct AppState {
     /// Moving average of a generated answer's duration (ms), for `Retry-After`.
     pub answer_ms: AtomicU64,
     pub started: Instant,
+    /// The log's chain was found to reach the head published before this start.
+    log_head_checked: AtomicBool,
+    /// It was not: nothing is published over the evidence.
+    log_head_refused: AtomicBool,
 }
 
 impl AppState {
@@ -87,6 +91,8 @@ impl AppState {
             log,
             answer_ms: AtomicU64::new(10_000),
             started: Instant::now(),
+            log_head_checked: AtomicBool::new(false),
+            log_head_refused: AtomicBool::new(false),
             config,
         }))
     }
@@ -130,13 +136,36 @@ impl AppState {
     }
 
     /// Publish this replica's log head in the shared state store (a failure is logged: the
-    /// next attempt comes a minute later).
+    /// next attempt comes a minute later). The first time, the chain must reach the head
+    /// published before: a log cut back or started anew never overwrites the evidence.
     pub async fn publish_log_head(&self) {
         let (Some(replica), Ok((seq, hash))) = (self.log.replica.clone(), self.log.head().await) else { return };
-        if seq == 0 {
+        if seq == 0 || self.log_head_refused.load(Ordering::Relaxed) {
             return;
         }
         let store = self.conversations.store().clone();
+        if !self.log_head_checked.load(Ordering::Relaxed) {
+            let s = store.clone();
+            let Ok(Ok(heads)) = tokio::task::spawn_blocking(move || s.log_heads()).await else { return };
+            if let Some(old) = heads.into_iter().find(|h| h.replica == replica) {
+                match self.log.verify(Some((old.seq, old.hash))).await {
+                    Ok(r) if r.problems.iter().any(|p| p.kind == "cut_back" || p.kind == "published_head") => {
+                        self.log_head_refused.store(true, Ordering::Relaxed);
+                        tracing::error!(
+                            "transparency log: this chain does not reach the head replica {replica} published (seq {}); it is not published over it (audit it, then delete that row of log_heads)",
+                            old.seq
+                        );
+                        return;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!("transparency log: {e}");
+                        return;
+                    }
+                }
+            }
+            self.log_head_checked.store(true, Ordering::Relaxed);
+        }
         let head = state::LogHead { replica, seq, hash, updated: state::now() };
         match tokio::task::spawn_blocking(move || store.publish_log_head(&head)).await {
             Ok(Ok(())) => {}
