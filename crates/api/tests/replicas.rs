@@ -55,8 +55,12 @@ fn conversations_and_the_queue_are_shared(a: &Server, b: &Server) -> String {
     assert!(e["error"]["message"].as_str().unwrap().contains("rien n'a été envoyé"), "{e}");
 
     // The claimer's reply, posted on B, reaches the widget polling A.
-    let (st, r) = b.post(&reply, Some(COUNSELLOR_TOKEN), r#"{"text": "Bonjour, je suis là. On peut parler maintenant."}"#);
+    let body = r#"{"text": "Bonjour, je suis là. On peut parler maintenant.", "request_id": "r-1"}"#;
+    let (st, r) = b.post(&reply, Some(COUNSELLOR_TOKEN), body);
     assert_eq!(st, 200, "{r}");
+    // The same sending retried on the other replica is delivered once.
+    let (st, again) = a.post(&reply, Some(COUNSELLOR_TOKEN), body);
+    assert_eq!((st, again["already_sent"].as_bool(), &again["seq"]), (200, Some(true), &r["seq"]), "{again}");
     let (st, m) = a.get(&format!("/v1/chat/{urgent}/messages?after=0"), None);
     assert_eq!(st, 200, "{m}");
     let messages = m["messages"].as_array().unwrap();

@@ -323,7 +323,9 @@ impl Conversations {
     /// The counsellor's reply, appended for the user's widget in the same transaction that
     /// checks the claim: it is sent only if the conversation is unclaimed (it is claimed then)
     /// or claimed by `counsellor`. The handoff is answered.
-    pub fn counsellor_reply(&self, id: &str, counsellor: &str, text: &str) -> Result<Reply, StateError> {
+    /// `request_id`: the copilot's id for this sending; a reply already delivered under it is
+    /// not delivered again (its sequence number is returned).
+    pub fn counsellor_reply(&self, id: &str, counsellor: &str, text: &str, request_id: Option<&str>) -> Result<Reply, StateError> {
         if !valid_id(id) {
             return Ok(Reply::Unknown);
         }
@@ -333,11 +335,18 @@ impl Conversations {
                 reply = Reply::Unknown;
                 return None;
             };
+            if let Some(seq) = request_id.and_then(|r| c.delivered(r)) {
+                reply = Reply::Sent(seq);
+                return None;
+            }
             if let Some(who) = c.handoff.as_ref().and_then(|h| h.holder(now())).filter(|who| *who != counsellor) {
                 reply = Reply::Other(who.to_string());
                 return None;
             }
             let seq = c.push(Speaker::Counsellor, text.to_string(), self.limits.history);
+            if let Some(m) = c.messages.back_mut() {
+                m.request_id = request_id.map(String::from);
+            }
             let h = c.handoff.get_or_insert_with(|| HandoffState {
                 priority: "normal".into(),
                 reason: "counsellor".into(),

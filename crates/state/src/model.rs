@@ -21,6 +21,10 @@ pub struct Message {
     /// Redacted for the user's messages.
     pub text: String,
     pub at: u64,
+    /// For a counsellor's reply: the id the copilot sent it under, so that a request sent
+    /// again (a retry, a double click) delivers it once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -128,6 +132,11 @@ impl Conversation {
         self.handoff.as_ref().is_some_and(|h| h.status == HandoffStatus::Waiting && h.is_urgent())
     }
 
+    /// The sequence number of the counsellor's reply sent under `request_id`, if it was.
+    pub fn delivered(&self, request_id: &str) -> Option<u64> {
+        self.messages.iter().find(|m| m.role == Speaker::Counsellor && m.request_id.as_deref() == Some(request_id)).map(|m| m.seq)
+    }
+
     pub fn last_user_text(&self) -> Option<&str> {
         self.messages.iter().rev().find(|m| m.role == Speaker::User).map(|m| m.text.as_str())
     }
@@ -145,7 +154,7 @@ impl Conversation {
     pub(crate) fn push(&mut self, role: Speaker, text: String, keep: usize) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.messages.push_back(Message { seq, role, text, at: crate::now() });
+        self.messages.push_back(Message { seq, role, text, at: crate::now(), request_id: None });
         while self.messages.len() > keep {
             self.messages.pop_front();
         }

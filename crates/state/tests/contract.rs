@@ -83,8 +83,9 @@ fn a_person_is_answered_by_one_counsellor_only(db: Db) {
     assert_eq!(b.claim(&u, "c1").unwrap(), Claim::Yours);
     assert_eq!(a.claim(&u, "c1").unwrap(), Claim::Yours, "claiming again is idempotent");
     assert_eq!(a.claim(&u, "c2").unwrap(), Claim::Other("c1".into()));
-    assert_eq!(a.counsellor_reply(&u, "c2", "Bonjour").unwrap(), Reply::Other("c1".into()), "nothing sent by the other counsellor");
-    let Reply::Sent(seq) = a.counsellor_reply(&u, "c1", "Bonjour, je suis là.").unwrap() else { panic!("the claimer's reply is sent") };
+    assert_eq!(a.counsellor_reply(&u, "c2", "Bonjour", None).unwrap(), Reply::Other("c1".into()), "nothing sent by the other counsellor");
+    let Reply::Sent(seq) = a.counsellor_reply(&u, "c1", "Bonjour, je suis là.", Some("r1")).unwrap() else { panic!("the claimer's reply is sent") };
+    assert_eq!(b.counsellor_reply(&u, "c1", "Bonjour, je suis là.", Some("r1")).unwrap(), Reply::Sent(seq), "a retry is delivered once");
     // The widget polling the other replica reads it.
     let new = b.messages_after(&u, seq - 1).unwrap().unwrap();
     assert_eq!((new.messages.len(), new.messages[0].role), (1, Speaker::Counsellor));
@@ -102,7 +103,7 @@ fn a_person_is_answered_by_one_counsellor_only(db: Db) {
     let replies: Vec<Reply> = (0..8)
         .map(|i| {
             let (replica, raced) = (if i % 2 == 0 { a.clone() } else { b.clone() }, raced.clone());
-            std::thread::spawn(move || replica.counsellor_reply(&raced, &format!("c{i}"), "Bonjour").unwrap())
+            std::thread::spawn(move || replica.counsellor_reply(&raced, &format!("c{i}"), "Bonjour", None).unwrap())
         })
         .collect::<Vec<_>>()
         .into_iter()
@@ -127,7 +128,7 @@ fn a_claim_lapses_when_its_counsellor_went_away(db: Db) {
         .unwrap();
     assert_eq!(c.claim_next("c2").unwrap().map(|x| x.id), Some(u.clone()), "a lapsed claim is taken by the next counsellor");
     assert_eq!(c.claim(&u, "gone").unwrap(), Claim::Other("c2".into()));
-    assert!(matches!(c.counsellor_reply(&u, "c2", "Bonjour").unwrap(), Reply::Sent(_)));
+    assert!(matches!(c.counsellor_reply(&u, "c2", "Bonjour", None).unwrap(), Reply::Sent(_)));
 }
 
 fn claims_of_the_next_person_never_collide(db: Db) {

@@ -118,6 +118,10 @@ pub async fn assist(State(state): State<Arc<AppState>>, headers: HeaderMap, Json
 #[serde(deny_unknown_fields)]
 pub struct ReplyRequest {
     pub text: String,
+    /// The copilot's id for this sending: sent again (a retry, a double click), the reply is
+    /// delivered and logged once.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 /// Word-level difference between the suggestion and what was sent: runs of removed words as
@@ -174,7 +178,16 @@ pub async fn reply(
     if let Claim::Other(who) = state.conversations.claim(&id, &me)? {
         return Err(claimed_by_other(&who));
     }
-    let suggestion = state.conversations.get(&id)?.ok_or_else(gone)?.suggestion;
+    let request_id = req.request_id.filter(|r| !r.is_empty());
+    if request_id.as_ref().is_some_and(|r| r.len() > 64 || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')) {
+        return Err(ApiError::bad_request("request_id : 64 lettres, chiffres, - ou _ au plus."));
+    }
+    let conversation = state.conversations.get(&id)?.ok_or_else(gone)?;
+    // Sent again (a retry, a double click): already delivered and logged once.
+    if let Some(seq) = request_id.as_deref().and_then(|r| conversation.delivered(r)) {
+        return Ok(Json(json!({ "conversation_id": id, "seq": seq, "already_sent": true, "counsellor": me })));
+    }
+    let suggestion = conversation.suggestion;
     let suggested = suggestion.as_ref().map(|s| guardrails::pii::redact(&s.text).0);
     let diff = suggested.as_deref().map(|s| word_diff(s, &sent));
     state
@@ -190,13 +203,14 @@ pub async fn reply(
                 "edited": suggested.as_deref().map(|s| s != sent),
                 "responsible": "counsellor",
                 "counsellor": me,
+                "request_id": request_id,
                 "point": "P7",
             }),
         )
         .await
         .map_err(ApiError::internal)?;
     // Delivered only once on the record (P11).
-    let seq = match state.conversations.counsellor_reply(&id, &me, &text)? {
+    let seq = match state.conversations.counsellor_reply(&id, &me, &text, request_id.as_deref())? {
         Reply::Sent(seq) => seq,
         Reply::Other(who) => return Err(claimed_by_other(&who)),
         Reply::Unknown => return Err(gone()),
