@@ -3,7 +3,7 @@
 use crate::app::App;
 use anyhow::{Context, Result};
 use assistant::rails::EmbedderEncoder;
-use eval::rails_train::{embed_lines, read_corpus, train_heads, training_files};
+use eval::rails_train::{embed_lines, read_training_corpus, train_heads};
 use guardrails::semantic::Encoder;
 use guardrails::{Guard, History, Layer};
 use std::collections::HashMap;
@@ -108,10 +108,7 @@ pub fn eval_guardrails(app: &App, probes: &Path, json: bool, rules_only: bool, h
 
 /// Train the semantic heads on `corpus/train-*.jsonl` and write them to `out`.
 pub fn train(app: &App, corpus: &Path, out: &Path, opts: &eval::rails_train::NetOptions, layers: Option<usize>) -> Result<()> {
-    let mut lines = Vec::new();
-    for f in training_files(corpus)? {
-        lines.extend(read_corpus(&f)?);
-    }
+    let lines = read_training_corpus(corpus)?;
     anyhow::ensure!(!lines.is_empty(), "no train-*.jsonl in {}", corpus.display());
     let full = app.embedder()?;
     let encoder = EmbedderEncoder(match layers {

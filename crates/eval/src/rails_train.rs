@@ -33,6 +33,22 @@ pub struct CorpusLine {
     pub hard_negative: bool,
     #[serde(default)]
     pub pii_spans: Option<Vec<String>>,
+    /// Which networks the line trains (from its file's name, not from the line).
+    #[serde(skip)]
+    pub scope: Scope,
+}
+
+/// Which of the two networks a training file feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// `train-*.jsonl`: every head.
+    #[default]
+    All,
+    /// `distress-*.jsonl`: the distress network only. Messages that teach the distress head
+    /// what is *not* distress (open orientation questions in the register of young people,
+    /// short replies) leave the other heads exactly as they were: their network, its inputs'
+    /// scaling and their thresholds never see these lines.
+    DistressOnly,
 }
 
 impl CorpusLine {
@@ -51,15 +67,33 @@ pub fn read_corpus(path: &Path) -> Result<Vec<CorpusLine>, EvalError> {
         .collect()
 }
 
-/// The training files of a corpus directory (`train-*.jsonl`), sorted.
-pub fn training_files(dir: &Path) -> Result<Vec<PathBuf>, EvalError> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+/// The training files of a corpus directory (`train-*.jsonl`, then `distress-*.jsonl`), each
+/// with the networks it feeds, sorted by name within each kind.
+pub fn training_files(dir: &Path) -> Result<Vec<(PathBuf, Scope)>, EvalError> {
+    let mut files: Vec<(PathBuf, Scope)> = std::fs::read_dir(dir)
         .map_err(|e| EvalError::Read { path: dir.display().to_string(), reason: e.to_string() })?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("train-") && n.ends_with(".jsonl")))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?;
+            let scope = match name.strip_suffix(".jsonl")? {
+                n if n.starts_with("train-") => Scope::All,
+                n if n.starts_with("distress-") => Scope::DistressOnly,
+                _ => return None,
+            };
+            Some((p, scope))
+        })
         .collect();
-    files.sort();
+    files.sort_by(|a, b| (a.1 == Scope::DistressOnly, &a.0).cmp(&(b.1 == Scope::DistressOnly, &b.0)));
     Ok(files)
+}
+
+/// Every line of a corpus directory's training files, each with its scope.
+pub fn read_training_corpus(dir: &Path) -> Result<Vec<CorpusLine>, EvalError> {
+    let mut lines = Vec::new();
+    for (path, scope) in training_files(dir)? {
+        lines.extend(read_corpus(&path)?.into_iter().map(|l| CorpusLine { scope, ..l }));
+    }
+    Ok(lines)
 }
 
 /// Validation holds the lines whose id hashes to 0 mod 5.
@@ -260,17 +294,22 @@ pub fn train_heads(
 ) -> Result<(SemanticModel, Vec<HeadReport>), EvalError> {
     let dim = vectors.first().map(Vec::len).unwrap_or(0);
     let val: Vec<bool> = lines.iter().map(|l| is_validation(&l.id)).collect();
+    let shared: Vec<bool> = lines.iter().map(|l| l.scope == Scope::All).collect();
+    // Validation of the heads other than distress: the lines every head trains on.
+    let val_shared: Vec<bool> = val.iter().zip(&shared).map(|(v, s)| *v && *s).collect();
     // e5's vectors share a large common component: standardise each dimension on the training
     // part, train on that, then fold the scaling back into the weights (a plain linear head).
-    let train_rows: Vec<&Vec<f32>> = vectors.iter().zip(&val).filter(|(_, v)| !**v).map(|(x, _)| x).collect();
+    let train_rows: Vec<&Vec<f32>> = vectors.iter().zip(val.iter().zip(&shared)).filter(|(_, (v, s))| !**v && **s).map(|(x, _)| x).collect();
     let n = train_rows.len().max(1) as f32;
     let mean: Vec<f32> = (0..dim).map(|d| train_rows.iter().map(|x| x[d]).sum::<f32>() / n).collect();
     let std: Vec<f32> = (0..dim).map(|d| (train_rows.iter().map(|x| (x[d] - mean[d]).powi(2)).sum::<f32>() / n).sqrt().max(1e-6)).collect();
     let standard: Vec<Vec<f32>> = vectors.iter().map(|x| x.iter().zip(&mean).zip(&std).map(|((v, m), s)| (v - m) / s).collect()).collect();
     let heads_of: Vec<Vec<&str>> = lines.iter().map(CorpusLine::heads).collect();
     let labels: Vec<Vec<f32>> = heads_of.iter().map(|hs| CATEGORIES.iter().map(|c| if hs.contains(&c.head) { 1.0 } else { 0.0 }).collect()).collect();
-    let (xt, yt): (Vec<Vec<f32>>, Vec<Vec<f32>>) =
-        standard.iter().zip(&labels).zip(&val).filter(|(_, v)| !**v).map(|((x, y), _)| (x.clone(), y.clone())).unzip();
+    // Training rows of each network: distress reads every file, the others `train-*` only.
+    let rows_of = |all_scopes: bool| -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+        (0..lines.len()).filter(|&i| !val[i] && (all_scopes || shared[i])).map(|i| (standard[i].clone(), labels[i].clone())).unzip()
+    };
     // Distress has a network of its own (a child's safety is not traded against other
     // categories); the other heads share one. Each is an ensemble of networks trained from
     // different seeds, joined into one wider hidden layer whose heads average the members'
@@ -282,6 +321,7 @@ pub fn train_heads(
     let mut b2 = vec![0.0f32; k];
     let members = opts.members.max(1);
     for (g, heads) in groups.iter().enumerate() {
+        let (xt, yt) = rows_of(g == 0);
         let yg: Vec<Vec<f32>> = yt.iter().map(|row| heads.iter().map(|&j| row[j]).collect()).collect();
         for m in 0..members {
             let seed = opts.seed + (g * members + m) as u64 * 7919;
@@ -331,12 +371,16 @@ pub fn train_heads(
     let (mut reports, mut exemplars) = (Vec::new(), Vec::new());
     for (j, c) in CATEGORIES.iter().enumerate() {
         let y: Vec<bool> = labels.iter().map(|l| l[j] > 0.5).collect();
-        let scored: Vec<(f32, bool)> = scores.iter().zip(&y).zip(&val).filter(|(_, v)| **v).map(|((s, y), _)| (s[j], *y)).collect();
+        let (val_j, trains): (&[bool], Vec<bool>) = match j {
+            0 => (&val, val.iter().map(|v| !v).collect()),
+            _ => (&val_shared, val.iter().zip(&shared).map(|(v, s)| !v && *s).collect()),
+        };
+        let scored: Vec<(f32, bool)> = scores.iter().zip(&y).zip(val_j).filter(|(_, v)| **v).map(|((s, y), _)| (s[j], *y)).collect();
         let threshold = match c.head {
             "distress" => {
-                threshold_with_rules(lines, &val, &y, &scores, j, c.rail, RecallTarget { with_rules: opts.distress_recall, head_alone: HEAD_ALONE_RECALL })
+                threshold_with_rules(lines, val_j, &y, &scores, j, c.rail, RecallTarget { with_rules: opts.distress_recall, head_alone: HEAD_ALONE_RECALL })
             }
-            "human_request" => threshold_with_rules(lines, &val, &y, &scores, j, c.rail, RecallTarget { with_rules: HUMAN_RECALL, head_alone: 0.0 }),
+            "human_request" => threshold_with_rules(lines, val_j, &y, &scores, j, c.rail, RecallTarget { with_rules: HUMAN_RECALL, head_alone: 0.0 }),
             // Care and refusal heads: the best F1, but never below MIN_THRESHOLD (an
             // uncertain score adds care sentences or refuses a real question for nothing).
             _ => train::threshold_best_f(&scored, 1.0).max(MIN_THRESHOLD),
@@ -348,13 +392,13 @@ pub fn train_heads(
         reports.push(HeadReport {
             head: c.head.into(),
             threshold,
-            train_positives: y.iter().zip(&val).filter(|(y, v)| **y && !**v).count(),
+            train_positives: y.iter().zip(&trains).filter(|(y, t)| **y && **t).count(),
             validation_positives: pos,
             validation_precision: if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 },
             validation_recall: if pos == 0 { 1.0 } else { tp as f64 / pos as f64 },
         });
         // Exemplars: training positives spread over the corpus.
-        let positives: Vec<usize> = (0..lines.len()).filter(|&i| y[i] && !val[i]).collect();
+        let positives: Vec<usize> = (0..lines.len()).filter(|&i| y[i] && trains[i]).collect();
         let step = (positives.len() / EXEMPLARS_PER_HEAD).max(1);
         for &i in positives.iter().step_by(step).take(EXEMPLARS_PER_HEAD) {
             exemplars.push(Exemplar {
@@ -368,6 +412,7 @@ pub fn train_heads(
     let (name, sha) = encoder.identity();
     model.trained = serde_json::json!({
         "messages": lines.len(),
+        "distress_network_only": shared.iter().filter(|s| !**s).count(),
         "validation": val.iter().filter(|v| **v).count(),
         "split": "validation = sha256(id)[0] % 5 == 0",
         "network": opts,
@@ -378,4 +423,61 @@ pub fn train_heads(
     model.encoder_sha256 = sha;
     model.exemplars = exemplars;
     Ok((model, reports))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Named;
+
+    impl Encoder for Named {
+        fn identity(&self) -> (String, String) {
+            ("toy".into(), "toy".into())
+        }
+        fn encode(&self, _: &[&str]) -> Result<Vec<Vec<f32>>, semantic::EncodeError> {
+            unreachable!("vectors are given")
+        }
+    }
+
+    fn line(i: usize, category: &str, expected: &str, scope: Scope) -> CorpusLine {
+        CorpusLine {
+            id: format!("T-{i:04}"),
+            message: format!("message {i}"),
+            category: category.into(),
+            labels: vec![category.into()],
+            expected: expected.into(),
+            register: String::new(),
+            hard_negative: false,
+            pii_spans: None,
+            scope,
+        }
+    }
+
+    fn vector(i: usize) -> Vec<f32> {
+        (0..8).map(|d| ((i * 7 + d * 3) % 11) as f32 / 11.0 - 0.5).collect()
+    }
+
+    #[test]
+    fn distress_only_lines_leave_the_other_heads_as_they_were() {
+        let kinds = [("distress_minor", "handoff"), ("out_of_scope", "refuse"), ("benign_controls", "answer")];
+        let shared: Vec<CorpusLine> = (0..60).map(|i| line(i, kinds[i % 3].0, kinds[i % 3].1, Scope::All)).collect();
+        let extra: Vec<CorpusLine> = (60..90).map(|i| line(i, "benign_controls", "answer", Scope::DistressOnly)).collect();
+        let opts = NetOptions { hidden: 4, epochs: 3, batch: 16, members: 1, ..NetOptions::default() };
+        let train = |lines: &[CorpusLine]| {
+            let vectors = (0..lines.len()).map(vector).collect();
+            train_heads(lines, vectors, &Named, &opts).unwrap().0
+        };
+        let before = train(&shared);
+        let after = train(&[shared.clone(), extra].concat());
+        let (h, d) = (opts.hidden, 8);
+        let hidden = |m: &SemanticModel| m.hidden.as_ref().unwrap().weights.clone();
+        // The distress network (first `hidden` units) learnt from the new lines...
+        assert_ne!(hidden(&before)[..h * d], hidden(&after)[..h * d]);
+        // ...the other network, its heads and their thresholds did not move.
+        assert_eq!(hidden(&before)[h * d..], hidden(&after)[h * d..]);
+        for (a, b) in before.heads.iter().zip(&after.heads).skip(1) {
+            assert_eq!((&a.weights, a.bias, a.threshold), (&b.weights, b.bias, b.threshold), "{}", a.name);
+        }
+    }
 }

@@ -27,29 +27,43 @@ const ME: &str = r"(?:je suis|j.suis|chuis|je sui|jsuis)";
 const SUBJECT: &str = r"(?:je suis|j.suis|chuis|je sui|jsuis|(?:mon enfant|ma fille|mon fils|notre enfant|notre fille|notre fils|il|elle) est)";
 const HAS: &str = r"(?:j.ai|(?:mon enfant|ma fille|mon fils|notre enfant|notre fille|notre fils|il|elle) a)";
 
-fn patterns() -> &'static [(Attribute, Regex)] {
-    static P: OnceLock<Vec<(Attribute, Regex)>> = OnceLock::new();
+/// A clause pattern: the attribute it describes, and whether every word of a matching clause
+/// comes from the pattern itself (`closed`). A closed clause cannot carry anything else — "je
+/// suis une fille", "je suis en fauteuil roulant" —; an open one ends with free words ("mes
+/// parents sont …", "j'habite …") that could say more than who the person is.
+struct Pattern {
+    attribute: Attribute,
+    closed: bool,
+    regex: Regex,
+}
+
+fn patterns() -> &'static [Pattern] {
+    static P: OnceLock<Vec<Pattern>> = OnceLock::new();
     P.get_or_init(|| {
         let w = r"[\p{L}\p{N}'’-]+";
-        let rows: Vec<(Attribute, String)> = vec![
-            (Attribute::Greeting, r"(?:salut|slt|bonjour|bonsoir|coucou|hello|hey|yo|wesh|cc|bjr)(?: à tous| tout le monde| madame| monsieur)?".into()),
-            (Attribute::Greeting, r"(?:(?:salut|slt|bonjour|bonsoir|coucou|hello|hey|yo|wesh|cc|bjr)[ ,!]*)?(?:c.est|c|moi c.est|moi c|moi|je m.appelle|ici|je suis)? ?\[NOM\]".into()),
-            (Attribute::Greeting, r"(?:précision|precision|ps|info|nb|petite précision)".into()),
-            (Attribute::Gender, format!(r"{ME} (?:une fille|un garçon|un garcon|une femme|un homme|un mec|une meuf|une ado|un ado)(?: de \d+ ans)?")),
-            (Attribute::Origin, format!(r"(?:{ME}|mes parents sont|ma famille est|je viens d.une famille) (?:d.origine|originaires?|immigrée?s?|étrangère?s?|etrangere?s?)(?: {w}){{0,3}}")),
-            (Attribute::Origin, format!(r"{ME} (?:musulmane?|juive?|chrétienne?|chretienne?|catholique|bouddhiste|noire?|arabe|asiatique|blanche?|métisse?|metisse?)")),
-            (Attribute::Disability, format!(r"{SUBJECT} (?:en situation de handicap|handicapée?|dyslexique|dyspraxique|dyscalculique|dysorthographique|sourde?|malentendante?|malvoyante?|non-voyante?|aveugle|autiste|hyperactif|hyperactive|épileptique|epileptique|tdah|hpi|en fauteuil(?: roulant)?|atteinte? d.(?:{w})(?: {w}){{0,2}})")),
-            (Attribute::Disability, format!(r"{HAS} (?:un|une|des) (?:handicap|rqth|dyslexie|dyspraxie|dyscalculie|troubles? dys\w*|troubles? (?:de l.attention|autistiques?)|tdah|maladie(?: {w}){{1,2}}|reconnaissance de handicap)(?: {w}){{0,3}}")),
-            (Attribute::Disability, r"(?:je|(?:mon enfant|ma fille|mon fils|il|elle)) (?:me |se )?(?:déplace|deplace|roule|suis|est) en fauteuil(?: roulant)?".into()),
-            (Attribute::Territory, format!(r"(?:j.habite|je vis|je viens de|je viens d.|on habite|on vit|nous habitons|nous vivons|je suis de|je suis d.|je suis originaire de|j.suis de|chuis de)(?: {w}){{1,8}}")),
-            (Attribute::Social, format!(r"(?:mes parents|mon père|mon pere|ma mère|ma mere|mon daron|ma daronne|mes darons) (?:sont|est|travaillent|travaille|bossent|bosse)(?: {w}){{1,5}}")),
-            (Attribute::Social, format!(r"personne dans (?:ma|notre|sa) famille(?: {w}){{1,10}}")),
-            (Attribute::Social, format!(r"(?:mon conjoint|ma conjointe|mon mari|ma femme|mon compagnon|ma compagne|son père|sa mère) et moi (?:sommes|on est)(?: {w}){{1,4}}")),
-            (Attribute::Social, format!(r"{ME} (?:le|la) premi(?:er|ère|ere) de ma famille(?: {w}){{0,8}}")),
-            (Attribute::Social, format!(r"mes parents n.ont(?: {w}){{1,6}}")),
-            (Attribute::Social, r"(?:on est|ma famille est|nous sommes|mes parents sont) (?:pauvres?|modestes?|riches?|aisée?s?|d.un milieu (?:modeste|populaire|aisé|favorisé|défavorisé))".into()),
+        // (attribute, closed, pattern)
+        let rows: Vec<(Attribute, bool, String)> = vec![
+            (Attribute::Greeting, true, r"(?:salut|slt|bonjour|bonsoir|coucou|hello|hey|yo|wesh|cc|bjr)(?: à tous| tout le monde| madame| monsieur)?".into()),
+            (Attribute::Greeting, true, r"(?:(?:salut|slt|bonjour|bonsoir|coucou|hello|hey|yo|wesh|cc|bjr)[ ,!]*)?(?:c.est|c|moi c.est|moi c|moi|je m.appelle|ici|je suis)? ?\[NOM\]".into()),
+            (Attribute::Greeting, true, r"(?:précision|precision|ps|info|nb|petite précision)".into()),
+            (Attribute::Gender, true, format!(r"{ME} (?:une fille|un garçon|un garcon|une femme|un homme|un mec|une meuf|une ado|un ado)(?: de \d+ ans)?")),
+            (Attribute::Origin, false, format!(r"(?:{ME}|mes parents sont|ma famille est|je viens d.une famille) (?:d.origine|originaires?|immigrée?s?|étrangère?s?|etrangere?s?)(?: {w}){{0,3}}")),
+            (Attribute::Origin, true, format!(r"{ME} (?:musulmane?|juive?|chrétienne?|chretienne?|catholique|bouddhiste|noire?|arabe|asiatique|blanche?|métisse?|metisse?)")),
+            (Attribute::Disability, true, format!(r"{SUBJECT} (?:en situation de handicap|handicapée?|dyslexique|dyspraxique|dyscalculique|dysorthographique|sourde?|malentendante?|malvoyante?|non-voyante?|aveugle|autiste|hyperactif|hyperactive|épileptique|epileptique|tdah|hpi|en fauteuil(?: roulant)?)")),
+            (Attribute::Disability, false, format!(r"{SUBJECT} atteinte? d.(?:{w})(?: {w}){{0,2}}")),
+            (Attribute::Disability, false, format!(r"{HAS} (?:un|une|des) (?:handicap|rqth|dyslexie|dyspraxie|dyscalculie|troubles? dys\w*|troubles? (?:de l.attention|autistiques?)|tdah|maladie(?: {w}){{1,2}}|reconnaissance de handicap)(?: {w}){{0,3}}")),
+            (Attribute::Disability, true, r"(?:je|(?:mon enfant|ma fille|mon fils|il|elle)) (?:me |se )?(?:déplace|deplace|roule|suis|est) en fauteuil(?: roulant)?".into()),
+            (Attribute::Territory, false, format!(r"(?:j.habite|je vis|je viens de|je viens d.|on habite|on vit|nous habitons|nous vivons|je suis de|je suis d.|je suis originaire de|j.suis de|chuis de)(?: {w}){{1,8}}")),
+            (Attribute::Social, false, format!(r"(?:mes parents|mon père|mon pere|ma mère|ma mere|mon daron|ma daronne|mes darons) (?:sont|est|travaillent|travaille|bossent|bosse)(?: {w}){{1,5}}")),
+            (Attribute::Social, false, format!(r"personne dans (?:ma|notre|sa) famille(?: {w}){{1,10}}")),
+            (Attribute::Social, false, format!(r"(?:mon conjoint|ma conjointe|mon mari|ma femme|mon compagnon|ma compagne|son père|sa mère) et moi (?:sommes|on est)(?: {w}){{1,4}}")),
+            (Attribute::Social, false, format!(r"{ME} (?:le|la) premi(?:er|ère|ere) de ma famille(?: {w}){{0,8}}")),
+            (Attribute::Social, false, format!(r"mes parents n.ont(?: {w}){{1,6}}")),
+            (Attribute::Social, true, r"(?:on est|ma famille est|nous sommes|mes parents sont) (?:pauvres?|modestes?|riches?|aisée?s?|d.un milieu (?:modeste|populaire|aisé|favorisé|défavorisé))".into()),
         ];
-        rows.into_iter().map(|(a, p)| (a, Regex::new(&format!("{LEAD}(?:{p})$")).expect("valid context pattern"))).collect()
+        rows.into_iter()
+            .map(|(attribute, closed, p)| Pattern { attribute, closed, regex: Regex::new(&format!("{LEAD}(?:{p})$")).expect("valid context pattern") })
+            .collect()
     })
 }
 
@@ -90,11 +104,15 @@ fn body(clause: &str) -> &str {
 
 /// The protected attribute a clause only describes, if it does nothing else.
 pub fn describes(clause: &str) -> Option<Attribute> {
+    matching(clause).map(|p| p.attribute)
+}
+
+fn matching(clause: &str) -> Option<&'static Pattern> {
     let b = body(clause);
     if b.is_empty() {
         return None;
     }
-    patterns().iter().find(|(_, r)| r.is_match(b)).map(|(a, _)| *a)
+    patterns().iter().find(|p| p.regex.is_match(b))
 }
 
 /// Attributes the message describes (for the care sentences of the answer).
@@ -106,7 +124,23 @@ pub fn described_attributes(text: &str) -> Vec<Attribute> {
 
 /// The message without the clauses that only describe the person.
 pub fn strip_self_descriptions(text: &str) -> String {
-    let kept: Vec<&str> = clauses(text).into_iter().filter(|c| describes(c).is_none()).collect();
+    strip_where(text, |c| describes(c).is_some())
+}
+
+/// Who the person is, for the rails (P1): the message without the clauses that only say a
+/// name, a gender, an origin or religion, or a disability in closed words ("je suis une
+/// fille", "moi c'est [NOM]", "je me déplace en fauteuil roulant"), when there is one. The
+/// rails read this so that saying who one is never turns a question into a handoff or a
+/// refusal the same question without it would not get. Open clauses (where one lives, what
+/// one's parents do, "atteint de …") stay: their free words could say more ("mes parents
+/// sont violents").
+pub fn without_who_i_am(text: &str) -> Option<String> {
+    let removable = |c: &str| matching(c).is_some_and(|p| p.closed && !matches!(p.attribute, Attribute::Territory | Attribute::Social));
+    clauses(text).into_iter().any(removable).then(|| strip_where(text, removable))
+}
+
+fn strip_where(text: &str, remove: impl Fn(&str) -> bool) -> String {
+    let kept: Vec<&str> = clauses(text).into_iter().filter(|c| !remove(c)).collect();
     let joined = kept.concat();
     // Punctuation left dangling at the start by a removed first clause.
     let joined = joined.trim_start_matches(|c: char| clause_end(c) || c.is_whitespace());
@@ -131,6 +165,22 @@ mod tests {
             "bonjour ! je suis une fille, je suis en 3e, je fais du hand en club. Je voudrais un métier dans le sport, c'est quoi les formations ?",
         ] {
             assert_eq!(strip_self_descriptions(variant).to_lowercase(), neutral.to_lowercase(), "{variant}");
+        }
+    }
+
+    #[test]
+    fn the_rails_read_without_closed_self_descriptions_only() {
+        assert_eq!(without_who_i_am("slt c [NOM], chui en 3e et j'aime les animaux").as_deref(), Some("chui en 3e et j'aime les animaux"));
+        assert_eq!(without_who_i_am("Je suis une fille. C'est quoi un CAP ?").as_deref(), Some("C'est quoi un CAP ?"));
+        assert_eq!(without_who_i_am("je me déplace en fauteuil roulant, quels métiers ?").as_deref(), Some("quels métiers ?"));
+        // Nothing to remove, or clauses whose free words could say more.
+        for kept in [
+            "c'est quoi un CAP ?",
+            "mes parents sont violents, je veux partir",
+            "j'habite dans la rue, je veux un CAP",
+            "je suis atteinte d'une grave dépression, quel métier ?",
+        ] {
+            assert_eq!(without_who_i_am(kept), None, "{kept}");
         }
     }
 

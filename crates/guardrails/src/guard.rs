@@ -4,7 +4,7 @@
 //! short messages). Every verdict names the layer that fired.
 
 use crate::input::{rule_verdicts, InputReport};
-use crate::semantic::{category, encoder_text, EncodeError, Semantic, ALTERNATIVES, CATEGORIES};
+use crate::semantic::{category, encoder_text, encoder_texts, EncodeError, Semantic, ALTERNATIVES, CATEGORIES};
 use crate::verdict::{Action, Layer, Verdict};
 use base64::Engine;
 use regex::Regex;
@@ -19,6 +19,10 @@ pub struct History {
     /// Distress was detected earlier and no counsellor has answered yet.
     pub distress_pending: bool,
 }
+
+/// The head that reads who the person says they are: the disability context, whose care
+/// sentences are for that person. Every other head reads the message without it.
+const SELF_DESCRIBED_HEAD: &str = "disability";
 
 /// How many user messages are read together for distress spread over short messages.
 pub const WINDOW: usize = 3;
@@ -80,19 +84,40 @@ impl Guard {
         let mut scores = Vec::new();
         let mut dismissed = Vec::new();
         if let Some(sem) = &self.semantic {
-            let plain = encoder_text(message);
+            let (plain, without_who) = encoder_texts(message);
             // The newest message first: if the encoder cuts a long window, it cuts the oldest.
             let window: Vec<String> = std::iter::once(plain.clone()).chain(history.previous.iter().rev().take(WINDOW - 1).map(|m| encoder_text(m))).collect();
             let mut texts = vec![plain.clone()];
-            if window.len() > 1 {
+            let joint_at = (window.len() > 1).then(|| {
                 texts.push(window.join(" / "));
-            }
+                texts.len() - 1
+            });
+            let without_at = without_who.filter(|w| *w != plain).map(|w| {
+                texts.push(w);
+                texts.len() - 1
+            });
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             match sem.encoder.encode(&refs) {
                 Err(e) => failure = Some(e),
                 Ok(vectors) => {
-                    let own = sem.model.scores(&vectors[0]);
-                    let joint = vectors.get(1).map(|v| sem.model.scores(v));
+                    let mut own = sem.model.scores(&vectors[0]);
+                    // Saying who one is (a name, a gender, an origin, a disability) must not
+                    // change the decision (P1): every head but the disability context's reads
+                    // the message without those clauses; the disability head keeps them, since
+                    // the care sentences it adds are for that person.
+                    let own_at = match without_at {
+                        Some(i) => {
+                            let neutral = sem.model.scores(&vectors[i]);
+                            for ((s, n), h) in own.iter_mut().zip(neutral).zip(&sem.model.heads) {
+                                if h.name != SELF_DESCRIBED_HEAD {
+                                    *s = n;
+                                }
+                            }
+                            i
+                        }
+                        None => 0,
+                    };
+                    let joint = joint_at.map(|i| sem.model.scores(&vectors[i]));
                     scores = sem.model.heads.iter().zip(&own).map(|(h, s)| (h.name.clone(), *s)).collect();
                     // Topic rules stand only with some support from the semantic layer, on the
                     // message or with the messages before it. The encoder reads a long message
@@ -105,9 +130,10 @@ impl Guard {
                         dismissed = take_unsupported(&mut verdicts, sem, &support);
                     }
                     for (head, score, threshold) in fired_heads(sem, &own) {
-                        add_semantic(&mut verdicts, sem, &vectors[0], head, score, threshold, false);
+                        let read = if head == SELF_DESCRIBED_HEAD { 0 } else { own_at };
+                        add_semantic(&mut verdicts, sem, &vectors[read], head, score, threshold, false);
                     }
-                    if let (Some(v), Some(joint)) = (vectors.get(1), &joint) {
+                    if let (Some(v), Some(joint)) = (joint_at.map(|i| &vectors[i]), &joint) {
                         for (head, score, threshold) in fired_heads(sem, joint).into_iter().filter(|(h, ..)| *h == "distress") {
                             add_semantic(&mut verdicts, sem, v, head, score, threshold, true);
                         }
@@ -285,6 +311,33 @@ mod tests {
         // Only the last three messages count.
         let old = History { previous: vec!["j'en ai marre".into(), "ok".into(), "merci".into()], distress_pending: false };
         assert_eq!(g.check("tout est noir", &old).unwrap().action, Action::Answer);
+    }
+
+    /// Counts the words of its list: a distress "head" on it fires at three.
+    struct Words(&'static [&'static str]);
+
+    impl crate::semantic::Encoder for Words {
+        fn identity(&self) -> (String, String) {
+            ("word-share".into(), "test".into())
+        }
+        fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
+            Ok(texts.iter().map(|t| vec![self.0.iter().filter(|w| t.contains(*w)).count() as f32, 1.0]).collect())
+        }
+    }
+
+    #[test]
+    fn saying_who_one_is_does_not_move_the_decision() {
+        let mut g = toy_guard();
+        let model = (*g.semantic.as_ref().unwrap().model).clone();
+        g.semantic = Some(Semantic::new(model, std::sync::Arc::new(Words(&["fille", "fauteuil", "marre", "noir", "parents"]))).unwrap());
+        let question = "j'en ai marre des maths, c'est noir, c'est quoi un bac pro ?";
+        assert_eq!(g.check(question, &History::default()).unwrap().action, Action::Answer);
+        let described = format!("je suis une fille. je me déplace en fauteuil roulant. {question}");
+        let r = g.check(&described, &History::default()).unwrap();
+        assert!(!r.fired("distress"), "{:?}", r.verdicts);
+        // A clause whose free words could say more ("mes parents sont …") is read whole.
+        let r = g.check(&format!("mes parents sont ouvriers. {question}"), &History::default()).unwrap();
+        assert!(r.fired("distress"), "{:?}", r.verdicts);
     }
 
     #[test]

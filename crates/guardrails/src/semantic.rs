@@ -95,7 +95,18 @@ pub const ALTERNATIVES: &[(&str, &str)] =
 /// personal data left out. Names, numbers and addresses say nothing of what is asked, and
 /// leaving them out keeps the heads from learning that a phone number means a handoff.
 pub fn encoder_text(message: &str) -> String {
-    let (mut text, _) = crate::pii::redact(message);
+    plain_of_redacted(crate::pii::redact(message).0)
+}
+
+/// What the encoder reads of a message, and of the same message without the clauses that only
+/// say who the person is ([`crate::context::without_who_i_am`]) when it has some.
+pub fn encoder_texts(message: &str) -> (String, Option<String>) {
+    let (redacted, _) = crate::pii::redact(message);
+    let without = crate::context::without_who_i_am(&redacted).map(plain_of_redacted).filter(|t| !t.trim().is_empty());
+    (plain_of_redacted(redacted), without)
+}
+
+fn plain_of_redacted(mut text: String) -> String {
     // Placeholders too, whether put here or in an earlier, already redacted message.
     for kind in crate::pii::PiiKind::ALL {
         text = text.replace(kind.placeholder(), " ");

@@ -124,14 +124,56 @@ impl Bert {
             let probs = candle_nn::ops::softmax_last_dim(&scores)?;
             let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b * seq, h))?;
             let a = layer.attn_ln.forward(&(layer.attn_out.forward(&ctx)? + &x)?)?;
-            let f = layer.ffn_in.forward(&a)?.gelu_erf()?;
+            let f = gelu_erf(&layer.ffn_in.forward(&a)?)?;
             x = layer.out_ln.forward(&(layer.ffn_out.forward(&f)? + &a)?)?;
         }
         x.reshape((b, seq, h))
     }
 }
 
+/// GELU in its erf form, x·(1 + erf(x/√2))/2, over the whole tensor in one loop the compiler
+/// vectorises. candle's `gelu_erf` calls a scalar `erf` per element: on a 100-token message it
+/// took as long as the layer's four matrix products together (9.4 ms against 13.5 ms per layer,
+/// 2 cores), which made it the largest cost of the rails' encoder after the products.
+pub fn gelu_erf(x: &Tensor) -> Result<Tensor> {
+    let shape = x.shape().clone();
+    let mut v = x.flatten_all()?.to_vec1::<f32>()?;
+    for e in v.iter_mut() {
+        *e = 0.5 * *e * (1.0 + erf(*e * std::f32::consts::FRAC_1_SQRT_2));
+    }
+    Tensor::from_vec(v, shape, x.device())
+}
+
+/// erf(x) for f32 as a ratio of two polynomials in x² (odd numerator of degree 13, even
+/// denominator of degree 8) on [-4, 4], where it is exact to a few units in the last place;
+/// outside, erf is ±1 in f32. Only multiplications, additions and one division: vectorisable.
+#[inline]
+fn erf(x: f32) -> f32 {
+    const NUM: [f32; 7] = [-2.726_142_3e-10, 2.770_681_4e-8, -2.101_024e-6, -5.692_506_4e-5, -7.349_906_3e-4, -2.954_600_1e-3, -1.609_603_3e-2];
+    const DEN: [f32; 5] = [-1.456_607_2e-5, -2.133_740_6e-4, -1.682_827e-3, -7.373_329_2e-3, -1.426_474e-2];
+    let x = x.clamp(-4.0, 4.0);
+    let x2 = x * x;
+    let p = NUM.iter().fold(0.0f32, |acc, c| acc * x2 + c) * x;
+    let q = DEN.iter().fold(0.0f32, |acc, c| acc * x2 + c);
+    p / q
+}
+
 /// Load the converted safetensors file.
 pub fn load_tensors(path: &std::path::Path) -> Result<HashMap<String, Tensor>> {
     candle_core::safetensors::load(path, &Device::Cpu)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_gelu_matches_candles_exact_one() {
+        let xs: Vec<f32> = (-1200..=1200).map(|i| i as f32 / 100.0).collect();
+        let t = Tensor::from_vec(xs.clone(), xs.len(), &Device::Cpu).unwrap();
+        let fast = gelu_erf(&t).unwrap().to_vec1::<f32>().unwrap();
+        let exact = t.gelu_erf().unwrap().to_vec1::<f32>().unwrap();
+        let worst = fast.iter().zip(&exact).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 2e-6, "largest difference {worst}");
+    }
 }
