@@ -18,6 +18,10 @@ pub struct App {
     pub registry: Registry,
     pub data_dir: PathBuf,
     pub quiet: bool,
+    /// An OpenAI-compatible engine for generated sentences instead of the local model.
+    pub remote_generator: Option<inference::RemoteSettings>,
+    /// With a remote engine: the local model takes over when it fails.
+    pub local_fallback: bool,
 }
 
 impl App {
@@ -29,7 +33,7 @@ impl App {
             None => Registry::builtin(),
         };
         let data_dir = data.unwrap_or_else(retrieval::data::default_data_dir);
-        Ok(App { qdrant_url: qdrant_url.filter(|u| !u.is_empty()), home, registry, data_dir, quiet })
+        Ok(App { qdrant_url: qdrant_url.filter(|u| !u.is_empty()), home, registry, data_dir, quiet, remote_generator: None, local_fallback: true })
     }
 
     pub fn say(&self, msg: &str) {
@@ -56,8 +60,18 @@ impl App {
         Ok(self.registry.load_embedder(&self.home, &mut self.progress())?)
     }
 
+    /// The generator the configuration names: the local model, or the remote engine (with
+    /// the local model behind it when `generator.local_fallback`).
     pub fn generator(&self) -> Result<Arc<dyn Generator>> {
-        Ok(self.registry.load_generator(None, &self.home, &mut self.progress())?)
+        let Some(remote) = &self.remote_generator else {
+            return Ok(self.registry.load_generator(None, &self.home, &mut self.progress())?);
+        };
+        let engine: Arc<dyn Generator> = Arc::new(inference::RemoteGenerator::new(remote.clone()));
+        if !self.local_fallback {
+            return Ok(engine);
+        }
+        let local = self.registry.load_generator(None, &self.home, &mut self.progress())?;
+        Ok(Arc::new(inference::Fallback::new(engine, local)))
     }
 
     pub fn generator_named(&self, name: &str) -> Result<Arc<dyn Generator>> {

@@ -358,7 +358,9 @@ pub fn run() -> Result<()> {
     let home = cli.home.clone().unwrap_or_else(inference::orient_home);
     let config = crate::config::Config::load(cli.config.as_deref(), &home)?;
     let qdrant_url = cli.qdrant_url.or_else(|| Some(config.store.url.clone()).filter(|u| !u.is_empty()));
-    let app = App::new(cli.home, cli.models, cli.data, qdrant_url, cli.quiet)?;
+    let mut app = App::new(cli.home, cli.models, cli.data, qdrant_url, cli.quiet)?;
+    app.remote_generator = config.generator.remote()?;
+    app.local_fallback = config.generator.local_fallback;
     match cli.command {
         Command::Serve { addr } => crate::server::serve(app, config, addr),
         Command::Token { role } => {
@@ -609,8 +611,15 @@ fn eval_retrieval(app: &App, questions: &std::path::Path, mode: ModeArg, limit: 
 }
 
 fn bench_generate(app: &App, model: Option<String>, prompt_tokens: usize, gen_tokens: usize, runs: usize) -> Result<()> {
-    let name = model.unwrap_or_else(|| app.registry.roles.generator.clone());
-    let generator = app.generator_named(&name)?;
+    // With `[generator] url` and no model named: the remote engine alone (no local fallback).
+    let (name, generator): (String, std::sync::Arc<dyn inference::Generator>) = match (model, &app.remote_generator) {
+        (None, Some(remote)) => (format!("{} at {}", remote.model, remote.url), std::sync::Arc::new(inference::RemoteGenerator::new(remote.clone()))),
+        (model, _) => {
+            let name = model.unwrap_or_else(|| app.registry.roles.generator.clone());
+            let generator = app.generator_named(&name)?;
+            (name, generator)
+        }
+    };
     // A French prompt of about the requested length, different per run so no cache is reused.
     let base = "Le métier d'infirmier consiste à soigner les patients, à surveiller leur état de santé et à travailler avec les médecins à l'hôpital. ";
     let per = generator.count_tokens(base)?.max(1);
@@ -624,10 +633,20 @@ fn bench_generate(app: &App, model: Option<String>, prompt_tokens: usize, gen_to
         req.max_tokens = gen_tokens;
         req.repeat_penalty = 1.0;
         req.ignore_stop = true;
-        let s = generator.generate(&req, &mut |_| true)?;
+        let mut s = generator.generate(&req, &mut |_| true)?;
+        if s.prompt_tokens == 0 {
+            // A streamed OpenAI answer does not say how long the prompt was: counted here.
+            s.prompt_tokens = req.messages.iter().map(|m| generator.count_tokens(&m.content)).sum::<Result<usize, _>>()?;
+        }
         let p = s.prompt_tokens as f64 / (s.prefill_ms / 1e3);
         let d = (s.generated_tokens.saturating_sub(1)) as f64 / (s.decode_ms / 1e3);
-        println!("run {run}: prompt {} tok at {p:.1} tok/s, generated {} tok at {d:.1} tok/s", s.prompt_tokens, s.generated_tokens);
+        println!(
+            "run {run}: first text after {:.0} ms (prompt {} tok at {p:.1} tok/s), generated {} tok at {d:.1} tok/s, whole {:.0} ms",
+            s.prefill_ms,
+            s.prompt_tokens,
+            s.generated_tokens,
+            s.prefill_ms + s.decode_ms
+        );
         pre.push(p);
         dec.push(d);
     }

@@ -14,6 +14,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub state: StateSection,
     pub assistant: AssistantSection,
+    pub generator: GeneratorSection,
     pub log: LogSection,
 }
 
@@ -177,6 +178,68 @@ impl Default for AssistantSection {
     }
 }
 
+/// Where generated sentences come from: the local model (default), or an existing engine that
+/// speaks OpenAI's chat-completions API (vLLM, llama.cpp's server, a gateway).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GeneratorSection {
+    /// The engine's base URL (`http://host:port`); empty: the local model. Env
+    /// `ORIENT_GENERATOR_URL`.
+    pub url: String,
+    /// The model name the engine serves (named in every receipt). Env `ORIENT_GENERATOR_MODEL`.
+    pub model: String,
+    /// A whole request, streaming included (seconds).
+    pub timeout_s: u64,
+    /// Attempts after the first, before any text has arrived.
+    pub retries: u32,
+    /// Consecutive failures after which the engine is not called for `breaker_cooldown_s`.
+    pub breaker_failures: u32,
+    pub breaker_cooldown_s: u64,
+    /// The environment variable holding the engine's bearer token, if it needs one (the token
+    /// itself never goes in the file).
+    pub api_key_env: String,
+    /// When the engine fails before saying anything, the local model writes the sentence
+    /// (true), or the answer is the card of facts alone (false: nothing loaded locally).
+    pub local_fallback: bool,
+}
+
+impl Default for GeneratorSection {
+    fn default() -> Self {
+        GeneratorSection {
+            url: String::new(),
+            model: String::new(),
+            timeout_s: 30,
+            retries: 1,
+            breaker_failures: 3,
+            breaker_cooldown_s: 30,
+            api_key_env: String::new(),
+            local_fallback: true,
+        }
+    }
+}
+
+impl GeneratorSection {
+    /// The remote engine's settings, when one is configured.
+    pub fn remote(&self) -> Result<Option<inference::RemoteSettings>> {
+        if self.url.is_empty() {
+            return Ok(None);
+        }
+        let api_key = match self.api_key_env.as_str() {
+            "" => None,
+            var => Some(std::env::var(var).with_context(|| format!("generator.api_key_env names {var}, which is not set"))?),
+        };
+        Ok(Some(inference::RemoteSettings {
+            url: self.url.clone(),
+            model: self.model.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout_s.max(1)),
+            retries: self.retries,
+            api_key,
+            breaker_failures: self.breaker_failures.max(1),
+            breaker_cooldown: std::time::Duration::from_secs(self.breaker_cooldown_s),
+        }))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Counsellor,
@@ -229,6 +292,19 @@ impl Config {
         }
         if let Some(v) = var("ORIENT_STATE_URL") {
             self.state.url = v;
+        }
+        if let Some(v) = var("ORIENT_GENERATOR_URL") {
+            self.generator.url = v;
+        }
+        if let Some(v) = var("ORIENT_GENERATOR_MODEL") {
+            self.generator.model = v;
+        }
+        if !self.generator.url.is_empty() {
+            anyhow::ensure!(
+                self.generator.url.starts_with("http://") || self.generator.url.starts_with("https://"),
+                "generator.url must start with http:// or https://"
+            );
+            anyhow::ensure!(!self.generator.model.is_empty(), "generator.model must name the model the engine at generator.url serves");
         }
         if let Some(v) = var("ORIENT_LOG_PUBLIC_KEY") {
             self.log.public_key = Some(v);

@@ -282,7 +282,11 @@ impl Assistant {
         let hits = self.searcher.search("métier", &SearchOptions { k: 1, ..Default::default() })?;
         let mut req = GenerationRequest::new(build_messages("métier", &hits[0].title));
         req.max_tokens = 1;
-        self.generator.generate(&req, &mut |_| true)?;
+        // A remote engine may be down at start: the answers still come (the card alone, or the
+        // local model behind it), so this is said, not fatal.
+        if let Err(e) = self.generator.generate(&req, &mut |_| true) {
+            tracing::warn!("the generator did not answer the warm-up: {e}");
+        }
         Ok(())
     }
 
@@ -553,11 +557,27 @@ impl Assistant {
             kept.push(shown);
         };
         let cancel = out.cancel.clone();
-        let stats = self.generator.generate(&req, &mut |piece| {
+        let stats = match self.generator.generate(&req, &mut |piece| {
             let ready = grounding.push(piece);
             pass(ready, out, verdicts);
             !cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
-        })?;
+        }) {
+            Ok(stats) => stats,
+            // The engine failed (a remote one down, and nothing behind it): the card of facts
+            // already shown is the answer; a sentence cut mid-stream is not shown.
+            Err(e) => {
+                tracing::warn!("generation failed, the card alone answers: {e}");
+                self.finish_sources(answer, &hits, &fact_docs);
+                verdicts.push(Verdict::new(
+                    "grounding",
+                    Action::Answer,
+                    "P2",
+                    format!("{} sources cited, all retrieved; no bridge (the generator did not answer)", answer.sources.len()),
+                    None,
+                ));
+                return Ok(());
+            }
+        };
         let rest = grounding.finish();
         // A sentence cut by the token limit is dropped rather than shown half-finished.
         if stats.finish_reason != "length" {

@@ -14,6 +14,9 @@ pub enum InferenceError {
     Compute(String),
     #[error("input too long: {tokens} tokens, the model accepts {max}")]
     InputTooLong { tokens: usize, max: usize },
+    /// A remote engine could not be reached or did not answer as expected.
+    #[error("generation engine unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl From<candle_core::Error> for InferenceError {

@@ -11,6 +11,7 @@ pub mod load;
 mod qwen2;
 mod qwen_generator;
 pub mod registry;
+pub mod remote;
 pub mod testing;
 
 pub use contract::{ChatMessage, Embedder, GenerationRequest, GenerationStats, Generator, InferenceError, ModelInfo, Role, TextKind};
@@ -18,6 +19,7 @@ pub use e5::E5Embedder;
 pub use load::LoadError;
 pub use qwen_generator::QwenGenerator;
 pub use registry::{orient_home, ModelSpec, Registry};
+pub use remote::{Fallback, RemoteGenerator, RemoteSettings};
 
 /// Threads for candle's CPU kernels: one per core; oversubscription collapses throughput.
 pub fn default_threads() -> usize {
