@@ -213,3 +213,18 @@ fn open_question_sets_stay_above_their_floors() {
         assert!(r.two_sectors_rate >= 0.9, "{name}: proposals over two sectors or more {:.3}", r.two_sectors_rate);
     }
 }
+
+/// With `generation = "bridge"` and a generator that fails (a remote engine down with no local
+/// model behind it), the person still gets the card of facts and its sources; the receipt says
+/// why no sentence was added.
+#[test]
+fn a_failing_generator_leaves_the_card_and_says_so() {
+    let off = Arc::new(NoGeneration(ModelInfo { name: "engine-down".into(), architecture: "openai-chat (remote)".into(), sha256: String::new() }));
+    let config = AssistantConfig { generation: assistant::GenerationMode::Bridge, ..Default::default() };
+    let bridge = Assistant::new(assistant().searcher.clone(), off, config).unwrap();
+    let a = bridge.ask("Combien gagne un boulanger débutant ?", false, &mut |_| {}).expect("the turn succeeds without the generator");
+    assert!(!a.answer.trim().is_empty() && !a.sources.is_empty(), "{a:?}");
+    assert!(a.generated.is_empty());
+    let receipt = serde_json::to_string(&a.receipt).unwrap();
+    assert!(receipt.contains("the generator did not answer"), "{receipt}");
+}
