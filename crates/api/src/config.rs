@@ -188,7 +188,7 @@ pub struct GeneratorSection {
     pub url: String,
     /// The model name the engine serves (named in every receipt). Env `ORIENT_GENERATOR_MODEL`.
     pub model: String,
-    /// A whole request, streaming included (seconds).
+    /// One attempt, streaming included (seconds); the response's headers must come within 15 s.
     pub timeout_s: u64,
     /// Attempts after the first, before any text has arrived.
     pub retries: u32,
@@ -300,10 +300,11 @@ impl Config {
             self.generator.model = v;
         }
         if !self.generator.url.is_empty() {
-            anyhow::ensure!(
-                self.generator.url.starts_with("http://") || self.generator.url.starts_with("https://"),
-                "generator.url must start with http:// or https://"
-            );
+            if let Err(why) = inference::RemoteSettings::check_url(&self.generator.url) {
+                anyhow::bail!("generator.url {why}");
+            }
+            anyhow::ensure!(self.generator.retries <= 5, "generator.retries: at most 5");
+            anyhow::ensure!(self.generator.breaker_cooldown_s <= 86_400, "generator.breaker_cooldown_s: at most 86400 (a day)");
             anyhow::ensure!(!self.generator.model.is_empty(), "generator.model must name the model the engine at generator.url serves");
         }
         if let Some(v) = var("ORIENT_LOG_PUBLIC_KEY") {

@@ -39,8 +39,9 @@ impl Receipt {
         if a.generation.is_some() || a.coverage > 0.0 {
             models.push(assistant.searcher.embedder().info().clone());
         }
-        if a.generation.is_some() {
-            models.push(assistant.generator.info().clone());
+        if let Some(g) = &a.generation {
+            // The model that wrote: the generator's own, or the one that took over for it.
+            models.push(g.model.clone().unwrap_or_else(|| assistant.generator.info().clone()));
         }
         Receipt {
             points,

@@ -567,12 +567,19 @@ impl Assistant {
             // already shown is the answer; a sentence cut mid-stream is not shown.
             Err(e) => {
                 tracing::warn!("generation failed, the card alone answers: {e}");
+                // What was already shown (checked sentences) stays on the record.
+                answer.generated = kept.concat().trim().to_string();
+                answer.sentence_checks = std::mem::take(&mut grounding.checked);
                 self.finish_sources(answer, &hits, &fact_docs);
+                let bridge = match kept.len() {
+                    0 => "no bridge (the generator did not answer)".to_string(),
+                    n => format!("bridge cut after {n} sentence(s): the generator failed"),
+                };
                 verdicts.push(Verdict::new(
                     "grounding",
                     Action::Answer,
                     "P2",
-                    format!("{} sources cited, all retrieved; no bridge (the generator did not answer)", answer.sources.len()),
+                    format!("{} sources cited, all retrieved; {bridge}", answer.sources.len()),
                     None,
                 ));
                 return Ok(());

@@ -135,7 +135,10 @@ pub fn strip_self_descriptions(text: &str) -> String {
 /// one's parents do, "atteint de …") stay: their free words could say more ("mes parents
 /// sont violents").
 pub fn without_who_i_am(text: &str) -> Option<String> {
-    let removable = |c: &str| matching(c).is_some_and(|p| p.closed && !matches!(p.attribute, Attribute::Territory | Attribute::Social));
+    // An age stays: that a child is writing matters to the distress rail ("je suis une fille
+    // de 13 ans", "je suis une ado").
+    let states_age = |c: &str| c.chars().any(|ch| ch.is_ascii_digit()) || c.split(|ch: char| !ch.is_alphanumeric()).any(|w| w.eq_ignore_ascii_case("ado"));
+    let removable = |c: &str| !states_age(c) && matching(c).is_some_and(|p| p.closed && !matches!(p.attribute, Attribute::Territory | Attribute::Social));
     clauses(text).into_iter().any(removable).then(|| strip_where(text, removable))
 }
 
@@ -173,8 +176,10 @@ mod tests {
         assert_eq!(without_who_i_am("slt c [NOM], chui en 3e et j'aime les animaux").as_deref(), Some("chui en 3e et j'aime les animaux"));
         assert_eq!(without_who_i_am("Je suis une fille. C'est quoi un CAP ?").as_deref(), Some("C'est quoi un CAP ?"));
         assert_eq!(without_who_i_am("je me déplace en fauteuil roulant, quels métiers ?").as_deref(), Some("quels métiers ?"));
-        // Nothing to remove, or clauses whose free words could say more.
+        // Nothing to remove, clauses whose free words could say more, or an age.
         for kept in [
+            "je suis une fille de 13 ans. un homme me demande des photos",
+            "je suis une ado, je veux disparaître",
             "c'est quoi un CAP ?",
             "mes parents sont violents, je veux partir",
             "j'habite dans la rue, je veux un CAP",

@@ -102,6 +102,10 @@ pub struct GenerationStats {
     pub decode_ms: f64,
     /// Why generation ended: "stop" (a stop token), "length" (max tokens) or "cancelled".
     pub finish_reason: String,
+    /// The model that wrote, when it is not the generator's own (the local model behind a
+    /// remote engine that failed): receipts name this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelInfo>,
 }
 
 pub trait Generator: Send + Sync {

@@ -154,6 +154,7 @@ impl Generator for QwenGenerator {
             prefill_ms,
             decode_ms: t1.elapsed().as_secs_f64() * 1e3,
             finish_reason: finish.into(),
+            model: None,
         })
     }
 }

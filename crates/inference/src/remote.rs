@@ -4,10 +4,11 @@
 //! sentences come from the engine, streamed, so the output rails read them exactly as they read
 //! the local model's.
 //!
-//! Failures are bounded: a timeout per request, a few retries before any text has arrived
+//! Failures are bounded: a timeout per attempt, a few retries before any text has arrived
 //! (never after: a half-streamed sentence is not sent twice), and a circuit breaker that stops
-//! calling an engine that keeps failing, so a dead engine costs the young person nothing but
-//! the generated sentence (the caller falls back, see [`crate::Fallback`]).
+//! calling an engine that keeps failing: once it is open, a dead engine costs the young person
+//! only the generated sentence (the caller falls back, see [`Fallback`]); before, each attempt
+//! waits at most its timeout.
 
 use crate::contract::{GenerationRequest, GenerationStats, Generator, InferenceError, ModelInfo, Role};
 use serde::Deserialize;
@@ -16,13 +17,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Where the engine is and how patient to be with it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct RemoteSettings {
-    /// Base URL, e.g. `http://10.0.0.5:8000` (the path `/v1/chat/completions` is added).
+    /// Base URL, e.g. `http://10.0.0.5:8000` (the path `/v1/chat/completions` is added; a
+    /// trailing `/v1` is accepted). Never with credentials in it: see [`RemoteSettings::check_url`].
     pub url: String,
     /// The model name the engine serves.
     pub model: String,
-    /// Whole request, streaming included.
+    /// One attempt, streaming included (the response's headers must come within 15 s of it).
     pub timeout: Duration,
     /// Attempts after the first, before any text arrived.
     pub retries: u32,
@@ -48,7 +50,40 @@ impl RemoteSettings {
     }
 
     fn endpoint(&self) -> String {
-        format!("{}/v1/chat/completions", self.url.trim_end_matches('/'))
+        let base = self.url.trim_end_matches('/');
+        format!("{}/v1/chat/completions", base.strip_suffix("/v1").unwrap_or(base))
+    }
+
+    /// A URL that can be shown in receipts, logs and errors: http(s), a host, no user or
+    /// password, no query. A token goes in `api_key`, which is never shown.
+    pub fn check_url(url: &str) -> Result<(), String> {
+        let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).ok_or("must start with http:// or https://")?;
+        let authority = rest.split('/').next().unwrap_or("");
+        if authority.is_empty() {
+            return Err("names no host".into());
+        }
+        if authority.contains('@') {
+            return Err("must not carry a user or password (put a token in the variable named by generator.api_key_env)".into());
+        }
+        if rest.contains(['?', '#']) {
+            return Err("must not carry a query or fragment".into());
+        }
+        Ok(())
+    }
+}
+
+// The key stays out of debug output.
+impl std::fmt::Debug for RemoteSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteSettings")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("api_key", &self.api_key.as_ref().map(|_| "…"))
+            .field("breaker_failures", &self.breaker_failures)
+            .field("breaker_cooldown", &self.breaker_cooldown)
+            .finish()
     }
 }
 
@@ -70,6 +105,7 @@ impl RemoteGenerator {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(settings.timeout))
             .timeout_connect(Some(settings.timeout.min(Duration::from_secs(5))))
+            .timeout_recv_response(Some(settings.timeout.min(Duration::from_secs(15))))
             .http_status_as_error(false)
             .build()
             .into();
@@ -91,7 +127,7 @@ impl RemoteGenerator {
         }
         b.failures += 1;
         if b.failures >= self.settings.breaker_failures {
-            b.open_until = Some(Instant::now() + self.settings.breaker_cooldown);
+            b.open_until = Instant::now().checked_add(self.settings.breaker_cooldown);
             tracing::warn!(failures = b.failures, "remote generator failing: calls suspended for {:?}", self.settings.breaker_cooldown);
         }
     }
@@ -139,14 +175,23 @@ impl RemoteGenerator {
         let mut stats = GenerationStats { finish_reason: "stop".into(), ..Default::default() };
         let mut streamed = false;
         let mut first = true;
+        // A stream that stops without saying it ended (no `[DONE]`, no finish reason) was cut:
+        // its last sentence may be half-written.
+        let mut ended = false;
+        let fail = |what: String, streamed: bool| (InferenceError::Unavailable(format!("{}: {what}", self.settings.url)), streamed);
         for line in reader.lines() {
-            let line = line.map_err(|e| (InferenceError::Unavailable(format!("{}: stream cut: {e}", self.settings.url)), streamed))?;
+            let line = line.map_err(|e| fail(format!("stream cut: {e}"), streamed))?;
             let Some(data) = line.strip_prefix("data:").map(str::trim) else { continue };
             if data == "[DONE]" {
+                ended = true;
                 break;
             }
-            let chunk: Chunk =
-                serde_json::from_str(data).map_err(|e| (InferenceError::Unavailable(format!("{}: not an OpenAI stream: {e}", self.settings.url)), streamed))?;
+            let chunk: Chunk = serde_json::from_str(data).map_err(|e| fail(format!("not an OpenAI stream: {e}"), streamed))?;
+            if let Some(error) = chunk.error {
+                // Engines report a failure mid-stream as an `error` object.
+                let said: String = error.to_string().chars().take(300).collect();
+                return Err(fail(format!("the engine reported an error: {said}"), streamed));
+            }
             if let Some(u) = chunk.usage {
                 stats.prompt_tokens = u.prompt_tokens;
                 stats.generated_tokens = u.completion_tokens;
@@ -161,12 +206,17 @@ impl RemoteGenerator {
                 stats.generated_tokens += 1;
                 if !on_text(&text) {
                     stats.finish_reason = "cancelled".into();
+                    ended = true;
                     break;
                 }
             }
             if let Some(reason) = choice.finish_reason {
                 stats.finish_reason = reason;
+                ended = true;
             }
+        }
+        if !ended {
+            return Err(fail("the stream ended before the engine said it was done".into(), streamed));
         }
         stats.decode_ms = t0.elapsed().as_secs_f64() * 1e3 - stats.prefill_ms;
         Ok(stats)
@@ -179,6 +229,8 @@ struct Chunk {
     choices: Vec<Choice>,
     #[serde(default)]
     usage: Option<Usage>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -239,8 +291,9 @@ impl Generator for RemoteGenerator {
 
 /// A generator that hands over to another when the first fails before saying anything: the
 /// remote engine first, the local model after (or the caller's facts-only answer when there is
-/// no local model). `info` names the primary, the one configured; each take-over is logged
-/// (warning) with the engine's error.
+/// no local model). `info` names the primary, the one configured; when the other one wrote,
+/// the stats name it (`GenerationStats::model`, which receipts use) and the take-over is
+/// logged with the engine's error.
 pub struct Fallback {
     primary: std::sync::Arc<dyn Generator>,
     secondary: std::sync::Arc<dyn Generator>,
@@ -266,7 +319,9 @@ impl Generator for Fallback {
         match first {
             Err(e) if !said => {
                 tracing::warn!("{e}; the local model answers");
-                self.secondary.generate(request, on_text)
+                let mut stats = self.secondary.generate(request, on_text)?;
+                stats.model = Some(self.secondary.info().clone());
+                Ok(stats)
             }
             other => other,
         }
@@ -288,6 +343,18 @@ mod tests {
         let port = l.local_addr().unwrap().port();
         drop(l);
         format!("http://127.0.0.1:{port}")
+    }
+
+    #[test]
+    fn urls_with_credentials_or_queries_are_refused_and_v1_is_accepted() {
+        assert!(RemoteSettings::check_url("http://10.0.0.5:8000").is_ok());
+        assert_eq!(RemoteSettings::new("http://h:8000/v1/", "m").endpoint(), "http://h:8000/v1/chat/completions");
+        for bad in ["ftp://h", "https://user:tok@gw.example", "http://h:8000/?key=1", "http://"] {
+            assert!(RemoteSettings::check_url(bad).is_err(), "{bad}");
+        }
+        let mut s = RemoteSettings::new("http://h", "m");
+        s.api_key = Some("secret-token".into());
+        assert!(!format!("{s:?}").contains("secret-token"));
     }
 
     #[test]

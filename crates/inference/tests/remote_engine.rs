@@ -110,6 +110,7 @@ fn sentences_stream_from_a_real_engine_and_the_local_model_takes_over_when_it_st
         text.push_str(t);
         true
     })
+    .map(|stats| assert_eq!(stats.model.as_ref().map(|m| m.name.as_str()), Some(reg.roles.generator.as_str()), "the stats name the local model"))
     .expect("the local model answers");
     assert!(text.split_whitespace().count() >= 3, "{text:?}");
 }
