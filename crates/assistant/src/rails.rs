@@ -123,7 +123,7 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport) {
         return;
     }
     let asked = Question::read(&report.redacted);
-    let profile = crate::profile::Profile::read(&report.redacted, &asked);
+    let profile = crate::profile::Profile::read(&guardrails::context::strip_self_descriptions(&report.redacted), &asked);
     if profile.interests.is_empty() || !crate::profile::asks_for_paths(&report.redacted) {
         return;
     }

@@ -477,7 +477,10 @@ impl Assistant {
         }
         // An open question ("jsp quoi faire, j'aime cuisiner") gets paths to explore, not the
         // card of whichever fiche came first.
-        let read = Profile::read(&input.redacted, &asked);
+        // Read without what only says who the person is: a disability, an origin, where one
+        // lives or what one's parents do is not a taste ("je suis en situation de handicap"
+        // must not read as "je veux être utile aux autres" and bring care jobs).
+        let read = Profile::read(&guardrails::context::strip_self_descriptions(&input.redacted), &asked);
         let has_profile = profile.as_ref().is_some_and(|p| !p.is_empty());
         if let Some(route) = self.open_question(input, &asked, &found, &hits, &read, has_profile) {
             let profile = profile.unwrap_or_default().updated_with(read);

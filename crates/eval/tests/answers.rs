@@ -193,6 +193,14 @@ fn the_same_paths_whatever_the_gender_and_a_later_message_refines_them() {
     assert!(proposals(&next).iter().all(|d| d.facts.level_order().is_some_and(|l| l <= retrieval::Level::Bac2)), "{}", next.answer);
     // A question about a named job stays a card.
     assert!(ask("combien gagne un plombier ?").exploration.is_none());
+    // Saying who one is is not a taste: a disability or where one lives does not bring other
+    // jobs (P4), the care paragraph comes on top.
+    let neutral = "j'aime les maths et construire des trucs, c quoi les métiers ?";
+    for described in ["je suis en situation de handicap. ", "j'habite dans un petit village. ", "mes parents sont ouvriers. "] {
+        let a = ask(&format!("{described}{neutral}"));
+        assert_eq!(proposals(&a).iter().map(|d| d.id.clone()).collect::<Vec<_>>(), ids(neutral), "{described}");
+        assert!(!a.exploration.as_ref().unwrap().profile.interests.iter().any(|i| i == "je veux être utile aux autres"), "{described}");
+    }
 }
 
 /// Open questions written for this project (`eval/exploration/`): floors on the development
