@@ -311,6 +311,13 @@ mod tests {
     }
 
     #[test]
+    fn one_s_own_disability_is_not_a_wish_to_help_others() {
+        let helping = "je veux être utile aux autres";
+        assert!(read("je voudrais travailler avec des enfants en situation de handicap").interests.iter().any(|i| i == helping));
+        assert!(!read("j'ai un handicap et j'aime les animaux, quels métiers ?").interests.iter().any(|i| i == helping));
+    }
+
+    #[test]
     fn every_label_is_one_of_onisep_s_27() {
         assert_eq!(interest_labels().len(), 27);
     }
