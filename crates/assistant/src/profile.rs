@@ -10,11 +10,13 @@ use guardrails::normalise::normalise;
 use regex::Regex;
 use retrieval::{Document, Level};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const INTERESTS: &str = include_str!("../data/interests.tsv");
 const PROFILE: &str = include_str!("../data/profile.tsv");
 const RULE_OUTS: &str = include_str!("../data/rule-outs.tsv");
+const REPLY_WORDS: &str = include_str!("../data/reply-words.tsv");
 
 /// Bounds on a profile sent back by a client.
 const MAX_EXCLUDED: usize = 10;
@@ -52,6 +54,8 @@ struct Tables {
     cues: Vec<(Cue, Regex)>,
     rule_outs: Vec<(Regex, Vec<&'static str>)>,
     negation: Regex,
+    /// Words short replies are made of, and whether each is a filler (`data/reply-words.tsv`).
+    reply_words: HashMap<&'static str, bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -111,7 +115,14 @@ fn tables() -> &'static Tables {
         // A liked thing just after one of these is ruled out instead ("pas les animaux").
         let negation = Regex::new(r"\b(?:pas|plus|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas|marre|nul|nulle|assez)\b[^,.;!?]{0,25}$")
             .expect("valid pattern");
-        Tables { interests, cues, rule_outs, negation }
+        let reply_words = guardrails::data::rows(REPLY_WORDS)
+            .map(|row| match row[..] {
+                [word, "filler"] => (word, true),
+                [word, "reply"] => (word, false),
+                _ => panic!("reply-words.tsv: a row is WORD<TAB>filler|reply: {row:?}"),
+            })
+            .collect();
+        Tables { interests, cues, rule_outs, negation, reply_words }
     })
 }
 
@@ -288,11 +299,43 @@ pub fn asks_for_paths(message: &str) -> bool {
 }
 
 /// Whether the whole message is a short reply to the assistant's own question ("ok merci",
-/// "je suis en 3e", "plutôt des études courtes").
+/// "je suis en 3e", "plutôt des études courtes"): an anchored pattern of `data/profile.tsv`, or
+/// at most [`MAX_REPLY_WORDS`] words all from `data/reply-words.tsv`, one of them not a filler.
 pub fn is_short_reply(message: &str) -> bool {
     let plain = normalise(message);
     let plain = plain.trim();
-    tables().cues.iter().any(|(c, re)| *c == Cue::ShortReply && re.is_match(plain))
+    tables().cues.iter().any(|(c, re)| *c == Cue::ShortReply && re.is_match(plain)) || only_reply_words(plain)
+}
+
+/// The most words a reply made of reply words may have.
+pub const MAX_REPLY_WORDS: usize = 8;
+
+fn only_reply_words(plain: &str) -> bool {
+    // "je suis" is read only before "en" (a class): "je suis plus là" is not a reply.
+    let rest = plain.strip_prefix("je suis en ").map(|r| format!("en {r}"));
+    let words: Vec<&str> = rest.as_deref().unwrap_or(plain).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    if words.is_empty() || words.len() > MAX_REPLY_WORDS {
+        return false;
+    }
+    let reply_words = &tables().reply_words;
+    let mut says_something = false;
+    let mut i = 0;
+    while i < words.len() {
+        // Two words read together first ("du tout"), then one.
+        let pair = words.get(i + 1).map(|next| format!("{} {next}", words[i]));
+        if let Some(filler) = pair.as_deref().and_then(|p| reply_words.get(p)) {
+            says_something |= !filler;
+            i += 2;
+            continue;
+        }
+        match reply_words.get(words[i]) {
+            Some(filler) => says_something |= !filler,
+            None if words[i].chars().all(|c| c.is_ascii_digit()) => {}
+            None => return false,
+        }
+        i += 1;
+    }
+    says_something
 }
 
 /// Whether a message asks for something else than what it names ("véto c'est trop dur, y a
@@ -315,6 +358,63 @@ mod tests {
         let helping = "je veux être utile aux autres";
         assert!(read("je voudrais travailler avec des enfants en situation de handicap").interests.iter().any(|i| i == helping));
         assert!(!read("j'ai un handicap et j'aime les animaux, quels métiers ?").interests.iter().any(|i| i == helping));
+    }
+
+    #[test]
+    fn replies_to_the_assistant_s_questions_are_short_replies() {
+        for m in [
+            "ouais grave",
+            "Non, pas trop.",
+            "en 2nde pro",
+            "chui en 4e",
+            "je suis en 1re spé maths",
+            "plutôt près de chez moi",
+            "ok merci c'est compris",
+            "des études courtes si possible",
+            "et après ?",
+            "oui l'alternance ça me tente",
+            "nan pa du tout",
+            "je suis en terminale stmg",
+        ] {
+            assert!(is_short_reply(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn distress_in_few_words_is_never_a_short_reply() {
+        for m in [
+            "je suis pas bien",
+            "je suis plus là",
+            "merci pour tout",
+            "merci et adieu",
+            "non ça va pas",
+            "jpp",
+            "plus jamais",
+            "je sais plus",
+            "plus de maison",
+            "au secours",
+            "à quoi bon",
+            "je veux plus",
+            "oui il me frappe",
+            "pas",
+            "et",
+            "oui oui oui oui oui oui oui oui oui",
+        ] {
+            assert!(!is_short_reply(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn every_reply_word_is_in_the_rails_plain_form() {
+        // A word the normaliser rewrites into words that are not here could never match.
+        let words = &tables().reply_words;
+        for w in words.keys() {
+            let plain = normalise(w);
+            assert!(
+                plain.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).all(|t| words.contains_key(t) || w.contains(' ')),
+                "reply-words.tsv: {w} reads as {plain}"
+            );
+        }
     }
 
     #[test]
