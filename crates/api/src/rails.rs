@@ -64,7 +64,7 @@ pub fn eval_guardrails(app: &App, probes: &Path, json: bool, rules_only: bool, h
     let searcher = if rules_only { None } else { Some(app.searcher()?) };
     let after = |r: &mut guardrails::InputReport| {
         if let Some(s) = &searcher {
-            assistant::rails::with_orientation_evidence(r, |text| s.named(text));
+            assistant::rails::with_orientation_evidence(r, |text| s.named_with_names(text));
         }
     };
     let r = eval::guardrails_eval::evaluate_with(&probes, &guard, &after)?;

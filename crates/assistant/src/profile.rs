@@ -54,8 +54,21 @@ struct Tables {
     cues: Vec<(Cue, Regex)>,
     rule_outs: Vec<(Regex, Vec<&'static str>)>,
     negation: Regex,
-    /// Words short replies are made of, and whether each is a filler (`data/reply-words.tsv`).
-    reply_words: HashMap<&'static str, bool>,
+    /// Words short replies are made of, by kind (`data/reply-words.tsv`).
+    reply_words: HashMap<&'static str, ReplyWord>,
+    /// What a short reply may open with, longest first.
+    reply_leads: Vec<Vec<&'static str>>,
+}
+
+/// A word's part in a short reply (`data/reply-words.tsv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReplyWord {
+    /// Says something on its own ("ouais", "3e", "alternance").
+    Reply,
+    /// Only holds the others together ("de", "plus", "je").
+    Filler,
+    /// Never in a reply: it can say distress with the others ("bien", "tout", "rien").
+    Never,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,14 +128,25 @@ fn tables() -> &'static Tables {
         // A liked thing just after one of these is ruled out instead ("pas les animaux").
         let negation = Regex::new(r"\b(?:pas|plus|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas|marre|nul|nulle|assez)\b[^,.;!?]{0,25}$")
             .expect("valid pattern");
-        let reply_words = guardrails::data::rows(REPLY_WORDS)
-            .map(|row| match row[..] {
-                [word, "filler"] => (word, true),
-                [word, "reply"] => (word, false),
-                _ => panic!("reply-words.tsv: a row is WORD<TAB>filler|reply: {row:?}"),
-            })
-            .collect();
-        Tables { interests, cues, rule_outs, negation, reply_words }
+        let mut reply_words = HashMap::new();
+        let mut reply_leads: Vec<Vec<&'static str>> = Vec::new();
+        for row in guardrails::data::rows(REPLY_WORDS) {
+            let kind = match row[..] {
+                [lead, "lead"] => {
+                    reply_leads.push(lead.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect());
+                    continue;
+                }
+                [_, "reply"] => ReplyWord::Reply,
+                [_, "filler"] => ReplyWord::Filler,
+                [_, "never"] => ReplyWord::Never,
+                _ => panic!("reply-words.tsv: a row is WORD<TAB>lead|never|filler|reply: {row:?}"),
+            };
+            if reply_words.insert(row[0], kind).is_some() {
+                panic!("reply-words.tsv: {} is listed twice", row[0]);
+            }
+        }
+        reply_leads.sort_by_key(|l| std::cmp::Reverse(l.len()));
+        Tables { interests, cues, rule_outs, negation, reply_words, reply_leads }
     })
 }
 
@@ -299,41 +323,66 @@ pub fn asks_for_paths(message: &str) -> bool {
 }
 
 /// Whether the whole message is a short reply to the assistant's own question ("ok merci",
-/// "je suis en 3e", "plutôt des études courtes"): an anchored pattern of `data/profile.tsv`, or
-/// at most [`MAX_REPLY_WORDS`] words all from `data/reply-words.tsv`, one of them not a filler.
-pub fn is_short_reply(message: &str) -> bool {
+/// "je suis en 3e", "plutôt des études courtes", "boulanger"): an anchored pattern of
+/// `data/profile.tsv`, or at most [`MAX_REPLY_WORDS`] words read with `data/reply-words.tsv`.
+/// `names` are the fiche titles the message names (as orient's index found them): a métier's
+/// name alone is a reply to a list of proposals.
+pub fn is_short_reply(message: &str, names: &[String]) -> bool {
     let plain = normalise(message);
     let plain = plain.trim();
-    tables().cues.iter().any(|(c, re)| *c == Cue::ShortReply && re.is_match(plain)) || only_reply_words(plain)
+    tables().cues.iter().any(|(c, re)| *c == Cue::ShortReply && re.is_match(plain)) || made_of_reply_words(plain, names)
 }
 
 /// The most words a reply made of reply words may have.
 pub const MAX_REPLY_WORDS: usize = 8;
 
-fn only_reply_words(plain: &str) -> bool {
-    // "je suis" is read only before "en" (a class): "je suis plus là" is not a reply.
-    let rest = plain.strip_prefix("je suis en ").map(|r| format!("en {r}"));
-    let words: Vec<&str> = rest.as_deref().unwrap_or(plain).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+/// A fiche's name counts in a reply when it cannot be a common word ("aide" is not one).
+fn is_distinct_name(words: &[&str]) -> bool {
+    words.len() >= 2 || words.iter().all(|w| w.chars().count() >= 6)
+}
+
+fn split_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+fn made_of_reply_words(plain: &str, names: &[String]) -> bool {
+    let mut words = split_words(plain);
     if words.is_empty() || words.len() > MAX_REPLY_WORDS {
         return false;
     }
-    let reply_words = &tables().reply_words;
+    let t = tables();
+    if let Some(lead) = t.reply_leads.iter().find(|l| words.len() >= l.len() && words.iter().zip(l.iter()).all(|(w, l)| w == l)) {
+        words.drain(..lead.len());
+    }
+    // The fiches' names are taken out first: a name is orientation whatever its words.
     let mut says_something = false;
-    let mut i = 0;
-    while i < words.len() {
-        // Two words read together first ("du tout"), then one.
-        let pair = words.get(i + 1).map(|next| format!("{} {next}", words[i]));
-        if let Some(filler) = pair.as_deref().and_then(|p| reply_words.get(p)) {
-            says_something |= !filler;
-            i += 2;
+    for name in names {
+        let name = split_words(&normalise(name));
+        let name: Vec<&str> = name.iter().map(String::as_str).collect();
+        if name.is_empty() || !is_distinct_name(&name) {
             continue;
         }
-        match reply_words.get(words[i]) {
-            Some(filler) => says_something |= !filler,
+        while let Some(at) = words.windows(name.len()).position(|w| w.iter().zip(&name).all(|(a, b)| a == b)) {
+            words.drain(at..at + name.len());
+            says_something = true;
+        }
+    }
+    let mut i = 0;
+    while i < words.len() {
+        // Two words read together first ("du tout", "plus la"), then one.
+        let pair = words.get(i + 1).map(|next| format!("{} {next}", words[i]));
+        let (kind, width) = match pair.as_deref().and_then(|p| t.reply_words.get(p)) {
+            Some(k) => (Some(*k), 2),
+            None => (t.reply_words.get(words[i].as_str()).copied(), 1),
+        };
+        match kind {
+            Some(ReplyWord::Never) => return false,
+            Some(ReplyWord::Reply) => says_something = true,
+            Some(ReplyWord::Filler) => {}
             None if words[i].chars().all(|c| c.is_ascii_digit()) => {}
             None => return false,
         }
-        i += 1;
+        i += width;
     }
     says_something
 }
@@ -376,7 +425,7 @@ mod tests {
             "nan pa du tout",
             "je suis en terminale stmg",
         ] {
-            assert!(is_short_reply(m), "{m}");
+            assert!(is_short_reply(m, &[]), "{m}");
         }
     }
 
@@ -396,12 +445,32 @@ mod tests {
             "à quoi bon",
             "je veux plus",
             "oui il me frappe",
+            "je veux plus être là",
+            "je suis en danger",
+            "pas trop bien",
+            "je m'aime pas",
+            "j'habite plus chez moi",
+            "il est en danger",
             "pas",
             "et",
             "oui oui oui oui oui oui oui oui oui",
         ] {
-            assert!(!is_short_reply(m), "{m}");
+            assert!(!is_short_reply(m, &[]), "{m}");
         }
+    }
+
+    #[test]
+    fn a_fiche_named_alone_or_with_reply_words_is_a_reply() {
+        // Names as the index finds them in the message (`Searcher::named_with_names`).
+        let names = ["boulanger".to_string(), "aide soignant".to_string(), "aide".to_string()];
+        assert!(is_short_reply("boulanger", &names[..1]));
+        assert!(is_short_reply("aide-soignant, ça m'intéresse", &names[1..2]));
+        assert!(is_short_reply("ma fille est en 5e", &[]) && is_short_reply("Mes élèves sont en 4e.", &[]));
+        assert!(is_short_reply("le deuxième m'intéresse", &[]) && is_short_reply("il faut le bac ?", &[]));
+        // A short common word is not a name; "never" words stand beside a name too.
+        assert!(!is_short_reply("aide moi", &names[2..]));
+        assert!(!is_short_reply("boulanger je suis nul", &names[..1]));
+        assert!(!is_short_reply("boulanger ou rien", &names[..1]));
     }
 
     #[test]
@@ -414,6 +483,10 @@ mod tests {
                 plain.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).all(|t| words.contains_key(t) || w.contains(' ')),
                 "reply-words.tsv: {w} reads as {plain}"
             );
+        }
+        for lead in &tables().reply_leads {
+            let joined = lead.join(" ");
+            assert_eq!(normalise(&joined).replace('\'', " "), joined, "reply-words.tsv: the lead {joined}");
         }
     }
 

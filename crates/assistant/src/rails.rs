@@ -75,10 +75,20 @@ pub fn keep_questions_about_a_fiche(report: &mut InputReport, named: impl FnOnce
 
 /// What the assistant adds to the rails' decision, with evidence the rails' encoder lacks:
 /// the fiches a message names, and whether it asks for paths stating tastes. The service,
-/// the CLI and `orient eval guardrails` all decide through this.
-pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&str) -> Vec<String>) {
-    keep_questions_about_a_fiche(report, named);
-    answer_short_replies(report);
+/// the CLI and `orient eval guardrails` all decide through this. `named` gives the fiches a
+/// text names, each as (id, the name as written): orient's index knows them
+/// (`Searcher::named_with_names`).
+pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&str) -> Vec<(String, String)>) {
+    let named = named(&report.retrieval_text);
+    let mut ids: Vec<String> = Vec::new();
+    for (id, _) in &named {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    let names: Vec<String> = named.into_iter().map(|(_, name)| name).collect();
+    keep_questions_about_a_fiche(report, |_| ids);
+    answer_short_replies(report, &names);
     answer_orientation_requests_with_care(report);
 }
 
@@ -89,9 +99,9 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
 /// cannot say distress), the semantic layer's verdicts on the message alone are set aside (rule
 /// `short_reply`). Verdicts on the last messages read together, distress earlier in the
 /// conversation and every rule's verdict stand.
-pub fn answer_short_replies(report: &mut InputReport) {
+pub fn answer_short_replies(report: &mut InputReport, names: &[String]) {
     let alone = |v: &Verdict| matches!(v.layer, Some(Layer::Semantic { window: false, .. }));
-    if !report.verdicts.iter().any(alone) || !crate::profile::is_short_reply(&report.redacted) {
+    if !report.verdicts.iter().any(alone) || !crate::profile::is_short_reply(&report.redacted, names) {
         return;
     }
     let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| alone(v));
@@ -214,7 +224,7 @@ mod tests {
     fn a_short_reply_is_not_distress_unless_read_with_the_messages_before() {
         let run = |message: &str, layer: Layer| {
             let mut r = handed_off(message, layer);
-            answer_short_replies(&mut r);
+            answer_short_replies(&mut r, &[]);
             r.action
         };
         for reply in ["ok merci", "je suis en 3e", "plutôt des études courtes", "et en alternance ?", "chui en seconde"] {

@@ -272,7 +272,7 @@ impl Assistant {
         if let Some(e) = failure {
             tracing::error!("rails encoder failed, the rules decided alone: {e}");
         }
-        crate::rails::with_orientation_evidence(&mut report, |text| self.searcher.named(text));
+        crate::rails::with_orientation_evidence(&mut report, |text| self.searcher.named_with_names(text));
         report
     }
 

@@ -268,6 +268,26 @@ impl Searcher {
     /// The fiches named, each with the words just before its first mention (folded, little
     /// words left out): "je suis aide a domicile" tells the person's situation, "devenir" a goal.
     pub fn named_in_context(&self, question: &str) -> Vec<(String, String)> {
+        let (q, kept) = self.mentions(question);
+        let mut ids: Vec<(String, String)> = Vec::new();
+        for (start, _, id) in kept {
+            if !ids.iter().any(|(i, _)| i == id) {
+                let before: Vec<&str> = q[..start].split_whitespace().collect();
+                ids.push((id.to_string(), before[before.len().saturating_sub(4)..].join(" ")));
+            }
+        }
+        ids
+    }
+
+    /// The fiches named, each with the name as the question writes it (folded words).
+    pub fn named_with_names(&self, question: &str) -> Vec<(String, String)> {
+        let (q, kept) = self.mentions(question);
+        kept.into_iter().map(|(start, end, id)| (id.to_string(), q[start..end].trim().to_string())).collect()
+    }
+
+    /// Where the question writes a fiche's title or synonym, in its folded words, in order: a
+    /// name inside a longer one and a name three fiches share are left out.
+    fn mentions(&self, question: &str) -> (String, Vec<(usize, usize, &str)>) {
         let q = format!(" {} ", words(&fold(&self.normalise(question))));
         let mut found: Vec<(usize, usize, &str)> = Vec::new(); // (start, end, id)
         for (title, id) in &self.titles {
@@ -286,14 +306,7 @@ impl Searcher {
         let shared = |a: &(usize, usize, &str)| found.iter().filter(|b| b.0 == a.0 && b.1 == a.1 && b.2 != a.2).count() >= 2;
         let mut kept: Vec<(usize, usize, &str)> = found.iter().filter(|a| !found.iter().any(|b| inside(a, b)) && !shared(a)).copied().collect();
         kept.sort_by_key(|k| k.0);
-        let mut ids: Vec<(String, String)> = Vec::new();
-        for (start, _, id) in kept {
-            if !ids.iter().any(|(i, _)| i == id) {
-                let before: Vec<&str> = q[..start].split_whitespace().collect();
-                ids.push((id.to_string(), before[before.len().saturating_sub(4)..].join(" ")));
-            }
-        }
-        ids
+        (q, kept)
     }
 
     fn boost_titles(&self, question: &str, kind: Option<Kind>, hits: &mut Vec<Hit>) {
