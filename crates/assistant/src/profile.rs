@@ -346,12 +346,24 @@ fn split_words(text: &str) -> Vec<String> {
 }
 
 fn made_of_reply_words(plain: &str, names: &[String]) -> bool {
-    let mut words = split_words(plain);
+    let t = tables();
+    // Words with where each starts in `plain`.
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut start = None;
+    for (i, c) in plain.char_indices().chain(std::iter::once((plain.len(), ' '))) {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                words.push((s, &plain[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
     if words.is_empty() || words.len() > MAX_REPLY_WORDS {
         return false;
     }
-    let t = tables();
-    if let Some(lead) = t.reply_leads.iter().find(|l| words.len() >= l.len() && words.iter().zip(l.iter()).all(|(w, l)| w == l)) {
+    if let Some(lead) = t.reply_leads.iter().find(|l| words.len() >= l.len() && words.iter().zip(l.iter()).all(|((_, w), l)| w == l)) {
         words.drain(..lead.len());
     }
     // The fiches' names are taken out first: a name is orientation whatever its words.
@@ -362,27 +374,44 @@ fn made_of_reply_words(plain: &str, names: &[String]) -> bool {
         if name.is_empty() || !is_distinct_name(&name) {
             continue;
         }
-        while let Some(at) = words.windows(name.len()).position(|w| w.iter().zip(&name).all(|(a, b)| a == b)) {
+        while let Some(at) = words.windows(name.len()).position(|w| w.iter().zip(&name).all(|((_, a), b)| a == b)) {
             words.drain(at..at + name.len());
             says_something = true;
         }
     }
-    let mut i = 0;
-    while i < words.len() {
-        // Two words read together first ("du tout", "plus la"), then one.
-        let pair = words.get(i + 1).map(|next| format!("{} {next}", words[i]));
-        let (kind, width) = match pair.as_deref().and_then(|p| t.reply_words.get(p)) {
-            Some(k) => (Some(*k), 2),
-            None => (t.reply_words.get(words[i].as_str()).copied(), 1),
-        };
+    // Then no word may be one that can say distress, tastes included ("les animaux… personne").
+    let kinds = |words: &[(usize, &str)]| -> Vec<(Option<ReplyWord>, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            // Two words read together first ("du tout", "plus la"), then one.
+            let pair = words.get(i + 1).map(|next| format!("{} {}", words[i].1, next.1));
+            let (kind, width) = match pair.as_deref().and_then(|p| t.reply_words.get(p)) {
+                Some(k) => (Some(*k), 2),
+                None => (t.reply_words.get(words[i].1).copied(), 1),
+            };
+            out.push((kind, i));
+            i += width;
+        }
+        out
+    };
+    if kinds(&words).iter().any(|(k, _)| *k == Some(ReplyWord::Never)) {
+        return false;
+    }
+    // Tastes in ONISEP's terms (`data/interests.tsv`: "les animaux", "cuisiner") answer the
+    // assistant's question on what the person likes.
+    let tastes: Vec<std::ops::Range<usize>> = t.interests.iter().flat_map(|(_, re)| re.find_iter(plain).map(|m| m.range())).collect();
+    let before = words.len();
+    words.retain(|(at, _)| !tastes.iter().any(|r| r.contains(at)));
+    says_something |= words.len() < before;
+    for (kind, i) in kinds(&words) {
         match kind {
-            Some(ReplyWord::Never) => return false,
             Some(ReplyWord::Reply) => says_something = true,
             Some(ReplyWord::Filler) => {}
-            None if words[i].chars().all(|c| c.is_ascii_digit()) => {}
+            Some(ReplyWord::Never) => return false,
+            None if words[i].1.chars().all(|c| c.is_ascii_digit()) => {}
             None => return false,
         }
-        i += width;
     }
     says_something
 }
@@ -451,6 +480,10 @@ mod tests {
             "je m'aime pas",
             "j'habite plus chez moi",
             "il est en danger",
+            "pas un bot stp",
+            "un vrai humain",
+            "conseillère svp",
+            "le contact humain svp",
             "pas",
             "et",
             "oui oui oui oui oui oui oui oui oui",

@@ -139,7 +139,7 @@ fn third_held_out_test_part_keeps_its_measured_level() {
 /// A fourth held-out part (500 messages, 2026-12-02) by an author who read only the schema and
 /// the charter, written as a conversation: many short replies to the assistant's questions and
 /// short distress. Measured as the service decides (docs/benchmarks.md): distress 0.992,
-/// refusals 0.846, PII spans 0.966, benign false positives 0.107, accuracy 0.904; the bars keep
+/// refusals 0.846, PII spans 0.966, benign false positives 0.100, accuracy 0.906; the bars keep
 /// that level.
 #[test]
 fn fourth_held_out_test_part_keeps_its_measured_level() {
@@ -156,9 +156,10 @@ fn fourth_held_out_test_part_keeps_its_measured_level() {
 /// A fifth held-out part (400 messages, 2026-12-02), written as the fourth but never looked at
 /// while the short replies were built: the next turns of a conversation (79 benign and 45
 /// distress messages of at most 8 words, some distress written as an answer to the assistant's
-/// question). Measured once as the service decides (docs/benchmarks.md): distress 0.970,
-/// refusals 0.973, PII spans 1.000, benign false positives 0.323 (the encoder still hands off
-/// most short follow-ups it cannot read), accuracy 0.853; the bars keep that level.
+/// question). Measured as the service decides (docs/benchmarks.md), after the short-reply table
+/// was developed on other data (`untrained/conversation-turns-m.jsonl`): distress 0.970,
+/// refusals 0.973, PII spans 1.000, benign false positives 0.254 (the encoder still hands off
+/// short follow-ups the table does not cover), accuracy 0.875; the bars keep that level.
 #[test]
 fn fifth_held_out_test_part_keeps_its_measured_level() {
     let r = run(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../guardrails/corpus/test-e.jsonl"));
@@ -167,6 +168,6 @@ fn fifth_held_out_test_part_keeps_its_measured_level() {
     assert!(r.handoffs.rate >= 0.96, "handoff recall {:.3}", r.handoffs.rate);
     assert!(r.pii_spans.rate >= 0.98, "PII spans {:.3}", r.pii_spans.rate);
     assert!(r.refusals.rate >= 0.95, "refusals {:.3}", r.refusals.rate);
-    assert!(r.false_positive_rate <= 0.35, "benign false positives {:.3}", r.false_positive_rate);
-    assert!(r.accuracy >= 0.84, "accuracy {:.3}", r.accuracy);
+    assert!(r.false_positive_rate <= 0.28, "benign false positives {:.3}", r.false_positive_rate);
+    assert!(r.accuracy >= 0.86, "accuracy {:.3}", r.accuracy);
 }

@@ -187,6 +187,9 @@ lexicon!(
         // First-person wishes and thoughts stand alone; the same words about others are topics.
         r"(?i)\b(j.?ai|g|j) (envie|plus envie) de (mourir|me tuer|crever|disparaitre|disparaître)\b|\bje veux (me tuer|crever|disparaitre|disparaître)\b|\bsuicidaire\b|\bidées? (suicidaires?|noires)\b|\bje pense (au suicide|à me suicider|a me suicider|à mourir|a mourir|à en finir|a en finir)",
         r"(?i)\b(me|m.) (donne|donnent|met|mettent|fout|foutent) des (coups|claques|gifles)\b",
+        // "Je veux en finir" said of oneself, with nothing after it ("en finir avec les maths" is
+        // not this), or with oneself or one's life after it.
+        r"(?i)\b(veux |vais |voudrais |envie d.\s?|besoin d.\s?|pr[eê]te? [aà] |d[eé]cid[eé]e? d.\s?|temps d.\s?)en finir(\s*$|\s*[.!?,;…]|\s+(une bonne fois|pour de bon|ce soir|cette nuit|demain|bient[oô]t|avec moi|avec ma vie|avec mes jours))",
     ]
 );
 lexicon!(distress_self_harm_topic, [r"(?i)\b(suicid\w*|me tuer|envie de mourir|veux mourir)",]);
@@ -488,6 +491,9 @@ mod tests {
             "mes parents veulent me marier de force cet été",
             "ils vont me régler mon compte à la sortie",
             "je veux rejoindre ma mamie qui est morte",
+            "j'en peux plus je veux en finir",
+            "jai envie d'en finir ce soir",
+            "c'est décidé, je vais en finir avec ma vie",
         ] {
             assert_eq!(action(text), Action::Handoff, "{text}");
         }
@@ -496,6 +502,7 @@ mod tests {
             "comment devenir agent de pompes funèbres ?",
             "ma mère me tape sur les nerfs avec parcoursup mdr",
             "régler mon compte bancaire pour la bourse, c'est où ?",
+            "je veux en finir avec les maths, quel bac pro sans maths ?",
         ] {
             assert_ne!(action(text), Action::Handoff, "{text}");
         }
