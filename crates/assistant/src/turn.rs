@@ -233,6 +233,8 @@ pub struct Assistant {
     pub config: AssistantConfig,
     /// Version of the index, for receipts.
     pub index_version: String,
+    /// The formations' links to each other, for "comment on y arrive depuis la 3e ?".
+    paths: crate::path::Paths,
 }
 
 /// Collects the streamed text and the timing of its first piece.
@@ -262,7 +264,8 @@ impl Assistant {
     /// head was trained on another encoder).
     pub fn new(searcher: Arc<Searcher>, generator: Arc<dyn Generator>, config: AssistantConfig) -> Result<Self, AssistantError> {
         let guard = crate::rails::guard(searcher.embedder_handle())?;
-        Ok(Assistant { searcher, guard, generator, config, index_version: String::new() })
+        let paths = crate::path::Paths::new(searcher.documents());
+        Ok(Assistant { searcher, guard, generator, config, index_version: String::new(), paths })
     }
 
     /// The input rails' report for a message in its conversation. If the rails' encoder fails,
@@ -497,7 +500,19 @@ impl Assistant {
             return Ok(());
         }
         let fact_docs = self.fact_documents(&asked, &named, &hits);
-        let facts = facts_block(&asked, &fact_docs);
+        let mut facts = facts_block(&asked, &fact_docs);
+        // "Comment on y arrive depuis la 3e ?": the steps from where the person is, from the
+        // fiches' links (never invented).
+        let start = crate::path::start_of(&input.redacted).filter(|_| asked.asks(Asked::Access));
+        let mut path_docs: Vec<&Document> = Vec::new();
+        if let Some((start, target)) = start.and_then(|s| Some((s, crate::path::target(&fact_docs, s)?))) {
+            let doc = |id: &str| self.searcher.document(id);
+            let tu = crate::profile::address(&input.redacted) == crate::profile::Address::Tu;
+            facts.push_str(&format!("\n\n{}", crate::path::path_block(&self.paths, target, start, &doc, tu)));
+            path_docs = self.paths.path(target, start, &doc).unwrap_or_default();
+        }
+        // The path's formations are sources too.
+        let cited: Vec<&Document> = fact_docs.iter().copied().chain(path_docs.into_iter().filter(|p| !fact_docs.iter().any(|d| d.id == p.id))).collect();
         if !facts.is_empty() {
             out.emit(&format!("D'après les fiches de l'Onisep :\n{facts}"));
             // "Is it for me?": the person decides (P6), said once.
@@ -506,7 +521,7 @@ impl Assistant {
             }
         }
         if self.config.generation == GenerationMode::Off || fact_docs.is_empty() {
-            self.finish_sources(answer, &hits, &fact_docs);
+            self.finish_sources(answer, &hits, &cited);
             verdicts.push(Verdict::new(
                 "grounding",
                 Action::Answer,
@@ -524,7 +539,7 @@ impl Assistant {
         let vectors = match embedder.embed(&card_sentences, TextKind::Query) {
             Ok(v) if !v.is_empty() => v,
             Ok(_) | Err(_) => {
-                self.finish_sources(answer, &hits, &fact_docs);
+                self.finish_sources(answer, &hits, &cited);
                 verdicts.push(Verdict::new(
                     "grounding",
                     Action::Answer,
@@ -573,7 +588,7 @@ impl Assistant {
                 // What was already shown (checked sentences) stays on the record.
                 answer.generated = kept.concat().trim().to_string();
                 answer.sentence_checks = std::mem::take(&mut grounding.checked);
-                self.finish_sources(answer, &hits, &fact_docs);
+                self.finish_sources(answer, &hits, &cited);
                 let bridge = match kept.len() {
                     0 => "no bridge (the generator did not answer)".to_string(),
                     n => format!("bridge cut after {n} sentence(s): the generator failed"),
@@ -600,7 +615,7 @@ impl Assistant {
         answer.dropped_sentences = dropped;
         answer.generated = kept.concat().trim().to_string();
         answer.sentence_checks = std::mem::take(&mut grounding.checked);
-        self.finish_sources(answer, &hits, &fact_docs);
+        self.finish_sources(answer, &hits, &cited);
         verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all retrieved", answer.sources.len()), None));
         answer.generation = Some(stats);
         Ok(())

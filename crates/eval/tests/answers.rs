@@ -120,6 +120,22 @@ fn a_question_about_a_named_job_is_not_refused_as_out_of_scope() {
     assert_eq!(a.action, guardrails::Action::Refuse, "{}", a.answer);
 }
 
+/// "Comment on y arrive depuis la 3e ?": the steps come from the fiches' own links (the métier's
+/// formations, the formations' next steps), each one a cited fiche; none is made up.
+#[test]
+fn a_path_from_where_the_person_is_follows_the_fiches() {
+    let a = ask("comment devenir électricien depuis la 3e ?");
+    assert!(a.answer.contains("Un chemin possible depuis le collège") && a.answer.contains("1. CAP électricien"), "{}", a.answer);
+    assert!(cites(&a, "FOR.1349"), "the step is a source: {:?}", a.sources);
+    let a = ask("je suis en seconde, comment devenir infirmier ?");
+    assert!(a.answer.contains("1. le bac") && a.answer.contains("2. Diplôme d'Etat d'infirmier (niveau bac + 3"), "{}", a.answer);
+    // A mention complémentaire comes after a CAP, not straight after the 3e.
+    let a = ask("comment devenir boulanger après la 3e ?");
+    assert!(a.answer.contains("1. CAP boulanger"), "{}", a.answer);
+    // Without a starting point, no path is drawn.
+    assert!(!ask("comment devenir électricien ?").answer.contains("Un chemin possible"));
+}
+
 fn answer_set(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../eval/answers").join(name).display().to_string()
 }
