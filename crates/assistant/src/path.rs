@@ -48,8 +48,13 @@ impl Start {
                 let title = folded(&formation.title);
                 matches!(level, Cap | Bac) && AFTER_THE_3E.iter().any(|p| title.starts_with(p))
             }
-            // The bac first (a step of its own), then what follows it.
-            Start::Lycee | Start::Holding(Bac) => matches!(level, Bac1 | Bac2 | Bac3),
+            // The bac first (a step of its own), then what follows it: bac + 1 to bac + 3, or a
+            // diploma of the bac's level that is not a bac or a CAP (a diplôme d'État
+            // d'aide-soignant, a mention complémentaire).
+            Start::Lycee | Start::Holding(Bac) => {
+                let title = folded(&formation.title);
+                matches!(level, Bac1 | Bac2 | Bac3) || (level == Bac && !AFTER_THE_3E.iter().any(|p| title.starts_with(p)))
+            }
             Start::Holding(Cap) => matches!(level, Cap | Bac),
             Start::Holding(Bac1) => matches!(level, Bac2 | Bac3),
             Start::Holding(Bac2) => matches!(level, Bac3),
@@ -70,10 +75,22 @@ impl Start {
     }
 }
 
-fn starts() -> &'static [(Start, Regex)] {
-    static T: OnceLock<Vec<(Start, Regex)>> = OnceLock::new();
+/// The rows of `data/path-starts.tsv`: starting points, and the words that ask for the way.
+struct Table {
+    starts: Vec<(Start, Regex)>,
+    asks: Vec<Regex>,
+}
+
+fn table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| {
-        guardrails::data::rows(STARTS)
+        let (asks, starts): (Vec<_>, Vec<_>) = guardrails::data::rows(STARTS).partition(|row| row.first() == Some(&"demande"));
+        let asks = asks
+            .into_iter()
+            .map(|row| Regex::new(row.get(1).copied().unwrap_or_default()).unwrap_or_else(|e| panic!("path-starts.tsv: demande: {e}")))
+            .collect();
+        let starts = starts
+            .into_iter()
             .map(|row| {
                 let [key, pattern] = row[..] else { panic!("path-starts.tsv: a row needs two columns: {row:?}") };
                 let start = match key {
@@ -85,14 +102,22 @@ fn starts() -> &'static [(Start, Regex)] {
                 };
                 (start, Regex::new(pattern).unwrap_or_else(|e| panic!("path-starts.tsv: {key}: {e}")))
             })
-            .collect()
+            .collect();
+        Table { starts, asks }
     })
 }
 
 /// The starting point a message states, if any.
 pub fn start_of(message: &str) -> Option<Start> {
     let plain = normalise(message);
-    starts().iter().find(|(_, re)| re.is_match(&plain)).map(|(s, _)| *s)
+    table().starts.iter().find(|(_, re)| re.is_match(&plain)).map(|(s, _)| *s)
+}
+
+/// Whether a message asks for the way in words the question reader does not take for "access"
+/// ("c'est quoi le chemin", "par où commencer", "je fais comment").
+pub fn asks_the_way(message: &str) -> bool {
+    let plain = normalise(message);
+    table().asks.iter().any(|re| re.is_match(&plain))
 }
 
 /// The formations' links to each other, read once from every formation fiche's "après cette
@@ -314,7 +339,10 @@ mod tests {
         assert_eq!(start_of("avec un bac+2 je peux devenir prof ?"), Some(Start::Holding(Level::Bac2)));
         assert_eq!(start_of("je suis en L2 de bio, comment devenir prof ?"), Some(Start::Holding(Level::Bac2)));
         assert_eq!(start_of("avec un CAP cuisine je peux faire quoi ?"), Some(Start::Holding(Level::Cap)));
+        assert_eq!(start_of("mon fils est en 3e, quel parcours pour être plombier ?"), Some(Start::College));
         assert_eq!(start_of("comment devenir électricien ?"), None);
+        assert!(asks_the_way("jsui en 4e je veu etre boulanger c koi le chemin") && asks_the_way("je suis au collège, je fais comment ?"));
+        assert!(!asks_the_way("combien gagne un boulanger ?"));
     }
 
     #[test]
@@ -329,6 +357,10 @@ mod tests {
         // After the bac: the BTS straight away (shorter than any chain to the BUT? both are one
         // step: the lower level wins).
         assert_eq!(ids(paths.path(&job, Start::Holding(Level::Bac), &find).unwrap()), ["FOR.3"]);
+        // After the bac, a diploma of the bac's level that is not a bac is a step; a bac pro is not.
+        let de = formation("FOR.6", "Diplôme d'État d'aide-soignant", "niveau 4 (bac ou équivalent)", &[]);
+        let bac_pro = docs.iter().find(|d| d.id == "FOR.2").unwrap();
+        assert!(Start::Holding(Level::Bac).enters(&de, Level::Bac) && !Start::Holding(Level::Bac).enters(bac_pro, Level::Bac));
         // With a CAP: the bac pro first.
         assert_eq!(ids(paths.path(&job, Start::Holding(Level::Cap), &find).unwrap()), ["FOR.2", "FOR.3"]);
         // A mention complémentaire is not entered after the 3e: the CAP comes first.

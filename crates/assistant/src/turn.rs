@@ -503,16 +503,30 @@ impl Assistant {
         let mut facts = facts_block(&asked, &fact_docs);
         // "Comment on y arrive depuis la 3e ?": the steps from where the person is, from the
         // fiches' links (never invented).
-        let start = crate::path::start_of(&input.redacted).filter(|_| asked.asks(Asked::Access));
+        let start = crate::path::start_of(&input.redacted).filter(|_| asked.asks(Asked::Access) || crate::path::asks_the_way(&input.redacted));
+        // The métier the question names leads, even when a formation it names has the card
+        // ("après un bac pro ASSP, comment devenir aide-soignante ?").
+        let candidates: Vec<&Document> = fact_docs
+            .iter()
+            .copied()
+            .chain(named.iter().filter_map(|id| self.searcher.document(id)))
+            .chain(hits.iter().take(3).filter(|h| h.kind == Kind::Metier).filter_map(|h| self.searcher.document(&h.id)))
+            .collect();
         let mut path_docs: Vec<&Document> = Vec::new();
-        if let Some((start, target)) = start.and_then(|s| Some((s, crate::path::target(&fact_docs, s)?))) {
+        if let Some((start, target)) = start.and_then(|s| Some((s, crate::path::target(&candidates, s)?))) {
             let doc = |id: &str| self.searcher.document(id);
             let tu = crate::profile::address(&input.redacted) == crate::profile::Address::Tu;
             facts.push_str(&format!("\n\n{}", crate::path::path_block(&self.paths, target, start, &doc, tu)));
             path_docs = self.paths.path(target, start, &doc).unwrap_or_default();
+            path_docs.push(target);
         }
         // The path's formations are sources too.
-        let cited: Vec<&Document> = fact_docs.iter().copied().chain(path_docs.into_iter().filter(|p| !fact_docs.iter().any(|d| d.id == p.id))).collect();
+        let mut cited: Vec<&Document> = fact_docs.clone();
+        for d in path_docs {
+            if !cited.iter().any(|c| c.id == d.id) {
+                cited.push(d);
+            }
+        }
         if !facts.is_empty() {
             out.emit(&format!("D'après les fiches de l'Onisep :\n{facts}"));
             // "Is it for me?": the person decides (P6), said once.
