@@ -150,7 +150,8 @@ fn pick_varied(mut scored: Vec<(f32, &Document)>) -> Vec<&Document> {
 }
 
 fn proposal(searcher: &Searcher, d: &Document, profile: &Profile) -> Proposal {
-    let first_step = first_step(searcher, d).map(|l| Step {
+    let start = profile.class.as_deref().and_then(crate::path::start_of_class);
+    let first_step = first_step(searcher, d, start).map(|l| Step {
         id: l.id.clone(),
         title: searcher.document(&l.id).map(|f| f.title.clone()).unwrap_or_else(|| l.label.clone()),
         url: retrieval::onisep::fiche_url(Kind::Formation, &l.id),
@@ -167,10 +168,12 @@ fn proposal(searcher: &Searcher, d: &Document, profile: &Profile) -> Proposal {
     }
 }
 
-/// The formation shown as a way in, of those the fiche lists: one named like the métier
-/// ("CAP agent de sécurité" for "agent de sécurité") first, then the one of the lowest level
-/// (the most open first step), then the fiche's order.
-fn first_step<'d>(searcher: &Searcher, d: &'d Document) -> Option<&'d retrieval::Link> {
+/// The formation shown as a way in, of those the fiche lists: when the person's class is known,
+/// one they can enter from there first (a CAP or a bac pro for a collégien, not a course
+/// after the bac); then one named like the métier ("CAP agent de sécurité" for "agent de
+/// sécurité"), then the one of the lowest level (the most open first step), then the fiche's
+/// order.
+fn first_step<'d>(searcher: &Searcher, d: &'d Document, start: Option<crate::path::Start>) -> Option<&'d retrieval::Link> {
     let title_words: Vec<String> = retrieval::french::fold(&d.title).split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 4).map(String::from).collect();
     d.links
         .iter()
@@ -178,8 +181,13 @@ fn first_step<'d>(searcher: &Searcher, d: &'d Document) -> Option<&'d retrieval:
         .min_by_key(|(i, l)| {
             let label = retrieval::french::fold(&l.label);
             let named_alike = title_words.iter().any(|w| label.split(|c: char| !c.is_alphanumeric()).any(|x| x == w));
-            let level = searcher.document(&l.id).and_then(|f| f.facts.level_order()).unwrap_or(Level::Beyond);
-            (!named_alike, level, *i)
+            let formation = searcher.document(&l.id);
+            let level = formation.and_then(|f| f.facts.level_order()).unwrap_or(Level::Beyond);
+            let enterable = match (start, formation) {
+                (Some(s), Some(f)) => crate::path::level(f).is_some_and(|lv| s.enters(f, lv)),
+                _ => false,
+            };
+            (!enterable, !named_alike, level, *i)
         })
         .map(|(_, l)| l)
 }

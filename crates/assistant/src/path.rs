@@ -16,6 +16,8 @@ const MAX_STEPS: usize = 3;
 
 /// How the titles of the formations entered straight after the 3e begin (folded).
 const AFTER_THE_3E: &[&str] = &["cap ", "capa ", "bac pro "];
+/// How the titles of the bac-level formations entered with a CAP begin (folded).
+const AFTER_A_CAP: &[&str] = &["bac pro ", "bp ", "brevet professionnel ", "btm "];
 
 /// Where the person starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +43,7 @@ impl Start {
     /// Whether a formation can be entered straight from here: after the 3e, a CAP or a bac pro
     /// (not a mention complémentaire or a BP, which come after a CAP, though of the same level);
     /// later, a formation of the next levels.
-    fn enters(self, formation: &Document, level: Level) -> bool {
+    pub(crate) fn enters(self, formation: &Document, level: Level) -> bool {
         use Level::*;
         match self {
             Start::College | Start::Holding(NoDiploma) => {
@@ -55,7 +57,12 @@ impl Start {
                 let title = folded(&formation.title);
                 matches!(level, Bac1 | Bac2 | Bac3) || (level == Bac && !AFTER_THE_3E.iter().any(|p| title.starts_with(p)))
             }
-            Start::Holding(Cap) => matches!(level, Cap | Bac),
+            // With a CAP: another CAP-level diploma, or a bac pro or a brevet professionnel (a
+            // certificat de spécialisation of the bac's level asks for a bac pro or a BP first).
+            Start::Holding(Cap) => {
+                let title = folded(&formation.title);
+                level == Cap || (level == Bac && AFTER_A_CAP.iter().any(|p| title.starts_with(p)))
+            }
             Start::Holding(Bac1) => matches!(level, Bac2 | Bac3),
             Start::Holding(Bac2) => matches!(level, Bac3),
             Start::Holding(Bac3) => matches!(level, Bac4 | Bac5),
@@ -127,7 +134,18 @@ pub struct Paths {
     before: HashMap<String, Vec<String>>,
 }
 
-fn level(d: &Document) -> Option<Level> {
+/// Where a person in this class (as the profile names it, `classe:` keys of `data/profile.tsv`)
+/// starts from; none for adults and students, whose diploma is not known.
+pub fn start_of_class(class: &str) -> Option<Start> {
+    match class {
+        "3e" | "4e" => Some(Start::College),
+        "seconde" | "première" | "terminale" | "bac pro" => Some(Start::Lycee),
+        "CAP" => Some(Start::Holding(Level::Cap)),
+        _ => None,
+    }
+}
+
+pub(crate) fn level(d: &Document) -> Option<Level> {
     d.facts.level.as_deref().and_then(Level::parse)
 }
 
@@ -187,6 +205,9 @@ impl Paths {
             Kind::Metier => target.links.iter().filter_map(|l| doc(&l.id)).filter(|d| d.kind == Kind::Formation).collect(),
             Kind::Formation => vec![target],
         };
+        // The diplomas the métier's fiche names in its "accès au métier" lists.
+        let cited: HashSet<String> =
+            target.section("acces_metier").map(|s| s.text.lines().map(|l| folded(l.trim_start_matches(['-', '•']).trim())).collect()).unwrap_or_default();
         let mut best: Option<Vec<&Document>> = None;
         for end in ends {
             let Some(end_level) = level(end) else { continue };
@@ -200,9 +221,14 @@ impl Paths {
                 let first = chain[0];
                 let first_level = level(first).unwrap_or(Level::Beyond);
                 if start.enters(first, first_level) {
-                    // Fewest steps, then the lowest level reached, then the formation whose
-                    // title shares most words with the target's ("CAP pâtissier" for pâtissier).
-                    let rank = |c: &[&Document]| (c.len(), level(c[c.len() - 1]), std::cmp::Reverse(shared_words(target, c[c.len() - 1])));
+                    // Fewest steps, then a formation the métier's fiche names under "accès au
+                    // métier" (its own list of diplomas: "CAP cuisine", not another CAP it
+                    // links), then the lowest level reached, then the formation whose title
+                    // shares most words with the target's ("CAP pâtissier" for pâtissier).
+                    let rank = |c: &[&Document]| {
+                        let last = c[c.len() - 1];
+                        (c.len(), !cited.contains(&folded(&last.title)), level(last), std::cmp::Reverse(shared_words(target, last)))
+                    };
                     let better = match &best {
                         None => true,
                         Some(b) => rank(&chain) < rank(b),
@@ -271,10 +297,16 @@ pub fn path_block<'a>(paths: &Paths, target: &'a Document, start: Start, doc: &i
             });
         }
         None => {
-            lines.push(format!("Les fiches ne décrivent pas d'enchaînement de formations depuis {}.", start.label()));
+            // The fiches' links hold no chain; their text may still tell the way (a first year
+            // of health studies, a concours): point to it, never say there is no way.
+            lines.push(format!(
+                "Les liens entre les fiches ne donnent pas d'étapes à montrer depuis {} : ce que la fiche dit de l'accès est au-dessus, et un conseiller ou une conseillère peut {}.",
+                start.label(),
+                if tu { "t'aider à tracer ton chemin" } else { "aider à tracer le chemin" }
+            ));
             let leads: Vec<String> = target.links.iter().filter_map(|l| doc(&l.id)).filter(|d| d.kind == Kind::Formation).take(5).map(step).collect();
             if !leads.is_empty() {
-                lines.push(format!("Formations qui y mènent : {}.", leads.join(" ; ")));
+                lines.push(format!("Formations que cite la fiche : {}.", leads.join(" ; ")));
             }
         }
     }
@@ -361,6 +393,9 @@ mod tests {
         let de = formation("FOR.6", "Diplôme d'État d'aide-soignant", "niveau 4 (bac ou équivalent)", &[]);
         let bac_pro = docs.iter().find(|d| d.id == "FOR.2").unwrap();
         assert!(Start::Holding(Level::Bac).enters(&de, Level::Bac) && !Start::Holding(Level::Bac).enters(bac_pro, Level::Bac));
+        // A certificat de spécialisation of the bac's level is not entered with a CAP alone.
+        let cs = formation("FOR.7", "CS conduite de productions", "niveau 4 (bac ou équivalent)", &[]);
+        assert!(!Start::Holding(Level::Cap).enters(&cs, Level::Bac) && Start::Holding(Level::Cap).enters(bac_pro, Level::Bac));
         // With a CAP: the bac pro first.
         assert_eq!(ids(paths.path(&job, Start::Holding(Level::Cap), &find).unwrap()), ["FOR.2", "FOR.3"]);
         // A mention complémentaire is not entered after the 3e: the CAP comes first.
@@ -392,6 +427,6 @@ mod tests {
         assert!(block.contains("1. le bac") && block.contains("2. BTS électrotechnique (niveau bac + 2, 2 ans)"), "{block}");
         assert!(block.contains("3. technicien"), "{block}");
         let none = path_block(&paths, &job, Start::Holding(Level::Bac5), &find, true);
-        assert!(none.starts_with("Les fiches ne décrivent pas") && none.contains("BTS électrotechnique"), "{none}");
+        assert!(none.starts_with("Les liens entre les fiches ne donnent pas d'étapes") && none.contains("BTS électrotechnique"), "{none}");
     }
 }
