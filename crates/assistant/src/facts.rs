@@ -126,10 +126,17 @@ fn section_quote(d: &Document, key: &str, budget: usize) -> Option<String> {
 }
 
 /// The short list lines of a section ("Niveau bac + 5", "Master MEEF…"), "Niveau" lines left
-/// out (the level has its own line).
+/// out (the level has its own line), and so are the headings that say when ("Après la 3e",
+/// "Après le bac"): they are not diplomas.
 fn section_items<'a>(d: &'a Document, key: &str, max: usize) -> Vec<&'a str> {
     let Some(text) = section(d, key) else { return Vec::new() };
-    parts(text).into_iter().filter(|p| p.lines.is_empty()).filter_map(|p| p.heading).filter(|h| !h.starts_with("Niveau")).take(max).collect()
+    parts(text)
+        .into_iter()
+        .filter(|p| p.lines.is_empty())
+        .filter_map(|p| p.heading)
+        .filter(|h| !h.starts_with("Niveau") && !h.starts_with("Après"))
+        .take(max)
+        .collect()
 }
 
 /// Sentences of a section that match one of the cues (folded), in order.
