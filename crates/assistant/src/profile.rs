@@ -84,6 +84,8 @@ enum Cue {
     Alternatives,
     Situation,
     ShortReply,
+    /// What work they would like ("j'aimerais bosser dans le ciné").
+    Wish,
 }
 
 fn tables() -> &'static Tables {
@@ -114,6 +116,7 @@ fn tables() -> &'static Tables {
                     None if key == "situation" => Cue::Situation,
                     None if key == "autre_piste" => Cue::Alternatives,
                     None if key == "reponse_courte" => Cue::ShortReply,
+                    None if key == "souhait" => Cue::Wish,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -187,7 +190,7 @@ impl Profile {
                 Cue::Apprenticeship => p.apprenticeship = true,
                 Cue::ShorterFirst => p.shorter_first = true,
                 Cue::Class(c) => p.class = p.class.or(Some(c.to_string())),
-                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation | Cue::ShortReply => {}
+                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation | Cue::ShortReply | Cue::Wish => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -320,6 +323,13 @@ pub fn address(message: &str) -> Address {
 pub fn asks_for_paths(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::Open && re.is_match(&plain))
+}
+
+/// Whether a message says what work the person would like ("j'aimerais bosser dans le ciné",
+/// "je cherche un métier moins physique"), with or without asking for paths.
+pub fn says_a_wish(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::Wish && re.is_match(&plain))
 }
 
 /// Whether the whole message is a short reply to the assistant's own question ("ok merci",

@@ -121,7 +121,7 @@ pub const DISTRESS_DOUBT_BELOW: f32 = 0.5;
 /// "jsp koi faire plus tard, g kiffe les animaux et jveu pas faire des etudes longues" reads
 /// close to indirect distress for the rails' encoder (SMS register, "je sais pas", "pas
 /// envie"). When the semantic layer alone hands such a message off, with a score under
-/// [`DISTRESS_DOUBT_BELOW`], and the message both asks for paths and states tastes (evidence
+/// [`DISTRESS_DOUBT_BELOW`], and the message states tastes and asks for paths or says what work it wishes for (evidence
 /// the encoder does not weigh), it is answered with care instead: the paths, then the help
 /// numbers and the offer of a counsellor, and the conversation is queued for a counsellor to
 /// read (P7, P8). A rule's distress verdict, a
@@ -134,7 +134,7 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport) {
     }
     let asked = Question::read(&report.redacted);
     let profile = crate::profile::Profile::read(&guardrails::context::strip_self_descriptions(&report.redacted), &asked);
-    if profile.interests.is_empty() || !crate::profile::asks_for_paths(&report.redacted) {
+    if profile.interests.is_empty() || !(crate::profile::asks_for_paths(&report.redacted) || crate::profile::says_a_wish(&report.redacted)) {
         return;
     }
     let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| doubt(v));
