@@ -277,6 +277,10 @@ enum BenchWhat {
         gen_tokens: usize,
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// Turns generated at once (continuous batching): aggregate and per-stream decode
+        /// tokens/s.
+        #[arg(long, default_value_t = 1)]
+        streams: usize,
     },
     /// Search latency p50/p99 over a question file: with and without the embedding step, and
     /// repeated (cached) questions.
@@ -434,7 +438,9 @@ pub fn run() -> Result<()> {
             crate::reports::answers(&app, &questions, &out, limit, max_tokens, generation.unwrap_or(config.assistant.generation))
         }
         Command::Eval { what: EvalWhat::Retrieval { questions, mode, limit, json } } => eval_retrieval(&app, &questions, mode, limit, json),
-        Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs } } => bench_generate(&app, model, prompt_tokens, gen_tokens, runs),
+        Command::Bench { what: BenchWhat::Generate { model, prompt_tokens, gen_tokens, runs, streams } } => {
+            bench_generate(&app, model, prompt_tokens, gen_tokens, runs, streams)
+        }
         Command::Bench { what: BenchWhat::Search { questions, limit } } => bench_search(&app, &questions, limit),
         Command::Bench { what: BenchWhat::State { state_url, conversations, threads } } => bench_state(state_url, conversations, threads),
         Command::Bench { what: BenchWhat::Embed { passages, max_tokens, dump } } => bench_embed(&app, passages, max_tokens, dump),
@@ -610,7 +616,8 @@ fn eval_retrieval(app: &App, questions: &std::path::Path, mode: ModeArg, limit: 
     Ok(())
 }
 
-fn bench_generate(app: &App, model: Option<String>, prompt_tokens: usize, gen_tokens: usize, runs: usize) -> Result<()> {
+fn bench_generate(app: &App, model: Option<String>, prompt_tokens: usize, gen_tokens: usize, runs: usize, streams: usize) -> Result<()> {
+    anyhow::ensure!(streams >= 1, "--streams must be at least 1");
     // With `[generator] url` and no model named: the remote engine alone (no local fallback).
     let (name, generator): (String, std::sync::Arc<dyn inference::Generator>) = match (model, &app.remote_generator) {
         (None, Some(remote)) => (format!("{} at {}", remote.model, remote.url), std::sync::Arc::new(inference::RemoteGenerator::new(remote.clone()))),
@@ -620,16 +627,15 @@ fn bench_generate(app: &App, model: Option<String>, prompt_tokens: usize, gen_to
             (name, generator)
         }
     };
-    // A French prompt of about the requested length, different per run so no cache is reused.
+    // A French prompt of about the requested length, different per run and stream so no cache
+    // is reused.
     let base = "Le métier d'infirmier consiste à soigner les patients, à surveiller leur état de santé et à travailler avec les médecins à l'hôpital. ";
     let per = generator.count_tokens(base)?.max(1);
-    println!("model {name}, threads {}", inference::default_threads());
-    let (mut pre, mut dec) = (Vec::new(), Vec::new());
-    for run in 0..runs {
+    println!("model {name}, threads {}, streams {streams}", inference::default_threads());
+    let one = |run: usize, stream: usize| -> Result<inference::GenerationStats> {
         // About `prompt_tokens` in all, counting the chat template's few tokens.
-        let text = format!("Essai {run}. {}", base.repeat((prompt_tokens / per).max(1)));
-        let messages = vec![ChatMessage::new(Role::User, text)];
-        let mut req = GenerationRequest::new(messages);
+        let text = format!("Essai {run}.{stream}. {}", base.repeat((prompt_tokens / per).max(1)));
+        let mut req = GenerationRequest::new(vec![ChatMessage::new(Role::User, text)]);
         req.max_tokens = gen_tokens;
         req.repeat_penalty = 1.0;
         req.ignore_stop = true;
@@ -638,23 +644,54 @@ fn bench_generate(app: &App, model: Option<String>, prompt_tokens: usize, gen_to
             // A streamed OpenAI answer does not say how long the prompt was: counted here.
             s.prompt_tokens = req.messages.iter().map(|m| generator.count_tokens(&m.content)).sum::<Result<usize, _>>()?;
         }
-        let p = s.prompt_tokens as f64 / (s.prefill_ms / 1e3);
-        let d = (s.generated_tokens.saturating_sub(1)) as f64 / (s.decode_ms / 1e3);
+        Ok(s)
+    };
+    let (mut pre, mut dec, mut agg, mut wall_rate) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for run in 0..runs {
+        let t = std::time::Instant::now();
+        let all: Vec<inference::GenerationStats> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..streams).map(|stream| scope.spawn(move || one(run, stream))).collect();
+            handles.into_iter().map(|h| h.join().map_err(|_| anyhow::anyhow!("a bench stream panicked"))?).collect::<Result<_>>()
+        })?;
+        let wall = t.elapsed().as_secs_f64();
+        let rate = |s: &inference::GenerationStats| s.generated_tokens.saturating_sub(1) as f64 / (s.decode_ms / 1e3);
+        let prefill = |s: &inference::GenerationStats| (s.prompt_tokens - s.cached_prompt_tokens) as f64 / (s.prefill_ms / 1e3);
+        let rates: Vec<f64> = all.iter().map(rate).collect();
+        let generated: usize = all.iter().map(|s| s.generated_tokens).sum();
+        let peak = all.iter().map(|s| s.peak_batch).max().unwrap_or(0);
+        for (i, s) in all.iter().enumerate() {
+            println!(
+                "run {run} stream {i}: first text after {:.0} ms (prompt {} tok, {} from cache, {:.1} tok/s), generated {} tok at {:.1} tok/s, whole {:.0} ms",
+                s.prefill_ms,
+                s.prompt_tokens,
+                s.cached_prompt_tokens,
+                prefill(s),
+                s.generated_tokens,
+                rates[i],
+                s.prefill_ms + s.decode_ms
+            );
+        }
+        let sum: f64 = rates.iter().sum();
         println!(
-            "run {run}: first text after {:.0} ms (prompt {} tok at {p:.1} tok/s), generated {} tok at {d:.1} tok/s, whole {:.0} ms",
-            s.prefill_ms,
-            s.prompt_tokens,
-            s.generated_tokens,
-            s.prefill_ms + s.decode_ms
+            "run {run}: {streams} streams, peak batch {peak}, decode {sum:.1} tok/s in all ({generated} tokens in {wall:.1} s with prefill: {:.1} tok/s)",
+            generated as f64 / wall
         );
-        pre.push(p);
-        dec.push(d);
+        pre.extend(all.iter().map(prefill));
+        dec.extend(rates);
+        agg.push(sum);
+        wall_rate.push(generated as f64 / wall);
     }
     let med = |v: &mut Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
         v[v.len() / 2]
     };
-    println!("median: prefill {:.1} tok/s, decode {:.1} tok/s", med(&mut pre), med(&mut dec));
+    println!(
+        "median: prefill {:.1} tok/s, decode {:.1} tok/s per stream, {:.1} tok/s aggregate over {streams} streams ({:.1} tok/s counting prefill)",
+        med(&mut pre),
+        med(&mut dec),
+        med(&mut agg),
+        med(&mut wall_rate)
+    );
     Ok(())
 }
 

@@ -26,7 +26,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Longest chat message (characters); beyond it, 413.
     pub max_message_chars: usize,
-    /// Answers generated at the same time (the model is one per process: 1 on a small machine).
+    /// Answers prepared at the same time. The local model decodes the ones that reach it
+    /// together (continuous batching); the others stream their facts card meanwhile instead of
+    /// waiting in the queue for it.
     pub workers: usize,
     /// Requests that may wait for a worker; beyond it, 503 with Retry-After.
     pub queue_capacity: usize,
@@ -70,7 +72,7 @@ impl Default for ServerConfig {
             addr: "127.0.0.1:8080".into(),
             max_body_bytes: 8 * 1024,
             max_message_chars: 2000,
-            workers: 1,
+            workers: 4,
             queue_capacity: 4,
             rate_limit_per_minute: 30,
             rate_limit_burst: 10,

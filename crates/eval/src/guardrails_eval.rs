@@ -36,6 +36,25 @@ pub struct Miss {
     pub expected: String,
     pub got: String,
     pub message: String,
+    /// The verdicts that gave the action: `rail: rule id` or `rail: semantic head score`.
+    pub decided_by: Vec<String>,
+}
+
+/// How each verdict giving the report's action was reached, for reading misses.
+fn decided_by(r: &guardrails::InputReport) -> Vec<String> {
+    use guardrails::Layer;
+    r.verdicts
+        .iter()
+        .filter(|v| v.action == r.action)
+        .map(|v| match &v.layer {
+            Some(Layer::Rule { id }) => format!("{}: rule {id}", v.rail),
+            Some(Layer::Semantic { head, score, window, .. }) => {
+                format!("{}: semantic {head} {score:.3}{}", v.rail, if *window { " (last messages)" } else { "" })
+            }
+            Some(Layer::Conversation { id }) => format!("{}: conversation {id}", v.rail),
+            None => v.rail.clone(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -145,7 +164,14 @@ pub fn evaluate_with(
             correct += 1;
             by_action.entry(got.to_string()).or_default().correct += 1;
         } else {
-            misses.push(Miss { id: p.id.clone(), category: p.category.clone(), expected: p.expected.clone(), got: got.into(), message: p.message.clone() });
+            misses.push(Miss {
+                id: p.id.clone(),
+                category: p.category.clone(),
+                expected: p.expected.clone(),
+                got: got.into(),
+                message: p.message.clone(),
+                decided_by: decided_by(&r),
+            });
         }
         if is_benign(p) {
             Rate::add(&mut benign, r.action == Action::Answer);

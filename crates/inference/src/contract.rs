@@ -102,6 +102,9 @@ pub struct GenerationStats {
     pub decode_ms: f64,
     /// Why generation ended: "stop" (a stop token), "length" (max tokens) or "cancelled".
     pub finish_reason: String,
+    /// The most turns decoded in one step with this one (continuous batching; 1 alone, 0 when
+    /// the engine does not say).
+    pub peak_batch: usize,
     /// The model that wrote, when it is not the generator's own (the local model behind a
     /// remote engine that failed): receipts name this one.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@ pub mod convert;
 pub mod e5;
 pub mod fetch;
 pub mod load;
+mod prompt_cache;
 mod qwen2;
 mod qwen_generator;
 pub mod registry;

@@ -3,7 +3,7 @@
 //! start every conversation from a copy of its cache (tensors are reference-counted, so a copy
 //! costs nothing until the cache grows).
 
-use candle_core::quantized::{gguf_file, QMatMul};
+use candle_core::quantized::{gguf_file, QMatMul, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
 use candle_nn::Embedding;
 use candle_transformers::quantized_nn::RmsNorm;
@@ -41,6 +41,18 @@ pub struct Qwen2 {
 pub struct KvCache {
     layers: Vec<Option<(Tensor, Tensor)>>,
     len: usize,
+}
+
+impl KvCache {
+    /// The same cache cut to its first `len` positions. The tensors are views: the next step
+    /// appends into new ones, so the cache cut from is never changed.
+    pub fn truncated(&self, len: usize) -> KvCache {
+        if len >= self.len {
+            return self.clone();
+        }
+        let cut = |t: &Tensor| t.narrow(2, 0, len).expect("len is within the cache");
+        KvCache { layers: self.layers.iter().map(|l| l.as_ref().map(|(k, v)| (cut(k), cut(v)))).collect(), len }
+    }
 }
 
 impl Qwen2 {
@@ -109,44 +121,133 @@ impl Qwen2 {
         let x = Tensor::new(ids, dev)?.unsqueeze(0)?;
         let mut h = self.embed.forward(&x)?;
         let mask = if seq > 1 { Some(causal_mask(seq, start, dev)?) } else { None };
-        let cos = self.cos.narrow(0, start, seq)?;
-        let sin = self.sin.narrow(0, start, seq)?;
         for (layer, slot) in self.layers.iter().zip(cache.layers.iter_mut()) {
-            let residual = &h;
             let x = layer.attn_norm.forward(&h)?;
-            let q = layer.wq.forward(&x)?.broadcast_add(&layer.bq)?;
-            let k = layer.wk.forward(&x)?.broadcast_add(&layer.bk)?;
-            let v = layer.wv.forward(&x)?.broadcast_add(&layer.bv)?;
-            let q = q.reshape((1, seq, self.n_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
-            let k = k.reshape((1, seq, self.n_kv_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
-            let v = v.reshape((1, seq, self.n_kv_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
-            let q = candle_nn::rotary_emb::rope(&q, &cos, &sin)?;
-            let k = candle_nn::rotary_emb::rope(&k, &cos, &sin)?;
-            let (k, v) = match slot.take() {
-                Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
-                None => (k, v),
-            };
-            *slot = Some((k.clone(), v.clone()));
-            let rep = self.n_head / self.n_kv_head;
-            let k = candle_transformers::utils::repeat_kv(k, rep)?.contiguous()?;
-            let v = candle_transformers::utils::repeat_kv(v, rep)?.contiguous()?;
-            let att = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?;
-            let att = match &mask {
-                Some(m) => att.broadcast_add(m)?,
-                None => att,
-            };
-            let att = candle_nn::ops::softmax_last_dim(&att)?;
-            let y = att.matmul(&v)?.transpose(1, 2)?.reshape((1, seq, self.n_head * self.head_dim))?;
-            let h1 = (layer.wo.forward(&y)? + residual)?;
-            let x = layer.ffn_norm.forward(&h1)?;
-            let mlp = (candle_nn::ops::silu(&layer.gate.forward(&x)?)? * layer.up.forward(&x)?)?;
-            h = (layer.down.forward(&mlp)? + h1)?;
+            let (q, k, v) = layer.qkv(&x)?;
+            let y = self.attend(q, k, v, slot, start, mask.as_ref())?;
+            h = layer.feed_forward(&y, &h)?;
         }
         cache.len = start + seq;
         let h = self.norm.forward(&h)?;
         let last = h.i((.., seq - 1, ..))?;
         self.output.forward(&last)?.squeeze(0)?.to_dtype(DType::F32)
     }
+
+    /// One decoding step of several sequences at once, each with its next token and its own
+    /// cache; returns each one's logits, in order. Every weight matrix is read once for the
+    /// whole batch (one matrix product per projection over all the sequences): decoding on a
+    /// CPU is bound by reading the weights, so a step for eight costs little more than a step
+    /// for one. Attention runs per sequence, over its own cache and at its own position.
+    pub fn forward_batch(&self, steps: &mut [(u32, &mut KvCache)]) -> Result<Vec<Tensor>> {
+        let b = steps.len();
+        if b == 0 {
+            return Ok(Vec::new());
+        }
+        if let Some((_, c)) = steps.iter().find(|(_, c)| c.len + 1 > self.context_length) {
+            candle_core::bail!("context of {} tokens exceeds {}", c.len + 1, self.context_length);
+        }
+        let dev = self.cos.device();
+        let ids: Vec<u32> = steps.iter().map(|(id, _)| *id).collect();
+        // (b, 1, hidden): the batch is the sequences, each of one position.
+        let mut h = self.embed.forward(&Tensor::new(ids.as_slice(), dev)?.unsqueeze(1)?)?;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let x = layer.attn_norm.forward(&h)?;
+            let (q, k, v) = layer.qkv(&x)?;
+            let mut ys = Vec::with_capacity(b);
+            for (i, (_, cache)) in steps.iter_mut().enumerate() {
+                let start = cache.len;
+                let one = |t: &Tensor| t.narrow(0, i, 1);
+                ys.push(self.attend(one(&q)?, one(&k)?, one(&v)?, &mut cache.layers[l], start, None)?);
+            }
+            h = layer.feed_forward(&Tensor::cat(&ys, 0)?, &h)?;
+        }
+        for (_, cache) in steps.iter_mut() {
+            cache.len += 1;
+        }
+        let h = self.norm.forward(&h)?.squeeze(1)?;
+        let logits = self.output.forward(&h)?.to_dtype(DType::F32)?;
+        (0..b).map(|i| logits.get(i)).collect()
+    }
+
+    /// Attention of `seq` new positions starting at `start` (q, k, v of shape (1, seq, ·)),
+    /// appending their keys and values to the layer's cache slot; returns (1, seq, hidden).
+    fn attend(&self, q: Tensor, k: Tensor, v: Tensor, slot: &mut Option<(Tensor, Tensor)>, start: usize, mask: Option<&Tensor>) -> Result<Tensor> {
+        let seq = q.dim(1)?;
+        let heads = |t: Tensor, n: usize| t.reshape((1, seq, n, self.head_dim))?.transpose(1, 2)?.contiguous();
+        let (q, k, v) = (heads(q, self.n_head)?, heads(k, self.n_kv_head)?, heads(v, self.n_kv_head)?);
+        let cos = self.cos.narrow(0, start, seq)?;
+        let sin = self.sin.narrow(0, start, seq)?;
+        let q = candle_nn::rotary_emb::rope(&q, &cos, &sin)?;
+        let k = candle_nn::rotary_emb::rope(&k, &cos, &sin)?;
+        let (k, v) = match slot.take() {
+            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+            None => (k, v),
+        };
+        *slot = Some((k.clone(), v.clone()));
+        // Grouped-query attention without copying the cache once per query head: the `rep`
+        // query heads that share a key/value head are consecutive, so they are read as one
+        // group of `rep * seq` rows against that head's keys.
+        let rep = self.n_head / self.n_kv_head;
+        let total = k.dim(2)?;
+        let q = q.reshape((self.n_kv_head, rep * seq, self.head_dim))?;
+        let (k, v) = (k.squeeze(0)?, v.squeeze(0)?);
+        let att = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?;
+        let att = match mask {
+            Some(m) => att.reshape((self.n_kv_head, rep, seq, total))?.broadcast_add(m)?.reshape((self.n_kv_head, rep * seq, total))?,
+            None => att,
+        };
+        let att = candle_nn::ops::softmax_last_dim(&att)?;
+        let y = att.matmul(&v)?.reshape((1, self.n_head, seq, self.head_dim))?;
+        y.transpose(1, 2)?.reshape((1, seq, self.n_head * self.head_dim))
+    }
+}
+
+impl Layer {
+    /// The query, key and value projections of normalised hidden states (any leading shape).
+    fn qkv(&self, x: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let mut out = project(&[&self.wq, &self.wk, &self.wv], x)?.into_iter();
+        let mut next = |bias: &Tensor| out.next().expect("three projections").broadcast_add(bias);
+        Ok((next(&self.bq)?, next(&self.bk)?, next(&self.bv)?))
+    }
+
+    /// The attention output projection, its residual, then the gated feed-forward and its
+    /// residual: the rest of the block after attention.
+    fn feed_forward(&self, attended: &Tensor, residual: &Tensor) -> Result<Tensor> {
+        let h1 = (self.wo.forward(attended)? + residual)?;
+        let x = self.ffn_norm.forward(&h1)?;
+        let [gate, up]: [Tensor; 2] = project(&[&self.gate, &self.up], &x)?.try_into().expect("two projections");
+        let mlp = (candle_nn::ops::silu(&gate)? * up)?;
+        self.down.forward(&mlp)? + h1
+    }
+}
+
+/// Several projections of the same input. Where candle has a fused kernel for these weights
+/// (x86 with AVX-512 VNNI, same quantization), the input is quantized once and all the products
+/// run in one parallel pass; otherwise the weights that share a type are fused and the rest
+/// run one by one.
+fn project(ws: &[&QMatMul], x: &Tensor) -> Result<Vec<Tensor>> {
+    let quantized: Option<Vec<&QTensor>> = ws
+        .iter()
+        .map(|w| match w {
+            QMatMul::QTensor(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect();
+    if let Some(qs) = quantized {
+        if let Some(out) = QTensor::gemv_fused_shared_lhs(&qs, x)? {
+            return Ok(out);
+        }
+        // Q and K often share a type when V does not (Q4_K_M keeps some V in Q6_K).
+        if qs.len() > 2 {
+            if let Some(mut out) = QTensor::gemv_fused_shared_lhs(&qs[..2], x)? {
+                for w in &ws[2..] {
+                    out.push(w.forward(x)?);
+                }
+                return Ok(out);
+            }
+        }
+    }
+    ws.iter().map(|w| w.forward(x)).collect()
 }
 
 /// Additive mask (seq, start+seq): position i may see cached positions and itself, not later.

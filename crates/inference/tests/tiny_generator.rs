@@ -119,3 +119,65 @@ fn requantization_replaces_q5_tensors_and_keeps_the_model_working() {
     let (_, s) = run(&g, "s", "u", 4);
     assert!(s.generated_tokens > 0 || s.finish_reason == "stop");
 }
+
+#[test]
+fn concurrent_turns_decoded_together_write_what_each_writes_alone() {
+    let (_d, g) = tiny();
+    let questions = ["Quelle formation ?", "Et le salaire ?", "c quoi un CAP", "bonjour", "métiers du bois", "après la 3e ?"];
+    let alone: Vec<String> = questions.iter().map(|q| run(&g, "Tu es un assistant.", q, 24).0).collect();
+    // The same turns at once, from several threads: the batcher shares its decoding steps.
+    let start = std::sync::Barrier::new(questions.len());
+    let together: Vec<(String, inference::GenerationStats)> = std::thread::scope(|s| {
+        let handles: Vec<_> = questions
+            .iter()
+            .map(|q| {
+                let (g, start) = (&g, &start);
+                s.spawn(move || {
+                    start.wait();
+                    run(g, "Tu es un assistant.", q, 24)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(together.iter().any(|(_, s)| s.peak_batch > 1), "some turns shared a step");
+    let together: Vec<String> = together.into_iter().map(|(t, _)| t).collect();
+    assert_eq!(alone, together);
+    assert!(alone.iter().collect::<std::collections::BTreeSet<_>>().len() > 1, "the questions give different texts");
+}
+
+#[test]
+fn a_turn_cancelled_among_others_leaves_them_whole() {
+    let (_d, g) = tiny();
+    let (expected, _) = run(&g, "sys", "une question longue", 30);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| run(&g, "sys", "une question longue", 30).0);
+        let mut req = GenerationRequest::new(vec![ChatMessage::new(Role::User, "x")]);
+        req.max_tokens = 30;
+        let stats = g.generate(&req, &mut |_| false).unwrap();
+        assert!(stats.finish_reason == "cancelled" || stats.finish_reason == "stop");
+        assert_eq!(other.join().unwrap(), expected);
+    });
+}
+
+#[test]
+fn a_prompt_that_starts_like_an_earlier_one_computes_only_what_differs() {
+    let card = "Fiche : boulanger. Le boulanger fabrique le pain. Accès : CAP boulanger en 2 ans.";
+    let ask = |g: &QwenGenerator, q: &str| run(g, "Tu es un assistant.", &format!("{card}\n\nMessage : {q}"), 10);
+    let (_d, warm) = tiny();
+    let (_, first) = ask(&warm, "c'est dur ?");
+    let (warm_text, follow_up) = ask(&warm, "et ça paie bien ?");
+    // The system message and the whole card were computed for the first question.
+    let card_tokens = warm.tokenizer().encode(card, false).unwrap().get_ids().len();
+    assert!(follow_up.cached_prompt_tokens > first.cached_prompt_tokens + card_tokens, "{follow_up:?} after {first:?}");
+    assert!(follow_up.cached_prompt_tokens < follow_up.prompt_tokens);
+    // And it writes what a fresh generator writes.
+    let (_d2, cold) = tiny();
+    let (cold_text, cold_stats) = ask(&cold, "et ça paie bien ?");
+    assert_eq!(cold_stats.cached_prompt_tokens, 0);
+    assert_eq!(warm_text, cold_text);
+    // The very same prompt again: all of it but the last token is reused.
+    let (again_text, again) = ask(&warm, "et ça paie bien ?");
+    assert_eq!(again.cached_prompt_tokens, again.prompt_tokens - 1);
+    assert_eq!(again_text, cold_text);
+}
