@@ -3,7 +3,7 @@
 //! start every conversation from a copy of its cache (tensors are reference-counted, so a copy
 //! costs nothing until the cache grows).
 
-use candle_core::quantized::{gguf_file, QMatMul, QTensor};
+use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
 use candle_nn::Embedding;
 use candle_transformers::quantized_nn::RmsNorm;
@@ -130,7 +130,7 @@ impl Qwen2 {
         cache.len = start + seq;
         let h = self.norm.forward(&h)?;
         let last = h.i((.., seq - 1, ..))?;
-        self.output.forward(&last)?.squeeze(0)?.to_dtype(DType::F32)
+        project(&[&self.output], &last)?.remove(0).squeeze(0)?.to_dtype(DType::F32)
     }
 
     /// One decoding step of several sequences at once, each with its next token and its own
@@ -165,7 +165,7 @@ impl Qwen2 {
             cache.len += 1;
         }
         let h = self.norm.forward(&h)?.squeeze(1)?;
-        let logits = self.output.forward(&h)?.to_dtype(DType::F32)?;
+        let logits = project(&[&self.output], &h)?.remove(0).to_dtype(DType::F32)?;
         (0..b).map(|i| logits.get(i)).collect()
     }
 
@@ -213,19 +213,43 @@ impl Layer {
     /// The attention output projection, its residual, then the gated feed-forward and its
     /// residual: the rest of the block after attention.
     fn feed_forward(&self, attended: &Tensor, residual: &Tensor) -> Result<Tensor> {
-        let h1 = (self.wo.forward(attended)? + residual)?;
+        let h1 = (project(&[&self.wo], attended)?.remove(0) + residual)?;
         let x = self.ffn_norm.forward(&h1)?;
         let [gate, up]: [Tensor; 2] = project(&[&self.gate, &self.up], &x)?.try_into().expect("two projections");
         let mlp = (candle_nn::ops::silu(&gate)? * up)?;
-        self.down.forward(&mlp)? + h1
+        project(&[&self.down], &mlp)?.remove(0) + h1
     }
+}
+
+/// Every product of the model's weight matrices goes through here, so that each row of the
+/// result is computed the same way whatever the number of rows. candle picks its kernel by the
+/// number of rows (one row of a Q6_K matrix takes another path than several), and the paths
+/// round differently: a turn's text would depend on whether it was decoded alone or in a
+/// batch. A single row is computed as two (itself twice).
+fn project(ws: &[&QMatMul], x: &Tensor) -> Result<Vec<Tensor>> {
+    let dims = x.dims().to_vec();
+    let (&k, lead) = dims.split_last().expect("a hidden state has a last dimension");
+    let single_row_path = |w: &&QMatMul| matches!(w, QMatMul::QTensor(t) if t.dtype() == GgmlDType::Q6K);
+    if lead.iter().product::<usize>() != 1 || !ws.iter().any(single_row_path) {
+        return project_rows(ws, x);
+    }
+    let one = x.reshape((1, k))?;
+    let two = Tensor::cat(&[&one, &one], 0)?;
+    project_rows(ws, &two)?
+        .into_iter()
+        .map(|out| {
+            let mut shape = dims.clone();
+            *shape.last_mut().expect("same rank") = out.dim(1)?;
+            out.narrow(0, 0, 1)?.reshape(shape)
+        })
+        .collect()
 }
 
 /// Several projections of the same input. Where candle has a fused kernel for these weights
 /// (x86 with AVX-512 VNNI, same quantization), the input is quantized once and all the products
 /// run in one parallel pass; otherwise the weights that share a type are fused and the rest
 /// run one by one.
-fn project(ws: &[&QMatMul], x: &Tensor) -> Result<Vec<Tensor>> {
+fn project_rows(ws: &[&QMatMul], x: &Tensor) -> Result<Vec<Tensor>> {
     let quantized: Option<Vec<&QTensor>> = ws
         .iter()
         .map(|w| match w {

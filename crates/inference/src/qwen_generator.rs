@@ -32,8 +32,11 @@ struct Engine {
 /// The most sequences decoded in one step; more wait for a place (each one's cache is memory).
 pub const MAX_BATCH: usize = 16;
 
-/// Prompt tokens computed per step for a newcomer while others are decoding: a whole prompt at
-/// once would freeze their streams for seconds; a chunk costs them about one step's time.
+/// Prompts are computed in chunks of this many tokens, starting at multiples of it: one chunk
+/// per step for a newcomer while others are decoding (a whole prompt at once would freeze their
+/// streams for seconds; a chunk costs them about one step's time), all of them at once when no
+/// one is. The boundaries never move, so a prompt is computed the same way whatever the load
+/// and whatever part of it came from the prompt cache: same numbers, same text.
 pub const PREFILL_CHUNK: usize = 64;
 
 /// Prompt tokens kept computed for reuse (see `prompt_cache`): about 470 MB of keys and values
@@ -122,7 +125,7 @@ impl Engine {
             waiting.extend(queue.try_iter());
             while active.len() < MAX_BATCH {
                 let Some(job) = waiting.pop_front() else { break };
-                let (cache, cached) = prompts.lookup(&job.prompt).unwrap_or_else(|| (self.model.new_cache(), 0));
+                let (cache, cached) = prompts.lookup(&job.prompt, PREFILL_CHUNK).unwrap_or_else(|| (self.model.new_cache(), 0));
                 active.push(Sequence::new(job, cache, cached));
             }
             active.retain(|s| !s.cancelled());
@@ -131,23 +134,29 @@ impl Engine {
         }
     }
 
-    /// One chunk of the oldest unfinished prompt (the whole prompt when no one is decoding); a
+    /// One chunk of the oldest unfinished prompt (all its chunks when no one is decoding); a
     /// prompt computed to its end is kept for the next ones that start the same way.
     fn prefill_step(&self, active: &mut Vec<Sequence>, prompts: &mut PromptCache) {
         let decoding = active.iter().any(|s| s.logits.is_some());
         let Some(i) = active.iter().position(|s| s.logits.is_none()) else { return };
         let s = &mut active[i];
-        let n = if decoding { PREFILL_CHUNK.min(s.pending.len()) } else { s.pending.len() };
-        let chunk: Vec<u32> = s.pending.drain(..n).collect();
-        match self.model.forward(&chunk, &mut s.cache) {
-            Ok(logits) if s.pending.is_empty() => {
-                prompts.insert(&s.history, &s.cache);
-                s.prefill_ms = s.submitted.elapsed().as_secs_f64() * 1e3;
-                s.decode_start = Instant::now();
-                s.logits = Some(logits);
+        loop {
+            // Up to the next multiple of the chunk size, counted from the prompt's start.
+            let done = s.prompt_tokens - s.pending.len();
+            let n = (PREFILL_CHUNK - done % PREFILL_CHUNK).min(s.pending.len());
+            let chunk: Vec<u32> = s.pending.drain(..n).collect();
+            match self.model.forward(&chunk, &mut s.cache) {
+                Ok(logits) if s.pending.is_empty() => {
+                    prompts.insert(&s.history, &s.cache);
+                    s.prefill_ms = s.submitted.elapsed().as_secs_f64() * 1e3;
+                    s.decode_start = Instant::now();
+                    s.logits = Some(logits);
+                    return;
+                }
+                Ok(_) if decoding => return,
+                Ok(_) => {}
+                Err(e) => return active.swap_remove(i).finish(Err(e.into())),
             }
-            Ok(_) => {}
-            Err(e) => active.swap_remove(i).finish(Err(e.into())),
         }
     }
 

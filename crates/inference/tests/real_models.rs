@@ -54,10 +54,11 @@ fn qwen_tokenizer_built_from_gguf_has_the_known_ids() {
 #[test]
 fn greedy_generation_on_the_real_model_is_deterministic_french() {
     let g = generator();
-    let msgs = vec![
-        ChatMessage::new(Role::System, "Tu es un assistant. Réponds en français, en une phrase."),
-        ChatMessage::new(Role::User, "Que fait un boulanger ?"),
-    ];
+    // A system message longer than one prompt chunk (64 tokens), so a second run reuses it.
+    let system = "Tu es un assistant d'orientation d'un service public. Tu réponds en français simple, en une phrase, \
+        à des collégiens, des lycéens, des parents et des professeurs. Tu ne décides jamais à leur place, tu ne \
+        donnes aucun chiffre qui ne soit pas sûr, et tu proposes de parler à un conseiller quand c'est utile.";
+    let msgs = vec![ChatMessage::new(Role::System, system), ChatMessage::new(Role::User, "Que fait un boulanger ?")];
     let mut req = GenerationRequest::new(msgs);
     req.max_tokens = 24;
     let run = || {
@@ -73,7 +74,8 @@ fn greedy_generation_on_the_real_model_is_deterministic_french() {
     let (a, sa) = run();
     let (b, sb) = run();
     assert_eq!(a, b, "greedy decoding is deterministic");
-    assert!(sb.cached_prompt_tokens > 0, "second run reuses the system prompt's KV cache");
+    assert_eq!(sa.cached_prompt_tokens, 0);
+    assert!(sb.cached_prompt_tokens >= 64, "second run reuses the prompt's first chunks: {sb:?}");
     assert!(sa.generated_tokens > 3);
     let lower = a.to_lowercase();
     assert!(lower.contains("pain") || lower.contains("boulang"), "answer on topic: {a}");
@@ -108,5 +110,49 @@ fn batched_and_single_embeddings_agree() {
         let one = e.embed(&[t], TextKind::Passage).unwrap().remove(0);
         let cos: f32 = one.iter().zip(&batch[i]).map(|(a, b)| a * b).sum();
         assert!(cos > 0.9999, "padding must not change the embedding (cos {cos})");
+    }
+}
+
+#[test]
+fn turns_decoded_together_on_the_real_model_stay_on_their_own_topic() {
+    let g = generator();
+    let ask = |q: &str| {
+        let msgs = vec![ChatMessage::new(Role::System, "Tu es un assistant. Réponds en français, en une phrase."), ChatMessage::new(Role::User, q)];
+        let mut req = GenerationRequest::new(msgs);
+        req.max_tokens = 20;
+        let mut s = String::new();
+        let stats = g
+            .generate(&req, &mut |t| {
+                s.push_str(t);
+                true
+            })
+            .unwrap();
+        (s.to_lowercase(), stats)
+    };
+    let questions = [
+        ("Que fait un boulanger ?", ["pain", "boulang"]),
+        ("Que fait un infirmier ?", ["soin", "malade"]),
+        ("Que fait un électricien ?", ["électri", "install"]),
+    ];
+    let alone: Vec<String> = questions.iter().map(|(q, _)| ask(q).0).collect();
+    let start = std::sync::Barrier::new(questions.len());
+    let together: Vec<(String, inference::GenerationStats)> = std::thread::scope(|s| {
+        let handles: Vec<_> = questions
+            .iter()
+            .map(|(q, _)| {
+                let start = &start;
+                s.spawn(move || {
+                    start.wait();
+                    ask(q)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(together.iter().any(|(_, s)| s.peak_batch > 1), "the turns shared decoding steps");
+    for (((_, words), (text, _)), single) in questions.iter().zip(&together).zip(&alone) {
+        // Each row of a batched product is computed as a single one is: the same text.
+        assert_eq!(text, single, "batched vs alone");
+        assert!(words.iter().any(|w| text.contains(w)), "on topic: {text}");
     }
 }

@@ -50,13 +50,16 @@ fn greedy_output_is_deterministic_and_bounded() {
 
 #[test]
 fn cached_system_prompt_gives_the_same_tokens_as_a_cold_run() {
+    // Longer than one prompt chunk (64 tokens): reuse is by whole chunks.
+    let system = "Tu es un assistant d'orientation. Réponds en français simple, sans décider à la place de la personne.";
     let (_d, cold) = tiny();
-    let (cold_text, cold_stats) = run(&cold, "Tu es un assistant.", "Quelle formation ?", 10);
+    let (cold_text, cold_stats) = run(&cold, system, "Quelle formation ?", 10);
     assert_eq!(cold_stats.cached_prompt_tokens, 0);
     let (_d2, warm) = tiny();
-    run(&warm, "Tu es un assistant.", "autre chose", 3);
-    let (warm_text, warm_stats) = run(&warm, "Tu es un assistant.", "Quelle formation ?", 10);
-    assert!(warm_stats.cached_prompt_tokens > 0, "the system prompt's KV cache is reused");
+    run(&warm, system, "autre chose", 3);
+    let (warm_text, warm_stats) = run(&warm, system, "Quelle formation ?", 10);
+    assert!(warm_stats.cached_prompt_tokens >= 64, "the system prompt's KV cache is reused: {warm_stats:?}");
+    assert_eq!(warm_stats.cached_prompt_tokens % 64, 0, "by whole chunks");
     assert_eq!(cold_text, warm_text);
 }
 
@@ -167,17 +170,20 @@ fn a_prompt_that_starts_like_an_earlier_one_computes_only_what_differs() {
     let (_d, warm) = tiny();
     let (_, first) = ask(&warm, "c'est dur ?");
     let (warm_text, follow_up) = ask(&warm, "et ça paie bien ?");
-    // The system message and the whole card were computed for the first question.
-    let card_tokens = warm.tokenizer().encode(card, false).unwrap().get_ids().len();
-    assert!(follow_up.cached_prompt_tokens > first.cached_prompt_tokens + card_tokens, "{follow_up:?} after {first:?}");
-    assert!(follow_up.cached_prompt_tokens < follow_up.prompt_tokens);
+    // The system message and the card were computed for the first question: all the whole
+    // chunks of 64 tokens before the question are reused.
+    let tokens = |t: &str| warm.tokenizer().encode(t, false).unwrap().get_ids().len();
+    let before_question = tokens("<|im_start|>system\nTu es un assistant.<|im_end|>\n") + tokens(&format!("<|im_start|>user\n{card}\n\nMessage : "));
+    assert_eq!(first.cached_prompt_tokens, 0);
+    assert!(before_question >= 64);
+    assert_eq!(follow_up.cached_prompt_tokens, before_question / 64 * 64, "{follow_up:?}");
     // And it writes what a fresh generator writes.
     let (_d2, cold) = tiny();
     let (cold_text, cold_stats) = ask(&cold, "et ça paie bien ?");
     assert_eq!(cold_stats.cached_prompt_tokens, 0);
     assert_eq!(warm_text, cold_text);
-    // The very same prompt again: all of it but the last token is reused.
+    // The very same prompt again: every whole chunk before its last token is reused.
     let (again_text, again) = ask(&warm, "et ça paie bien ?");
-    assert_eq!(again.cached_prompt_tokens, again.prompt_tokens - 1);
+    assert_eq!(again.cached_prompt_tokens, (again.prompt_tokens - 1) / 64 * 64);
     assert_eq!(again_text, cold_text);
 }
