@@ -155,7 +155,7 @@ enum RailsAction {
         /// Encoder layers the heads read (fewer is faster; 0: all).
         #[arg(long, default_value_t = 6)]
         layers: usize,
-        /// Distress recall, with the rules, the threshold must reach on validation (default 0.985).
+        /// Distress recall, with the rules, the threshold must reach on validation (default 0.99).
         #[arg(long)]
         distress_recall: Option<f64>,
     },

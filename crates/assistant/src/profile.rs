@@ -325,6 +325,16 @@ pub fn asks_for_paths(message: &str) -> bool {
     tables().cues.iter().any(|(c, re)| *c == Cue::Open && re.is_match(&plain))
 }
 
+/// The message's plain form without the words that only state a wish for apprenticeship ("en
+/// alternance", "en apprentissage"): what is left says whether something else is asked.
+pub fn without_apprenticeship_words(message: &str) -> String {
+    let mut plain = normalise(message);
+    for (_, re) in tables().cues.iter().filter(|(c, _)| *c == Cue::Apprenticeship) {
+        plain = re.replace_all(&plain, " ").into_owned();
+    }
+    plain
+}
+
 /// Whether a message says what work the person would like ("j'aimerais bosser dans le ciné",
 /// "je cherche un métier moins physique"), with or without asking for paths.
 pub fn says_a_wish(message: &str) -> bool {
@@ -584,5 +594,20 @@ mod tests {
         assert!(asks_for_paths("jsp quoi faire plus tard"));
         assert!(asks_for_paths("c quoi les métiers pour qqn qui aime les chiffres"));
         assert!(!asks_for_paths("combien gagne un plombier"));
+        // The subject after the verb, with or without its hyphen.
+        assert!(asks_for_paths("Il adore les chiffres. Que pourrait-il faire ?"));
+        assert!(asks_for_paths("qu'est-ce qu'elle peut faire avec un bac pro ?"));
+        assert!(asks_for_paths("que peut on faire apres un cap"));
+    }
+
+    #[test]
+    fn apprenticeship_is_a_wish_not_a_question() {
+        use crate::question::{Asked, Question};
+        let msg = "je kiffe réparer les scooters, je veux un CAP en alternance";
+        assert!(Question::read(msg).asks(Asked::Procedure));
+        assert!(!Question::read(&without_apprenticeship_words(msg)).asks(Asked::Procedure));
+        // Asking how to find one stays a procedure.
+        let how = "comment trouver un patron pour mon apprentissage ?";
+        assert!(Question::read(&without_apprenticeship_words(how)).asks(Asked::Procedure));
     }
 }

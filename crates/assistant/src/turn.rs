@@ -668,7 +668,11 @@ impl Assistant {
         // A fiche search found by its title written in the question ("photographe c'est mal
         // payé ?") is a goal as well, unless it is the person's situation or what they want
         // an alternative to.
-        let by_title = hits.iter().take(3).any(|h| {
+        // ROME fiches are cited, never the subject: a ROME title in the words of a writer who
+        // names their own job ("Je suis CPE, un élève…") is not a goal either.
+        // ROME fiches are cited, never the subject: the ROME twin of a job the writer names as
+        // their own ("Je suis CPE, un élève…") is not a goal either.
+        let by_title = hits.iter().take(3).filter(|h| !retrieval::rome::is_rome_document(&h.id)).any(|h| {
             let set_aside_here = situations.contains(&h.id) || found.iter().any(|n| n.0 == h.id && set_aside(n)) || (h.kind == Kind::Metier && alternatives);
             h.title_match && !set_aside_here
         });
@@ -682,8 +686,13 @@ impl Assistant {
         let outcomes_of_a_formation = asked.asks(Asked::Outcomes) && read.interests.is_empty() && hits.first().is_some_and(|h| h.kind == Kind::Formation);
         // Tastes stated and no goal named: paths, unless something only a fiche answers is
         // asked (a salary, a procedure) or a yes or a no ("je peux devenir concepteur de jeux
-        // ?" is about one thing); "pas de longues études" is about studies in general.
-        let tastes_only = !read.interests.is_empty() && !fiche_only && !asked.yes_no;
+        // ?" is about one thing); "pas de longues études" is about studies in general, and
+        // "en alternance" is a wish for the paths (the profile reads it), not a procedure.
+        let procedure_asked = fiche_only && {
+            let rest = Question::read(&crate::profile::without_apprenticeship_words(&input.redacted));
+            rest.asks(Asked::Salary) || rest.asks(Asked::Procedure)
+        };
+        let tastes_only = !read.interests.is_empty() && !procedure_asked && !asked.yes_no;
         let open = !goal_named && !outcomes_of_a_formation && (paths_asked || refining || tastes_only);
         open.then_some(OpenRoute { situations, refining })
     }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Recall wanted on validation for each head; heads not listed use the best F2 threshold.
-pub const DISTRESS_RECALL: f64 = 0.985;
+pub const DISTRESS_RECALL: f64 = 0.99;
 pub const HUMAN_RECALL: f64 = 0.95;
 /// Lowest threshold of the heads that neither hand off nor protect a child.
 pub const MIN_THRESHOLD: f32 = 0.35;
