@@ -676,7 +676,12 @@ impl Assistant {
             let set_aside_here = situations.contains(&h.id) || found.iter().any(|n| n.0 == h.id && set_aside(n)) || (h.kind == Kind::Metier && alternatives);
             h.title_match && !set_aside_here
         });
-        let goal_named = by_title || found.iter().any(|n| !set_aside(n));
+        // A title search matched in a request for paths that states tastes is read as a domain
+        // ("je veux me reconvertir dans l'informatique, quels métiers ?"), not a goal: only a
+        // fiche named as such (`found`) is one there. Outcomes asked are a formation's
+        // ("Licence STAPS : quels débouchés ?").
+        let tastes_and_paths = paths_asked && !read.interests.is_empty() && !asked.asks(Asked::Outcomes);
+        let goal_named = (by_title && !tastes_and_paths) || found.iter().any(|n| !set_aside(n));
         let fiche_only = asked.asks(Asked::Salary) || asked.asks(Asked::Procedure);
         // A short message after paths were proposed ("plutôt des études courtes", "je suis en
         // 3e") refines them, unless it asks what only a fiche answers.
