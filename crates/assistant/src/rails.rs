@@ -56,10 +56,8 @@ pub fn keep_questions_about_a_fiche(report: &mut InputReport, named: impl FnOnce
     if named.is_empty() {
         return;
     }
-    let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| semantic_out_of_scope(v));
-    let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P2".into());
-    report.verdicts = kept;
-    report.verdicts.push(
+    set_aside(report, semantic_out_of_scope, |set_aside| {
+        let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P2".into());
         Verdict::new(
             "out_of_scope",
             Action::Answer,
@@ -67,10 +65,8 @@ pub fn keep_questions_about_a_fiche(report: &mut InputReport, named: impl FnOnce
             format!("asks about a fiche it names ({}): orientation, refusal set aside", named.join(", ")),
             None,
         )
-        .with_layer(Layer::Rule { id: "names_a_fiche".into() }),
-    );
-    report.dismissed.extend(set_aside);
-    report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
+        .with_layer(Layer::Rule { id: "names_a_fiche".into() })
+    });
 }
 
 /// What the assistant adds to the rails' decision, with evidence the rails' encoder lacks:
@@ -107,26 +103,20 @@ pub fn answer_requests_for_paths_refused_by_the_encoder(report: &mut InputReport
     if report.action != Action::Refuse || !report.verdicts.iter().filter(|v| v.action == Action::Refuse).all(encoder_refusal) {
         return;
     }
-    let asked = Question::read(&report.redacted);
-    let profile = crate::profile::Profile::read(&guardrails::context::strip_self_descriptions(&report.redacted), &asked);
-    if profile.interests.is_empty() || !(crate::profile::asks_for_paths(&report.redacted) || crate::profile::says_a_wish(&report.redacted)) {
+    let Some(tastes) = tastes_of_a_request_for_paths(&report.redacted) else {
         return;
-    }
-    let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| encoder_refusal(v));
-    let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P10".into());
-    report.verdicts = kept;
-    report.verdicts.push(
+    };
+    set_aside(report, encoder_refusal, |set_aside| {
+        let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P10".into());
         Verdict::new(
             set_aside.first().map(|v| v.rail.as_str()).unwrap_or("out_of_scope"),
             Action::Answer,
             &point,
-            format!("a request for paths stating tastes ({}): answered with paths from the fiches, refusal set aside", profile.interests.join(", ")),
+            format!("a request for paths stating tastes ({}): answered with paths from the fiches, refusal set aside", tastes.join(", ")),
             None,
         )
-        .with_layer(Layer::Rule { id: PATHS_REQUEST.into() }),
-    );
-    report.dismissed.extend(set_aside);
-    report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
+        .with_layer(Layer::Rule { id: PATHS_REQUEST.into() })
+    });
 }
 
 /// The rule id of [`answer_requests_for_paths_refused_by_the_encoder`]'s verdict.
@@ -144,14 +134,10 @@ pub fn answer_short_replies(report: &mut InputReport, names: &[String]) {
     if !report.verdicts.iter().any(alone) || !crate::profile::is_short_reply(&report.redacted, names) {
         return;
     }
-    let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| alone(v));
-    report.verdicts = kept;
-    report.verdicts.push(
+    set_aside(report, alone, |_| {
         Verdict::new("short_reply", Action::Answer, "P10", "a short reply to the assistant's question: the encoder's verdicts on it alone set aside", None)
-            .with_layer(Layer::Rule { id: "short_reply".into() }),
-    );
-    report.dismissed.extend(set_aside);
-    report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
+            .with_layer(Layer::Rule { id: "short_reply".into() })
+    });
 }
 
 /// A semantic distress score under this is a doubt, not a decision, on a message that asks
@@ -172,25 +158,19 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport) {
     if report.action != Action::Handoff || !report.verdicts.iter().filter(|v| v.action == Action::Handoff).all(doubt) {
         return;
     }
-    let asked = Question::read(&report.redacted);
-    let profile = crate::profile::Profile::read(&guardrails::context::strip_self_descriptions(&report.redacted), &asked);
-    if profile.interests.is_empty() || !(crate::profile::asks_for_paths(&report.redacted) || crate::profile::says_a_wish(&report.redacted)) {
+    let Some(tastes) = tastes_of_a_request_for_paths(&report.redacted) else {
         return;
-    }
-    let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| doubt(v));
-    report.verdicts = kept;
-    report.verdicts.push(
+    };
+    set_aside(report, doubt, |_| {
         Verdict::new(
             "distress",
             Action::AnswerWithCare,
             "P8",
-            format!("a request for paths stating tastes ({}): answered, with the help numbers and a counsellor offered", profile.interests.join(", ")),
+            format!("a request for paths stating tastes ({}): answered, with the help numbers and a counsellor offered", tastes.join(", ")),
             None,
         )
-        .with_layer(Layer::Rule { id: ORIENTATION_REQUEST.into() }),
-    );
-    report.dismissed.extend(set_aside);
-    report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
+        .with_layer(Layer::Rule { id: ORIENTATION_REQUEST.into() })
+    });
 }
 
 /// The rule id of [`answer_orientation_requests_with_care`]'s verdict.
@@ -199,6 +179,25 @@ pub const ORIENTATION_REQUEST: &str = "orientation_request";
 /// The verdict [`answer_orientation_requests_with_care`] leaves.
 pub fn is_distress_doubt(v: &Verdict) -> bool {
     v.rail == "distress" && matches!(&v.layer, Some(Layer::Rule { id }) if id == ORIENTATION_REQUEST)
+}
+
+/// Sets aside the verdicts `which` selects (kept in `dismissed`, for the receipt and the log),
+/// adds the rule's own verdict made from them, and decides again.
+fn set_aside(report: &mut InputReport, which: impl Fn(&Verdict) -> bool, verdict: impl FnOnce(&[Verdict]) -> Verdict) {
+    let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| which(v));
+    report.verdicts = kept;
+    report.verdicts.push(verdict(&set_aside));
+    report.dismissed.extend(set_aside);
+    report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
+}
+
+/// The tastes a message states when it also asks for paths or says what work the person
+/// wishes for: the evidence that it is a request for paths, which the encoder does not weigh.
+fn tastes_of_a_request_for_paths(redacted: &str) -> Option<Vec<String>> {
+    let asked = Question::read(redacted);
+    let profile = crate::profile::Profile::read(&guardrails::context::strip_self_descriptions(redacted), &asked);
+    let asks = crate::profile::asks_for_paths(redacted) || crate::profile::says_a_wish(redacted);
+    (!profile.interests.is_empty() && asks).then_some(profile.interests)
 }
 
 #[cfg(test)]
