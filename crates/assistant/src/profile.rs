@@ -598,6 +598,17 @@ mod tests {
         assert!(asks_for_paths("Il adore les chiffres. Que pourrait-il faire ?"));
         assert!(asks_for_paths("qu'est-ce qu'elle peut faire avec un bac pro ?"));
         assert!(asks_for_paths("que peut on faire apres un cap"));
+        // A teacher or a parent asking what to advise.
+        assert!(asks_for_paths("Une élève adore la biologie, mais pas comme médecin. Que lui conseiller ?"));
+        assert!(!asks_for_paths("Que lui faut-il pour devenir infirmier ?"));
+    }
+
+    #[test]
+    fn an_adult_who_opens_with_their_job_and_age_is_read_as_an_adult() {
+        let read = |m: &str| Profile::read(m, &crate::question::Question::read(m)).class;
+        assert_eq!(read("Comptable, 45 ans, je veux rester dans les chiffres mais dans le social").as_deref(), Some("adulte"));
+        assert_eq!(read("Cadre commercial, 42 ans, je voudrais bosser pour l'environnement").as_deref(), Some("adulte"));
+        assert_ne!(read("Boulanger, c'est bien payé ?").as_deref(), Some("adulte"));
     }
 
     #[test]

@@ -657,7 +657,10 @@ impl Assistant {
         // documentaliste, j'accompagne une élève…").
         let paths_asked = crate::profile::asks_for_paths(&input.redacted);
         let alternatives = crate::profile::asks_for_alternatives(&input.redacted);
-        let writer_s_own = |before: &str| before.is_empty() && crate::profile::address(&input.redacted) == crate::profile::Address::Vous;
+        // An adult who opens with their job ("Comptable, 45 ans, je veux…") names it as the
+        // teacher does.
+        let adult = read.class.as_deref() == Some("adulte");
+        let writer_s_own = |before: &str| before.is_empty() && (adult || crate::profile::address(&input.redacted) == crate::profile::Address::Vous);
         let situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
         // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
         // débouche sur quoi ?"), even the person's own.
