@@ -18,6 +18,9 @@ pub struct Config {
     pub log: LogSection,
 }
 
+/// Turns admitted at once at most (`workers + queue_capacity`).
+pub const MAX_ADMITTED: usize = 256;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
@@ -26,9 +29,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Longest chat message (characters); beyond it, 413.
     pub max_message_chars: usize,
-    /// Answers prepared at the same time. The local model decodes the ones that reach it
-    /// together (continuous batching); the others stream their facts card meanwhile instead of
-    /// waiting in the queue for it.
+    /// Answers the model writes at the same time (decoded together: continuous batching). A
+    /// turn waits for one of these places only once its facts card is shown.
     pub workers: usize,
     /// Requests that may wait for a worker; beyond it, 503 with Retry-After.
     pub queue_capacity: usize,
@@ -325,6 +327,12 @@ impl Config {
             );
         }
         anyhow::ensure!(self.server.workers >= 1, "server.workers must be at least 1");
+        // Each admitted turn may hold a blocking thread while it waits for the model; the rails
+        // of new messages (a child's among them) must always find one (tokio keeps 512).
+        anyhow::ensure!(
+            self.server.workers.saturating_add(self.server.queue_capacity) <= MAX_ADMITTED,
+            "server.workers + server.queue_capacity must be at most {MAX_ADMITTED}"
+        );
         for p in &self.server.trusted_proxies {
             anyhow::ensure!(crate::server::client::parse_net(p).is_some(), "server.trusted_proxies: {p:?} is not an address or a CIDR block");
         }

@@ -295,7 +295,7 @@ fn waiting_handoffs_survive_a_crash_and_a_second_server_on_the_same_home_is_refu
 
     // A crash (SIGKILL, nothing flushed by a shutdown), then a restart on the same home.
     let home = s.crash();
-    let s = Server::start_in(home, "rate_limit_per_minute = 0\nworkers = 1\nqueue_capacity = 1");
+    let s = Server::start_in(home, "rate_limit_per_minute = 0\nworkers = 1\nqueue_capacity = 1\n[assistant]\ngeneration = \"bridge\"");
     let (st, q) = s.get("/v1/counsellor/queue", Some(COUNSELLOR_TOKEN));
     assert_eq!(st, 200);
     let item = q["queue"].as_array().unwrap().iter().find(|i| i["id"] == cid.as_str()).unwrap_or_else(|| panic!("lost in the restart: {q}")).clone();
@@ -313,12 +313,28 @@ fn waiting_handoffs_survive_a_crash_and_a_second_server_on_the_same_home_is_refu
     assert_eq!(v["ok"], true, "{v}");
 
     // A client that leaves the queue gives its place back: with one answer generating and
-    // one place to wait, a waiting client hangs up and the next question is admitted, not
-    // refused until the others are done.
+    // one place to wait, a waiting client (its card shown, waiting for the model) hangs up and
+    // the next question is admitted, not refused until the others are done.
+    // Each turn waits for the model once its card is shown: the metrics say when the first
+    // one writes and the second one waits.
+    let gauge = |name: &str| {
+        let (_, m) = s.get("/metrics", Some(OPERATOR_TOKEN));
+        let line = format!("{name} ");
+        m.as_str().unwrap().lines().find_map(|l| l.strip_prefix(line.as_str()).and_then(|v| v.trim().parse::<i64>().ok())).unwrap_or(0)
+    };
+    let until = |name: &str, value: i64| {
+        let t = std::time::Instant::now();
+        while gauge(name) != value {
+            assert!(t.elapsed() < std::time::Duration::from_secs(30), "{name} never reached {value}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
     let generating =
         s.agent.post(&s.url("/v1/chat")).header("Accept", "text/event-stream").send_json(json!({ "message": "comment devenir pâtissier ?" })).unwrap();
+    until("orient_generation_running", 1);
     let waiting =
         s.agent.post(&s.url("/v1/chat")).header("Accept", "text/event-stream").send_json(json!({ "message": "comment devenir fleuriste ?" })).unwrap();
+    until("orient_generation_queue_waiting", 1);
     let (st, _) = s.post("/v1/chat", None, r#"{"message": "comment devenir plombier ?", "stream": false}"#);
     assert_eq!(st, 503, "the queue is full while both are there");
     drop(waiting);

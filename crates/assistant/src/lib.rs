@@ -23,6 +23,6 @@ pub use profile::Profile;
 pub use prompt::{build_messages, SYSTEM_PROMPT};
 pub use receipt::Receipt;
 pub use turn::{
-    is_follow_up, Answer, Assistant, AssistantConfig, AssistantError, Channel, Event, GenerationMode, Handoff, Source, TurnOptions, TurnRecord,
+    is_follow_up, Answer, Assistant, AssistantConfig, AssistantError, Channel, Event, GenerationMode, Handoff, ModelSlot, Source, TurnOptions, TurnRecord,
     FOLLOW_UP_MAX_WORDS, NO_ANSWER, TURN_RECORD,
 };

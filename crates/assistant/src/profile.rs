@@ -86,6 +86,8 @@ enum Cue {
     ShortReply,
     /// What work they would like ("j'aimerais bosser dans le ciné").
     Wish,
+    /// An adult who opens with their job and age ("Comptable, 45 ans, …").
+    OwnJobFirst,
 }
 
 fn tables() -> &'static Tables {
@@ -117,6 +119,7 @@ fn tables() -> &'static Tables {
                     None if key == "autre_piste" => Cue::Alternatives,
                     None if key == "reponse_courte" => Cue::ShortReply,
                     None if key == "souhait" => Cue::Wish,
+                    None if key == "metier_en_tete" => Cue::OwnJobFirst,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -190,7 +193,7 @@ impl Profile {
                 Cue::Apprenticeship => p.apprenticeship = true,
                 Cue::ShorterFirst => p.shorter_first = true,
                 Cue::Class(c) => p.class = p.class.or(Some(c.to_string())),
-                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation | Cue::ShortReply | Cue::Wish => {}
+                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation | Cue::ShortReply | Cue::Wish | Cue::OwnJobFirst => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -333,6 +336,13 @@ pub fn without_apprenticeship_words(message: &str) -> String {
         plain = re.replace_all(&plain, " ").into_owned();
     }
     plain
+}
+
+/// Whether an adult opens the message with their job and age ("Comptable, 45 ans, je veux…"):
+/// the job named first is where they are, as for a teacher who names theirs.
+pub fn opens_with_own_job(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::OwnJobFirst && re.is_match(&plain))
 }
 
 /// Whether a message says what work the person would like ("j'aimerais bosser dans le ciné",
@@ -609,6 +619,11 @@ mod tests {
         assert_eq!(read("Comptable, 45 ans, je veux rester dans les chiffres mais dans le social").as_deref(), Some("adulte"));
         assert_eq!(read("Cadre commercial, 42 ans, je voudrais bosser pour l'environnement").as_deref(), Some("adulte"));
         assert_ne!(read("Boulanger, c'est bien payé ?").as_deref(), Some("adulte"));
+        // A teenager giving their age is not an adult.
+        assert_ne!(read("salut, 15 ans, j'aime les animaux").as_deref(), Some("adulte"));
+        assert!(opens_with_own_job("Comptable, 45 ans, je veux changer"));
+        assert!(!opens_with_own_job("en troisieme, 14 ans, je sais pas quoi faire"));
+        assert!(!opens_with_own_job("Boulanger en reconversion, c'est possible ?"));
     }
 
     #[test]

@@ -107,6 +107,16 @@ pub struct TurnOptions {
     /// What the conversation learnt of the person so far (interests, level, exclusions), as
     /// the widget shows it and sends it back; an open question refines it.
     pub profile: Option<Profile>,
+    /// Where the model's turns queue (the service's workers): waited for only once the facts
+    /// card is shown, so that a card never waits behind other people's generated sentences.
+    pub model_slot: Option<std::sync::Arc<dyn ModelSlot>>,
+}
+
+/// A place in the queue for the model, held while it writes.
+pub trait ModelSlot: Send + Sync + std::fmt::Debug {
+    /// Blocks until the model is free for this turn; the guard frees it when dropped. `None`:
+    /// nobody waits for the answer any more (the card shown is then the answer).
+    fn wait(&self) -> Option<Box<dyn Send>>;
 }
 
 /// Follow-ups this short are searched together with the previous question.
@@ -244,6 +254,7 @@ struct Out<'a> {
     t0: Instant,
     sink: &'a mut dyn FnMut(Event),
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    model_slot: Option<std::sync::Arc<dyn ModelSlot>>,
 }
 
 impl Out<'_> {
@@ -317,7 +328,7 @@ impl Assistant {
             Some(input) => input,
             None => self.check(question, &opts.history),
         };
-        let mut out = Out { text: String::new(), first_ms: 0.0, t0, sink: on_event, cancel: opts.cancel.clone() };
+        let mut out = Out { text: String::new(), first_ms: 0.0, t0, sink: on_event, cancel: opts.cancel.clone(), model_slot: opts.model_slot.clone() };
         let mut verdicts = input.verdicts.clone();
         if first_turn {
             out.emit(AI_DISCLOSURE);
@@ -535,14 +546,7 @@ impl Assistant {
             }
         }
         if self.config.generation == GenerationMode::Off || fact_docs.is_empty() {
-            self.finish_sources(answer, &hits, &cited);
-            verdicts.push(Verdict::new(
-                "grounding",
-                Action::Answer,
-                "P2",
-                format!("{} sources cited, all retrieved; no generated text", answer.sources.len()),
-                None,
-            ));
+            self.card_only(answer, &hits, &cited, verdicts, "no generated text");
             return Ok(());
         }
         // The model's bridge: each sentence checked against the cited fiches only.
@@ -553,14 +557,7 @@ impl Assistant {
         let vectors = match embedder.embed(&card_sentences, TextKind::Query) {
             Ok(v) if !v.is_empty() => v,
             Ok(_) | Err(_) => {
-                self.finish_sources(answer, &hits, &cited);
-                verdicts.push(Verdict::new(
-                    "grounding",
-                    Action::Answer,
-                    "P2",
-                    format!("{} sources cited, all retrieved; no bridge (meaning check unavailable)", answer.sources.len()),
-                    None,
-                ));
+                self.card_only(answer, &hits, &cited, verdicts, "no bridge (meaning check unavailable)");
                 return Ok(());
             }
         };
@@ -587,6 +584,15 @@ impl Assistant {
             };
             out.emit(&shown);
             kept.push(shown);
+        };
+        // The card is shown: now wait for the model, if the caller queues its turns.
+        let _slot = match out.model_slot.clone().map(|slot| slot.wait()) {
+            Some(None) => {
+                self.card_only(answer, &hits, &cited, verdicts, "no bridge (nobody waits for it)");
+                return Ok(());
+            }
+            Some(Some(guard)) => Some(guard),
+            None => None,
         };
         let cancel = out.cancel.clone();
         let stats = match self.generator.generate(&req, &mut |piece| {
@@ -657,10 +663,10 @@ impl Assistant {
         // documentaliste, j'accompagne une élève…").
         let paths_asked = crate::profile::asks_for_paths(&input.redacted);
         let alternatives = crate::profile::asks_for_alternatives(&input.redacted);
-        // An adult who opens with their job ("Comptable, 45 ans, je veux…") names it as the
-        // teacher does.
-        let adult = read.class.as_deref() == Some("adulte");
-        let writer_s_own = |before: &str| before.is_empty() && (adult || crate::profile::address(&input.redacted) == crate::profile::Address::Vous);
+        // An adult who opens with their job and age ("Comptable, 45 ans, je veux…") names it
+        // as the teacher does.
+        let own_job_first = crate::profile::opens_with_own_job(&input.redacted);
+        let writer_s_own = |before: &str| before.is_empty() && (own_job_first || crate::profile::address(&input.redacted) == crate::profile::Address::Vous);
         let situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
         // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
         // débouche sur quoi ?"), even the person's own.
@@ -670,11 +676,9 @@ impl Assistant {
         };
         // A fiche search found by its title written in the question ("photographe c'est mal
         // payé ?") is a goal as well, unless it is the person's situation or what they want
-        // an alternative to.
-        // ROME fiches are cited, never the subject: a ROME title in the words of a writer who
-        // names their own job ("Je suis CPE, un élève…") is not a goal either.
-        // ROME fiches are cited, never the subject: the ROME twin of a job the writer names as
-        // their own ("Je suis CPE, un élève…") is not a goal either.
+        // an alternative to. ROME fiches are cited, never the subject, so their titles do not
+        // count (the ROME twin of a job the writer names as their own, "Je suis CPE, un
+        // élève…", would otherwise be a goal).
         let by_title = hits.iter().take(3).filter(|h| !retrieval::rome::is_rome_document(&h.id)).any(|h| {
             let set_aside_here = situations.contains(&h.id) || found.iter().any(|n| n.0 == h.id && set_aside(n)) || (h.kind == Kind::Metier && alternatives);
             h.title_match && !set_aside_here
@@ -769,6 +773,13 @@ impl Assistant {
             }
         }
         docs
+    }
+
+    /// The card is the whole answer: its sources, and the grounding verdict saying why no
+    /// sentence was generated.
+    fn card_only(&self, answer: &mut Answer, hits: &[Hit], cited: &[&Document], verdicts: &mut Vec<Verdict>, why: &str) {
+        self.finish_sources(answer, hits, cited);
+        verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all retrieved; {why}", answer.sources.len()), None));
     }
 
     /// Sources and attributions of an answer from the fiches.

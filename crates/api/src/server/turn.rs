@@ -133,25 +133,20 @@ pub async fn start(
     let (state, id) = (state.clone(), conversation_id.clone());
     tokio::spawn(async move {
         let _admitted = permit;
-        // A client that goes away gives its place back: while waiting, at once; while
+        // The model's place is waited for inside the turn, once the card is shown
+        // (`RunSlot`); a client that goes away gives it back: while waiting, at once; while
         // generating, at the next token.
         let cancel = Arc::new(AtomicBool::new(false));
-        let _running = if needs_model {
-            state.metrics.queue_waiting.inc();
-            let r = tokio::select! {
-                r = state.run.clone().acquire_owned() => r.ok(),
-                () = tx.closed() => None,
-            };
-            state.metrics.queue_waiting.dec();
-            if r.is_none() {
-                state.metrics.rejected.with_label_values(&["client_gone"]).inc();
-                return;
-            }
-            state.metrics.generating.inc();
-            r
-        } else {
-            None
-        };
+        let run_slot = needs_model.then(|| {
+            Arc::new(RunSlot {
+                state: state.clone(),
+                gone: tx.clone(),
+                handle: tokio::runtime::Handle::current(),
+                cancel: cancel.clone(),
+                acquired: std::sync::Mutex::new(None),
+            })
+        });
+        let model_slot = run_slot.clone().map(|s| s as Arc<dyn assistant::ModelSlot>);
         // Holds a sender: stopped once the answer is done, so the stream can end.
         let watcher = needs_model.then(|| {
             let (watch, flag) = (tx.clone(), cancel.clone());
@@ -171,6 +166,7 @@ pub async fn start(
                 cancel: Some(cancelled),
                 profile,
                 for_counsellor: false,
+                model_slot,
             };
             assistant.turn(&message, opts, &mut |e| {
                 let Event::Text(t) = e;
@@ -181,13 +177,12 @@ pub async fn start(
         if let Some(w) = watcher {
             w.abort();
         }
-        if needs_model {
-            state.metrics.generating.dec();
-        }
         match result {
             Ok(Ok(answer)) => {
-                if answer.generation.is_some() {
-                    state.note_answer_ms(answer.total_ms);
+                // The model's time for one answer, from its place in the queue on (`Retry-After`).
+                let acquired = run_slot.as_ref().and_then(|r| *r.acquired.lock().unwrap_or_else(|e| e.into_inner()));
+                if let (Some(at), true) = (acquired, answer.generation.is_some()) {
+                    state.note_answer_ms(at.elapsed().as_secs_f64() * 1e3);
                 }
                 // An answer cut short for a client that left is not an answer to share.
                 let complete = !cancel.load(Ordering::Relaxed);
@@ -207,6 +202,62 @@ pub async fn start(
         }
     });
     Ok(StartedTurn { conversation_id, events })
+}
+
+/// A turn's place in the queue for the model: one of `workers` permits, waited for on the
+/// turn's blocking thread once its card is shown, given up if the client goes away.
+struct RunSlot {
+    state: Arc<AppState>,
+    gone: mpsc::UnboundedSender<TurnEvent>,
+    handle: tokio::runtime::Handle,
+    /// Set when the client left while waiting: the card-only answer is not cached.
+    cancel: Arc<AtomicBool>,
+    /// When the place was obtained.
+    acquired: std::sync::Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for RunSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunSlot")
+    }
+}
+
+/// Holds a worker permit while the model writes; counted in the `generating` gauge.
+struct Running {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    state: Arc<AppState>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.state.metrics.generating.dec();
+    }
+}
+
+impl assistant::ModelSlot for RunSlot {
+    fn wait(&self) -> Option<Box<dyn Send>> {
+        let m = &self.state.metrics;
+        m.queue_waiting.inc();
+        let permit = self.handle.block_on(async {
+            tokio::select! {
+                r = self.state.run.clone().acquire_owned() => r.ok(),
+                () = self.gone.closed() => None,
+            }
+        });
+        m.queue_waiting.dec();
+        match permit {
+            Some(p) => {
+                m.generating.inc();
+                *self.acquired.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+                Some(Box::new(Running { _permit: p, state: self.state.clone() }))
+            }
+            None => {
+                self.cancel.store(true, Ordering::Relaxed);
+                m.rejected.with_label_values(&["client_gone"]).inc();
+                None
+            }
+        }
+    }
 }
 
 /// A blocking task that panicked or was cancelled: logged without its panic message (it may
