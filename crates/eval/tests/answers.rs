@@ -183,6 +183,27 @@ fn an_open_question_gets_three_to_five_varied_metiers_matching_what_is_liked() {
     assert!(a.receipt.verdicts.iter().any(|v| v.rail == "exploration" && v.point == "P6"));
 }
 
+/// Open questions that also name a constraint, the writer's own job or a domain get paths;
+/// a question about one named job or formation keeps its card.
+#[test]
+fn open_questions_are_explored_whatever_else_they_say() {
+    for q in [
+        // "en alternance" is a wish for the paths, not a procedure.
+        "j'adore la cuisine et les gâteaux, je voudrais un CAP en alternance",
+        // The writer's own job, named first.
+        "Je suis CPE dans un collège, une élève adore les animaux et la nature. Que lui conseiller ?",
+        "Infirmière, 38 ans, je voudrais un métier dehors avec les animaux, des idées ?",
+        // A domain, not a goal.
+        "je veux me reconvertir dans l'informatique, j'aime résoudre des problèmes, quels métiers ?",
+    ] {
+        let a = ask(q);
+        assert!(a.exploration.is_some(), "{q}: {}", a.answer);
+    }
+    for q in ["Licence STAPS : quels débouchés ?", "combien gagne un boulanger ?", "je peux devenir concepteur de jeux vidéo ?"] {
+        assert!(ask(q).exploration.is_none(), "{q}");
+    }
+}
+
 #[test]
 fn limits_and_rule_outs_are_honoured() {
     let a = ask("je veux pas faire de longues études, j'aime bricoler et réparer des trucs, quels métiers ?");
