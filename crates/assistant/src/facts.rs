@@ -408,6 +408,11 @@ pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
         if card.lines.len() == 1 {
             card.general();
         }
+        // What the question adds beyond the fields of what it asks ("j'ai la peau sensible"):
+        // the fiche's sentences that share its words, wherever the fiche says them.
+        if !question.yes_no {
+            card.answering();
+        }
         blocks.push(card.lines.join("\n"));
     }
     blocks.join("\n")
@@ -463,6 +468,19 @@ mod tests {
         let salary = facts_block(&Question::read("combien gagne un CPE"), &[&d]);
         assert!(salary.lines().nth(1).unwrap().contains("Salaire du débutant : 2 100 euros"), "{salary}");
         assert!(!salary.contains("concours"), "{salary}");
+    }
+
+    #[test]
+    fn what_the_question_adds_beyond_its_intent_is_quoted_too() {
+        // A salary question that also names the master: the sentence about the master follows
+        // the salary, whatever section it is in.
+        let card = facts_block(&Question::read("Combien gagne un CPE qui sort du master MEEF"), &[&cpe()]);
+        let salary = card.find("Salaire du débutant").expect(&card);
+        let answering =
+            card.find("Ce qui répond à ta question : Pour s'inscrire au concours, il faut être inscrit en 2ème année de master MEEF.").expect(&card);
+        assert!(salary < answering, "{card}");
+        // Nothing shared beyond the title: no such line.
+        assert!(!facts_block(&Question::read("combien gagne un CPE"), &[&cpe()]).contains("Ce qui répond"));
     }
 
     #[test]
