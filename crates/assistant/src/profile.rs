@@ -285,6 +285,8 @@ pub fn situation_text(message: &str) -> String {
 /// (the clauses that are not situations, the clauses that are), on the plain form.
 fn split_situations(plain: &str) -> (String, String) {
     let situation: Vec<&Regex> = tables().cues.iter().filter(|(c, _)| *c == Cue::Situation).map(|(_, re)| re).collect();
+    // "Vendeur immobilier, 45 ans, …": the job an adult opens with is where they are.
+    let own_job_first = tables().cues.iter().any(|(c, re)| *c == Cue::OwnJobFirst && re.is_match(plain));
     let mut kept = String::with_capacity(plain.len());
     let mut situations = String::new();
     let mut start = 0;
@@ -299,7 +301,7 @@ fn split_situations(plain: &str) -> (String, String) {
         .collect();
     for end in cuts {
         let clause = &plain[start..end];
-        if !situation.iter().any(|re| re.is_match(clause)) {
+        if !(start == 0 && own_job_first) && !situation.iter().any(|re| re.is_match(clause)) {
             kept.push_str(clause);
         } else {
             kept.push_str(" ; ");
@@ -610,6 +612,9 @@ mod tests {
         assert!(asks_for_paths("que peut on faire apres un cap"));
         // A teacher or a parent asking what to advise.
         assert!(asks_for_paths("Une élève adore la biologie, mais pas comme médecin. Que lui conseiller ?"));
+        assert!(asks_for_paths("licence STAPS, je veux pas être prof, autres idées ?"));
+        assert!(asks_for_paths("il nage à haut niveau mais veut un plan B dans le sport"));
+        assert!(asks_for_paths("en master de droit, pas avocat, autre chose ?"));
         assert!(!asks_for_paths("Que lui faut-il pour devenir infirmier ?"));
     }
 
@@ -622,6 +627,9 @@ mod tests {
         // A teenager giving their age is not an adult.
         assert_ne!(read("salut, 15 ans, j'aime les animaux").as_deref(), Some("adulte"));
         assert!(opens_with_own_job("Comptable, 45 ans, je veux changer"));
+        // That job is not a taste.
+        let p = Profile::read("Vendeur immobilier, 45 ans, je voudrais un métier dehors", &crate::question::Question::read("x"));
+        assert!(!p.interests.iter().any(|i| i == "je veux travailler dans le commerce"), "{:?}", p.interests);
         assert!(!opens_with_own_job("en troisieme, 14 ans, je sais pas quoi faire"));
         assert!(!opens_with_own_job("Boulanger en reconversion, c'est possible ?"));
     }

@@ -332,6 +332,8 @@ mod tests {
         assert_eq!(Question::read("elle ne veut pas enseigner, quelles portes ?").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("aiguilleur du ciel ? Pas pilote hein").excluded, vec!["pilote hein"]);
         assert_eq!(Question::read("après un BTS diététique, quoi à part diététicien ?").excluded, vec!["dieteticien"]);
+        assert_eq!(Question::read("je veux absolument pas être avocat, trop de stress").excluded, vec!["avocat"]);
+        assert_eq!(Question::read("je veux vraiment pas du tout bosser en usine").excluded, vec!["usine"]);
     }
 
     #[test]

@@ -666,7 +666,11 @@ impl Assistant {
         // An adult who opens with their job and age ("Comptable, 45 ans, je veux…") names it
         // as the teacher does.
         let own_job_first = crate::profile::opens_with_own_job(&input.redacted);
-        let writer_s_own = |before: &str| before.is_empty() && (own_job_first || crate::profile::address(&input.redacted) == crate::profile::Address::Vous);
+        // "Cadre commercial, 42 ans…": one word before the job is still the writer's opening.
+        let writer_s_own = |before: &str| {
+            (before.is_empty() && crate::profile::address(&input.redacted) == crate::profile::Address::Vous)
+                || (own_job_first && before.split_whitespace().count() <= 1)
+        };
         let situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
         // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
         // débouche sur quoi ?"), even the person's own.

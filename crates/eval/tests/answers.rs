@@ -193,6 +193,10 @@ fn open_questions_are_explored_whatever_else_they_say() {
         // The writer's own job, named first.
         "Je suis CPE dans un collège, une élève adore les animaux et la nature. Que lui conseiller ?",
         "Infirmière, 38 ans, je voudrais un métier dehors avec les animaux, des idées ?",
+        // One word before the job is still the writer's opening.
+        "Vendeur immobilier, 45 ans, je voudrais un métier dehors avec les animaux",
+        // An alternative asked in two words.
+        "en licence de biologie, je veux absolument pas être prof, j'aime la nature, autre chose ?",
         // A domain, not a goal.
         "je veux me reconvertir dans l'informatique, j'aime résoudre des problèmes, quels métiers ?",
     ] {
