@@ -301,7 +301,8 @@ fn split_situations(plain: &str) -> (String, String) {
         .collect();
     for end in cuts {
         let clause = &plain[start..end];
-        if !(start == 0 && own_job_first) && !situation.iter().any(|re| re.is_match(clause)) {
+        let is_situation = (start == 0 && own_job_first) || situation.iter().any(|re| re.is_match(clause));
+        if !is_situation {
             kept.push_str(clause);
         } else {
             kept.push_str(" ; ");
