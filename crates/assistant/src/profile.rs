@@ -88,6 +88,8 @@ enum Cue {
     Wish,
     /// An adult who opens with their job and age ("Comptable, 45 ans, …").
     OwnJobFirst,
+    /// They say what they like ("j'aime bien dessiner", "il adore les chevaux").
+    Likes,
 }
 
 fn tables() -> &'static Tables {
@@ -120,6 +122,7 @@ fn tables() -> &'static Tables {
                     None if key == "reponse_courte" => Cue::ShortReply,
                     None if key == "souhait" => Cue::Wish,
                     None if key == "metier_en_tete" => Cue::OwnJobFirst,
+                    None if key == "gout" => Cue::Likes,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -193,7 +196,7 @@ impl Profile {
                 Cue::Apprenticeship => p.apprenticeship = true,
                 Cue::ShorterFirst => p.shorter_first = true,
                 Cue::Class(c) => p.class = p.class.or(Some(c.to_string())),
-                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation | Cue::ShortReply | Cue::Wish | Cue::OwnJobFirst => {}
+                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation | Cue::ShortReply | Cue::Wish | Cue::OwnJobFirst | Cue::Likes => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -346,6 +349,13 @@ pub fn without_apprenticeship_words(message: &str) -> String {
 pub fn opens_with_own_job(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::OwnJobFirst && re.is_match(&plain))
+}
+
+/// Whether a message says what the person likes ("j'aime bien dessiner", "il adore les
+/// chevaux"), as a verb of liking, not a topic merely named ("le score du match").
+pub fn says_what_they_like(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::Likes && re.is_match(&plain))
 }
 
 /// Whether a message says what work the person would like ("j'aimerais bosser dans le ciné",

@@ -107,7 +107,16 @@ pub fn answer_requests_for_paths_refused_by_the_encoder(report: &mut InputReport
     if report.action != Action::Refuse || !report.verdicts.iter().filter(|v| v.action == Action::Refuse).all(encoder_refusal) {
         return;
     }
-    let Some(tastes) = tastes_of_a_request_for_paths(&report.redacted) else {
+    // Tastes stated without a question ("je fais des plans de maisons sur minecraft, j'aime
+    // dessiner des bâtiments") count too when the encoder doubts (every refusal score under
+    // REFUSAL_DOUBT_BELOW): the person is telling what they like, as asked.
+    let doubtful = report
+        .verdicts
+        .iter()
+        .filter(|v| v.action == Action::Refuse)
+        .all(|v| matches!(&v.layer, Some(Layer::Semantic { score, .. }) if *score < REFUSAL_DOUBT_BELOW));
+    let told = doubtful && crate::profile::says_what_they_like(&report.redacted);
+    let Some(tastes) = tastes_of_a_request_for_paths(&report.redacted).or_else(|| told.then(|| tastes_stated(&report.redacted)).flatten()) else {
         return;
     };
     set_aside(report, encoder_refusal, |set_aside| {
@@ -123,6 +132,10 @@ pub fn answer_requests_for_paths_refused_by_the_encoder(report: &mut InputReport
         .with_layer(Layer::Rule { id: PATHS_REQUEST.into() })
     });
 }
+
+/// A semantic refusal score under this is a doubt on a message that states tastes (see
+/// [`answer_requests_for_paths_refused_by_the_encoder`]).
+pub const REFUSAL_DOUBT_BELOW: f32 = 0.5;
 
 /// The rule id of [`answer_requests_for_paths_refused_by_the_encoder`]'s verdict.
 pub const PATHS_REQUEST: &str = "paths_request";
@@ -199,6 +212,13 @@ fn set_aside(report: &mut InputReport, which: impl Fn(&Verdict) -> bool, verdict
     report.verdicts.push(verdict(&set_aside));
     report.dismissed.extend(set_aside);
     report.action = report.verdicts.iter().map(|v| v.action).max().unwrap_or(Action::Answer);
+}
+
+/// The tastes a message states, asked or not.
+fn tastes_stated(redacted: &str) -> Option<Vec<String>> {
+    let asked = Question::read(redacted);
+    let profile = crate::profile::Profile::read(&guardrails::context::strip_self_descriptions(redacted), &asked);
+    (!profile.interests.is_empty()).then_some(profile.interests)
 }
 
 /// The tastes a message states when it also asks for paths or says what work the person
@@ -295,6 +315,13 @@ mod tests {
         );
         let window = Layer::Semantic { head: "injection".into(), score: 0.8, threshold: 0.35, nearest: vec![], window: true };
         assert_eq!(run("j'aime les animaux, quels métiers ?", "prompt_injection", window), Action::Refuse);
+        // Tastes told without a question: set aside only when the encoder doubts.
+        let doubt = |head: &str| Layer::Semantic { head: head.into(), score: 0.4, threshold: 0.35, nearest: vec![], window: false };
+        let told = "je fais des plans de maisons sur papier, j'aime bien dessiner des bâtiments";
+        assert_eq!(run(told, "out_of_scope", doubt("out_of_scope")), Action::Answer);
+        assert_eq!(run(told, "out_of_scope", sem("out_of_scope")), Action::Refuse);
+        assert_eq!(run("c'est quoi le score du match d'hier soir", "out_of_scope", doubt("out_of_scope")), Action::Refuse);
+        assert_eq!(run("les règles du foot c'est quoi pour le hors-jeu ?", "out_of_scope", doubt("out_of_scope")), Action::Refuse);
     }
 
     #[test]
