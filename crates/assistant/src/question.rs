@@ -307,6 +307,10 @@ mod tests {
     #[test]
     fn comparisons_and_yes_no_questions_are_recognised() {
         assert!(Question::read("quelle différence entre un BTS et un BUT ?").comparison);
+        // Each side asked of both: the way in and the pay.
+        let both = Question::read("Plombier ou électricien : quelle différence pour la formation et le salaire ?");
+        assert!(both.comparison && both.asks(Asked::Access) && both.asks(Asked::Salary), "{:?}", both.asked);
+        assert!(asked("quelles différences de diplôme entre gendarme et officier ?").contains(&Asked::Access));
         assert!(Question::read("Faut-il le bac pour être aide-soignant ?").yes_no);
         assert!(Question::read("est ce que on peut etre pompier sans diplome").yes_no);
         assert!(!Question::read("Comment devenir pompier ?").yes_no);

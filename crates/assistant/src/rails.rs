@@ -224,10 +224,8 @@ fn tastes_stated(redacted: &str) -> Option<Vec<String>> {
 /// The tastes a message states when it also asks for paths or says what work the person
 /// wishes for: the evidence that it is a request for paths, which the encoder does not weigh.
 fn tastes_of_a_request_for_paths(redacted: &str) -> Option<Vec<String>> {
-    let asked = Question::read(redacted);
-    let profile = crate::profile::Profile::read(&guardrails::context::strip_self_descriptions(redacted), &asked);
     let asks = crate::profile::asks_for_paths(redacted) || crate::profile::says_a_wish(redacted);
-    (!profile.interests.is_empty() && asks).then_some(profile.interests)
+    asks.then(|| tastes_stated(redacted)).flatten()
 }
 
 #[cfg(test)]
