@@ -175,15 +175,20 @@ impl Profile {
         // Tastes are read where the person says what they like, not where they say what they
         // do or did ("je suis comptable depuis 10 ans", "en BTS tourisme").
         let tastes = without_situations(&plain);
+        let mut negated_only: Vec<String> = Vec::new();
         for (label, re) in &t.interests {
             for m in re.find_iter(&tastes) {
                 let negated = t.negation.is_match(&tastes[..m.start()]);
-                let list = if negated { &mut p.avoided } else { &mut p.interests };
+                let list = if negated { &mut negated_only } else { &mut p.interests };
                 if !list.iter().any(|l| l == label) {
                     list.push(label.to_string());
                 }
             }
         }
+        // A taste said plainly is not undone by one of its domains ruled out: "avec ses mains,
+        // mais surtout pas le bâtiment" likes manual work and rules the building trade out
+        // (`excluded` holds it), it does not avoid manual work.
+        p.avoided = negated_only.into_iter().filter(|l| !p.interests.contains(l)).collect();
         let mut vague: Option<Level> = None;
         for (cue, re) in &t.cues {
             if !re.is_match(&plain) {
@@ -595,6 +600,10 @@ mod tests {
         let p = read("j'aime pas les animaux, je préfère les maths");
         assert!(p.avoided.contains(&"je veux m'occuper d'animaux".to_string()), "{p:?}");
         assert!(p.interests.contains(&"j'aime jongler avec les chiffres".to_string()));
+        // A domain ruled out does not undo the taste it belongs to.
+        let p = read("il veut travailler avec ses mains, mais surtout pas le bâtiment");
+        assert!(p.interests.contains(&"je veux travailler de mes mains".to_string()), "{p:?}");
+        assert!(p.avoided.is_empty() && p.excluded.iter().any(|e| e.contains("batiment")), "{p:?}");
         // Low marks say nothing of the level accepted.
         let p = read("j'ai des notes bof, j'aime bricoler");
         assert!(p.shorter_first && p.max_level.is_none());

