@@ -109,6 +109,11 @@ enum Command {
         #[command(subcommand)]
         action: RailsAction,
     },
+    /// The head that reads whether a message asks for paths to explore.
+    OpenQuestions {
+        #[command(subcommand)]
+        action: OpenQuestionsAction,
+    },
     /// The transparency log.
     Log {
         #[command(subcommand)]
@@ -158,6 +163,25 @@ enum RailsAction {
         /// Distress recall, with the rules, the threshold must reach on validation (default 0.99).
         #[arg(long)]
         distress_recall: Option<f64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OpenQuestionsAction {
+    /// Train the open-question head on labelled messages (a fifth held out for the threshold)
+    /// and write it where the build includes it.
+    Train {
+        /// Labelled messages (`*.jsonl`, each line `{"text", "label": "open" | "named"}`).
+        #[arg(long, default_value = "crates/assistant/corpus/open-questions")]
+        corpus: PathBuf,
+        /// Development sets whose every question is open.
+        #[arg(long, default_value = "eval/exploration/train.jsonl")]
+        open: Vec<PathBuf>,
+        /// Development sets whose every question is about a named fiche.
+        #[arg(long, default_value = "eval/answers/train.jsonl")]
+        named: Vec<PathBuf>,
+        #[arg(long, default_value = "crates/assistant/data/open-question-head.json")]
+        out: PathBuf,
     },
 }
 
@@ -409,6 +433,9 @@ pub fn run() -> Result<()> {
                 ..d
             };
             crate::rails::train(&app, &corpus, &out, &opts, (layers > 0).then_some(layers))
+        }
+        Command::OpenQuestions { action: OpenQuestionsAction::Train { corpus, open, named, out } } => {
+            crate::open_questions::train(&app, &corpus, &open, &named, &out)
         }
         Command::Log { action: LogAction::Verify { files, public_key, json } } => log_verify(&app, &config, files, public_key, json),
         Command::Log { action: LogAction::Purge { retention_days } } => {

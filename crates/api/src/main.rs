@@ -3,6 +3,7 @@
 mod app;
 mod cli;
 mod config;
+mod open_questions;
 mod rails;
 mod reports;
 mod server;

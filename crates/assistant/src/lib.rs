@@ -7,6 +7,7 @@ pub mod explore;
 mod facts;
 mod grounding;
 pub mod live_data;
+pub mod open_head;
 pub mod path;
 pub mod profile;
 mod prompt;

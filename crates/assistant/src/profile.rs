@@ -134,8 +134,12 @@ fn tables() -> &'static Tables {
                 (re("rule-outs.tsv", pattern, pattern), labels.split('|').map(str::trim).collect())
             })
             .collect();
-        // A liked thing just after one of these is ruled out instead ("pas les animaux").
-        let negation = Regex::new(r"\b(?:pas|plus|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas|marre|nul|nulle|assez)\b[^,.;!?]{0,25}$")
+        // A liked thing just after one of these is ruled out instead ("pas les animaux"). "plus"
+        // only after a verb ("je n'aime plus", "j'veux plus"): "un métier plus calme avec des
+        // chiffres" or "plus concret" compares, it does not rule out.
+        let negation = Regex::new(
+            r"(?:\b(?:pas|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas|marre|nul|nulle|assez)|(?:\bne \w+|\bn'\w+|\b(?:aime|veux|supporte|peux|fais|vois|kiffe|adore|voudrais|souhaite|ai|suis|envie)) plus)\b[^,.;!?]{0,25}$",
+        )
             .expect("valid pattern");
         let mut reply_words = HashMap::new();
         let mut reply_leads: Vec<Vec<&'static str>> = Vec::new();
@@ -600,6 +604,11 @@ mod tests {
         let p = read("j'aime pas les animaux, je préfère les maths");
         assert!(p.avoided.contains(&"je veux m'occuper d'animaux".to_string()), "{p:?}");
         assert!(p.interests.contains(&"j'aime jongler avec les chiffres".to_string()));
+        // "plus" compares unless a verb says "no more".
+        let p = read("je voudrais un métier plus calme avec des chiffres");
+        assert!(p.interests.contains(&"j'aime jongler avec les chiffres".to_string()), "{p:?}");
+        let p = read("je n'aime plus les chiffres, je veux bouger");
+        assert!(p.avoided.contains(&"j'aime jongler avec les chiffres".to_string()), "{p:?}");
         // A domain ruled out does not undo the taste it belongs to.
         let p = read("il veut travailler avec ses mains, mais surtout pas le bâtiment");
         assert!(p.interests.contains(&"je veux travailler de mes mains".to_string()), "{p:?}");

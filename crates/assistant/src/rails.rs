@@ -99,10 +99,16 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
 /// rule's refusal (an injection marker, a cheating request…), a refusal read over several
 /// messages, every handoff and every care verdict stand.
 pub fn answer_requests_for_paths_refused_by_the_encoder(report: &mut InputReport) {
-    // Out of scope or an instruction only: a list of people by origin (P4) or acting in the
-    // person's place (P6) is refused whatever tastes are stated.
+    // Out of scope or an instruction only: acting in the person's place (P6) is refused
+    // whatever tastes are stated, and so is a list of people by origin (P4), unless the
+    // encoder doubts it (score under REFUSAL_DOUBT_BELOW) in a message that names no group
+    // of people, no origin, religion or colour: it has nothing to be about ("animatrice,
+    // j'aimerais évoluer vers un métier avec les tout-petits").
+    let no_group = !guardrails::input::names_a_group_of_people(&report.redacted);
     let encoder_refusal = |v: &Verdict| {
-        v.action == Action::Refuse && matches!(&v.layer, Some(Layer::Semantic { head, window: false, .. }) if head == "out_of_scope" || head == "injection")
+        v.action == Action::Refuse
+            && matches!(&v.layer, Some(Layer::Semantic { head, window: false, score, .. })
+                if head == "out_of_scope" || head == "injection" || (head == "discrimination_list" && no_group && *score < REFUSAL_DOUBT_BELOW))
     };
     if report.action != Action::Refuse || !report.verdicts.iter().filter(|v| v.action == Action::Refuse).all(encoder_refusal) {
         return;
@@ -324,6 +330,13 @@ mod tests {
         assert_eq!(run(told, "out_of_scope", sem("out_of_scope")), Action::Refuse);
         assert_eq!(run("c'est quoi le score du match d'hier soir", "out_of_scope", doubt("out_of_scope")), Action::Refuse);
         assert_eq!(run("les règles du foot c'est quoi pour le hors-jeu ?", "out_of_scope", doubt("out_of_scope")), Action::Refuse);
+        // A list "by origin" the encoder doubts, in a request for paths naming no group of
+        // people: set aside. Sure of itself, or a group named: it stands.
+        let wish = "animatrice en centre de loisirs, j'aimerais évoluer vers un métier avec les enfants";
+        assert_eq!(run(wish, "discrimination", doubt("discrimination_list")), Action::Answer);
+        assert_eq!(run(wish, "discrimination", sem("discrimination_list")), Action::Refuse);
+        let grouped = "j'aimerais un métier avec les enfants, lesquels sont pour les gens de ma communauté ?";
+        assert_eq!(run(grouped, "discrimination", doubt("discrimination_list")), Action::Refuse);
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum AssistantError {
     Rails(#[from] EncodeError),
     #[error(transparent)]
     Semantic(#[from] SemanticError),
+    #[error(transparent)]
+    OpenHead(#[from] crate::open_head::OpenHeadError),
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +141,8 @@ pub enum Event {
 struct OpenRoute {
     situations: Vec<String>,
     refining: bool,
+    /// Read as open by the open-question head where the rules read a named question.
+    by_head: bool,
 }
 
 /// Why a conversation goes to a counsellor.
@@ -245,6 +249,9 @@ pub struct Assistant {
     pub index_version: String,
     /// The formations' links to each other, for "comment on y arrive depuis la 3e ?".
     paths: crate::path::Paths,
+    /// Reads whether a message asks for paths; absent when the searcher's embedder is not the
+    /// one it was trained on (the routing rules then decide alone).
+    open_head: Option<crate::open_head::OpenQuestionHead>,
 }
 
 /// Collects the streamed text and the timing of its first piece.
@@ -276,7 +283,14 @@ impl Assistant {
     pub fn new(searcher: Arc<Searcher>, generator: Arc<dyn Generator>, config: AssistantConfig) -> Result<Self, AssistantError> {
         let guard = crate::rails::guard(searcher.embedder_handle())?;
         let paths = crate::path::Paths::new(searcher.documents());
-        Ok(Assistant { searcher, guard, generator, config, index_version: String::new(), paths })
+        let head = crate::open_head::OpenQuestionHead::builtin()?;
+        let open_head = if head.reads(&searcher.embedder_handle().info().sha256) {
+            Some(head)
+        } else {
+            tracing::warn!("the open-question head was trained on {}, not this embedder: open questions are read by the rules alone", head.encoder);
+            None
+        };
+        Ok(Assistant { searcher, guard, generator, config, index_version: String::new(), paths, open_head })
     }
 
     /// The input rails' report for a message in its conversation. If the rails' encoder fails,
@@ -397,12 +411,13 @@ impl Assistant {
         query: &str,
         dense: &[f32],
         profile: Profile,
-        situation: &[String],
+        route: &OpenRoute,
         out: &mut Out,
         answer: &mut Answer,
         verdicts: &mut Vec<Verdict>,
     ) -> Result<(), AssistantError> {
-        let proposals = if profile.interests.is_empty() { Vec::new() } else { crate::explore::propose(&self.searcher, query, dense, &profile, situation)? };
+        let proposals =
+            if profile.interests.is_empty() { Vec::new() } else { crate::explore::propose(&self.searcher, query, dense, &profile, &route.situations)? };
         let follow_up = crate::explore::follow_up(&profile, &proposals);
         let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message) };
         out.emit(&crate::explore::render(&exploration));
@@ -415,7 +430,11 @@ impl Assistant {
             "exploration",
             Action::Answer,
             "P6",
-            format!("{} métiers proposed from the person's interests, the choice left to them", exploration.proposals.len()),
+            format!(
+                "{} métiers proposed from the person's interests, the choice left to them{}",
+                exploration.proposals.len(),
+                if route.by_head { " (read as a request for paths by the open-question head)" } else { "" }
+            ),
             None,
         ));
         verdicts.push(Verdict::new("exploration", Action::Answer, "P4", "proposals read from the question without its self-descriptions", None));
@@ -496,13 +515,18 @@ impl Assistant {
         // must not read as "je veux être utile aux autres" and bring care jobs).
         let read = Profile::read(&guardrails::context::strip_self_descriptions(&input.redacted), &asked);
         let has_profile = profile.as_ref().is_some_and(|p| !p.is_empty());
-        if let Some(route) = self.open_question(input, &asked, &found, &hits, &read, has_profile) {
+        // The head reads the message alone, not a follow-up joined to its question.
+        let read_open = match (&self.open_head, &with_previous) {
+            (Some(head), None) => head.probability(&dense)? >= head.threshold,
+            _ => false,
+        };
+        if let Some(route) = self.open_question(input, &asked, &found, &hits, &read, has_profile, read_open) {
             let profile = profile.unwrap_or_default().updated_with(read);
             // A refinement ("plutôt des études courtes") is searched with what is known of the
             // person's tastes, not with its own few words.
             let query = if route.refining { format!("{} {}", profile.interests.join(", "), input.retrieval_text) } else { input.retrieval_text.clone() };
             let dense = if route.refining { self.searcher.query_vector(&query)? } else { dense };
-            return self.explore(&input.redacted, &query, &dense, profile, &route.situations, out, answer, verdicts);
+            return self.explore(&input.redacted, &query, &dense, profile, &route, out, answer, verdicts);
         }
         if hits.is_empty() || coverage < self.config.no_answer_threshold {
             out.emit(NO_ANSWER);
@@ -641,13 +665,11 @@ impl Assistant {
         Ok(())
     }
 
-    /// The fiches the question names as what it asks about: not those it rules out, not the
-    /// person's own situation when something else is named ("je suis aide à domicile et je
-    /// voudrais devenir ambulancière"), and of the kind that holds the answer when both are
-    /// named (a job's fiche for pay or "is it for me", a formation's for its length or outcomes).
     /// Whether a message is an open question, and then the fiches of the person's own
     /// situation (never proposed). `found`: the fiches it names; `read`: its profile;
-    /// `has_profile`: paths were proposed earlier in the conversation.
+    /// `has_profile`: paths were proposed earlier in the conversation; `read_open`: the
+    /// open-question head reads the message as a request for paths.
+    #[allow(clippy::too_many_arguments)]
     fn open_question(
         &self,
         input: &InputReport,
@@ -656,6 +678,7 @@ impl Assistant {
         hits: &[Hit],
         read: &Profile,
         has_profile: bool,
+        read_open: bool,
     ) -> Option<OpenRoute> {
         // A goal is named unless every fiche named is the person's own situation ("je suis en
         // bac pro commerce"), one they want an alternative to ("véto c'est trop dur, d'autres
@@ -709,8 +732,18 @@ impl Assistant {
             rest.asks(Asked::Salary) || rest.asks(Asked::Procedure)
         };
         let tastes_only = !read.interests.is_empty() && !procedure_asked && !asked.yes_no;
-        let open = !goal_named && !outcomes_of_a_formation && (paths_asked || refining || tastes_only);
-        open.then_some(OpenRoute { situations, refining })
+        let by_rules = !goal_named && !outcomes_of_a_formation && (paths_asked || refining || tastes_only);
+        // The open-question head reads the whole message as asking for paths (a teacher who
+        // names their own job, a sector with no precise job in it, a wish told without "quels
+        // métiers"): paths when tastes are read, unless a fiche named is asked about (its
+        // outcomes, whether it suits, a yes or a no: its card answers that) or a procedure is.
+        let by_head = read_open
+            && !by_rules
+            && !outcomes_of_a_formation
+            && !procedure_asked
+            && !read.interests.is_empty()
+            && !(goal_named && (asked.yes_no || asked.asks(Asked::ForMe) || asked.asks(Asked::Outcomes)));
+        (by_rules || by_head).then_some(OpenRoute { situations, refining, by_head })
     }
 
     /// Every fiche a question names (ruled-out ones left out), each with whether it was named

@@ -7,6 +7,7 @@ pub mod fairness;
 pub mod fairness_metrics;
 pub mod guardrails_eval;
 pub mod memo;
+pub mod open_head_train;
 pub mod rails_train;
 pub mod report_html;
 pub mod retrieval_eval;

@@ -203,8 +203,29 @@ fn open_questions_are_explored_whatever_else_they_say() {
         let a = ask(q);
         assert!(a.exploration.is_some(), "{q}: {}", a.answer);
     }
-    for q in ["Licence STAPS : quels débouchés ?", "combien gagne un boulanger ?", "je peux devenir concepteur de jeux vidéo ?"] {
+    for q in [
+        "Licence STAPS : quels débouchés ?",
+        "combien gagne un boulanger ?",
+        "je peux devenir concepteur de jeux vidéo ?",
+        // Tastes stated, but one named job asked about: its card answers.
+        "J'adore les langues et voyager, hôtesse de l'air c'est fait pour moi ?",
+    ] {
         assert!(ask(q).exploration.is_none(), "{q}");
+    }
+}
+
+/// What the routing rules read as named (a world with no precise job in it, a wish told as the
+/// writer's next step) the open-question head reads as a request for paths, and says so in
+/// the receipt.
+#[test]
+fn the_open_question_head_reads_what_the_rules_miss() {
+    for q in [
+        "Ma nièce veut travailler dans le monde du cheval mais sans faire de longues études",
+        "Agent d'accueil à la mairie, je voudrais me reconvertir dans la nature et les espaces verts",
+    ] {
+        let a = ask(q);
+        assert!(proposals(&a).len() >= 3, "{q}: {}", a.answer);
+        assert!(a.receipt.verdicts.iter().any(|v| v.rail == "exploration" && v.reason.contains("open-question head")), "{q}: {:?}", a.receipt.verdicts);
     }
 }
 
@@ -250,7 +271,7 @@ fn the_same_paths_whatever_the_gender_and_a_later_message_refines_them() {
 fn open_question_sets_stay_above_their_floors() {
     use eval::exploration_eval::{evaluate_one, read_questions, summarise};
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../eval/exploration");
-    for (name, hit_min, matching_min) in [("train.jsonl", 0.70, 0.82), ("test.jsonl", 0.45, 0.62), ("test-b.jsonl", 0.65, 0.66)] {
+    for (name, hit_min, matching_min) in [("train.jsonl", 0.78, 0.88), ("test.jsonl", 0.52, 0.70), ("test-b.jsonl", 0.70, 0.72)] {
         let qs = read_questions(&dir.join(name).display().to_string(), None).unwrap();
         let r = summarise(qs.iter().map(|q| evaluate_one(assistant(), q).unwrap()).collect());
         eprintln!(

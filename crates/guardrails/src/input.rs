@@ -319,6 +319,19 @@ fn out_of_scope(text: &str) -> Vec<Verdict> {
 
 const GROUPS: &str = r"(asiatiques?|chinois\w*|noirs?|noires?|blacks?|arabes?|maghrébins?|maghrebins?|africains?|africaines?|musulman\w*|juifs?|juives?|chrétiens?|roms?|gitans?|blancs?|blanches?|immigrés?|immigres?|étrangers?|etrangers?|asians?|muslims?|jews?|ethnic groups?|origines? ethniques?|ethnies?|races?)";
 
+/// Whether a message names a group of people by origin, religion or colour, or those words
+/// themselves ("d'origine", "religion", "couleur de peau"): without one, a list "by origin"
+/// has nothing to be about.
+pub fn names_a_group_of_people(text: &str) -> bool {
+    static G: OnceLock<Regex> = OnceLock::new();
+    G.get_or_init(|| {
+        raw_re(&format!(
+            r"(?i)\b{GROUPS}|\b(origines?|originaires?|religions?|religieu\w*|couleurs? de peau|peau|ethni\w*|communaut\w*|nationalit\w*|pays|immigr\w*|issus? de|quartiers?|cités?|cites?|banlieues?|voil\w*|foulard)\b"
+        ))
+    })
+    .is_match(text)
+}
+
 fn discrimination(text: &str) -> Vec<Verdict> {
     static LIST: OnceLock<Lexicon> = OnceLock::new();
     let list = LIST.get_or_init(|| {
@@ -466,6 +479,13 @@ pub fn strip_protected_attributes(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_of_people_are_named_or_not() {
+        assert!(names_a_group_of_people("quels métiers pour les gens d'origine marocaine ?"));
+        assert!(names_a_group_of_people("les musulmans peuvent faire quoi ?"));
+        assert!(!names_a_group_of_people("j'aimerais évoluer vers un métier avec les tout-petits"));
+    }
 
     fn action(t: &str) -> Action {
         check_input(t).action
