@@ -157,6 +157,19 @@ fn matching_sentences(d: &Document, key: &str, cues: &[&str], budget: usize) -> 
 
 const DURATION_CUES: &[&str] = &[" an ", " ans", "annee", "bac +", "bac+", "mois", "semaine"];
 const PROCEDURE_CUES: &[&str] = &["concours", "dossier", "parcoursup", "apprentissage", "alternance", "inscri", "selection", "entretien", "epreuve", "recrut"];
+const PREPARATION_CUES: &[&str] = &[
+    "concours",
+    "dossier",
+    "parcoursup",
+    "apprentissage",
+    "alternance",
+    "formation continue",
+    "statut scolaire",
+    "selection",
+    "entretien",
+    "epreuve",
+    "se prepare",
+];
 
 /// The person decides (P6): said once under an "is it for me" answer (unless the rails' care
 /// sentence on delegation already said it).
@@ -302,6 +315,10 @@ impl Card<'_> {
             Asked::Access | Asked::Procedure => {
                 let access = section_quote(d, "descriptif_acces", QUOTE_WORDS).or_else(|| section_quote(d, "attendus", 60));
                 self.add("Pour y entrer", access);
+                // How it is prepared (only in apprenticeship, on file, after a concours…) is
+                // often said in the fiche's summary alone: "ce BP se prépare uniquement en
+                // apprentissage ou dans le cadre de la formation continue".
+                self.add("Comment elle se prépare", matching_sentences(d, "descriptif_format_court", PREPARATION_CUES, 60));
                 self.level();
                 self.add("Durée", d.facts.duration.clone());
             }
@@ -481,6 +498,25 @@ mod tests {
         assert!(salary < answering, "{card}");
         // Nothing shared beyond the title: no such line.
         assert!(!facts_block(&Question::read("combien gagne un CPE"), &[&cpe()]).contains("Ce qui répond"));
+    }
+
+    #[test]
+    fn how_a_formation_is_prepared_is_quoted_from_its_summary() {
+        let bp = Document {
+            id: "FOR.1652".into(),
+            kind: Kind::Formation,
+            title: "BP esthétique cosmétique parfumerie".into(),
+            sections: vec![Section {
+                key: "descriptif_format_court".into(),
+                label: "Présentation".into(),
+                text: "Suite du CAP, ce brevet professionnel se prépare uniquement en apprentissage ou dans le cadre de la formation continue.\nLe titulaire accueille la clientèle.".into(),
+            }],
+            facts: Facts { duration: Some("2 ans".into()), ..Default::default() },
+            ..cpe()
+        };
+        let card = facts_block(&Question::read("peut-elle faire le BP esthétique au lycée ou faut-il un patron ?"), &[&bp]);
+        assert!(card.contains("Comment elle se prépare : Suite du CAP, ce brevet professionnel se prépare uniquement en apprentissage"), "{card}");
+        assert!(!card.contains("accueille la clientèle"), "{card}");
     }
 
     #[test]
