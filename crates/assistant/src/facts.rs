@@ -48,6 +48,16 @@ fn ends_sentence(line: &str) -> bool {
 
 /// Sentences of a paragraph (a sentence ends with . ! ? followed by a space and a capital or
 /// a digit, so "bac + 2." inside a sentence or "3,5" do not cut it).
+const BOILERPLATE: &str = include_str!("../data/boilerplate.txt");
+
+/// Whether a sentence is one the fiches repeat on every page of a kind (`data/boilerplate.txt`).
+fn is_boilerplate(sentence: &str) -> bool {
+    static STARTS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let starts = STARTS.get_or_init(|| guardrails::data::words(BOILERPLATE).collect());
+    let folded = retrieval::french::fold(sentence.trim());
+    starts.iter().any(|b| folded.starts_with(b))
+}
+
 pub fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -80,7 +90,7 @@ fn quote<'a>(lines: impl IntoIterator<Item = &'a str>, budget: usize) -> String 
     let mut out = String::new();
     let mut words = 0;
     let mut previous: Option<&str> = None;
-    for s in lines.into_iter().flat_map(sentences) {
+    for s in lines.into_iter().flat_map(sentences).filter(|s| !is_boilerplate(s)) {
         let n = s.split_whitespace().count();
         if previous.is_some() && words + n > budget {
             break;
@@ -146,6 +156,7 @@ fn matching_sentences(d: &Document, key: &str, cues: &[&str], budget: usize) -> 
         .into_iter()
         .flat_map(|p| p.lines)
         .flat_map(sentences)
+        .filter(|s| !is_boilerplate(s))
         .filter(|s| {
             let f = retrieval::french::fold(s);
             cues.iter().any(|c| f.contains(c))
@@ -543,6 +554,12 @@ mod tests {
     fn words_match_whole_when_short_and_by_stem_when_long() {
         assert!(same_word("langues", "langue") && same_word("legal", "legalement"));
         assert!(!same_word("ans", "dans") && !same_word("age", "stage") && same_word("ans", "ans"));
+    }
+
+    #[test]
+    fn national_framing_is_not_quoted() {
+        let q = quote(["Outre la diversité des formations de 1er cycle, des éléments de cadrage national ont été définis. Il est attendu des candidats une capacité d'abstraction."], 60);
+        assert_eq!(q, "Il est attendu des candidats une capacité d'abstraction.");
     }
 
     #[test]
