@@ -736,13 +736,10 @@ impl Assistant {
         // The open-question head reads the whole message as asking for paths (a teacher who
         // names their own job, a sector with no precise job in it, a wish told without "quels
         // métiers"): paths when tastes are read, unless a fiche named is asked about (its
-        // outcomes, whether it suits, a yes or a no: its card answers that) or a procedure is.
-        let by_head = read_open
-            && !by_rules
-            && !outcomes_of_a_formation
-            && !procedure_asked
-            && !read.interests.is_empty()
-            && !(goal_named && (asked.yes_no || asked.asks(Asked::ForMe) || asked.asks(Asked::Outcomes)));
+        // outcomes, whether it suits, a yes or a no: its card answers that, even when the
+        // rules read it as an alternative to another job) or a procedure is.
+        let a_named_fiche_asked_about = found.iter().any(|n| !n.1) && (asked.yes_no || asked.asks(Asked::ForMe) || asked.asks(Asked::Outcomes));
+        let by_head = read_open && !by_rules && !outcomes_of_a_formation && !procedure_asked && !read.interests.is_empty() && !a_named_fiche_asked_about;
         (by_rules || by_head).then_some(OpenRoute { situations, refining, by_head })
     }
 
