@@ -83,9 +83,9 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
         }
     }
     let names: Vec<String> = named.into_iter().map(|(_, name)| name).collect();
-    keep_questions_about_a_fiche(report, |_| ids);
+    keep_questions_about_a_fiche(report, |_| ids.clone());
     answer_short_replies(report, &names);
-    answer_orientation_requests_with_care(report);
+    answer_orientation_requests_with_care(report, &ids);
     answer_requests_for_paths_refused_by_the_encoder(report);
 }
 
@@ -175,13 +175,15 @@ pub const DISTRESS_DOUBT_BELOW: f32 = 0.8;
 /// "jsp koi faire plus tard, g kiffe les animaux et jveu pas faire des etudes longues" reads
 /// close to indirect distress for the rails' encoder (SMS register, "je sais pas", "pas
 /// envie"). When the semantic layer alone hands such a message off, with a score under
-/// [`DISTRESS_DOUBT_BELOW`], and the message states tastes and asks for paths or says what work it wishes for (evidence
-/// the encoder does not weigh), it is answered with care instead: the paths, then the help
+/// [`DISTRESS_DOUBT_BELOW`], and the message states tastes and asks for paths or says what
+/// work it wishes for, or names a fiche and asks what fiches answer ("c combien le salaire
+/// d'un manip radio ? jsp si ca paye"; `named`: the fiches it names) — evidence the encoder
+/// does not weigh — it is answered with care instead: the paths or the card, then the help
 /// numbers and the offer of a counsellor, and the conversation is queued for a counsellor to
 /// read (P7, P8). A rule's distress verdict, a
 /// distress read over several messages, distress earlier in the conversation and a request
 /// for a human are never changed.
-pub fn answer_orientation_requests_with_care(report: &mut InputReport) {
+pub fn answer_orientation_requests_with_care(report: &mut InputReport, named: &[String]) {
     let doubt = |v: &Verdict| v.rail == "distress" && matches!(v.layer, Some(Layer::Semantic { score, window: false, .. }) if score < DISTRESS_DOUBT_BELOW);
     // Never when a refusal would then decide the reply: the person would get neither the
     // paths nor the help numbers.
@@ -191,18 +193,18 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport) {
     {
         return;
     }
-    let Some(tastes) = tastes_of_a_request_for_paths(&report.redacted) else {
+    // The evidence: tastes and a request for paths, or a fiche named and something asked
+    // that fiches answer ("aide-soignante à l'hôpital, ça débute à combien ?").
+    let reason = if let Some(tastes) = tastes_of_a_request_for_paths(&report.redacted) {
+        format!("a request for paths stating tastes ({})", tastes.join(", "))
+    } else if !named.is_empty() && !Question::read(&report.redacted).asked.is_empty() {
+        format!("a question about a fiche it names ({})", named.join(", "))
+    } else {
         return;
     };
     set_aside(report, doubt, |_| {
-        Verdict::new(
-            "distress",
-            Action::AnswerWithCare,
-            "P8",
-            format!("a request for paths stating tastes ({}): answered, with the help numbers and a counsellor offered", tastes.join(", ")),
-            None,
-        )
-        .with_layer(Layer::Rule { id: ORIENTATION_REQUEST.into() })
+        Verdict::new("distress", Action::AnswerWithCare, "P8", format!("{reason}: answered, with the help numbers and a counsellor offered"), None)
+            .with_layer(Layer::Rule { id: ORIENTATION_REQUEST.into() })
     });
 }
 
@@ -291,7 +293,7 @@ mod tests {
     #[test]
     fn a_request_for_paths_stating_tastes_is_answered_with_the_help_numbers() {
         let mut r = handed_off("jsp koi faire plus tard, je kiffe les chevaux et être dehors", distress_score(0.3, false));
-        answer_orientation_requests_with_care(&mut r);
+        answer_orientation_requests_with_care(&mut r, &[]);
         assert_eq!(r.action, Action::AnswerWithCare);
         assert!(r.verdicts.iter().any(|v| v.rail == "distress" && v.layer == Some(Layer::Rule { id: ORIENTATION_REQUEST.into() })));
         assert!(crate::replies::care_closing(&r.verdicts).contains("3114"));
@@ -362,7 +364,7 @@ mod tests {
     fn distress_stays_with_a_counsellor_otherwise() {
         let keep = |message: &str, layer: Layer| {
             let mut r = handed_off(message, layer);
-            answer_orientation_requests_with_care(&mut r);
+            answer_orientation_requests_with_care(&mut r, &[]);
             r.action
         };
         // The encoder is sure, or read it over several messages, or a rule read it.
@@ -374,10 +376,26 @@ mod tests {
         r.verdicts.push(
             Verdict::new("out_of_scope", Action::Refuse, "P10", "request outside orientation", None).with_layer(Layer::Rule { id: "scope_lex#0".into() }),
         );
-        answer_orientation_requests_with_care(&mut r);
+        answer_orientation_requests_with_care(&mut r, &[]);
         assert_eq!(r.action, Action::Handoff);
         // No taste stated, or no path asked for.
         assert_eq!(keep("jsp koi faire de ma vie", distress_score(0.3, false)), Action::Handoff);
         assert_eq!(keep("j'aime les chevaux mais plus rien n'a de sens", distress_score(0.3, false)), Action::Handoff);
+    }
+
+    #[test]
+    fn a_question_about_a_named_fiche_is_answered_with_care_when_the_encoder_doubts() {
+        let run = |message: &str, named: &[String], layer: Layer| {
+            let mut r = handed_off(message, layer);
+            answer_orientation_requests_with_care(&mut r, named);
+            r.action
+        };
+        let boulanger = ["MET.1".to_string()];
+        let q = "slt c combien le salaire d'un boulanger qd il commence ? jsp si ca paye";
+        assert_eq!(run(q, &boulanger, distress_score(0.3, false)), Action::AnswerWithCare);
+        // No fiche named, nothing a fiche answers asked, or the encoder sure: a counsellor.
+        assert_eq!(run(q, &[], distress_score(0.3, false)), Action::Handoff);
+        assert_eq!(run("je suis boulanger et j'en peux plus", &boulanger, distress_score(0.3, false)), Action::Handoff);
+        assert_eq!(run(q, &boulanger, distress_score(0.9, false)), Action::Handoff);
     }
 }
