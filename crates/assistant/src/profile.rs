@@ -648,6 +648,15 @@ mod tests {
     }
 
     #[test]
+    fn wishes_about_work_are_read() {
+        assert!(says_a_wish("j'aimerais bosser dans le ciné"));
+        // Staying in a field, or moving on from one's job, is a wish too.
+        assert!(says_a_wish("je veux rester dans l'écrit et la communication mais ailleurs que dans la presse"));
+        assert!(says_a_wish("aide-soignante depuis 12 ans, je veux évoluer"));
+        assert!(!says_a_wish("je veux rester chez moi ce week-end"));
+    }
+
+    #[test]
     fn an_adult_who_opens_with_their_job_and_age_is_read_as_an_adult() {
         let read = |m: &str| Profile::read(m, &crate::question::Question::read(m)).class;
         assert_eq!(read("Comptable, 45 ans, je veux rester dans les chiffres mais dans le social").as_deref(), Some("adulte"));
