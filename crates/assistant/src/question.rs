@@ -333,6 +333,7 @@ mod tests {
             assert!(Question::read(q).excluded.is_empty(), "{q}: {:?}", Question::read(q).excluded);
         }
         assert_eq!(Question::read("quels métiers (mais pas banque ni assurance) ?").excluded, vec!["banque", "assurance"]);
+        assert_eq!(Question::read("g peur du sang donc pas médecin ni infirmière, ya koi ?").excluded, vec!["medecin", "infirmiere"]);
         assert_eq!(Question::read("elle ne veut pas enseigner, quelles portes ?").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("aiguilleur du ciel ? Pas pilote hein").excluded, vec!["pilote hein"]);
         assert_eq!(Question::read("après un BTS diététique, quoi à part diététicien ?").excluded, vec!["dieteticien"]);

@@ -131,3 +131,22 @@ fn rome_fiches_answer_for_jobs_onisep_lacks_after_onisep() {
     let hits = searcher().search("je voudrais être cheffe de projet web", &opts).unwrap();
     assert!(hits[0].id.starts_with("MET."), "{:?}", hits.iter().map(|h| &h.id).collect::<Vec<_>>());
 }
+
+/// Fused ranks tie often; ties are broken by point id, not by the store's order: the same
+/// question gives the same fiches, in the same order, with the same scores, every time.
+#[test]
+fn the_same_question_ranks_the_same_fiches_every_time() {
+    use retrieval::search::SearchOptions;
+    for q in [
+        "j'adore les sciences et la techno, les maths ça va, vers quoi aller ?",
+        "un métier dehors avec les animaux sans longues études",
+        "combien gagne un boulanger ?",
+    ] {
+        let opts = SearchOptions { k: 20, ..Default::default() };
+        let first: Vec<(String, f32)> = searcher().search(q, &opts).unwrap().into_iter().map(|h| (h.id, h.score)).collect();
+        for _ in 0..5 {
+            let again: Vec<(String, f32)> = searcher().search(q, &opts).unwrap().into_iter().map(|h| (h.id, h.score)).collect();
+            assert_eq!(again, first, "{q}");
+        }
+    }
+}

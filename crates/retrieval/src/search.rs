@@ -85,6 +85,8 @@ const TITLE_BOOST: f32 = 0.03;
 const ROME_WEIGHT: f32 = 0.8;
 /// Passages considered before grouping by fiche.
 const CANDIDATES: usize = 60;
+/// Passages asked beyond `CANDIDATES`, so that ties at the cut are broken by id, not by the store.
+const TIE_MARGIN: usize = 20;
 
 impl Searcher {
     pub fn new(store: Arc<dyn Store>, embedder: Arc<dyn Embedder>, docs: Vec<Document>) -> Self {
@@ -221,8 +223,14 @@ impl Searcher {
             _ => Some(self.sparse.query(question)),
         };
         let dense = if opts.mode == Mode::Sparse { None } else { dense };
-        let q = StoreQuery { dense, sparse, filter: PayloadFilter { kind: opts.kind, ..Default::default() }, limit: CANDIDATES, prefetch: CANDIDATES };
-        let hits = self.store.query(&q)?;
+        // Fused ranks tie often (RRF gives 1/61 to every passage only one list found first),
+        // and the store orders ties as it likes: a few more are asked for, then ties are broken
+        // by point id before the cut, so the same question always ranks the same fiches.
+        let q =
+            StoreQuery { dense, sparse, filter: PayloadFilter { kind: opts.kind, ..Default::default() }, limit: CANDIDATES + TIE_MARGIN, prefetch: CANDIDATES };
+        let mut hits = self.store.query(&q)?;
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.point_id.cmp(&b.point_id)));
+        hits.truncate(CANDIDATES);
         // Group passages by fiche: a fiche scores by its best passage plus a little for each
         // further matching passage (evidence spread over several sections).
         let mut by_doc: Vec<Hit> = Vec::new();
@@ -253,7 +261,7 @@ impl Searcher {
         for h in by_doc.iter_mut().filter(|h| crate::rome::is_rome_document(&h.id)) {
             h.score *= ROME_WEIGHT;
         }
-        by_doc.sort_by(|a, b| b.score.total_cmp(&a.score));
+        by_doc.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         by_doc.truncate(opts.k);
         Ok(by_doc)
     }
