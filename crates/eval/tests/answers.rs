@@ -219,14 +219,16 @@ fn open_questions_are_explored_whatever_else_they_say() {
 /// the receipt.
 #[test]
 fn the_open_question_head_reads_what_the_rules_miss() {
-    for q in [
-        "Ma nièce veut travailler dans le monde du cheval mais sans faire de longues études",
-        "Agent d'accueil à la mairie, je voudrais me reconvertir dans la nature et les espaces verts",
-    ] {
-        let a = ask(q);
-        assert!(proposals(&a).len() >= 3, "{q}: {}", a.answer);
-        assert!(a.receipt.verdicts.iter().any(|v| v.rail == "exploration" && v.reason.contains("open-question head")), "{q}: {:?}", a.receipt.verdicts);
-    }
+    // A world with no precise job in it: paths, whoever reads it so.
+    let q = "Ma nièce veut travailler dans le monde du cheval mais sans faire de longues études";
+    let a = ask(q);
+    assert!(proposals(&a).len() >= 3, "{q}: {}", a.answer);
+    // The writer's own job opens the message and a domain follows: the rules read a named
+    // job, the head a request for paths.
+    let q = "Agent d'accueil à la mairie, je voudrais me reconvertir dans la nature et les espaces verts";
+    let a = ask(q);
+    assert!(proposals(&a).len() >= 3, "{q}: {}", a.answer);
+    assert!(a.receipt.verdicts.iter().any(|v| v.rail == "exploration" && v.reason.contains("open-question head")), "{q}: {:?}", a.receipt.verdicts);
 }
 
 #[test]
