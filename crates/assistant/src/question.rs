@@ -302,6 +302,13 @@ mod tests {
         assert!(asked("je suis timide, est-ce que le métier de vendeur est fait pour moi ?").contains(&Asked::ForMe));
         assert!(asked("c'est quoi un cordiste").contains(&Asked::Description));
         assert!(asked("Bonjour").is_empty());
+        // A verb's whole forms: "les portes qu'elle ouvre", not only its stem.
+        assert!(asked("Une licence d'histoire, quelles autres portes elle ouvre ?").contains(&Asked::Outcomes));
+        // An age in a question about becoming something asks its conditions.
+        for q in ["Je peux devenir chauffeur de bus à 20 ans ?", "à quel âge on peut être pompier ?", "40 ans c'est trop tard pour devenir infirmière ?"] {
+            assert!(asked(q).contains(&Asked::Access), "{q}: {:?}", asked(q));
+        }
+        assert!(!asked("J'ai 15 ans et j'aime dessiner, c'est quoi graphiste ?").contains(&Asked::Access));
     }
 
     #[test]
@@ -335,6 +342,7 @@ mod tests {
         assert_eq!(Question::read("quels métiers (mais pas banque ni assurance) ?").excluded, vec!["banque", "assurance"]);
         assert_eq!(Question::read("g peur du sang donc pas médecin ni infirmière, ya koi ?").excluded, vec!["medecin", "infirmiere"]);
         assert_eq!(Question::read("elle ne veut pas enseigner, quelles portes ?").excluded, vec!["enseigner"]);
+        assert_eq!(Question::read("Mon élève vise une licence d'histoire mais ne veut pas enseigner.").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("aiguilleur du ciel ? Pas pilote hein").excluded, vec!["pilote hein"]);
         assert_eq!(Question::read("après un BTS diététique, quoi à part diététicien ?").excluded, vec!["dieteticien"]);
         assert_eq!(Question::read("je veux absolument pas être avocat, trop de stress").excluded, vec!["avocat"]);

@@ -108,6 +108,7 @@ impl Searcher {
                 // covered by their feminine and masculine spellings.
                 if f.chars().count() >= 5 && !f.contains('/') {
                     titles.push((key(n), d.id.clone()));
+                    titles.extend(alternatives(n).iter().map(|a| (key(a), d.id.clone())));
                 }
             }
             // A formation is also named by its type and its acronym ("BTS MCO", "bac pro ASSP").
@@ -363,6 +364,34 @@ fn result_key(question: &str, opts: &SearchOptions) -> ResultKey {
     (question.to_string(), opts.kind, opts.mode as u8, opts.k, opts.passages_per_doc)
 }
 
+/// The names a title joins with "ou" ("conducteur de bus ou d'autocar" → "conducteur de bus",
+/// "conducteur d'autocar"; "inspecteur des douanes, des finances publiques ou du travail"): a
+/// person names one of them. Only when every alternative is a complement of the same head and
+/// nothing follows that could qualify them all ("chef d'équipe ou d'atelier en décolletage"
+/// would make "chef d'équipe" name one craft's fiche).
+fn alternatives(name: &str) -> Vec<String> {
+    let Some((left, last)) = name.split_once(" ou ") else {
+        return Vec::new();
+    };
+    let mut parts: Vec<&str> = left.split(", ").collect();
+    let first = parts.remove(0);
+    parts.push(last);
+    let preposition = |w: &str| matches!(w, "de" | "du" | "des" | "en" | "au" | "aux") || w.starts_with("d'") || w.starts_with("d’");
+    let first_words: Vec<&str> = first.split_whitespace().collect();
+    let Some(at) = first_words.iter().rposition(|w| preposition(w)) else {
+        return Vec::new();
+    };
+    let complement = |part: &str| {
+        let w: Vec<&str> = part.split_whitespace().collect();
+        !w.is_empty() && preposition(w[0]) && !w[1..].iter().any(|x| preposition(x))
+    };
+    if at == 0 || !parts.iter().all(|p| complement(p)) {
+        return Vec::new();
+    }
+    let head = first_words[..at].join(" ");
+    std::iter::once(first.to_string()).chain(parts.iter().map(|p| format!("{head} {p}"))).collect()
+}
+
 /// Little words a name may or may not carry ("licence mention histoire", "licence d'histoire").
 const NAME_FILLERS: &[&str] = &["de", "d", "du", "des", "la", "le", "les", "l", "en", "mention", "specialite"];
 
@@ -370,4 +399,28 @@ const NAME_FILLERS: &[&str] = &["de", "d", "du", "des", "la", "le", "les", "l", 
 /// "licence histoire". Names in the index and in questions are compared in this form.
 fn words(folded: &str) -> String {
     folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty() && !NAME_FILLERS.contains(w)).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::alternatives;
+
+    #[test]
+    fn a_title_joined_by_ou_names_each_alternative() {
+        assert_eq!(alternatives("conducteur de bus ou d'autocar"), vec!["conducteur de bus", "conducteur d'autocar"]);
+        assert_eq!(alternatives("professeur de maths ou de physique-chimie"), vec!["professeur de maths", "professeur de physique-chimie"]);
+        assert_eq!(
+            alternatives("inspecteur des douanes, des finances publiques ou du travail"),
+            vec!["inspecteur des douanes", "inspecteur des finances publiques", "inspecteur du travail"]
+        );
+        assert_eq!(
+            alternatives("mécanicien de maintenance des matériels agricoles ou d'espaces verts"),
+            vec!["mécanicien de maintenance des matériels agricoles", "mécanicien de maintenance d'espaces verts"]
+        );
+        // A qualifier after the alternatives may apply to both; no complement, no head.
+        assert!(alternatives("chef d'équipe ou d'atelier en décolletage").is_empty());
+        assert!(alternatives("chargé d'études qualitatives ou quantitatives").is_empty());
+        assert!(alternatives("responsable ou spécialiste produit").is_empty());
+        assert!(alternatives("boulanger").is_empty());
+    }
 }
