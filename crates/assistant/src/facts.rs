@@ -90,6 +90,9 @@ fn quote<'a>(lines: impl IntoIterator<Item = &'a str>, budget: usize) -> String 
     let mut out = String::new();
     let mut words = 0;
     let mut previous: Option<&str> = None;
+    // Where the last sentence began: one announcing a list (":") is taken back when the
+    // list does not follow.
+    let mut last_start = 0;
     for s in lines.into_iter().flat_map(sentences).filter(|s| !is_boilerplate(s)) {
         let n = s.split_whitespace().count();
         if previous.is_some() && words + n > budget {
@@ -99,6 +102,7 @@ fn quote<'a>(lines: impl IntoIterator<Item = &'a str>, budget: usize) -> String 
             let head: Vec<&str> = s.split_whitespace().take(budget).collect();
             return format!("{}…", head.join(" "));
         }
+        last_start = out.len();
         if let Some(p) = previous {
             let item = !ends_sentence(p) && !p.ends_with(':');
             out.push_str(match (p.ends_with(':'), item, ends_sentence(s) || s.ends_with(':')) {
@@ -112,7 +116,9 @@ fn quote<'a>(lines: impl IntoIterator<Item = &'a str>, budget: usize) -> String 
         previous = Some(s);
         words += n;
     }
-    if previous.is_some_and(|p| !ends_sentence(p) && !p.ends_with(':')) && !out.is_empty() {
+    if previous.is_some_and(|p| p.ends_with(':')) && last_start > 0 {
+        out.truncate(last_start);
+    } else if previous.is_some_and(|p| !ends_sentence(p) && !p.ends_with(':')) && !out.is_empty() {
         out.push('.');
     }
     out
@@ -196,7 +202,7 @@ struct Card<'a> {
 impl Card<'_> {
     fn add(&mut self, label: &str, text: Option<String>) -> bool {
         match text.filter(|t| !t.trim().is_empty()) {
-            Some(t) if !self.lines.iter().any(|l| l.ends_with(&t)) => {
+            Some(t) if !self.lines.iter().any(|l| l.contains(&t)) => {
                 self.lines.push(format!("  – {label} : {t}"));
                 true
             }
@@ -235,8 +241,9 @@ impl Card<'_> {
                     let f = retrieval::french::fold(sentence);
                     let sentence_words: Vec<&str> = f.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
                     let shared = useful.iter().filter(|w| sentence_words.iter().any(|s| same_word(w, s))).count();
-                    // Never a sentence that brings back what the person ruled out.
-                    if shared >= 2 && !self.question.rules_out_name(sentence) {
+                    // Never a sentence that brings back what the person ruled out, nor one
+                    // the card already quotes.
+                    if shared >= 2 && !self.question.rules_out_name(sentence) && !self.lines.iter().any(|l| l.contains(sentence)) {
                         scored.push((shared, sentence));
                     }
                 }
@@ -548,6 +555,9 @@ mod tests {
     fn lists_announced_by_a_colon_are_quoted_as_lists() {
         let q = quote(parts("Le BTS couvre 3 domaines :\n- la vente\n- la gestion\nIl se prépare en 2 ans.").into_iter().flat_map(|p| p.lines), 100);
         assert_eq!(q, "Le BTS couvre 3 domaines : la vente ; la gestion. Il se prépare en 2 ans.");
+        // A sentence announcing a list the budget leaves out is not quoted.
+        let cut = quote(["Il dure 4 ans. On y entre après :", "une première année de licence"], 8);
+        assert_eq!(cut, "Il dure 4 ans.");
     }
 
     #[test]

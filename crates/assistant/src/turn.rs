@@ -806,6 +806,15 @@ impl Assistant {
                 docs[0] = job;
             }
         }
+        // How one applies and how long it takes are in the formation's fiche, not the job's
+        // ("comment on postule en IFSI ?", "EJE, ça prend combien de temps ?"): a question
+        // about one job gets the card of its formation that search ranks first too.
+        if (asked.asks(Asked::Procedure) || asked.asks(Asked::Duration)) && !asked.comparison && docs.len() == 1 && docs[0].kind == Kind::Metier {
+            let job = docs[0];
+            let leads_to_job = |d: &Document| job.links.iter().any(|l| l.id == d.id) || d.links.iter().any(|l| l.id == job.id);
+            let formation = hits.iter().take(5).filter(|h| h.kind == Kind::Formation).filter_map(|h| self.searcher.document(&h.id)).find(|d| leads_to_job(d));
+            docs.extend(formation);
+        }
         docs
     }
 
