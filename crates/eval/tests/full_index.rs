@@ -150,3 +150,21 @@ fn the_same_question_ranks_the_same_fiches_every_time() {
         }
     }
 }
+
+/// Names written the way people write them: one alternative of a title joined by "ou"
+/// ("prof de maths" for "professeur de maths ou de physique-chimie"), half of an option's
+/// acronym ("BTS SIO" names both options, "BTS SISR" the one).
+#[test]
+fn shortened_names_name_their_fiches() {
+    let s = searcher();
+    let named = |q: &str| -> Vec<String> { s.named(q).into_iter().map(|id| s.document(&id).unwrap().title.to_lowercase()).collect() };
+    let maths = named("elle hésite à devenir prof de maths");
+    assert!(maths.len() == 1 && maths[0].contains("maths ou de physique-chimie"), "{maths:?}");
+    let bus = named("je veux être conducteur d'autocar");
+    assert!(bus.len() == 1 && bus[0].contains("bus ou d'autocar"), "{bus:?}");
+    let sio = named("BTS SIO : je prends SISR ou SLAM ?");
+    assert_eq!(sio.len(), 2, "{sio:?}");
+    assert!(sio.iter().all(|t| t.contains("services informatiques aux organisations")), "{sio:?}");
+    let sisr = named("le BTS SISR c'est dur ?");
+    assert!(sisr.len() == 1 && sisr[0].contains("systèmes et réseaux"), "{sisr:?}");
+}

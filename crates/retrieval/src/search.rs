@@ -117,6 +117,13 @@ impl Searcher {
                 let prefix: Vec<&str> = d.title.split_whitespace().take(kind_words).collect();
                 for s in d.synonyms.iter().filter(|s| crate::acronyms::looks_like_acronym(s) && s.len() >= 3 && !d.title.starts_with(s.as_str())) {
                     titles.push((key(&format!("{} {s}", prefix.join(" "))), d.id.clone()));
+                    // An option's acronym of two words ("SIO SISR") is written by halves:
+                    // "BTS SIO" names the diploma's options, "BTS SISR" the one.
+                    if let Some((base, option)) = s.split_once(' ') {
+                        for half in [base, option].into_iter().filter(|h| h.len() >= 3) {
+                            titles.push((key(&format!("{} {half}", prefix.join(" "))), d.id.clone()));
+                        }
+                    }
                 }
             }
         }
