@@ -12,6 +12,8 @@ const QUOTE_WORDS: usize = 150;
 const BRIEF_WORDS: usize = 45;
 /// Words quoted to describe a job or a formation.
 const DESCRIPTION_WORDS: usize = 160;
+/// What a job's fiche says of finding work and moving on: its employers, demand, evolutions.
+const OUTCOMES_WORDS: usize = 110;
 
 /// A section's text cut into its parts: fiches write a short heading line ("Bon relationnel")
 /// above the paragraphs it introduces, and lists as short lines.
@@ -296,7 +298,7 @@ impl Card<'_> {
                         .filter(|p| !p.heading.is_some_and(|h| retrieval::french::fold(h).contains("salaire")))
                         .flat_map(|p| p.lines)
                         .collect();
-                    quote(lines, 70)
+                    quote(lines, OUTCOMES_WORDS)
                 });
                 self.add("Emploi et évolution", text);
             }

@@ -79,10 +79,21 @@ pub fn note(kinds: &[LiveData]) -> String {
     out
 }
 
+struct Patterns {
+    kinds: Vec<(LiveData, Regex)>,
+    /// Words of studies (`etudes`): schools, diplomas, exams, applications.
+    studies: Regex,
+}
+
 fn patterns() -> &'static [(LiveData, Regex)] {
-    static P: OnceLock<Vec<(LiveData, Regex)>> = OnceLock::new();
+    &tables().kinds
+}
+
+fn tables() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {
         let mut kinds = Vec::new();
+        let mut studies = None;
         for row in guardrails::data::rows(TABLE) {
             let [kind, pattern] = row[..] else { panic!("live-data.tsv: a row needs two columns: {row:?}") };
             let re = Regex::new(pattern).unwrap_or_else(|e| panic!("live-data.tsv: {kind}: {e}"));
@@ -94,11 +105,18 @@ fn patterns() -> &'static [(LiveData, Regex)] {
                 "montants" => kinds.push((LiveData::Amounts, re)),
                 "classement" => kinds.push((LiveData::Ranking, re)),
                 "lieux" => kinds.push((LiveData::Places, re)),
+                "etudes" => studies = Some(re),
                 _ => panic!("live-data.tsv: unknown kind {kind}"),
             }
         }
-        kinds
+        Patterns { kinds, studies: studies.expect("live-data.tsv: an `etudes` row") }
     })
+}
+
+/// Does the question ask for data outside the fiches about studies (a school's fees, places,
+/// rankings, this year's calendar)? Such a question is orientation, its answer elsewhere.
+pub fn asks_about_studies(question: &str) -> bool {
+    !live_data(question).is_empty() && tables().studies.is_match(&guardrails::normalise::normalise(question))
 }
 
 /// The data outside the fiches a question asks for, each kind once, in a fixed order.
@@ -143,6 +161,11 @@ mod tests {
         ] {
             assert!(live_data(q).contains(&kind), "{q}: {:?}", live_data(q));
         }
+        for q in ["il reste de la place en bac pro melec au lycée Jean Jaurès ?", "Combien je paierai de frais d'inscription à Sciences Po ?"] {
+            assert!(live_data(q).contains(&LiveData::SchoolFigures), "{q}: {:?}", live_data(q));
+        }
+        assert!(asks_about_studies("c koi le meilleur lycee pro de lyon pour faire cuisine ??"));
+        assert!(!asks_about_studies("combien coûte un iPhone ?"));
         let both = live_data("combien coûte l'école et c'est quand les portes ouvertes ?");
         assert_eq!(both, vec![LiveData::Dates, LiveData::SchoolFigures]);
         let n = note(&both);

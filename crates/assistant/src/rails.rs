@@ -69,6 +69,27 @@ pub fn keep_questions_about_a_fiche(report: &mut InputReport, named: impl FnOnce
     });
 }
 
+/// "Combien coûte une année à l'ESMOD ?", "le meilleur lycée pro de Lyon pour faire cuisine
+/// ?": fees, places and rankings read close to shopping and out-of-scope requests for the
+/// rails' encoder. When the semantic layer alone refuses a message that asks for data outside
+/// the fiches about studies (`live_data::asks_about_studies`), the refusal is set aside: the
+/// reply says the fiches do not hold it and where it is found (rule `data_about_studies`).
+/// Rule-based refusals and every other rail stand.
+pub fn answer_questions_for_data_about_studies(report: &mut InputReport) {
+    let semantic_out_of_scope = |v: &Verdict| v.rail == "out_of_scope" && matches!(v.layer, Some(Layer::Semantic { window: false, .. }));
+    if report.action != Action::Refuse
+        || !report.verdicts.iter().filter(|v| v.action == Action::Refuse).all(semantic_out_of_scope)
+        || !crate::live_data::asks_about_studies(&report.redacted)
+    {
+        return;
+    }
+    set_aside(report, semantic_out_of_scope, |set_aside| {
+        let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P10".into());
+        Verdict::new("out_of_scope", Action::Answer, &point, "asks for data about studies the fiches do not hold: said, with where to find it", None)
+            .with_layer(Layer::Rule { id: "data_about_studies".into() })
+    });
+}
+
 /// What the assistant adds to the rails' decision, with evidence the rails' encoder lacks:
 /// the fiches a message names, and whether it asks for paths stating tastes. The service,
 /// the CLI and `orient eval guardrails` all decide through this. `named` gives the fiches a
@@ -84,6 +105,7 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
     }
     let names: Vec<String> = named.into_iter().map(|(_, name)| name).collect();
     keep_questions_about_a_fiche(report, |_| ids.clone());
+    answer_questions_for_data_about_studies(report);
     answer_short_replies(report, &names);
     answer_orientation_requests_with_care(report, &ids);
     answer_requests_for_paths_refused_by_the_encoder(report);

@@ -528,7 +528,9 @@ impl Assistant {
             let dense = if route.refining { self.searcher.query_vector(&query)? } else { dense };
             return self.explore(&input.redacted, &query, &dense, profile, &route, out, answer, verdicts);
         }
-        if hits.is_empty() || coverage < self.config.no_answer_threshold {
+        // A fiche the question names is an answer, however far from the corpus its wording
+        // reads ("soudeur ya du taf ou pas ? mon cousin dit ke c bouché").
+        if hits.is_empty() || (coverage < self.config.no_answer_threshold && named.is_empty()) {
             out.emit(NO_ANSWER);
             answer.no_answer = true;
             verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("no fiche covers the question (coverage {coverage:.3})"), None));

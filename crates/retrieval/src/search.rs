@@ -402,10 +402,34 @@ fn alternatives(name: &str) -> Vec<String> {
 /// Little words a name may or may not carry ("licence mention histoire", "licence d'histoire").
 const NAME_FILLERS: &[&str] = &["de", "d", "du", "des", "la", "le", "les", "l", "en", "mention", "specialite"];
 
-/// Words only, single-spaced, little words left out: "la licence mention d'histoire" →
-/// "licence histoire". Names in the index and in questions are compared in this form.
+/// Words only, single-spaced, little words left out, each in its singular: "la licence
+/// mention d'histoire" → "licence histoire", "les géomaticiens" → "geomaticien". Names in the
+/// index and in questions are compared in this form.
 fn words(folded: &str) -> String {
-    folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty() && !NAME_FILLERS.contains(w)).collect::<Vec<_>>().join(" ")
+    let mut out: Vec<&str> = Vec::new();
+    let mut after_plural_article = false;
+    for w in folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !NAME_FILLERS.contains(&w) {
+            out.push(if after_plural_article { singular(w) } else { w });
+        }
+        after_plural_article = PLURAL_ARTICLES.contains(&w);
+    }
+    out.join(" ")
+}
+
+/// Words after which a noun is plural ("les géomaticiens"): an adjective's plural ("séries
+/// policières") stays as written, so it does not name a job ("policier").
+const PLURAL_ARTICLES: &[&str] = &["les", "des", "ces", "aux", "mes", "tes", "ses", "nos", "vos", "leurs"];
+
+/// A plural's final "s" (or "x" after "eau") dropped, on both sides of a comparison, so that
+/// words whose singular ends in "s" ("bois", "cours") are cut alike and still match.
+fn singular(word: &str) -> &str {
+    if word.len() > 4 && !word.ends_with("ss") {
+        if let Some(w) = word.strip_suffix('s').or_else(|| word.strip_suffix('x').filter(|w| w.ends_with("eau"))) {
+            return w;
+        }
+    }
+    word
 }
 
 #[cfg(test)]
@@ -429,5 +453,15 @@ mod tests {
         assert!(alternatives("chargé d'études qualitatives ou quantitatives").is_empty());
         assert!(alternatives("responsable ou spécialiste produit").is_empty());
         assert!(alternatives("boulanger").is_empty());
+    }
+
+    #[test]
+    fn names_are_compared_in_the_singular() {
+        assert_eq!(super::words("les geomaticiens"), "geomaticien");
+        assert_eq!(super::words("des charpentiers"), super::words("charpentier"));
+        assert_eq!(super::words("des bureaux d'etudes"), "bureau etudes");
+        assert_eq!(super::words("les bts"), "bts");
+        // An adjective's plural is not a job's name.
+        assert_eq!(super::words("les series policieres"), "serie policieres");
     }
 }
