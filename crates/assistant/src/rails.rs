@@ -285,6 +285,21 @@ mod tests {
     }
 
     #[test]
+    fn a_question_for_a_school_s_figures_is_not_refused_as_out_of_scope() {
+        let mut r = refused_by_the_semantic_layer("Combien coûte une année à l'ESMOD Paris ? Ma fille veut faire styliste.", "out_of_scope", semantic());
+        answer_questions_for_data_about_studies(&mut r);
+        assert_eq!(r.action, Action::Answer);
+        assert!(r.verdicts.iter().any(|v| v.layer == Some(Layer::Rule { id: "data_about_studies".into() })));
+        // Prices that are not about studies, and a rule's refusal, stay refused.
+        let mut r = refused_by_the_semantic_layer("combien coûte un iPhone ?", "out_of_scope", semantic());
+        answer_questions_for_data_about_studies(&mut r);
+        assert_eq!(r.action, Action::Refuse);
+        let mut r = refused_by_the_semantic_layer("le prix d'un faux diplôme de BTS ?", "out_of_scope", Layer::Rule { id: "out_of_scope#3".into() });
+        answer_questions_for_data_about_studies(&mut r);
+        assert_eq!(r.action, Action::Refuse);
+    }
+
+    #[test]
     fn other_refusals_stay() {
         // No fiche named.
         let mut r = refused_by_the_semantic_layer("combien coûte un iPhone ?", "out_of_scope", semantic());
