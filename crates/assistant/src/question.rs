@@ -343,6 +343,8 @@ mod tests {
         assert_eq!(Question::read("g peur du sang donc pas médecin ni infirmière, ya koi ?").excluded, vec!["medecin", "infirmiere"]);
         assert_eq!(Question::read("elle ne veut pas enseigner, quelles portes ?").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("Mon élève vise une licence d'histoire mais ne veut pas enseigner.").excluded, vec!["enseigner"]);
+        assert_eq!(Question::read("jadore les chien mais jveu pas faire 6 ans detude, pas veto en tt cas").excluded, vec!["veterinaire en tout cas"]);
+        assert_eq!(Question::read("Elle ne veut ni faire d'études longues ni devenir prof de chimie.").excluded, vec!["professeur de chimie"]);
         assert_eq!(Question::read("aiguilleur du ciel ? Pas pilote hein").excluded, vec!["pilote hein"]);
         assert_eq!(Question::read("après un BTS diététique, quoi à part diététicien ?").excluded, vec!["dieteticien"]);
         assert_eq!(Question::read("je veux absolument pas être avocat, trop de stress").excluded, vec!["avocat"]);
