@@ -54,6 +54,7 @@ struct Tables {
     cues: Vec<(Cue, Regex)>,
     rule_outs: Vec<(Regex, Vec<&'static str>)>,
     negation: Regex,
+    negation_after: Regex,
     /// Words short replies are made of, by kind (`data/reply-words.tsv`).
     reply_words: HashMap<&'static str, ReplyWord>,
     /// What a short reply may open with, longest first.
@@ -141,6 +142,12 @@ fn tables() -> &'static Tables {
             r"(?:\b(?:pas|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas|marre|nul|nulle|assez)|(?:\bne \w+|\bn'\w+|\b(?:aime|veux|supporte|peux|fais|vois|kiffe|adore|voudrais|souhaite|ai|suis|envie)) plus)\b[^,.;!?]{0,25}$",
         )
             .expect("valid pattern");
+        // …or just before one of these: "le contact client m'épuise", "les langues oui,
+        // l'enseignement non merci".
+        let negation_after = Regex::new(
+            r"^[^,.;!?]{0,20}?(?:,\s*)?\b(?:m'epuise|m'epuisent|me fatigue|me fatiguent|me saoule|me saoulent|me soule|me gave|me gavent|m'ennuie|m'ennuient|me deprime|m'insupporte|me degoute|me degoutent|non merci|tres peu pour moi|c'est pas pour moi|ce n'est pas pour moi|j'en ai marre|j'en peux plus|je n'en peux plus)\b",
+        )
+        .expect("valid pattern");
         let mut reply_words = HashMap::new();
         let mut reply_leads: Vec<Vec<&'static str>> = Vec::new();
         for row in guardrails::data::rows(REPLY_WORDS) {
@@ -159,7 +166,7 @@ fn tables() -> &'static Tables {
             }
         }
         reply_leads.sort_by_key(|l| std::cmp::Reverse(l.len()));
-        Tables { interests, cues, rule_outs, negation, reply_words, reply_leads }
+        Tables { interests, cues, rule_outs, negation, negation_after, reply_words, reply_leads }
     })
 }
 
@@ -182,7 +189,7 @@ impl Profile {
         let mut negated_only: Vec<String> = Vec::new();
         for (label, re) in &t.interests {
             for m in re.find_iter(&tastes) {
-                let negated = t.negation.is_match(&tastes[..m.start()]);
+                let negated = t.negation.is_match(&tastes[..m.start()]) || t.negation_after.is_match(&tastes[m.end()..]);
                 let list = if negated { &mut negated_only } else { &mut p.interests };
                 if !list.iter().any(|l| l == label) {
                     list.push(label.to_string());
@@ -488,6 +495,14 @@ mod tests {
         let helping = "je veux être utile aux autres";
         assert!(read("je voudrais travailler avec des enfants en situation de handicap").interests.iter().any(|i| i == helping));
         assert!(!read("j'ai un handicap et j'aime les animaux, quels métiers ?").interests.iter().any(|i| i == helping));
+    }
+
+    #[test]
+    fn a_taste_followed_by_weariness_is_avoided_not_liked() {
+        let contact = "j'ai le sens du contact";
+        let p = read("Vendeuse depuis 12 ans, le contact client m'épuise. Je cherche un métier concret.");
+        assert!(!p.interests.iter().any(|i| i == contact) && p.avoided.iter().any(|i| i == contact), "{p:?}");
+        assert!(read("j'adore le contact avec les gens").interests.iter().any(|i| i == contact));
     }
 
     #[test]
