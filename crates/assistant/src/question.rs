@@ -63,6 +63,9 @@ pub struct Question {
     pub yes_no: bool,
     /// What the person rules out, folded ("professeur", "bureau").
     pub excluded: Vec<String>,
+    /// Outcomes asked on the job market's side ("y a du taf ?"): a job's fiche answers.
+    #[serde(skip)]
+    pub employment: bool,
     /// The question's content words, folded (four letters or more, little words left out).
     #[serde(skip)]
     pub words: Vec<String>,
@@ -75,6 +78,7 @@ enum Pattern {
     Comparison(Regex),
     YesNo(Regex),
     Excluded(Regex),
+    Employment(Regex),
 }
 
 fn patterns() -> &'static [Pattern] {
@@ -89,6 +93,7 @@ fn patterns() -> &'static [Pattern] {
                     "definition" => Pattern::Definition(re),
                     "oui_non" => Pattern::YesNo(re),
                     "exclut" => Pattern::Excluded(re),
+                    "emploi" => Pattern::Employment(re),
                     _ => Pattern::Asked(Asked::from_key(key).unwrap_or_else(|| panic!("asked.tsv: unknown key {key}")), re),
                 }
             })
@@ -208,6 +213,7 @@ impl Question {
                 Pattern::Comparison(re) => q.comparison |= re.is_match(&plain),
                 Pattern::Definition(re) => definition |= re.is_match(&plain),
                 Pattern::YesNo(re) => q.yes_no |= re.is_match(plain.trim_start()),
+                Pattern::Employment(re) => q.employment |= re.is_match(&plain),
                 Pattern::Excluded(re) => {
                     for c in re.captures_iter(&plain) {
                         let what = c.name("what").map(|m| m.as_str().trim().to_string()).unwrap_or_default();
@@ -302,6 +308,12 @@ mod tests {
         assert!(asked("je suis timide, est-ce que le métier de vendeur est fait pour moi ?").contains(&Asked::ForMe));
         assert!(asked("c'est quoi un cordiste").contains(&Asked::Description));
         assert!(asked("Bonjour").is_empty());
+        assert!(asked("C'est payé combien et la formation est longue ?").contains(&Asked::Duration));
+        assert!(asked("Mon fils veut devenir chargé HSE. C'est quoi comme travail ?").contains(&Asked::Description));
+        assert!(Question::read("c koi la diff entre lad jockey et jockey ?").comparison);
+        let market = Question::read("Master de géographie en vue. Les géomaticiens, ils trouvent du boulot où ?");
+        assert!(market.asks(Asked::Outcomes) && market.employment);
+        assert!(!Question::read("après un BTS on peut faire quoi ?").employment);
         // A verb's whole forms: "les portes qu'elle ouvre", not only its stem.
         assert!(asked("Une licence d'histoire, quelles autres portes elle ouvre ?").contains(&Asked::Outcomes));
         // An age in a question about becoming something asks its conditions.

@@ -766,7 +766,13 @@ impl Assistant {
         if !asked.comparison && kept.iter().any(|n| !n.1) {
             kept.retain(|n| !n.1);
         }
-        let wanted = if asked.asks(Asked::Salary) || asked.asks(Asked::ForMe) {
+        // Only the person's own situation named ("Je suis comptable et j'ai envie d'ouvrir une
+        // fromagerie, le secteur recrute ?"): it is not what is asked about, unless the
+        // question asks what comes after it or compares.
+        if !asked.comparison && !asked.asks(Asked::Outcomes) && kept.iter().all(|n| n.1 && n.2 == Kind::Metier) {
+            kept.clear();
+        }
+        let wanted = if asked.asks(Asked::Salary) || asked.asks(Asked::ForMe) || (asked.asks(Asked::Outcomes) && asked.employment) {
             Some(Kind::Metier)
         } else if asked.asks(Asked::Duration) || asked.asks(Asked::Outcomes) {
             Some(Kind::Formation)
