@@ -425,7 +425,11 @@ fn section_items_text(d: &Document, key: &str, max: usize) -> Option<String> {
 /// what it says about each thing asked, in the order asked, word for word.
 pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
     let mut blocks = Vec::new();
+    let has_job = docs.iter().any(|d| d.kind == Kind::Metier);
     for d in docs {
+        // A formation under a job's card (not compared with it) says how one gets in and how
+        // long it takes; the pay and the rest are the job's.
+        let companion = has_job && d.kind == Kind::Formation && !question.comparison;
         let mut card =
             Card { lines: vec![format!("• {} : {}", if d.kind == Kind::Metier { "Métier" } else { "Formation" }, d.display_title())], doc: d, question };
         // A yes-or-no question gets the sentences that settle it first, wherever the fiche says
@@ -437,6 +441,9 @@ pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
             card.general();
         }
         for &a in &question.asked {
+            if companion && !matches!(a, Asked::Access | Asked::Procedure | Asked::Duration) {
+                continue;
+            }
             match d.kind {
                 Kind::Metier => card.metier(a),
                 Kind::Formation => card.formation(a),
