@@ -696,7 +696,10 @@ impl Assistant {
             (before.is_empty() && crate::profile::address(&input.redacted) == crate::profile::Address::Vous)
                 || (own_job_first && before.split_whitespace().count() <= 1)
         };
-        let situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
+        // The person's own job or school ("je suis professeure des écoles et je veux changer")
+        // is where they are: never proposed back to them.
+        let mut situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
+        situations.extend(found.iter().filter(|n| n.1 && !situations.contains(&n.0)).map(|n| n.0.clone()).collect::<Vec<_>>());
         // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
         // débouche sur quoi ?"), even the person's own.
         let set_aside = |n: &(String, bool, Kind, String)| match n.2 {
