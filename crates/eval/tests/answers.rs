@@ -140,10 +140,16 @@ fn answer_set(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../eval/answers").join(name).display().to_string()
 }
 
-/// The development part and the separately written test part, with the same bars.
+/// The development parts and the separately written test parts, each with its bars (the
+/// second pair, written later by other authors, is harder: see `eval/answers/README.md`).
 #[test]
 fn answer_sets_meet_their_bars() {
-    for name in ["train.jsonl", "test.jsonl"] {
+    for (name, hit_min, facts_min, declined_min, intent_min) in [
+        ("train.jsonl", 0.93, 0.78, 0.95, 0.90),
+        ("test.jsonl", 0.93, 0.72, 0.95, 0.85),
+        ("train-b.jsonl", 0.87, 0.58, 0.85, 0.70),
+        ("test-b.jsonl", 0.83, 0.56, 0.90, 0.78),
+    ] {
         let qs = read_questions(&answer_set(name), None).unwrap();
         let details: Vec<_> = qs.iter().map(|q| evaluate_one(assistant(), q).unwrap()).collect();
         let (_, [hit, facts, unsupported, declined, _, _], _) = summarise(&details);
@@ -152,13 +158,13 @@ fn answer_sets_meet_their_bars() {
         let intent = details.iter().filter(|d| d.intent_recognised).count() as f64 / details.len() as f64;
         let excluded = details.iter().filter(|d| !d.excluded_proposed.is_empty()).count();
         eprintln!("{name}: right fiche {hit:.3}, key facts {facts:.3}, unsupported {unsupported:.3}, out-of-data said {declined:.3}, in-data declined {in_data_declined:.3}, intent read {intent:.3}, ruled-out proposed {excluded}");
-        assert!(hit >= 0.93, "{name}: right fiche {hit:.3}");
-        assert!(facts >= 0.65, "{name}: key facts (word overlap) {facts:.3}");
+        assert!(hit >= hit_min, "{name}: right fiche {hit:.3}");
+        assert!(facts >= facts_min, "{name}: key facts (word overlap) {facts:.3}");
         assert_eq!(unsupported, 0.0, "{name}: every figure and diploma is in a cited fiche");
-        assert!(declined >= 0.95, "{name}: out-of-data questions told so {declined:.3}");
+        assert!(declined >= declined_min, "{name}: out-of-data questions told so {declined:.3}");
         assert!(in_data_declined <= 0.02, "{name}: in-data questions wrongly declined {in_data_declined:.3}");
-        assert!(intent >= 0.85, "{name}: intent read {intent:.3}");
-        assert!(excluded <= 2, "{name}: ruled-out fiches proposed {excluded}");
+        assert!(intent >= intent_min, "{name}: intent read {intent:.3}");
+        assert!(excluded <= 3, "{name}: ruled-out fiches proposed {excluded}");
     }
 }
 
@@ -273,7 +279,7 @@ fn the_same_paths_whatever_the_gender_and_a_later_message_refines_them() {
 fn open_question_sets_stay_above_their_floors() {
     use eval::exploration_eval::{evaluate_one, read_questions, summarise};
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../eval/exploration");
-    for (name, hit_min, matching_min) in [("train.jsonl", 0.78, 0.88), ("test.jsonl", 0.52, 0.70), ("test-b.jsonl", 0.70, 0.72)] {
+    for (name, hit_min, matching_min) in [("train.jsonl", 0.80, 0.90), ("test.jsonl", 0.60, 0.72), ("test-b.jsonl", 0.75, 0.76)] {
         let qs = read_questions(&dir.join(name).display().to_string(), None).unwrap();
         let r = summarise(qs.iter().map(|q| evaluate_one(assistant(), q).unwrap()).collect());
         eprintln!(
