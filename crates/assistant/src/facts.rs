@@ -175,7 +175,23 @@ fn matching_sentences(d: &Document, key: &str, cues: &[&str], budget: usize) -> 
 }
 
 const DURATION_CUES: &[&str] = &[" an ", " ans", "annee", "bac +", "bac+", "mois", "semaine"];
-const PROCEDURE_CUES: &[&str] = &["concours", "dossier", "parcoursup", "apprentissage", "alternance", "inscri", "selection", "entretien", "epreuve", "recrut"];
+const PROCEDURE_CUES: &[&str] = &[
+    "concours",
+    "dossier",
+    "parcoursup",
+    "apprentissage",
+    "alternance",
+    "inscri",
+    "selection",
+    "entretien",
+    "epreuve",
+    "recrut",
+    "examen",
+    "certificat",
+    "carte professionnelle",
+    "autorisation",
+    "agrement",
+];
 const PREPARATION_CUES: &[&str] = &[
     "concours",
     "dossier",
