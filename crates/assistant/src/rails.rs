@@ -90,6 +90,30 @@ pub fn answer_questions_for_data_about_studies(report: &mut InputReport) {
     });
 }
 
+/// "Je veux travailler avec des personnes handicapées", "AESH ou AES, c'est pareil ?": the
+/// disability is the subject of the work wished for, not the person's; the care paragraph
+/// (accommodations, a disability adviser) would answer a question nobody asked. The
+/// disability verdicts are set aside only when every disability word of the message is such a
+/// subject (`guardrails::input::disability_only_as_work_topic`); said of oneself or one's
+/// child, they stand.
+pub fn no_care_for_a_work_topic(report: &mut InputReport) {
+    let disability = |v: &Verdict| v.rail == "disability_context";
+    if !report.verdicts.iter().any(disability) || !guardrails::input::disability_only_as_work_topic(&report.redacted) {
+        return;
+    }
+    set_aside(report, disability, |set_aside| {
+        let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P4".into());
+        Verdict::new(
+            "disability_context",
+            Action::Answer,
+            &point,
+            "a disability of the people the person wants to work with: a subject of work, no care paragraph",
+            None,
+        )
+        .with_layer(Layer::Rule { id: "work_topic".into() })
+    });
+}
+
 /// What the assistant adds to the rails' decision, with evidence the rails' encoder lacks:
 /// the fiches a message names, and whether it asks for paths stating tastes. The service,
 /// the CLI and `orient eval guardrails` all decide through this. `named` gives the fiches a
@@ -106,6 +130,7 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
     let names: Vec<String> = named.into_iter().map(|(_, name)| name).collect();
     keep_questions_about_a_fiche(report, |_| ids.clone());
     answer_questions_for_data_about_studies(report);
+    no_care_for_a_work_topic(report);
     answer_short_replies(report, &names);
     answer_orientation_requests_with_care(report, &ids);
     answer_requests_for_paths_refused_by_the_encoder(report);

@@ -424,6 +424,36 @@ lexicon!(
     ]
 );
 
+/// A disability said of other people in a wish to work with them ("travailler avec des
+/// personnes handicapées", "aider des enfants autistes") or a job's name ("AESH ou AES, c'est
+/// pareil ?"): a subject of work, not the writer's situation. True when the message says a
+/// disability word and every one of them is such a subject (and none is said of oneself or
+/// one's child: `disability_lex` does not match).
+pub fn disability_only_as_work_topic(message: &str) -> bool {
+    static WORK: OnceLock<Regex> = OnceLock::new();
+    let work = WORK.get_or_init(|| {
+        re(r"\b(travailler|bosser|taffer|aider|accompagner|m.occuper|s.occuper|soigner|enseigner|encadrer|eduquer|animer|aupres|avec|metiers?|emploi|professionnels?)\b[^.?!]{0,30}\b(personnes?|enfants?|eleves?|adultes?|jeunes|gens|public|patients?|residents?|ados?|adolescents?|malades)\b[^.?!]{0,25}$")
+    });
+    static JOB: OnceLock<Regex> = OnceLock::new();
+    let job = JOB.get_or_init(|| re(r"^(aesh|avs)$"));
+    for text in [fold(message), normalise(message)] {
+        if first_match(disability_lex(), &text).is_some() {
+            return false;
+        }
+    }
+    let text = normalise(message);
+    let mut any = false;
+    for p in &disability_lex_topic().patterns {
+        for m in p.find_iter(&text) {
+            any = true;
+            if !job.is_match(m.as_str()) && !work.is_match(&text[..m.start()]) {
+                return false;
+            }
+        }
+    }
+    any
+}
+
 fn disability(text: &str) -> Vec<Verdict> {
     let reason = "disability: options and accommodations, never a closed door";
     let strong = fire(disability_lex(), text, "disability_context", Action::AnswerWithCare, "P4", reason);
@@ -489,6 +519,27 @@ mod tests {
 
     fn action(t: &str) -> Action {
         check_input(t).action
+    }
+
+    #[test]
+    fn a_disability_of_the_people_one_wants_to_work_with_is_a_work_topic() {
+        for m in [
+            "AESH ou AES, c'est pareil ? Je veux travailler avec des personnes handicapées.",
+            "je voudrais aider des enfants autistes, quel métier ?",
+            "devenir AESH, il faut quel diplôme ?",
+        ] {
+            assert!(disability_only_as_work_topic(m), "{m}");
+        }
+        for m in [
+            "je suis en fauteuil et je veux travailler avec des personnes handicapées",
+            "mon fils a une AESH, il pourra faire un CAP ?",
+            "j'ai un handicap, je peux faire un BTS ?",
+            "je suis dyslexique et je veux aider les enfants handicapés",
+            "quel métier pour quelqu'un en fauteuil ?",
+            "je veux devenir infirmière",
+        ] {
+            assert!(!disability_only_as_work_topic(m), "{m}");
+        }
     }
 
     #[test]
