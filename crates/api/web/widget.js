@@ -170,7 +170,11 @@
         h.append(a);
         li.append(h);
         if (p.line) { const t = document.createElement("p"); t.textContent = p.line; li.append(t); }
-        if (p.level) { const t = document.createElement("p"); t.textContent = "Niveau minimum : " + p.level; li.append(t); }
+        if (p.no_diploma) {
+          const t = document.createElement("p");
+          t.textContent = "Aucun diplôme n'est exigé" + (p.level ? " (niveau le plus courant : " + p.level + ")" : "");
+          li.append(t);
+        } else if (p.level) { const t = document.createElement("p"); t.textContent = "Niveau minimum : " + p.level; li.append(t); }
         if (p.first_step) {
           const t = document.createElement("p");
           t.append("Une formation pour y aller : ");

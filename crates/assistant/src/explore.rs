@@ -51,6 +51,8 @@ pub struct Proposal {
     pub line: String,
     /// Minimum access level, as the fiche writes it.
     pub level: Option<String>,
+    /// The fiche says no diploma is required: the level is the usual one, not a condition.
+    pub no_diploma: bool,
     pub first_step: Option<Step>,
     pub sectors: Vec<String>,
     /// The person's interests this métier carries.
@@ -161,6 +163,7 @@ fn proposal(searcher: &Searcher, d: &Document, profile: &Profile) -> Proposal {
         title: d.display_title(),
         line: line(d),
         level: d.facts.level.clone(),
+        no_diploma: crate::facts::no_diploma_required(d),
         first_step,
         sectors: d.facts.sectors.clone(),
         matched_interests: d.facts.interests.iter().filter(|i| profile.interests.contains(i)).cloned().collect(),
@@ -250,8 +253,11 @@ pub fn render(e: &Exploration) -> String {
                 out.push_str(&format!(" : {}", p.line));
             }
             let mut facts = Vec::new();
-            if let Some(l) = &p.level {
-                facts.push(format!("Niveau minimum : {l}."));
+            match (&p.level, p.no_diploma) {
+                (Some(l), true) => facts.push(format!("Aucun diplôme n'est exigé (niveau le plus courant : {l}).")),
+                (None, true) => facts.push("Aucun diplôme n'est exigé.".to_string()),
+                (Some(l), false) => facts.push(format!("Niveau minimum : {l}.")),
+                (None, false) => {}
             }
             if let Some(s) = &p.first_step {
                 facts.push(format!("Une formation pour y aller : {}.", s.title));
@@ -339,6 +345,7 @@ mod tests {
             title: "x".into(),
             line: String::new(),
             level: Some(level.into()),
+            no_diploma: false,
             first_step: None,
             sectors: vec![],
             matched_interests: vec![],
@@ -363,6 +370,7 @@ mod tests {
             title: d.display_title(),
             line: line(&d),
             level: d.facts.level.clone(),
+            no_diploma: false,
             first_step: Some(Step { id: "FOR.9".into(), title: "CAP exemple".into(), url: String::new() }),
             sectors: d.facts.sectors.clone(),
             matched_interests: profile.interests.clone(),

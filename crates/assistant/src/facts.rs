@@ -233,7 +233,7 @@ impl Card<'_> {
     fn level(&mut self) {
         let quoted_access =
             self.lines.iter().any(|l| l.starts_with("  – Pour y accéder") || l.starts_with("  – Comment on y entre") || l.starts_with("  – Pour y entrer"));
-        if self.doc.kind == Kind::Metier && quoted_access {
+        if self.doc.kind == Kind::Metier && (quoted_access || no_diploma_required(self.doc)) {
             return;
         }
         let label = if self.doc.kind == Kind::Metier { "Niveau minimum pour y accéder" } else { "Niveau" };
@@ -420,6 +420,25 @@ impl Card<'_> {
     }
 }
 
+/// A job whose fiche says no diploma is required ("aucun diplôme n'est exigé"): its level
+/// field (the usual diploma's) would read as a condition.
+pub fn no_diploma_required(d: &Document) -> bool {
+    const SAID: &[&str] = &[
+        "aucun diplome",
+        "pas de diplome",
+        "sans diplome",
+        "pas exige",
+        "pas obligatoire",
+        "aucune condition de diplome",
+        "aucune condition de niveau",
+        "n'est pas requis",
+    ];
+    section(d, "acces_metier").is_some_and(|t| {
+        let f = retrieval::french::fold(t);
+        SAID.iter().any(|s| f.contains(s))
+    })
+}
+
 /// A question's word in a sentence: whole short words ("ans" is not "dans"), longer ones by
 /// their stem ("langue" and "langues", "légal" and "légalement").
 fn same_word(asked: &str, word: &str) -> bool {
@@ -567,6 +586,17 @@ mod tests {
         let card = facts_block(&Question::read("je suis timide, est-ce que CPE c'est fait pour moi ?"), &[&cpe()]);
         assert!(card.contains("Qualités demandées : Sens de l'écoute ; Autorité"), "{card}");
         assert!(card.contains("Le CPE est à l'écoute des élèves. Il sait poser des limites."), "{card}");
+    }
+
+    #[test]
+    fn a_level_is_not_shown_as_a_condition_when_the_fiche_says_none_is_required() {
+        let mut d = cpe();
+        d.sections[0].text = "Il faut l'agrément du conseil départemental. Aucune condition de niveau d'études n'est imposée.".into();
+        d.facts.level = Some("CAP ou équivalent".into());
+        assert!(no_diploma_required(&d));
+        let card = facts_block(&Question::read("CPE c'est combien d'années d'études ?"), &[&d]);
+        assert!(!card.contains("Niveau minimum"), "{card}");
+        assert!(!no_diploma_required(&cpe()));
     }
 
     #[test]

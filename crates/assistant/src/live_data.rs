@@ -53,12 +53,16 @@ impl LiveData {
             }
             LiveData::SchoolFigures => {
                 "Ces chiffres sont sur le site de l'établissement, et sur la page de la formation sur parcoursup.fr quand \
-elle y recrute (taux d'accès, places)."
+elle y recrute (taux d'accès, places) ; pour une place en lycée après la 3e, c'est ton collège et Affelnet."
             }
             LiveData::Competition => "Le nombre de postes et les dates d'un concours sont publiés chaque année sur le site officiel du concours (le ministère ou l'organisme qui recrute).",
             LiveData::Exams => "Les dates du brevet et du bac sont publiées sur education.gouv.fr, et ton collège ou ton lycée te les donne.",
             LiveData::Amounts => "Les montants à jour sont sur service-public.fr (bourses, aides, rémunération des apprentis) et education.gouv.fr.",
-            LiveData::Ranking => "Pour comparer des formations, regarde leurs pages sur parcoursup.fr (taux d'accès, réussite, débouchés).",
+            LiveData::Ranking => {
+                "Il n'y a pas de classement officiel : pour comparer des formations après le bac, regarde leurs pages sur \
+parcoursup.fr quand elles y recrutent (taux d'accès, réussite), sinon le site de chaque école ; pour un lycée, \
+ton collège et Affelnet te donnent les formations possibles."
+            }
             LiveData::Places => {
                 "Sur onisep.fr, la page de chaque formation indique où la préparer ; pour l'entrée au lycée, ton collège et \
 Affelnet te donnent la liste, et après le bac, parcoursup.fr."
