@@ -255,6 +255,27 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport, named: &[
     });
 }
 
+/// Above this semantic distress score a handoff is the whole reply, whatever else the message
+/// asks.
+pub const PATHS_AFTER_HELP_BELOW: f32 = 0.95;
+
+/// A message handed off on the encoder's reading alone (no distress rule, no request for a
+/// human, not read over several messages, score under [`PATHS_AFTER_HELP_BELOW`]) that states
+/// tastes and asks for paths ("ça commence à m'angoisser un peu, ce que j'aime : l'histoire,
+/// les musées…"): the handoff stands (the help numbers first, a counsellor reads it, P8), and
+/// the paths it asked for follow, so the person is not left without the answer they came for.
+pub fn also_answered_after_help(report: &InputReport) -> bool {
+    let handoffs: Vec<&Verdict> = report.verdicts.iter().filter(|v| v.action == Action::Handoff).collect();
+    let encoder_only =
+        |v: &&Verdict| v.rail == "distress" && matches!(v.layer, Some(Layer::Semantic { score, window: false, .. }) if score < PATHS_AFTER_HELP_BELOW);
+    let no_distress_rule = !report.verdicts.iter().any(|v| v.rail == "distress" && matches!(v.layer, Some(Layer::Rule { .. })));
+    report.action == Action::Handoff
+        && !handoffs.is_empty()
+        && handoffs.iter().all(encoder_only)
+        && no_distress_rule
+        && tastes_of_a_request_for_paths(&report.redacted).is_some()
+}
+
 /// The rule id of [`answer_orientation_requests_with_care`]'s verdict.
 pub const ORIENTATION_REQUEST: &str = "orientation_request";
 
@@ -322,6 +343,21 @@ mod tests {
         let mut r = refused_by_the_semantic_layer("le prix d'un faux diplôme de BTS ?", "out_of_scope", Layer::Rule { id: "out_of_scope#3".into() });
         answer_questions_for_data_about_studies(&mut r);
         assert_eq!(r.action, Action::Refuse);
+    }
+
+    #[test]
+    fn paths_asked_follow_the_help_only_on_the_encoder_s_doubtful_word() {
+        let handed_off = |message: &str, layer: Layer| {
+            let v = Verdict::new("distress", Action::Handoff, "P8", "distress", None).with_layer(layer);
+            InputReport::from_verdicts(message, vec![v])
+        };
+        let encoder = |score: f32| Layer::Semantic { head: "distress".into(), score, threshold: 0.02, nearest: vec![], window: false };
+        let asks = "ça commence à m'angoisser un peu, j'aime dessiner et la mode, quels métiers ?";
+        assert!(also_answered_after_help(&handed_off(asks, encoder(0.9))));
+        // A high score, a rule, or no request for paths: the handoff is the whole reply.
+        assert!(!also_answered_after_help(&handed_off(asks, encoder(0.99))));
+        assert!(!also_answered_after_help(&handed_off(asks, Layer::Rule { id: "distress_self_harm#0".into() })));
+        assert!(!also_answered_after_help(&handed_off("ça m'angoisse, je dors plus", encoder(0.5))));
     }
 
     #[test]

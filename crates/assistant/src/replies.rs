@@ -19,6 +19,11 @@ pub const DISTRESS: &str = concat!(
     "Je transmets aussi ta demande en priorité à un conseiller ou une conseillère, qui va te répondre ici."
 );
 
+/// After the help, the paths a handed-off message also asked for (see
+/// `rails::also_answered_after_help`).
+pub const PATHS_AFTER_HELP: &str =
+    "\n\nTu m'as aussi demandé des pistes. En attendant le conseiller ou la conseillère, en voici quelques-unes, à regarder quand tu veux :\n\n";
+
 /// A counsellor's starting draft for a user in distress: to be rewritten in their own words.
 pub const COUNSELLOR_DISTRESS_DRAFT: &str = concat!(
     "Bonjour, je suis conseiller·ère d'orientation et j'ai lu ton message. Merci de l'avoir écrit. ",

@@ -383,6 +383,13 @@ impl Assistant {
                     priority: if distress { "urgent" } else { "normal" }.into(),
                     reason: input.verdicts.iter().filter(|v| v.action == Action::Handoff).map(|v| v.reason.clone()).collect::<Vec<_>>().join("; "),
                 });
+                // The help first; then the paths the message asked for, when only the encoder
+                // read distress in a request for paths stating tastes.
+                if crate::rails::also_answered_after_help(&input) {
+                    out.emit(replies::PATHS_AFTER_HELP);
+                    self.answer(&input, None, opts.profile.take(), &mut out, &mut answer, &mut verdicts)?;
+                    verdicts.push(Verdict::new("distress", Action::Handoff, "P8", "handed off; the paths the message asked for follow the help", None));
+                }
             }
             Action::Refuse => out.emit(replies::refusal(&input.verdicts)),
             Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare => {
