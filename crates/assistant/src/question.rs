@@ -321,6 +321,13 @@ mod tests {
             assert!(asked(q).contains(&Asked::Access), "{q}: {:?}", asked(q));
         }
         assert!(!asked("J'ai 15 ans et j'aime dessiner, c'est quoi graphiste ?").contains(&Asked::Access));
+        for q in [
+            "Je voudrais devenir nounou. Par où je commence ?",
+            "avec un CAP coiffure je peux ouvrir mon salon ?",
+            "Je peux tenter le DE de moniteur éducateur ?",
+        ] {
+            assert!(asked(q).contains(&Asked::Access), "{q}: {:?}", asked(q));
+        }
     }
 
     #[test]
