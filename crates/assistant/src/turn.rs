@@ -858,9 +858,21 @@ impl Assistant {
 const SITUATION_CUES: &[&str] =
     &["je suis", "j ai", "jai", "je travaille comme", "je bosse comme", "actuellement", "titulaire", "deja", "je fais", "j ai fait", "en ce moment"];
 
+/// Words that say the person's state right after a situation's cue ("je suis en
+/// reconversion", "je suis en terminale"): the cue is about that, not about a fiche named after
+/// it ("Je suis en reconversion. Le CAPa…" asks about the CAPa).
+const SITUATION_STATES: &[&str] =
+    &["reconversion", "terminale", "seconde", "premiere", "3e", "4e", "recherche", "chomage", "formation", "train", "pleine", "galere", "difficulte"];
+
 fn is_situation(before: &str) -> bool {
-    let b = format!(" {before} ");
-    SITUATION_CUES.iter().any(|c| b.contains(&format!(" {c} ")))
+    let words: Vec<&str> = before.split_whitespace().collect();
+    SITUATION_CUES.iter().any(|c| {
+        let cue: Vec<&str> = c.split_whitespace().collect();
+        words
+            .windows(cue.len())
+            .enumerate()
+            .any(|(at, w)| w == cue.as_slice() && !words.get(at + cue.len()).is_some_and(|next| SITUATION_STATES.contains(next)))
+    })
 }
 
 /// Sentences a bridge has at most.
@@ -913,4 +925,18 @@ fn sources(hits: &[Hit], fact_docs: &[&Document]) -> Vec<Source> {
     }
     out.sort_by_key(|s| retrieval::rome::is_rome_document(&s.id));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_situation;
+
+    #[test]
+    fn a_situation_is_what_the_cue_says_the_person_is() {
+        // Words before a name, folded, little words left out (`Searcher::named_in_context`).
+        assert!(is_situation("je suis") && is_situation("j ai un") && is_situation("je suis professeur"));
+        // "Je suis en reconversion. Le CAPa…": the cue says the person's state, not the CAPa.
+        assert!(!is_situation("je suis reconversion") && !is_situation("je suis terminale"));
+        assert!(!is_situation("je veux devenir"));
+    }
 }

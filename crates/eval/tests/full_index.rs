@@ -167,4 +167,7 @@ fn shortened_names_name_their_fiches() {
     assert!(sio.iter().all(|t| t.contains("services informatiques aux organisations")), "{sio:?}");
     let sisr = named("le BTS SISR c'est dur ?");
     assert!(sisr.len() == 1 && sisr[0].contains("systèmes et réseaux"), "{sisr:?}");
+    // A diploma named without its option names its options.
+    let capa = named("le CAPa opérateur en industries agroalimentaires, en lycée agricole ?");
+    assert!(capa.len() == 2 && capa.iter().all(|t| t.contains("option")), "{capa:?}");
 }

@@ -127,6 +127,19 @@ impl Searcher {
                 }
             }
         }
+        // A diploma's options ("CAPa opérateur en industries agroalimentaires option conduite
+        // de machines") are named by the diploma's name without the option, unless a fiche
+        // has that name itself: "le CAPa opérateur en industries agroalimentaires" names its
+        // options (both, like "BTS SIO"; three or more share it and it names none).
+        let taken: std::collections::HashSet<String> = titles.iter().map(|(k, _)| k.clone()).collect();
+        for d in docs.iter().filter(|d| d.kind == Kind::Formation) {
+            if let Some((diploma, _)) = d.title.split_once(" option ") {
+                let k = key(diploma);
+                if fold(diploma).chars().count() >= 5 && !taken.contains(&k) {
+                    titles.push((k, d.id.clone()));
+                }
+            }
+        }
         let acronyms = crate::acronyms::Acronyms::from_documents(&docs);
         let docs = docs.into_iter().map(|d| (d.id.clone(), d)).collect();
         Searcher {
