@@ -8,6 +8,11 @@ use retrieval::{Document, Kind};
 
 /// Words quoted at most for one thing asked, cut after a whole sentence.
 const QUOTE_WORDS: usize = 150;
+/// A job's way in, when it is what is asked: the whole of it for 97 % of ONISEP's job fiches
+/// (the conditions that matter, a concours's age limit, an exemption, often come last).
+const ACCESS_WORDS: usize = 200;
+/// A job's sentences that give a length of studies (the internship after the sixth year too).
+const DURATION_WORDS: usize = 110;
 /// Words of a summary ("En bref") on a general card.
 const BRIEF_WORDS: usize = 45;
 /// Words quoted to describe a job or a formation.
@@ -236,7 +241,9 @@ impl Card<'_> {
         if self.doc.kind == Kind::Metier && (quoted_access || no_diploma_required(self.doc)) {
             return;
         }
-        let label = if self.doc.kind == Kind::Metier { "Niveau minimum pour y accéder" } else { "Niveau" };
+        // ONISEP's level of a job is its usual diploma's, of a formation the diploma's own: neither
+        // is a condition to enter (a DE "de niveau bac + 2" is prepared after the bac).
+        let label = if self.doc.kind == Kind::Metier { "Niveau d'études le plus courant" } else { "Niveau du diplôme" };
         self.add(label, self.doc.facts.level.clone());
     }
 
@@ -248,27 +255,39 @@ impl Card<'_> {
     }
 
     /// The fiche's sentences that share most words with the question (two at most, two shared
-    /// words at least): what settles a yes-or-no question, wherever the fiche says it.
+    /// words at least): what settles a yes-or-no question, wherever the fiche says it. A word
+    /// the fiche says in many sentences is its topic ("optique" on an optician's fiche) and
+    /// counts less than one it says once ("obligatoire").
     fn answering(&mut self) {
         let title = retrieval::french::fold(&self.doc.title);
         let useful: Vec<&String> = self.question.words.iter().filter(|w| !title.contains(w.as_str())).collect();
-        let mut scored: Vec<(usize, &str)> = Vec::new();
+        // Each sentence with the question's words it holds (their indexes in `useful`).
+        let mut candidates: Vec<(Vec<usize>, &str)> = Vec::new();
         for s in self.doc.sections.iter().filter(|s| !retrieval::rome::is_rome_section(&s.key)) {
             for line in parts(&s.text).into_iter().flat_map(|p| p.lines) {
                 for sentence in sentences(line) {
                     let f = retrieval::french::fold(sentence);
                     let sentence_words: Vec<&str> = f.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-                    let shared = useful.iter().filter(|w| sentence_words.iter().any(|s| same_word(w, s))).count();
-                    // Never a sentence that brings back what the person ruled out, nor one
-                    // the card already quotes.
-                    if shared >= 2 && !self.question.rules_out_name(sentence) && !self.lines.iter().any(|l| l.contains(sentence)) {
-                        scored.push((shared, sentence));
+                    let shared: Vec<usize> = (0..useful.len()).filter(|&i| sentence_words.iter().any(|s| same_word(useful[i], s))).collect();
+                    if !shared.is_empty() {
+                        candidates.push((shared, sentence));
                     }
                 }
             }
         }
-        // Most shared words first; the fiche's order among equals.
-        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+        let mut sentences_with = vec![0usize; useful.len()];
+        for i in candidates.iter().flat_map(|c| c.0.iter()) {
+            sentences_with[*i] += 1;
+        }
+        let mut scored: Vec<(f64, &str)> = candidates
+            .iter()
+            // Never a sentence that brings back what the person ruled out, nor one the card
+            // already quotes.
+            .filter(|(shared, sentence)| shared.len() >= 2 && !self.question.rules_out_name(sentence) && !self.lines.iter().any(|l| l.contains(*sentence)))
+            .map(|(shared, sentence)| (shared.iter().map(|&i| 1.0 / sentences_with[i] as f64).sum(), *sentence))
+            .collect();
+        // Best first; the fiche's order among equals.
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         let picked: Vec<&str> = scored.iter().take(2).map(|x| x.1).collect();
         if !picked.is_empty() {
             self.add("Ce qui répond à ta question", Some(picked.join(" ")));
@@ -295,7 +314,7 @@ impl Card<'_> {
                 }
             }
             Asked::Access => {
-                self.add("Pour y accéder", section_quote(d, "acces_metier", QUOTE_WORDS));
+                self.add("Pour y accéder", section_quote(d, "acces_metier", ACCESS_WORDS));
                 let items = section_items(d, "acces_metier", 4);
                 if !items.is_empty() {
                     self.add("Diplômes cités", Some(items.join(" ; ")));
@@ -304,7 +323,7 @@ impl Card<'_> {
                 self.add("Exemples de formations", self.linked(4));
             }
             Asked::Duration => {
-                self.add("Durée des études", matching_sentences(d, "acces_metier", DURATION_CUES, 70));
+                self.add("Durée des études", matching_sentences(d, "acces_metier", DURATION_CUES, DURATION_WORDS));
                 self.level();
             }
             Asked::Outcomes => {
@@ -319,7 +338,7 @@ impl Card<'_> {
                 self.add("Emploi et évolution", text);
             }
             Asked::Procedure => {
-                let text = matching_sentences(d, "acces_metier", PROCEDURE_CUES, QUOTE_WORDS).or_else(|| section_quote(d, "acces_metier", QUOTE_WORDS));
+                let text = matching_sentences(d, "acces_metier", PROCEDURE_CUES, ACCESS_WORDS).or_else(|| section_quote(d, "acces_metier", ACCESS_WORDS));
                 self.add("Comment on y entre", text);
                 self.level();
             }
@@ -431,6 +450,9 @@ pub fn no_diploma_required(d: &Document) -> bool {
         "pas obligatoire",
         "aucune condition de diplome",
         "aucune condition de niveau",
+        "sans condition de diplome",
+        "sans condition de niveau",
+        "aucun niveau",
         "n'est pas requis",
     ];
     section(d, "acces_metier").is_some_and(|t| {
@@ -461,10 +483,21 @@ fn section_items_text(d: &Document, key: &str, max: usize) -> Option<String> {
 pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
     let mut blocks = Vec::new();
     let has_job = docs.iter().any(|d| d.kind == Kind::Metier);
-    for d in docs {
+    // A job under a formation's card, for a yes or a no ("avec un CAP coiffure je peux ouvrir
+    // mon salon ?"): only its sentences that settle the question, if it has any.
+    let jobs_settle_only = question.yes_no && !question.comparison && docs.first().is_some_and(|d| d.kind == Kind::Formation);
+    for (i, d) in docs.iter().enumerate() {
         // A formation under a job's card (not compared with it) says how one gets in and how
         // long it takes; the pay and the rest are the job's.
-        let companion = has_job && d.kind == Kind::Formation && !question.comparison;
+        let companion = has_job && d.kind == Kind::Formation && !question.comparison && !jobs_settle_only;
+        if jobs_settle_only && i > 0 && d.kind == Kind::Metier {
+            let mut card = Card { lines: vec![format!("• Métier : {}", d.display_title())], doc: d, question };
+            card.answering();
+            if card.lines.len() > 1 {
+                blocks.push(card.lines.join("\n"));
+            }
+            continue;
+        }
         let mut card =
             Card { lines: vec![format!("• {} : {}", if d.kind == Kind::Metier { "Métier" } else { "Formation" }, d.display_title())], doc: d, question };
         // A yes-or-no question gets the sentences that settle it first, wherever the fiche says
@@ -595,7 +628,7 @@ mod tests {
         d.facts.level = Some("CAP ou équivalent".into());
         assert!(no_diploma_required(&d));
         let card = facts_block(&Question::read("CPE c'est combien d'années d'études ?"), &[&d]);
-        assert!(!card.contains("Niveau minimum"), "{card}");
+        assert!(!card.contains("Niveau d'études"), "{card}");
         assert!(!no_diploma_required(&cpe()));
     }
 

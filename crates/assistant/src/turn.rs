@@ -814,15 +814,26 @@ impl Assistant {
             }
         }
         let mut docs: Vec<&Document> = ids.into_iter().filter_map(|id| self.searcher.document(id)).collect();
-        // Pay is in a job's fiche, never a formation's: a salary question about one fiche gets
-        // the first job among the hits when search put a formation first.
-        if asked.asks(Asked::Salary) && !asked.comparison && docs.len() == 1 && docs[0].kind == Kind::Formation {
+        // Pay and the job market are in a job's fiche, never a formation's: a salary or "y a du
+        // travail ?" question about one formation ("un CAP charpentier bois, il y a de l'avenir
+        // ?") gets the first job among the hits that the formation leads to.
+        let job_asked = asked.asks(Asked::Salary) || (asked.asks(Asked::Outcomes) && asked.employment);
+        if job_asked && !asked.comparison && docs.len() == 1 && docs[0].kind == Kind::Formation {
             // A job the formation leads to, that search also found.
             let linked: Vec<&str> = docs[0].links.iter().map(|l| l.id.as_str()).collect();
             let job = hits.iter().take(5).filter(|h| h.kind == Kind::Metier && linked.contains(&h.id.as_str())).find_map(|h| self.searcher.document(&h.id));
             if let Some(job) = job {
                 docs[0] = job;
             }
+        }
+        // Whether a diploma allows something ("ça donne un grade de master ?", "avec un CAP je
+        // peux ouvrir mon salon ?") is often said in the fiche of the job it leads to: a yes or
+        // a no about one formation also reads that job's fiche, when search found it too.
+        if asked.yes_no && !asked.comparison && docs.len() == 1 && docs[0].kind == Kind::Formation {
+            let formation = docs[0];
+            let linked = |d: &Document| formation.links.iter().any(|l| l.id == d.id) || d.links.iter().any(|l| l.id == formation.id);
+            let job = hits.iter().take(3).filter(|h| h.kind == Kind::Metier).filter_map(|h| self.searcher.document(&h.id)).find(|d| linked(d));
+            docs.extend(job);
         }
         // How one applies and how long it takes are in the formation's fiche, not the job's
         // ("comment on postule en IFSI ?", "EJE, ça prend combien de temps ?"): a question
@@ -864,15 +875,26 @@ const SITUATION_CUES: &[&str] =
 const SITUATION_STATES: &[&str] =
     &["reconversion", "terminale", "seconde", "premiere", "3e", "4e", "recherche", "chomage", "formation", "train", "pleine", "galere", "difficulte"];
 
+/// Words right before a name that make it where someone is ("mes élèves de bac pro MELEC",
+/// "mon fils est en BTS SIO"): only right before it ("un élève de terminale veut devenir
+/// infirmier" is about the goal).
+const SITUATION_CUES_RIGHT_BEFORE: &[&str] =
+    &["eleve", "eleves", "etudiant", "etudiante", "etudiants", "etudiantes", "il est", "elle est", "fils est", "fille est", "ils sont", "elles sont"];
+
 fn is_situation(before: &str) -> bool {
     let words: Vec<&str> = before.split_whitespace().collect();
-    SITUATION_CUES.iter().any(|c| {
+    let right_before = SITUATION_CUES_RIGHT_BEFORE.iter().any(|c| {
         let cue: Vec<&str> = c.split_whitespace().collect();
-        words
-            .windows(cue.len())
-            .enumerate()
-            .any(|(at, w)| w == cue.as_slice() && !words.get(at + cue.len()).is_some_and(|next| SITUATION_STATES.contains(next)))
-    })
+        words.ends_with(&cue)
+    });
+    right_before
+        || SITUATION_CUES.iter().any(|c| {
+            let cue: Vec<&str> = c.split_whitespace().collect();
+            words
+                .windows(cue.len())
+                .enumerate()
+                .any(|(at, w)| w == cue.as_slice() && !words.get(at + cue.len()).is_some_and(|next| SITUATION_STATES.contains(next)))
+        })
 }
 
 /// Sentences a bridge has at most.
@@ -938,5 +960,6 @@ mod tests {
         // "Je suis en reconversion. Le CAPa…": the cue says the person's state, not the CAPa.
         assert!(!is_situation("je suis reconversion") && !is_situation("je suis terminale"));
         assert!(!is_situation("je veux devenir"));
+        assert!(is_situation("un eleve") && is_situation("mon fils est") && !is_situation("eleve terminale veut devenir"));
     }
 }

@@ -170,4 +170,13 @@ fn shortened_names_name_their_fiches() {
     // A diploma named without its option names its options.
     let capa = named("le CAPa opérateur en industries agroalimentaires, en lycée agricole ?");
     assert!(capa.len() == 2 && capa.iter().all(|t| t.contains("option")), "{capa:?}");
+    // A name qualified by a word of another fiche's names: "surveillant" alone is a synonym of
+    // the school's assistant d'éducation, "surveillant de prison" the prison's job.
+    let prison = named("combien gagne un surveillant de prison au départ ?");
+    assert!(prison.len() == 1 && prison[0].contains("pénitentiaire"), "{prison:?}");
+    // "métiers de" left out of a diploma's name.
+    let cap = named("avec un CAP coiffure je peux ouvrir mon salon ?");
+    assert!(cap.len() == 1 && cap[0] == "cap métiers de la coiffure", "{cap:?}");
+    let school = named("surveillant au collège, c'est quoi les horaires ?");
+    assert!(school.len() == 1 && school[0].contains("éducation"), "{school:?}");
 }

@@ -140,6 +140,17 @@ impl Searcher {
                 }
             }
         }
+        // "CAP coiffure" for "CAP métiers de la coiffure", "bac pro électricité" for "bac pro
+        // métiers de l'électricité et de ses environnements connectés": people leave out
+        // "métiers de", unless another fiche has the shorter name.
+        for d in docs.iter().filter(|d| d.kind == Kind::Formation) {
+            if let Some((kind, trade)) = d.title.split_once(" métiers ") {
+                let k = key(&format!("{kind} {trade}"));
+                if kind.split_whitespace().count() <= 2 && !taken.contains(&k) {
+                    titles.push((k, d.id.clone()));
+                }
+            }
+        }
         let acronyms = crate::acronyms::Acronyms::from_documents(&docs);
         let docs = docs.into_iter().map(|d| (d.id.clone(), d)).collect();
         Searcher {
@@ -335,7 +346,36 @@ impl Searcher {
         let shared = |a: &(usize, usize, &str)| found.iter().filter(|b| b.0 == a.0 && b.1 == a.1 && b.2 != a.2).count() >= 2;
         let mut kept: Vec<(usize, usize, &str)> = found.iter().filter(|a| !found.iter().any(|b| inside(a, b)) && !shared(a)).copied().collect();
         kept.sort_by_key(|k| k.0);
+        for k in kept.iter_mut() {
+            if let Some((id, end)) = self.qualified(&q, k) {
+                *k = (k.0, end, id);
+            }
+        }
         (q, kept)
+    }
+
+    /// A name followed by a word that qualifies it ("surveillant de prison"): when exactly one
+    /// other fiche has a name that starts with that name and a name holding that word
+    /// ("surveillant de centre pénitentiaire", "gardien de prison"), the person names that one
+    /// ("surveillant" alone is another job's synonym). Returns it and where the mention ends.
+    fn qualified(&self, q: &str, k: &(usize, usize, &str)) -> Option<(&str, usize)> {
+        let name = &q[k.0..k.1];
+        let next = q[k.1..].split_whitespace().next().filter(|w| w.chars().count() >= 4)?;
+        let word = format!(" {next} ");
+        let holds_word = |id: &str| self.titles.iter().any(|(t, i)| i == id && t.contains(&word));
+        let mut others: Vec<&str> = self
+            .titles
+            .iter()
+            .filter(|(t, id)| id != k.2 && t.len() > name.len() && t.starts_with(name) && !crate::rome::is_rome_document(id))
+            .map(|(_, id)| id.as_str())
+            .filter(|id| holds_word(id))
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        match others[..] {
+            [one] => Some((one, k.1 + next.len() + 1)),
+            _ => None,
+        }
     }
 
     fn boost_titles(&self, question: &str, kind: Option<Kind>, hits: &mut Vec<Hit>) {
