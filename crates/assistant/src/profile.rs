@@ -220,13 +220,20 @@ impl Profile {
         for word in &question.excluded {
             for (re, labels) in &t.rule_outs {
                 if re.is_match(word) {
-                    p.avoided.extend(labels.iter().map(|l| l.to_string()));
+                    // "secteur:Santé": the métiers of that ONISEP sector are ruled out by name.
+                    for l in labels {
+                        match l.strip_prefix("secteur:") {
+                            Some(sector) => p.excluded.push(retrieval::french::fold(sector)),
+                            None => p.avoided.push(l.to_string()),
+                        }
+                    }
                 }
             }
         }
         // What is avoided is not liked as well ("pas dans un bureau" is not a taste for offices).
         p.avoided.sort();
         p.avoided.dedup();
+        p.excluded.dedup();
         p.interests.retain(|i| !p.avoided.contains(i));
         p
     }
@@ -613,9 +620,15 @@ mod tests {
         assert_eq!(p.class.as_deref(), Some("3e"));
         assert!(p.apprenticeship);
         assert!(p.interests.contains(&"je veux travailler de mes mains".to_string()));
+        // A number of years ruled out, "ni" for "pas".
+        assert_eq!(read("j'adore les chiens mais je veux pas faire 6 ans d'étude").max_level, Some(Level::Bac2));
+        assert_eq!(read("elle aime la chimie mais ne veut ni faire d'études longues ni devenir prof").max_level, Some(Level::Bac2));
         let p = read("j'aime aider les gens mais surtout pas dans un bureau");
         assert!(p.avoided.contains(&"j'aime organiser, gérer".to_string()), "{p:?}");
         assert!(p.interests.contains(&"je veux être utile aux autres".to_string()));
+        // Ruling out the medical rules out the health sector's jobs.
+        let p = read("j'aime aider les gens, mais tout sauf le médical : le sang et les hôpitaux, non merci");
+        assert!(p.avoided.contains(&"ma vocation est de soigner".to_string()) && p.excluded.contains(&"sante".to_string()), "{p:?}");
         let p = read("j'aime pas les animaux, je préfère les maths");
         assert!(p.avoided.contains(&"je veux m'occuper d'animaux".to_string()), "{p:?}");
         assert!(p.interests.contains(&"j'aime jongler avec les chiffres".to_string()));
