@@ -11,6 +11,10 @@ const QUOTE_WORDS: usize = 150;
 /// A job's way in, when it is what is asked: the whole of it for 97 % of ONISEP's job fiches
 /// (the conditions that matter, a concours's age limit, an exemption, often come last).
 const ACCESS_WORDS: usize = 200;
+/// What a job's fiche says under its salary headings: the beginner's pay, then the public,
+/// private or self-employed figures some fiches add ("le revenu moyen d'un orthophoniste
+/// libéral").
+const SALARY_WORDS: usize = 100;
 /// A job's sentences that give a length of studies (the internship after the sixth year too).
 const DURATION_WORDS: usize = 110;
 /// Words of a summary ("En bref") on a general card.
@@ -306,7 +310,7 @@ impl Card<'_> {
                         .filter(|p| p.heading.is_some_and(|h| retrieval::french::fold(h).contains("salaire")))
                         .flat_map(|p| p.lines)
                         .collect();
-                    quote(lines, 70)
+                    quote(lines, SALARY_WORDS)
                 });
                 let salary = salary.filter(|s| !s.is_empty()).or_else(|| d.facts.salary.clone());
                 if !self.add("Salaire du débutant", salary) {
@@ -525,6 +529,15 @@ pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
         if !question.yes_no {
             card.answering();
         }
+        // Two things compared ("CAP pâtissier ou CAP boulanger, lequel est le mieux ? ça dure
+        // pareil ?"): each side also says what it is, whatever else is asked.
+        if question.comparison && !card.lines.iter().any(|l| l.starts_with("  – En bref") || l.starts_with("  – Présentation")) {
+            let brief = match d.kind {
+                Kind::Metier => Some(opening_sentences(&d.summary)),
+                Kind::Formation => section_quote(d, "descriptif_format_court", BRIEF_WORDS),
+            };
+            card.add("En bref", brief);
+        }
         blocks.push(card.lines.join("\n"));
     }
     blocks.join("\n")
@@ -612,6 +625,17 @@ mod tests {
         let card = facts_block(&Question::read("peut-elle faire le BP esthétique au lycée ou faut-il un patron ?"), &[&bp]);
         assert!(card.contains("Comment elle se prépare : Suite du CAP, ce brevet professionnel se prépare uniquement en apprentissage"), "{card}");
         assert!(!card.contains("accueille la clientèle"), "{card}");
+    }
+
+    #[test]
+    fn each_side_of_a_comparison_says_what_it_is() {
+        let a = cpe();
+        let b =
+            Document { id: "MET.2".into(), title: "professeur/e documentaliste".into(), summary: "Le professeur documentaliste gère le CDI.".into(), ..cpe() };
+        let card = facts_block(&Question::read("CPE ou professeur documentaliste, c'est quoi la différence de salaire ?"), &[&a, &b]);
+        assert!(card.contains("En bref : Le CPE veille") && card.contains("En bref : Le professeur documentaliste gère le CDI."), "{card}");
+        // Salary first, then what it is.
+        assert!(card.find("Salaire du débutant").unwrap() < card.find("En bref").unwrap(), "{card}");
     }
 
     #[test]

@@ -840,8 +840,17 @@ impl Assistant {
         // about one job gets the card of its formation that search ranks first too.
         if (asked.asks(Asked::Procedure) || asked.asks(Asked::Duration)) && !asked.comparison && docs.len() == 1 && docs[0].kind == Kind::Metier {
             let job = docs[0];
-            let leads_to_job = |d: &Document| job.links.iter().any(|l| l.id == d.id) || d.links.iter().any(|l| l.id == job.id);
-            let formation = hits.iter().take(5).filter(|h| h.kind == Kind::Formation).filter_map(|h| self.searcher.document(&h.id)).find(|d| leads_to_job(d));
+            let found: Vec<&Document> = hits.iter().take(5).filter(|h| h.kind == Kind::Formation).filter_map(|h| self.searcher.document(&h.id)).collect();
+            // A formation the job's fiche requires ("contrôleur aérien": the ICNA training),
+            // the one search ranks first or else the fiche's first; only then one whose fiche
+            // names the job among many it leads to (the ENAC engineer's diploma also lists it).
+            let required = job.links.iter().filter_map(|l| self.searcher.document(&l.id)).find(|d| d.kind == Kind::Formation);
+            let formation = found
+                .iter()
+                .find(|d| job.links.iter().any(|l| l.id == d.id))
+                .copied()
+                .or(required)
+                .or_else(|| found.iter().find(|d| d.links.iter().any(|l| l.id == job.id)).copied());
             docs.extend(formation);
         }
         docs

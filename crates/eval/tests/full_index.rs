@@ -177,6 +177,9 @@ fn shortened_names_name_their_fiches() {
     // "métiers de" left out of a diploma's name.
     let cap = named("avec un CAP coiffure je peux ouvrir mon salon ?");
     assert!(cap.len() == 1 && cap[0] == "cap métiers de la coiffure", "{cap:?}");
+    // The word after the name is the named fiche's own: no other is meant.
+    let police = named("gendarme ou policier (gardien de la paix) ?");
+    assert!(police.len() == 2 && police[1].contains("de la paix"), "{police:?}");
     let school = named("surveillant au collège, c'est quoi les horaires ?");
     assert!(school.len() == 1 && school[0].contains("éducation"), "{school:?}");
 }

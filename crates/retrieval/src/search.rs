@@ -363,6 +363,10 @@ impl Searcher {
         let next = q[k.1..].split_whitespace().next().filter(|w| w.chars().count() >= 4)?;
         let word = format!(" {next} ");
         let holds_word = |id: &str| self.titles.iter().any(|(t, i)| i == id && t.contains(&word));
+        // The word is the named fiche's own ("policier (gardien de la paix)"): no other is meant.
+        if holds_word(k.2) {
+            return None;
+        }
         let mut others: Vec<&str> = self
             .titles
             .iter()
