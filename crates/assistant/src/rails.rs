@@ -56,17 +56,8 @@ pub fn keep_questions_about_a_fiche(report: &mut InputReport, named: impl FnOnce
     if named.is_empty() {
         return;
     }
-    set_aside(report, semantic_out_of_scope, |set_aside| {
-        let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P2".into());
-        Verdict::new(
-            "out_of_scope",
-            Action::Answer,
-            &point,
-            format!("asks about a fiche it names ({}): orientation, refusal set aside", named.join(", ")),
-            None,
-        )
-        .with_layer(Layer::Rule { id: "names_a_fiche".into() })
-    });
+    let reason = format!("asks about a fiche it names ({}): orientation, refusal set aside", named.join(", "));
+    set_aside_by_rule(report, semantic_out_of_scope, ("out_of_scope", "P2"), reason, "names_a_fiche");
 }
 
 /// "Combien coûte une année à l'ESMOD ?", "le meilleur lycée pro de Lyon pour faire cuisine
@@ -83,11 +74,8 @@ pub fn answer_questions_for_data_about_studies(report: &mut InputReport) {
     {
         return;
     }
-    set_aside(report, semantic_out_of_scope, |set_aside| {
-        let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P10".into());
-        Verdict::new("out_of_scope", Action::Answer, &point, "asks for data about studies the fiches do not hold: said, with where to find it", None)
-            .with_layer(Layer::Rule { id: "data_about_studies".into() })
-    });
+    let reason = "asks for data about studies the fiches do not hold: said, with where to find it";
+    set_aside_by_rule(report, semantic_out_of_scope, ("out_of_scope", "P10"), reason.into(), "data_about_studies");
 }
 
 /// "Je veux travailler avec des personnes handicapées", "AESH ou AES, c'est pareil ?": the
@@ -101,17 +89,31 @@ pub fn no_care_for_a_work_topic(report: &mut InputReport) {
     if !report.verdicts.iter().any(disability) || !guardrails::input::disability_only_as_work_topic(&report.redacted) {
         return;
     }
-    set_aside(report, disability, |set_aside| {
-        let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| "P4".into());
-        Verdict::new(
-            "disability_context",
-            Action::Answer,
-            &point,
-            "a disability of the people the person wants to work with: a subject of work, no care paragraph",
-            None,
-        )
-        .with_layer(Layer::Rule { id: "work_topic".into() })
-    });
+    let reason = "a disability of the people the person wants to work with: a subject of work, no care paragraph";
+    set_aside_by_rule(report, disability, ("disability_context", "P4"), reason.into(), "work_topic");
+}
+
+/// The rules below that set a care verdict aside: the verdict they leave names the rail, and no
+/// care paragraph follows it (`replies::care_preamble`).
+pub const CARE_SET_ASIDE: &[&str] = &["work_topic", "names_a_fiche_only"];
+
+/// "Mon fils est en BTS SIO, quels métiers ?": the rails' encoder reads some diplomas' acronyms
+/// close to special-education classes and asks for the disability care paragraph nobody asked
+/// for. When the semantic layer alone reads a disability context in a message that names a
+/// fiche, asks what fiches answer (its outcomes, the way in…) and says nothing of a disability,
+/// an illness or a difficulty in any words (`guardrails::input::says_nothing_of_a_difficulty`),
+/// that verdict is set aside (rule `names_a_fiche_only`). A rule's verdict stands.
+pub fn no_care_for_a_fiche_named_only(report: &mut InputReport, named: &[String]) {
+    let semantic_disability = |v: &Verdict| v.rail == "disability_context" && matches!(v.layer, Some(Layer::Semantic { .. }));
+    let by_rule = report.verdicts.iter().any(|v| v.rail == "disability_context" && !semantic_disability(v));
+    if named.is_empty() || by_rule || !report.verdicts.iter().any(semantic_disability) {
+        return;
+    }
+    if Question::read(&report.redacted).asked.is_empty() || !guardrails::input::says_nothing_of_a_difficulty(&report.redacted) {
+        return;
+    }
+    let reason = format!("asks about a fiche it names ({}) and says nothing of a disability: no care paragraph", named.join(", "));
+    set_aside_by_rule(report, semantic_disability, ("disability_context", "P4"), reason, "names_a_fiche_only");
 }
 
 /// What the assistant adds to the rails' decision, with evidence the rails' encoder lacks:
@@ -131,6 +133,7 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
     keep_questions_about_a_fiche(report, |_| ids.clone());
     answer_questions_for_data_about_studies(report);
     no_care_for_a_work_topic(report);
+    no_care_for_a_fiche_named_only(report, &ids);
     answer_short_replies(report, &names);
     answer_orientation_requests_with_care(report, &ids);
     answer_requests_for_paths_refused_by_the_encoder(report);
@@ -286,6 +289,15 @@ pub fn is_distress_doubt(v: &Verdict) -> bool {
 
 /// Sets aside the verdicts `which` selects (kept in `dismissed`, for the receipt and the log),
 /// adds the rule's own verdict made from them, and decides again.
+/// `set_aside`, leaving one verdict of `rail` that answers, under the charter point of the
+/// first verdict set aside (else `point`), named by the assistant's `rule`.
+fn set_aside_by_rule(report: &mut InputReport, which: impl Fn(&Verdict) -> bool, (rail, point): (&str, &str), reason: String, rule: &str) {
+    set_aside(report, which, |set_aside| {
+        let point = set_aside.first().map(|v| v.point.clone()).unwrap_or_else(|| point.into());
+        Verdict::new(rail, Action::Answer, &point, reason, None).with_layer(Layer::Rule { id: rule.into() })
+    });
+}
+
 fn set_aside(report: &mut InputReport, which: impl Fn(&Verdict) -> bool, verdict: impl FnOnce(&[Verdict]) -> Verdict) {
     let (set_aside, kept): (Vec<Verdict>, Vec<Verdict>) = std::mem::take(&mut report.verdicts).into_iter().partition(|v| which(v));
     report.verdicts = kept;
@@ -358,6 +370,36 @@ mod tests {
         assert!(!also_answered_after_help(&handed_off(asks, encoder(0.99))));
         assert!(!also_answered_after_help(&handed_off(asks, Layer::Rule { id: "distress_self_harm#0".into() })));
         assert!(!also_answered_after_help(&handed_off("ça m'angoisse, je dors plus", encoder(0.5))));
+    }
+
+    #[test]
+    fn a_named_diploma_alone_gets_no_disability_care() {
+        let care = |message: &str, layer: Layer| {
+            let v = Verdict::new("disability_context", Action::AnswerWithCare, "P4", "disability", None).with_layer(layer);
+            let mut r = InputReport::from_verdicts(message, vec![v]);
+            no_care_for_a_fiche_named_only(&mut r, &["FOR.5337".into()]);
+            r.action
+        };
+        let sem = Layer::Semantic { head: "disability_context".into(), score: 0.92, threshold: 0.3, nearest: vec![], window: false };
+        assert_eq!(care("Mon fils est en BTS SIO option SLAM. Quels métiers il pourra faire avec ça ?", sem.clone()), Action::Answer);
+        // A difficulty said in any words, or a rule's verdict: the care stays.
+        assert_eq!(care("Mon fils a du mal à lire. Quels métiers avec un BTS SIO ?", sem.clone()), Action::AnswerWithCare);
+        assert_eq!(care("Mon fils est dyslexique. Quels métiers avec un BTS SIO ?", Layer::Rule { id: "disability_lex#0".into() }), Action::AnswerWithCare);
+        // Nothing a fiche answers is asked.
+        assert_eq!(care("Mon fils est en BTS SIO.", sem.clone()), Action::AnswerWithCare);
+        // The verdict left on the receipt adds no care paragraph; the encoder's own did.
+        let v = Verdict::new("disability_context", Action::AnswerWithCare, "P4", "disability", None).with_layer(sem);
+        let mut r = InputReport::from_verdicts("Mon fils est en BTS SIO option SLAM. Quels métiers il pourra faire avec ça ?", vec![v]);
+        assert!(!crate::replies::care_preamble(&r.verdicts).is_empty());
+        no_care_for_a_fiche_named_only(&mut r, &["FOR.5337".into()]);
+        assert!(crate::replies::care_preamble(&r.verdicts).is_empty(), "{:?}", r.verdicts);
+        let mut w = InputReport::from_verdicts(
+            "AESH ou AES, c'est pareil ? je veux travailler avec des enfants handicapés",
+            vec![Verdict::new("disability_context", Action::AnswerWithCare, "P4", "disability", None)
+                .with_layer(Layer::Rule { id: "disability_lex_topic#0".into() })],
+        );
+        no_care_for_a_work_topic(&mut w);
+        assert!(crate::replies::care_preamble(&w.verdicts).is_empty(), "{:?}", w.verdicts);
     }
 
     #[test]

@@ -98,7 +98,11 @@ pub fn care_preamble(verdicts: &[Verdict]) -> String {
             Some(guardrails::Layer::Semantic { score, .. }) => *score >= CARE_SEMANTIC_SCORE,
             _ => true,
         };
-        let cares = |v: &&Verdict| v.rail == rail && matches!(v.action, guardrails::Action::AnswerWithCare | guardrails::Action::Answer) && said(v);
+        // The assistant's rules that set a care verdict aside leave one of their own on the
+        // receipt (`crate::rails::CARE_SET_ASIDE`): it says why there is no paragraph.
+        let set_aside = |v: &Verdict| matches!(&v.layer, Some(guardrails::Layer::Rule { id }) if crate::rails::CARE_SET_ASIDE.contains(&id.as_str()));
+        let cares =
+            |v: &&Verdict| v.rail == rail && matches!(v.action, guardrails::Action::AnswerWithCare | guardrails::Action::Answer) && said(v) && !set_aside(v);
         if verdicts.iter().any(|v| cares(&v)) && !out.contains(text) {
             out.push_str(text);
         }

@@ -454,6 +454,17 @@ pub fn disability_only_as_work_topic(message: &str) -> bool {
     any
 }
 
+/// Whether a message says nothing of a disability, an illness or a difficulty, in any words
+/// (folded and normalised forms): broad on purpose, since it only lets the assistant set aside
+/// a care verdict the encoder alone gave (`assistant::rails::no_care_for_a_fiche_named_only`).
+pub fn says_nothing_of_a_difficulty(message: &str) -> bool {
+    static WORDS: OnceLock<Regex> = OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        re(r"\b(handicap\w*|dys\w*|tdah|hyperacti\w*|autis\w*|asperger|troubles?|difficult\w*|du mal|mal a|galere\w*|malad\w*|sante|accident\w*|bless\w*|opere\w*|operation|fauteuil|bequilles?|voit mal|entend mal|sourd\w*|aveugle|malvoyant\w*|malentendant\w*|lent\w*|fatigu\w*|douleurs?|chronique|diabet\w*|epilep\w*|asthm\w*|allergi\w*|mdph|rqth|aesh|avs|ulis|segpa|ime|itep|pap|pai|pps|tiers.temps|amenagements?|adapte\w*|particuli\w*|specialise\w*|psy\w*|hopital|soins?|traitements?|medica\w*|begai\w*|anxi\w*|phobi\w*|depress\w*|vue|yeux|oreilles?|jambes?|dos|bras|main|mains)\b")
+    });
+    ![fold(message), normalise(message)].iter().any(|t| words.is_match(t) || first_match(disability_lex_topic(), t).is_some())
+}
+
 fn disability(text: &str) -> Vec<Verdict> {
     let reason = "disability: options and accommodations, never a closed door";
     let strong = fire(disability_lex(), text, "disability_context", Action::AnswerWithCare, "P4", reason);
@@ -519,6 +530,19 @@ mod tests {
 
     fn action(t: &str) -> Action {
         check_input(t).action
+    }
+
+    #[test]
+    fn a_difficulty_in_any_words_is_seen() {
+        assert!(says_nothing_of_a_difficulty("Mon fils est en BTS SIO option SLAM. Quels métiers il pourra faire avec ça ?"));
+        for m in [
+            "mon fils est dyslexique, il peut faire un BTS SIO ?",
+            "elle a du mal à lire, le CAP cuisine c'est possible ?",
+            "il est en fauteuil, BTS SIO ?",
+            "avec mon diabète je peux être boulanger ?",
+        ] {
+            assert!(!says_nothing_of_a_difficulty(m), "{m}");
+        }
     }
 
     #[test]
