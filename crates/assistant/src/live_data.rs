@@ -69,24 +69,58 @@ Affelnet te donnent la liste, et après le bac, parcoursup.fr."
             }
         }
     }
+
+    /// Where it is found by an adult changing careers: the lycée, Affelnet and Parcoursup's
+    /// calendar are not theirs; a training's recognition (RNCP) and a free career advice
+    /// service (conseil en évolution professionnelle) are.
+    fn where_an_adult_looks(self) -> &'static str {
+        match self {
+            LiveData::Dates => {
+                "Pour une formation d'adulte, les dates sont données par l'organisme ou l'école qui la prépare ; le \
+calendrier de parcoursup.fr ne concerne que les études après le bac."
+            }
+            LiveData::SchoolFigures => {
+                "Ces chiffres sont sur le site de l'établissement ou de l'organisme de formation ; un conseil en évolution \
+professionnelle, gratuit (mon-cep.org), peut t'aider à comparer et à trouver un financement (moncompteformation.gouv.fr)."
+            }
+            LiveData::Ranking => {
+                "Il n'y a pas de classement officiel : vérifie qu'une formation est inscrite au RNCP (francecompetences.fr), \
+ce qui dit que l'État la reconnaît, et demande un conseil en évolution professionnelle, gratuit (mon-cep.org)."
+            }
+            LiveData::Places => {
+                "Sur onisep.fr, la page de chaque formation indique où la préparer ; les formations pour adultes sont aussi \
+sur moncompteformation.gouv.fr."
+            }
+            LiveData::Competition | LiveData::Exams | LiveData::Amounts => self.where_to_look(),
+        }
+    }
 }
 
-/// What the person reads first: what the fiches do not hold, and where each thing is found.
-pub fn note(kinds: &[LiveData]) -> String {
+/// What the person reads first: what the fiches do not hold, and where each thing is found;
+/// `adult`: an adult changing careers writes (`is_adult_changing_careers`).
+pub fn note(kinds: &[LiveData], adult: bool) -> String {
     let missing: Vec<&str> = kinds.iter().map(|k| k.missing()).collect();
     let mut out = format!("Les fiches de l'Onisep ne donnent pas {}.", missing.join(", ni "));
     for k in kinds {
         out.push(' ');
-        out.push_str(k.where_to_look());
+        out.push_str(if adult { k.where_an_adult_looks() } else { k.where_to_look() });
     }
     out.push_str(" Un conseiller ou une conseillère peut aussi t'aider.");
     out
+}
+
+/// An adult changing careers writes ("je veux me reconvertir à 50 ans", "licencié à 47 ans"):
+/// the `adulte` row of `data/live-data.tsv`.
+pub fn is_adult_changing_careers(question: &str) -> bool {
+    tables().adult.is_match(&guardrails::normalise::normalise(question))
 }
 
 struct Patterns {
     kinds: Vec<(LiveData, Regex)>,
     /// Words of studies (`etudes`): schools, diplomas, exams, applications.
     studies: Regex,
+    /// An adult changing careers (`adulte`).
+    adult: Regex,
 }
 
 fn patterns() -> &'static [(LiveData, Regex)] {
@@ -98,6 +132,7 @@ fn tables() -> &'static Patterns {
     P.get_or_init(|| {
         let mut kinds = Vec::new();
         let mut studies = None;
+        let mut adult = None;
         for row in guardrails::data::rows(TABLE) {
             let [kind, pattern] = row[..] else { panic!("live-data.tsv: a row needs two columns: {row:?}") };
             let re = Regex::new(pattern).unwrap_or_else(|e| panic!("live-data.tsv: {kind}: {e}"));
@@ -110,10 +145,11 @@ fn tables() -> &'static Patterns {
                 "classement" => kinds.push((LiveData::Ranking, re)),
                 "lieux" => kinds.push((LiveData::Places, re)),
                 "etudes" => studies = Some(re),
+                "adulte" => adult = Some(re),
                 _ => panic!("live-data.tsv: unknown kind {kind}"),
             }
         }
-        Patterns { kinds, studies: studies.expect("live-data.tsv: an `etudes` row") }
+        Patterns { kinds, studies: studies.expect("live-data.tsv: an `etudes` row"), adult: adult.expect("live-data.tsv: an `adulte` row") }
     })
 }
 
@@ -172,9 +208,27 @@ mod tests {
         assert!(!asks_about_studies("combien coûte un iPhone ?"));
         let both = live_data("combien coûte l'école et c'est quand les portes ouvertes ?");
         assert_eq!(both, vec![LiveData::Dates, LiveData::SchoolFigures]);
-        let n = note(&both);
+        let n = note(&both, false);
         assert!(n.starts_with("Les fiches de l'Onisep ne donnent pas les dates de cette année, ni les chiffres"), "{n}");
         assert!(n.contains("parcoursup.fr") && n.contains("site de l'établissement"), "{n}");
+    }
+
+    #[test]
+    fn an_adult_changing_careers_is_not_sent_to_the_lycee() {
+        let q = "Quelle est la meilleure école pour devenir naturopathe ? Je veux me reconvertir à 50 ans.";
+        assert!(is_adult_changing_careers(q));
+        let n = note(&live_data(q), true);
+        assert!(n.contains("RNCP") && n.contains("mon-cep.org") && !n.contains("collège") && !n.contains("Affelnet"), "{n}");
+        for q in ["Licencié économique à 47 ans, je veux devenir chauffeur de taxi", "J'ai 38 ans, une licence de droit jamais utilisée"] {
+            assert!(is_adult_changing_careers(q), "{q}");
+        }
+        for q in [
+            "c koi le meilleur lycee pro de lyon pour faire cuisine ??",
+            "j'ai 15 ans, c'est quand les portes ouvertes ?",
+            "Ma fille de 17 ans veut être aide-soignante",
+        ] {
+            assert!(!is_adult_changing_careers(q), "{q}");
+        }
     }
 
     #[test]

@@ -489,7 +489,7 @@ impl Assistant {
         answer.live_data = crate::live_data::live_data(&input.redacted);
         answer.needs_live_data = !answer.live_data.is_empty();
         if answer.needs_live_data {
-            out.emit(&crate::live_data::note(&answer.live_data));
+            out.emit(&crate::live_data::note(&answer.live_data, crate::live_data::is_adult_changing_careers(&input.redacted)));
             verdicts.push(Verdict::new(
                 "grounding",
                 Action::AnswerWithCare,
