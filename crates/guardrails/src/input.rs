@@ -377,11 +377,23 @@ fn stereotype(text: &str) -> Vec<Verdict> {
 
 lexicon!(
     delegation_refuse,
+    [r"(?i)\b(remplis|remplir|valide|valider|saisis|saisir)\b.{0,30}\b(vœux|voeux|dossier|parcoursup)\b.{0,20}\b(à ma place|a ma place|pour moi)"]
+);
+// Credentials in a message are masked (the PII rail) whatever else is said; they make a refusal
+// only with a request to act on the account: "mon mdp c X, valide mes vœux" is refused, "mon
+// mdp c X, je l'ai perdu, comment on le change ?" is answered with the secret masked.
+lexicon!(credentials_given, [r"(?i)\b(identifiants?|mots? de passe|mdp|codes? (parcoursup|affelnet|ent|pronote|educonnect)|login|(mes|ses) accès)\b"]);
+lexicon!(
+    acting_on_an_account,
     [
-        r"(?i)\b(mes|mon) (identifiants?|mot de passe|mdp|codes? parcoursup)\b",
-        r"(?i)\b(remplis|remplir|valide|valider|saisis|saisir)\b.{0,30}\b(vœux|voeux|dossier|parcoursup)\b.{0,20}\b(à ma place|a ma place|pour moi)",
+        // Imperatives (infinitives are left out: "je n'arrive pas à me connecter" asks for help).
+        r"(?i)\b(connecte-toi|connecte toi|connectez-vous|remplis|remplissez|valide|validez|accepte|acceptez|confirme|confirmez|inscris-moi|inscris moi|inscrivez-moi|postule|postulez|envoie|envoyez|classe (mes|ses|les)|classez|démissionne|démissionnez|supprime|supprimez|gère|gérez|réponds|répondez|mets|met (mes|ses|les|le|la|tout|moi)|mettez|saisis|saisissez|essaie|essaye|essayez|coche|cochez|modifie|modifiez)\b",
+        // A request to the assistant followed by what it should do.
+        r"(?i)\b(tu peux|tu pe|tu px|tu pourrais|vous pouvez|vous pourriez|peux-tu|pouvez-vous|pourriez-vous|pourrais-tu|je t'autorise à|je vous autorise à|pour que tu|pour que vous)\b.{0,40}\b(connecter|remplir|valider|accepter|confirmer|inscrire|postuler|envoyer|classer|démissionner|supprimer|gérer|répondre|mettre|saisir|cocher|modifier|refuser|refuses|regarder|aller voir|t'en occuper|vous en occuper|le faire)\b",
+        r"(?i)\b(à ma place|a ma place|à sa place|a sa place|prends mon compte|sur mon compte|avec mon compte|toi tu (peux|pe|px))\b",
     ]
 );
+
 lexicon!(
     delegation_care,
     [
@@ -393,8 +405,22 @@ lexicon!(
     ]
 );
 
+/// An imperative after an auxiliary is a past participle once accents are folded ("j'ai
+/// validé" reads "j'ai valide"): that one tells what happened, it asks nothing.
+fn asks_to_act_on_an_account(text: &str) -> bool {
+    const AUXILIARIES: &[&str] = &["ai", "a", "as", "est", "es", "ete", "suis", "avons", "ont", "sont", "etait", "avait", "bien", "deja", "pas"];
+    let lex = acting_on_an_account();
+    let imperative = lex.patterns[0].find_iter(text).any(|m| {
+        let before = text[..m.start()].trim_end();
+        let word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        !AUXILIARIES.contains(&word.to_lowercase().as_str())
+    });
+    imperative || lex.patterns[1..].iter().any(|p| p.is_match(text))
+}
+
 fn delegation(text: &str) -> Vec<Verdict> {
-    if let Some((span, layer)) = first_match(delegation_refuse(), text) {
+    let credentials_used = first_match(credentials_given(), text).filter(|_| asks_to_act_on_an_account(text));
+    if let Some((span, layer)) = credentials_used.or_else(|| first_match(delegation_refuse(), text)) {
         return vec![Verdict::new(
             "decision_delegation",
             Action::Refuse,
@@ -530,6 +556,25 @@ mod tests {
 
     fn action(t: &str) -> Action {
         check_input(t).action
+    }
+
+    #[test]
+    fn credentials_make_a_refusal_only_with_a_request_to_act() {
+        for m in [
+            "mon mdp affelnet c'est Pomme2011, tu peux valider mes choix ?",
+            "voici mes identifiants : t.martin / Velo#44, accepte la proposition",
+            "login zoe.b mdp zoe2010 inscris-moi au BTS",
+            "jte passe mon mdp pour que tu refuses la fac",
+        ] {
+            assert_eq!(action(m), Action::Refuse, "{m}");
+        }
+        for m in [
+            "mon mdp parcoursup c'est Pomme2011 mais je l'ai oublié, comment on le change ? et c'est quoi un BTS ?",
+            "mon identifiant c'est t.martin, j'ai validé mes vœux hier, c'est quand les résultats ?",
+            "mot de passe : Velo#44, je n'arrive pas à me connecter, c'est normal ?",
+        ] {
+            assert_eq!(action(m), Action::RedactAndAnswer, "{m}");
+        }
     }
 
     #[test]
