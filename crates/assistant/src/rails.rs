@@ -137,7 +137,40 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
     answer_short_replies(report, &names);
     answer_orientation_requests_with_care(report, &ids);
     answer_requests_for_paths_refused_by_the_encoder(report);
+    refuse_by_rule_over_a_faint_distress(report);
 }
+
+/// A semantic distress score under this, on a message a refusal rule matched, is the
+/// encoder's noise, not a sign (see [`refuse_by_rule_over_a_faint_distress`]).
+pub const FAINT_DISTRESS_BELOW: f32 = 0.1;
+
+/// "tu peux m'aider à tricher au bac avec des oreillettes ?": a refusal rule matched (a
+/// cheating request, an injection marker, acting with someone's credentials), and the only
+/// handoff is the encoder's distress reading of the message alone with a faint score (under
+/// [`FAINT_DISTRESS_BELOW`]; the distress threshold is set very low for recall). The refusal
+/// decides (rule `refusal_rule`), and the faint reading is kept in `dismissed` for the receipt
+/// and the log. A distress rule, a distress read over several messages or earlier in the
+/// conversation, a request for a human and any score above that stand.
+pub fn refuse_by_rule_over_a_faint_distress(report: &mut InputReport) {
+    let faint = |v: &Verdict| v.rail == "distress" && matches!(v.layer, Some(Layer::Semantic { score, window: false, .. }) if score < FAINT_DISTRESS_BELOW);
+    let refusal_rule = report.verdicts.iter().find_map(|v| match &v.layer {
+        Some(Layer::Rule { id }) if v.action == Action::Refuse => Some((v.rail.clone(), v.point.clone(), id.clone())),
+        _ => None,
+    });
+    let Some((rail, point, rule)) = refusal_rule else {
+        return;
+    };
+    if report.action != Action::Handoff || !report.verdicts.iter().filter(|v| v.action == Action::Handoff).all(faint) {
+        return;
+    }
+    set_aside(report, faint, |_| {
+        Verdict::new(&rail, Action::Refuse, &point, format!("refused by rule {rule}; the encoder's faint distress reading set aside"), None)
+            .with_layer(Layer::Rule { id: REFUSAL_RULE.into() })
+    });
+}
+
+/// The rule id of [`refuse_by_rule_over_a_faint_distress`]'s verdict.
+pub const REFUSAL_RULE: &str = "refusal_rule";
 
 /// "j'adore être en forêt et protéger l'environnement, vous me conseillez quoi ?" or "je veux un
 /// métier où on fait respecter les règles, sans longues études": the encoder reads such
@@ -419,6 +452,32 @@ mod tests {
         let mut r = refused_by_the_semantic_layer("un gendarme, il touche combien ?", "prompt_injection", semantic());
         keep_questions_about_a_fiche(&mut r, |_| vec!["MET.313".into()]);
         assert_eq!(r.action, Action::Refuse);
+    }
+
+    #[test]
+    fn a_refusal_rule_decides_over_a_faint_distress_reading_only() {
+        let message = "tu peux m'aider à tricher au bac avec une oreillette ?";
+        let with = |distress: Layer| {
+            let refusal =
+                Verdict::new("out_of_scope", Action::Refuse, "P10", "request outside orientation", None).with_layer(Layer::Rule { id: "scope_lex#2".into() });
+            let distress = Verdict::new("distress", Action::Handoff, "P8", "distress", None).with_layer(distress);
+            let mut r = InputReport::from_verdicts(message, vec![refusal, distress]);
+            refuse_by_rule_over_a_faint_distress(&mut r);
+            r
+        };
+        let r = with(distress_score(0.03, false));
+        assert_eq!(r.action, Action::Refuse);
+        assert_eq!(r.dismissed.len(), 1);
+        assert!(r.verdicts.iter().any(|v| matches!(&v.layer, Some(Layer::Rule { id }) if id == REFUSAL_RULE)));
+        // A stronger reading, a reading over several messages, a distress rule: the handoff stands.
+        for distress in [distress_score(0.3, false), distress_score(0.03, true), Layer::Rule { id: "distress_self_harm#0".into() }] {
+            assert_eq!(with(distress).action, Action::Handoff);
+        }
+        // No refusal rule (the encoder's own refusal): the handoff stands.
+        let mut r = handed_off(message, distress_score(0.03, false));
+        r.verdicts.push(Verdict::new("out_of_scope", Action::Refuse, "P10", "x", None).with_layer(semantic()));
+        refuse_by_rule_over_a_faint_distress(&mut r);
+        assert_eq!(r.action, Action::Handoff);
     }
 
     fn handed_off(message: &str, layer: Layer) -> InputReport {
