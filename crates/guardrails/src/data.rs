@@ -18,6 +18,7 @@ pub const FIRST_NAMES_EXTRA: &str = include_str!("../data/first-names-extra.txt"
 pub const NAME_EXCLUSIONS: &str = include_str!("../data/name-exclusions.txt");
 pub const NAME_CUES: &str = include_str!("../data/name-cues.tsv");
 pub const COMMON_WORDS: &str = include_str!("../data/common-words.txt");
+pub const HUMAN_CUES: &str = include_str!("../data/human-cues.txt");
 
 #[cfg(test)]
 mod tests {

@@ -131,6 +131,13 @@ impl Guard {
                     }
                     for (head, score, threshold) in fired_heads(sem, &own) {
                         let read = if head == SELF_DESCRIBED_HEAD { 0 } else { own_at };
+                        if head == HUMAN_REQUEST_HEAD && !names_a_human(&plain) {
+                            // Kept for the receipt and the log, not decided on.
+                            let mut unsupported = Vec::new();
+                            add_semantic(&mut unsupported, sem, &vectors[read], head, score, threshold, false);
+                            dismissed.extend(unsupported);
+                            continue;
+                        }
                         add_semantic(&mut verdicts, sem, &vectors[read], head, score, threshold, false);
                     }
                     if let (Some(v), Some(joint)) = (joint_at.map(|i| &vectors[i]), &joint) {
@@ -206,6 +213,22 @@ fn fired_heads<'a>(sem: &'a Semantic, scores: &[f32]) -> Vec<(&'a str, f32, f32)
         .filter(|(h, s)| !ALTERNATIVES.iter().any(|(a, b)| (h.name == *a && score_of(b) > **s) || (h.name == *b && score_of(a) >= **s)))
         .map(|(h, s)| (h.name.as_str(), *s, h.threshold))
         .collect()
+}
+
+const HUMAN_REQUEST_HEAD: &str = "human_request";
+
+/// Whether a normalised message names a person, a way to reach one, or says the assistant is
+/// not one (`data/human-cues.txt`): without that, the semantic layer's request for a human
+/// does not stand. Its threshold is low (0.09, for recall), and it reads ordinary questions
+/// ("y a-t-il un oral pour entrer en BTS ?") and bare facts ("j'ai un BTS assistant de
+/// gestion") as such requests.
+pub fn names_a_human(normalised: &str) -> bool {
+    static CUES: OnceLock<Regex> = OnceLock::new();
+    CUES.get_or_init(|| {
+        let words: Vec<String> = crate::data::words(crate::data::HUMAN_CUES).map(regex::escape).collect();
+        Regex::new(&format!(r"(?i)(^|\W)({})($|\W)", words.join("|"))).expect("valid human cues")
+    })
+    .is_match(normalised)
 }
 
 /// A semantic refusal of a message a rule has already read as a question to answer with care
@@ -394,6 +417,25 @@ mod tests {
         for t in ["g envie de mourir", "j'ai des idées suicidaires", "je pense au suicide depuis la rentrée", "mon père me donne des coups"] {
             let v = crate::input::rule_verdicts(t);
             assert!(v.iter().any(|v| v.rail == "distress" && matches!(&v.layer, Some(Layer::Rule { id }) if !id.contains("_topic"))), "{t}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn a_request_for_a_human_names_one_or_a_way_to_reach_one() {
+        use crate::normalise::normalise;
+        for m in [
+            "je veux parler à quelqu'un",
+            "UN HUMAIN SVP",
+            "t'es un robot ? je préfère une vraie personne",
+            "rappelez-moi au numéro que je vous ai laissé",
+            "qqn du cio peut m'appeler ?",
+            "passe-moi ta conseillère",
+            "pas toi stp",
+        ] {
+            assert!(names_a_human(&normalise(m)), "{m}");
+        }
+        for m in ["y a-t-il un oral pour entrer en BTS audiovisuel ?", "j'ai un BTS assistant de gestion", "CM2, on anticipe un peu", "merci"] {
+            assert!(!names_a_human(&normalise(m)), "{m}");
         }
     }
 
