@@ -61,6 +61,16 @@ fn grounded_answer_handoff_and_a_log_without_personal_data() {
     let proposals = o["exploration"]["proposals"].as_array().unwrap();
     assert!((3..=5).contains(&proposals.len()), "{o}");
     assert!(o["exploration"]["profile"]["interests"].as_array().unwrap().iter().any(|i| i == "je veux m'occuper d'animaux"), "{o}");
+    // Staying near home is a constraint of the open question: paths first, then where the
+    // places are listed (the fiches do not hold schools).
+    let p = json(&orient(
+        h.path(),
+        &["-q", "ask", "j'adore les animaux et être dehors mais je veux rester près de chez moi, c'est quoi les métiers possibles ?", "--json"],
+    ));
+    assert!((3..=5).contains(&p["exploration"]["proposals"].as_array().unwrap().len()), "{p}");
+    let text = p["answer"].as_str().unwrap();
+    let places = text.find("ne donnent pas la liste des établissements").expect("where places are listed");
+    assert!(text.find(p["exploration"]["proposals"][0]["title"].as_str().unwrap()).is_some_and(|at| at < places), "{text}");
 
     // Distress: no generated advice, help numbers, urgent handoff.
     let d = json(&orient(h.path(), &["-q", "ask", "je m'appelle Tom Girard et on me frappe tous les jours au collège", "--json"]));

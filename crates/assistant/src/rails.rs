@@ -135,6 +135,7 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
     no_care_for_a_work_topic(report);
     no_care_for_a_fiche_named_only(report, &ids);
     answer_short_replies(report, &names);
+    answer_requests_for_paths_read_as_a_human_request(report);
     answer_orientation_requests_with_care(report, &ids);
     answer_requests_for_paths_refused_by_the_encoder(report);
     refuse_by_rule_over_a_faint_distress(report);
@@ -245,6 +246,34 @@ pub fn answer_short_replies(report: &mut InputReport, names: &[String]) {
         Verdict::new("short_reply", Action::Answer, "P10", "a short reply to the assistant's question: the encoder's verdicts on it alone set aside", None)
             .with_layer(Layer::Rule { id: "short_reply".into() })
     });
+}
+
+/// "j'aime bien discuter avec les gens, vous auriez des idées ?", "ce qui me plaît, c'est le
+/// contact humain": tastes for people read by the rails' encoder as a request for a human.
+/// When the semantic layer alone hands a message off as a request for a human, on the
+/// message alone, and the message states tastes and asks for paths or says what work the
+/// person wishes for, that reading is set aside (rule `paths_not_a_human_request`): the
+/// reply is the paths, which end with the offer of a counsellor anyway. A request for a human
+/// a rule read ("je veux parler à un conseiller"), and every distress verdict, stand.
+pub fn answer_requests_for_paths_read_as_a_human_request(report: &mut InputReport) {
+    let encoder_request = |v: &Verdict| v.rail == "human_request" && matches!(v.layer, Some(Layer::Semantic { window: false, .. }));
+    if report.action != Action::Handoff || !report.verdicts.iter().filter(|v| v.action == Action::Handoff).all(encoder_request) {
+        return;
+    }
+    // Someone to talk to named, besides the tastes: the request stands.
+    static WHO: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let who = WHO.get_or_init(|| {
+        regex::Regex::new(r"\b(conseill\w*|quelqu'un|qqn|personne|vraie?s?|reelle?s?|adulte|psy\w*|rdv|rendez.vous|appel\w*|rappel\w*|telephone|entretien|cio|robot|ia|humaine?)\b").expect("valid")
+    });
+    let plain = guardrails::normalise::normalise(&report.redacted).replace("contact humain", "contact");
+    if who.is_match(&plain) {
+        return;
+    }
+    let Some(tastes) = tastes_of_a_request_for_paths(&report.redacted) else {
+        return;
+    };
+    let reason = format!("a request for paths stating tastes ({}): not a request for a human", tastes.join(", "));
+    set_aside_by_rule(report, encoder_request, ("human_request", "P7"), reason, "paths_not_a_human_request");
 }
 
 /// A semantic distress score under this is a doubt, not a decision, on a message that asks
@@ -452,6 +481,21 @@ mod tests {
         let mut r = refused_by_the_semantic_layer("un gendarme, il touche combien ?", "prompt_injection", semantic());
         keep_questions_about_a_fiche(&mut r, |_| vec!["MET.313".into()]);
         assert_eq!(r.action, Action::Refuse);
+    }
+
+    #[test]
+    fn tastes_for_people_are_not_a_request_for_a_human() {
+        let asked = |message: &str, layer: Layer| {
+            let v = Verdict::new("human_request", Action::Handoff, "P7", "the user asks for a human counsellor", None).with_layer(layer);
+            let mut r = InputReport::from_verdicts(message, vec![v]);
+            answer_requests_for_paths_read_as_a_human_request(&mut r);
+            r.action
+        };
+        let human = || Layer::Semantic { head: "human_request".into(), score: 0.7, threshold: 0.09, nearest: vec![], window: false };
+        assert_eq!(asked("j'aime bien discuter avec les gens et les langues, vous auriez des idées de métiers ?", human()), Action::Answer);
+        // No tastes and no request for paths, or a rule read it: it stands.
+        assert_eq!(asked("je voudrais discuter avec quelqu'un", human()), Action::Handoff);
+        assert_eq!(asked("j'aime les langues, quels métiers ? et je veux parler à un conseiller", Layer::Rule { id: "human_lex#0".into() }), Action::Handoff);
     }
 
     #[test]

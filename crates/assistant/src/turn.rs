@@ -488,7 +488,24 @@ impl Assistant {
         // a fiche is added only when the question names one (it answers the general part).
         answer.live_data = crate::live_data::live_data(&input.redacted);
         answer.needs_live_data = !answer.live_data.is_empty();
-        if answer.needs_live_data {
+        // An open question ("jsp quoi faire, j'aime cuisiner") gets paths to explore, not the
+        // card of whichever fiche came first.
+        // Read without what only says who the person is: a disability, an origin, where one
+        // lives or what one's parents do is not a taste ("je suis en situation de handicap"
+        // must not read as "je veux être utile aux autres" and bring care jobs).
+        let read = Profile::read(&guardrails::context::strip_self_descriptions(&input.redacted), &asked);
+        let has_profile = profile.as_ref().is_some_and(|p| !p.is_empty());
+        // The head reads the message alone, not a follow-up joined to its question.
+        let read_open = match (&self.open_head, &with_previous) {
+            (Some(head), None) => head.probability(&dense)? >= head.threshold,
+            _ => false,
+        };
+        let route = self.open_question(input, &asked, &found, &hits, &read, has_profile, read_open);
+        // "elle veut rester près de chez nous, à Lyon, et aime le commerce": staying near home
+        // is a constraint of an open question, not a question for a school's address; the
+        // paths come first, then where to find the places.
+        let places_of_open_question = route.is_some() && answer.live_data.iter().all(|k| matches!(k, crate::live_data::LiveData::Places));
+        if answer.needs_live_data && !places_of_open_question {
             out.emit(&crate::live_data::note(&answer.live_data, crate::live_data::is_adult_changing_careers(&input.redacted)));
             verdicts.push(Verdict::new(
                 "grounding",
@@ -515,25 +532,19 @@ impl Assistant {
             verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all named by the question", answer.sources.len()), None));
             return Ok(());
         }
-        // An open question ("jsp quoi faire, j'aime cuisiner") gets paths to explore, not the
-        // card of whichever fiche came first.
-        // Read without what only says who the person is: a disability, an origin, where one
-        // lives or what one's parents do is not a taste ("je suis en situation de handicap"
-        // must not read as "je veux être utile aux autres" and bring care jobs).
-        let read = Profile::read(&guardrails::context::strip_self_descriptions(&input.redacted), &asked);
-        let has_profile = profile.as_ref().is_some_and(|p| !p.is_empty());
-        // The head reads the message alone, not a follow-up joined to its question.
-        let read_open = match (&self.open_head, &with_previous) {
-            (Some(head), None) => head.probability(&dense)? >= head.threshold,
-            _ => false,
-        };
-        if let Some(route) = self.open_question(input, &asked, &found, &hits, &read, has_profile, read_open) {
+        if let Some(route) = route {
             let profile = profile.unwrap_or_default().updated_with(read);
             // A refinement ("plutôt des études courtes") is searched with what is known of the
             // person's tastes, not with its own few words.
             let query = if route.refining { format!("{} {}", profile.interests.join(", "), input.retrieval_text) } else { input.retrieval_text.clone() };
             let dense = if route.refining { self.searcher.query_vector(&query)? } else { dense };
-            return self.explore(&input.redacted, &query, &dense, profile, &route, out, answer, verdicts);
+            let places = answer.needs_live_data.then(|| answer.live_data.clone());
+            self.explore(&input.redacted, &query, &dense, profile, &route, out, answer, verdicts)?;
+            if let Some(kinds) = places {
+                out.emit(&format!("\n\n{}", crate::live_data::note(&kinds, crate::live_data::is_adult_changing_careers(&input.redacted))));
+                verdicts.push(Verdict::new("grounding", Action::AnswerWithCare, "P2", format!("asks for data the fiches do not hold ({kinds:?})"), None));
+            }
+            return Ok(());
         }
         // A fiche the question names is an answer, however far from the corpus its wording
         // reads ("soudeur ya du taf ou pas ? mon cousin dit ke c bouché").
