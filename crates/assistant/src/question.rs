@@ -367,6 +367,9 @@ mod tests {
         assert_eq!(Question::read("aiguilleur du ciel ? Pas pilote hein").excluded, vec!["pilote hein"]);
         assert_eq!(Question::read("après un BTS diététique, quoi à part diététicien ?").excluded, vec!["dieteticien"]);
         assert_eq!(Question::read("je veux absolument pas être avocat, trop de stress").excluded, vec!["avocat"]);
+        assert_eq!(Question::read("J'ai 35 ans, je suis comptable depuis dix ans et je m'ennuie ferme. Un métier manuel ?").excluded, vec!["comptable"]);
+        assert_eq!(Question::read("je suis cariste depuis 5 ans, j'en ai marre, je veux changer").excluded, vec!["cariste"]);
+        assert!(Question::read("Je suis aide-soignante depuis 12 ans, je veux évoluer").excluded.is_empty());
         assert_eq!(Question::read("je veux vraiment pas du tout bosser en usine").excluded, vec!["usine"]);
     }
 
