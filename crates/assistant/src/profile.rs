@@ -611,6 +611,9 @@ mod tests {
         assert_eq!(p.interests, vec!["j'ai le sens du contact", "j'aime les langues"]);
         assert_eq!(address("Notre fille aime le contact"), Address::Vous);
         assert_eq!(address("j'aime le contact"), Address::Tu);
+        // "tout le monde" is everyone, not the world.
+        assert_eq!(read("tout le monde a une idée sauf moi, j'aime bien aider les gens").interests, vec!["je veux être utile aux autres"]);
+        assert!(read("je veux voir le monde et parler anglais").interests.contains(&"je rêve de travailler à l'étranger".to_string()));
     }
 
     #[test]
