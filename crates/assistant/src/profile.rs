@@ -91,6 +91,9 @@ enum Cue {
     OwnJobFirst,
     /// They say what they like ("j'aime bien dessiner", "il adore les chevaux").
     Likes,
+    /// A wish to earn one's living soon ("jveux bosser vite et gagner mes sous"): a constraint
+    /// of the paths, not a question about a fiche's pay.
+    EarningWish,
 }
 
 fn tables() -> &'static Tables {
@@ -124,6 +127,7 @@ fn tables() -> &'static Tables {
                     None if key == "souhait" => Cue::Wish,
                     None if key == "metier_en_tete" => Cue::OwnJobFirst,
                     None if key == "gout" => Cue::Likes,
+                    None if key == "gagner_sa_vie" => Cue::EarningWish,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -212,7 +216,15 @@ impl Profile {
                 Cue::Apprenticeship => p.apprenticeship = true,
                 Cue::ShorterFirst => p.shorter_first = true,
                 Cue::Class(c) => p.class = p.class.or(Some(c.to_string())),
-                Cue::ThirdPerson | Cue::Open | Cue::Alternatives | Cue::Situation | Cue::ShortReply | Cue::Wish | Cue::OwnJobFirst | Cue::Likes => {}
+                Cue::ThirdPerson
+                | Cue::Open
+                | Cue::Alternatives
+                | Cue::Situation
+                | Cue::ShortReply
+                | Cue::Wish
+                | Cue::OwnJobFirst
+                | Cue::Likes
+                | Cue::EarningWish => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -357,11 +369,12 @@ pub fn asks_for_paths(message: &str) -> bool {
     tables().cues.iter().any(|(c, re)| *c == Cue::Open && re.is_match(&plain))
 }
 
-/// The message's plain form without the words that only state a wish for apprenticeship ("en
-/// alternance", "en apprentissage"): what is left says whether something else is asked.
-pub fn without_apprenticeship_words(message: &str) -> String {
+/// The message's plain form without the words that only state a wish (apprenticeship: "en
+/// alternance"; earning one's living soon: "gagner mes sous"): what is left says whether something
+/// else is asked.
+pub fn without_wish_words(message: &str) -> String {
     let mut plain = normalise(message);
-    for (_, re) in tables().cues.iter().filter(|(c, _)| *c == Cue::Apprenticeship) {
+    for (_, re) in tables().cues.iter().filter(|(c, _)| matches!(c, Cue::Apprenticeship | Cue::EarningWish)) {
         plain = re.replace_all(&plain, " ").into_owned();
     }
     plain
@@ -708,9 +721,14 @@ mod tests {
         use crate::question::{Asked, Question};
         let msg = "je kiffe réparer les scooters, je veux un CAP en alternance";
         assert!(Question::read(msg).asks(Asked::Procedure));
-        assert!(!Question::read(&without_apprenticeship_words(msg)).asks(Asked::Procedure));
+        assert!(!Question::read(&without_wish_words(msg)).asks(Asked::Procedure));
         // Asking how to find one stays a procedure.
         let how = "comment trouver un patron pour mon apprentissage ?";
-        assert!(Question::read(&without_apprenticeship_words(how)).asks(Asked::Procedure));
+        assert!(Question::read(&without_wish_words(how)).asks(Asked::Procedure));
+        // Wishing to earn one's living soon is no question about pay; asking the pay is.
+        let soon = "jveux bosser vite et gagner mes sous, jaime bien vendre et parler aux gens";
+        assert!(Question::read(soon).asks(Asked::Salary));
+        assert!(!Question::read(&without_wish_words(soon)).asks(Asked::Salary));
+        assert!(Question::read(&without_wish_words("je veux gagner ma vie vite, combien gagne un vendeur ?")).asks(Asked::Salary));
     }
 }

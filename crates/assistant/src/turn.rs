@@ -751,7 +751,7 @@ impl Assistant {
         // ?" is about one thing); "pas de longues études" is about studies in general, and
         // "en alternance" is a wish for the paths (the profile reads it), not a procedure.
         let procedure_asked = fiche_only && {
-            let rest = Question::read(&crate::profile::without_apprenticeship_words(&input.redacted));
+            let rest = Question::read(&crate::profile::without_wish_words(&input.redacted));
             rest.asks(Asked::Salary) || rest.asks(Asked::Procedure)
         };
         let tastes_only = !read.interests.is_empty() && !procedure_asked && !asked.yes_no;
