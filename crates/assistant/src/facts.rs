@@ -166,6 +166,19 @@ fn section_items<'a>(d: &'a Document, key: &str, max: usize) -> Vec<&'a str> {
         .collect()
 }
 
+/// Whether a sentence states how long something lasts ("se prépare en 2 ans", "1 an après un
+/// premier diplôme", "dure 18 mois"), not merely a number of years ("moins de 6 ans").
+fn states_a_length(sentence: &str) -> bool {
+    static LENGTH: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = LENGTH.get_or_init(|| {
+        regex::Regex::new(
+            r"\b(?:(?:en|sur|dure|durent|pendant|duree de|formation de|cursus de)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit)(?:\s+(?:ou|a|à)\s+(?:\d+|deux|trois|quatre|cinq|six))?\s+(?:an|ans|annees?|mois|semaines?|heures)\b|(?:\d+|un|deux|trois)\s+ans?\s+apres\b)",
+        )
+        .expect("valid")
+    });
+    re.is_match(&retrieval::french::fold(sentence))
+}
+
 /// Sentences of a section that match one of the cues (folded), in order.
 fn matching_sentences(d: &Document, key: &str, cues: &[&str], budget: usize) -> Option<String> {
     let text = section(d, key)?;
@@ -382,17 +395,27 @@ impl Card<'_> {
                 self.add("Durée", d.facts.duration.clone());
             }
             Asked::Duration => {
-                self.add("Durée", d.facts.duration.clone());
-                self.add("Type", d.facts.formation_type.clone());
-                self.level();
-                // The length said in words may differ from the field ("1 an après un premier
-                // diplôme"): every sentence of the fiche that gives one.
+                // The length said in words may differ from the field ("2 ans après la 3e, ou
+                // 1 an après un premier diplôme"): every sentence of the fiche that gives one,
+                // first, so that the field's single figure does not read as the only length.
                 let said: Vec<String> = ["descriptif_format_court", "descriptif_acces", "formats_courts", "attendus"]
                     .iter()
                     .filter_map(|k| matching_sentences(d, k, DURATION_CUES, 60))
                     .collect();
-                if !said.is_empty() {
-                    self.add("Ce que dit la fiche", Some(said.join(" ")));
+                // Only sentences that state a length lead ("se prépare en 2 ans"), not one that
+                // merely holds "ans" ("enfants de moins de 6 ans").
+                let (lengths, others): (Vec<String>, Vec<String>) =
+                    said.into_iter().flat_map(|q| sentences(&q).into_iter().map(str::to_string).collect::<Vec<_>>()).partition(|s| states_a_length(s));
+                if lengths.is_empty() {
+                    self.add("Durée", d.facts.duration.clone());
+                } else {
+                    self.add("Durée selon le parcours", Some(lengths.join(" ")));
+                    self.add("Durée la plus courante", d.facts.duration.clone());
+                }
+                self.add("Type", d.facts.formation_type.clone());
+                self.level();
+                if !others.is_empty() {
+                    self.add("Ce que dit la fiche", Some(others.join(" ")));
                 }
             }
             Asked::Outcomes => {
@@ -625,6 +648,50 @@ mod tests {
         let card = facts_block(&Question::read("peut-elle faire le BP esthétique au lycée ou faut-il un patron ?"), &[&bp]);
         assert!(card.contains("Comment elle se prépare : Suite du CAP, ce brevet professionnel se prépare uniquement en apprentissage"), "{card}");
         assert!(!card.contains("accueille la clientèle"), "{card}");
+    }
+
+    fn bare_section() -> Section {
+        Section { key: "descriptif_format_court".into(), label: "Présentation".into(), text: "Pour des enfants de moins de 6 ans.".into() }
+    }
+
+    #[test]
+    fn a_formation_s_length_in_words_comes_before_its_single_figure() {
+        let cap = Document {
+            id: "FOR.6821".into(),
+            kind: Kind::Formation,
+            title: "CAP accompagnant éducatif petite enfance".into(),
+            title_feminine: None,
+            title_masculine: None,
+            sections: vec![
+                Section {
+                    key: "descriptif_format_court".into(),
+                    label: "Présentation".into(),
+                    text: "Animer des activités d'éveil auprès d'enfants de moins de 6 ans, tel est l'objectif du CAP.".into(),
+                },
+                Section {
+                    key: "descriptif_acces".into(),
+                    label: "Accès".into(),
+                    text:
+                        "Ce CAP se prépare en 2 ans après la 3e, ou 1 an après un premier diplôme (autre CAP, bac professionnel...) ou une 2de professionnelle."
+                            .into(),
+                },
+            ],
+            facts: Facts { duration: Some("2 ans".into()), ..Default::default() },
+            ..cpe()
+        };
+        let card = facts_block(&Question::read("elle a un bac pro, le CAP AEPE elle le ferait en combien de temps ?"), &[&cap]);
+        let words = card.find("Durée selon le parcours : Ce CAP se prépare en 2 ans après la 3e, ou 1 an après un premier diplôme").expect(&card);
+        // The single figure is not shown above the sentence (here it is not repeated at all).
+        assert!(card.find("Durée :").is_none_or(|figure| words < figure), "{card}");
+        // A sentence that only holds an age follows, it does not lead.
+        assert!(card.find("moins de 6 ans").is_some_and(|age| age > words), "{card}");
+        assert!(states_a_length("La formation dure 18 mois.") && !states_a_length("auprès d'enfants de moins de 6 ans"));
+        // No sentence gives a length: the field alone.
+        let bare = Document { sections: vec![], ..cap };
+        // Only an age said: the field leads.
+        let ages = Document { sections: vec![bare_section()], ..bare.clone() };
+        assert!(facts_block(&Question::read("le CAP AEPE dure combien de temps ?"), &[&ages]).contains("Durée : 2 ans"));
+        assert!(facts_block(&Question::read("le CAP AEPE dure combien de temps ?"), &[&bare]).contains("Durée : 2 ans"));
     }
 
     #[test]

@@ -189,7 +189,8 @@ impl Profile {
         let mut p = Profile::default();
         // Tastes are read where the person says what they like, not where they say what they
         // do or did ("je suis comptable depuis 10 ans", "en BTS tourisme").
-        let tastes = without_situations(&plain);
+        // "pas forcément dans la police" does not rule the police out: it only opens the list.
+        let tastes = without_situations(&plain).replace("pas forcement ", "").replace("pas necessairement ", "").replace("pas obligatoirement ", "");
         let mut negated_only: Vec<String> = Vec::new();
         for (label, re) in &t.interests {
             for m in re.find_iter(&tastes) {
@@ -370,10 +371,11 @@ pub fn asks_for_paths(message: &str) -> bool {
 }
 
 /// The message's plain form without the words that only state a wish (apprenticeship: "en
-/// alternance"; earning one's living soon: "gagner mes sous"): what is left says whether something
-/// else is asked.
+/// alternance"; earning one's living soon: "gagner mes sous") and without the clauses of the
+/// person's situation: what is left says whether something else is asked.
 pub fn without_wish_words(message: &str) -> String {
-    let mut plain = normalise(message);
+    // What the person does ("je suis prof en lycée pro") is not asked either.
+    let mut plain = without_situations(&normalise(message));
     for (_, re) in tables().cues.iter().filter(|(c, _)| matches!(c, Cue::Apprenticeship | Cue::EarningWish)) {
         plain = re.replace_all(&plain, " ").into_owned();
     }
@@ -515,6 +517,21 @@ mod tests {
         let helping = "je veux être utile aux autres";
         assert!(read("je voudrais travailler avec des enfants en situation de handicap").interests.iter().any(|i| i == helping));
         assert!(!read("j'ai un handicap et j'aime les animaux, quels métiers ?").interests.iter().any(|i| i == helping));
+    }
+
+    #[test]
+    fn a_teacher_s_own_subject_is_not_the_pupil_s_taste() {
+        let p = read("Je suis professeur de SVT en collège. Un de mes élèves est fasciné par les volcans et les tremblements de terre : quels métiers ?");
+        assert!(p.interests.iter().any(|i| i == "j'aime bien faire des expériences") && p.interests.iter().any(|i| i == "j'aime la nature"), "{p:?}");
+        let p = read("Je suis prof de maths en lycée, une élève adore dessiner, que lui conseiller ?");
+        assert!(!p.interests.iter().any(|i| i == "j'aime jongler avec les chiffres"), "{p:?}");
+    }
+
+    #[test]
+    fn not_necessarily_rules_nothing_out() {
+        let p = read("ma fille aimerait servir son pays, mais pas forcément dans la police");
+        assert!(p.avoided.is_empty(), "{p:?}");
+        assert!(!read("ma fille aimerait servir son pays, mais pas dans la police").avoided.is_empty());
     }
 
     #[test]
@@ -688,6 +705,9 @@ mod tests {
         assert!(asks_for_paths("licence STAPS, je veux pas être prof, autres idées ?"));
         assert!(asks_for_paths("il nage à haut niveau mais veut un plan B dans le sport"));
         assert!(asks_for_paths("en master de droit, pas avocat, autre chose ?"));
+        assert!(asks_for_alternatives("je veux pas être prof, autre chose ?") && asks_for_alternatives("j'ai envie de faire autre chose que la compta"));
+        // "ou autre chose" asks which of two, not for another job.
+        assert!(!asks_for_alternatives("Le quotidien d'un ARC, c'est surtout du labo ou autre chose ?"));
         assert!(!asks_for_paths("Que lui faut-il pour devenir infirmier ?"));
     }
 
@@ -730,5 +750,12 @@ mod tests {
         assert!(Question::read(soon).asks(Asked::Salary));
         assert!(!Question::read(&without_wish_words(soon)).asks(Asked::Salary));
         assert!(Question::read(&without_wish_words("je veux gagner ma vie vite, combien gagne un vendeur ?")).asks(Asked::Salary));
+        // "il veut gagner beaucoup d'argent" is a wish too.
+        let rich = "Un élève de seconde me dit qu'il aime négocier, convaincre, et qu'il veut gagner beaucoup d'argent";
+        assert!(!Question::read(&without_wish_words(rich)).asks(Asked::Salary));
+        // Where a teacher works is their situation, not a question about how a course is taught.
+        let teacher = "Je suis prof en lycée pro, section bâtiment. Un élève aimerait se spécialiser dans l'écologie";
+        assert!(!Question::read(&without_wish_words(teacher)).asks(Asked::Procedure));
+        assert!(Question::read(&without_wish_words("ce BTS se fait en lycée ou en alternance ?")).asks(Asked::Procedure));
     }
 }

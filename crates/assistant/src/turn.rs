@@ -737,7 +737,11 @@ impl Assistant {
         // ("je veux me reconvertir dans l'informatique, quels métiers ?"), not a goal: only a
         // fiche named as such (`found`) is one there. Outcomes asked are a formation's
         // ("Licence STAPS : quels débouchés ?").
-        let tastes_and_paths = paths_asked && !read.interests.is_empty() && !asked.asks(Asked::Outcomes);
+        // ("Professeure documentaliste, j'accompagne une élève qui adore lire. Quels métiers ?"
+        // asks paths: the only fiche named is the writer's own.)
+        let a_formation_named = found.iter().any(|n| n.2 == Kind::Formation && !set_aside(n))
+            || hits.iter().take(3).any(|h| h.kind == Kind::Formation && h.title_match && !situations.contains(&h.id));
+        let tastes_and_paths = paths_asked && !read.interests.is_empty() && !(asked.asks(Asked::Outcomes) && a_formation_named);
         let goal_named = (by_title && !tastes_and_paths) || found.iter().any(|n| !set_aside(n));
         let fiche_only = asked.asks(Asked::Salary) || asked.asks(Asked::Procedure);
         // A short message after paths were proposed ("plutôt des études courtes", "je suis en
@@ -763,6 +767,21 @@ impl Assistant {
         // rules read it as an alternative to another job) or a procedure is.
         let a_named_fiche_asked_about = found.iter().any(|n| !n.1) && (asked.yes_no || asked.asks(Asked::ForMe) || asked.asks(Asked::Outcomes));
         let by_head = read_open && !by_rules && !outcomes_of_a_formation && !procedure_asked && !read.interests.is_empty() && !a_named_fiche_asked_about;
+        // Why a message is or is not an open question (ORIENT_LOG=assistant=debug).
+        tracing::debug!(
+            ?read,
+            ?found,
+            ?situations,
+            by_title,
+            tastes_and_paths,
+            goal_named,
+            paths_asked,
+            procedure_asked,
+            by_rules,
+            read_open,
+            by_head,
+            "open question"
+        );
         (by_rules || by_head).then_some(OpenRoute { situations, refining, by_head })
     }
 
@@ -886,8 +905,23 @@ impl Assistant {
 }
 
 /// Words before a name that make it the person's situation, not what they ask about.
-const SITUATION_CUES: &[&str] =
-    &["je suis", "j ai", "jai", "je travaille comme", "je bosse comme", "actuellement", "titulaire", "deja", "je fais", "j ai fait", "en ce moment"];
+const SITUATION_CUES: &[&str] = &[
+    "je suis",
+    "jsuis",
+    "jsui",
+    "chui",
+    "chuis",
+    "j ai",
+    "jai",
+    "je travaille comme",
+    "je bosse comme",
+    "actuellement",
+    "titulaire",
+    "deja",
+    "je fais",
+    "j ai fait",
+    "en ce moment",
+];
 
 /// Words that say the person's state right after a situation's cue ("je suis en
 /// reconversion", "je suis en terminale"): the cue is about that, not about a fiche named after
