@@ -179,21 +179,31 @@ fn states_a_length(sentence: &str) -> bool {
     re.is_match(&retrieval::french::fold(sentence))
 }
 
-/// Sentences of a section that match one of the cues (folded), in order.
+/// Sentences of a section that match one of the cues (folded), in order. A sentence that
+/// opens on a pronoun ("Il se prépare essentiellement en apprentissage") comes with the one
+/// before it, which says what "il" is ("Le CAP boulanger est le diplôme de référence").
 fn matching_sentences(d: &Document, key: &str, cues: &[&str], budget: usize) -> Option<String> {
     let text = section(d, key)?;
-    let hits: Vec<&str> = parts(text)
-        .into_iter()
-        .flat_map(|p| p.lines)
-        .flat_map(sentences)
-        .filter(|s| !is_boilerplate(s))
-        .filter(|s| {
-            let f = retrieval::french::fold(s);
-            cues.iter().any(|c| f.contains(c))
-        })
-        .collect();
+    let all: Vec<&str> = parts(text).into_iter().flat_map(|p| p.lines).flat_map(sentences).filter(|s| !is_boilerplate(s)).collect();
+    let mut hits: Vec<&str> = Vec::new();
+    for (i, s) in all.iter().enumerate() {
+        let f = retrieval::french::fold(s);
+        if !cues.iter().any(|c| f.contains(c)) {
+            continue;
+        }
+        if i > 0 && opens_on_a_pronoun(s) && hits.last() != Some(&all[i - 1]) {
+            hits.push(all[i - 1]);
+        }
+        hits.push(s);
+    }
     let q = quote(hits, budget);
     (!q.is_empty()).then_some(q)
+}
+
+/// Whether a sentence's subject is a pronoun for something named before it.
+fn opens_on_a_pronoun(sentence: &str) -> bool {
+    let first = sentence.split_whitespace().next().unwrap_or("");
+    matches!(first, "Il" | "Elle" | "Ils" | "Elles" | "Celui-ci" | "Celle-ci" | "Ceux-ci" | "Celles-ci")
 }
 
 const DURATION_CUES: &[&str] = &[" an ", " ans", "annee", "bac +", "bac+", "mois", "semaine"];
@@ -652,6 +662,24 @@ mod tests {
 
     fn bare_section() -> Section {
         Section { key: "descriptif_format_court".into(), label: "Présentation".into(), text: "Pour des enfants de moins de 6 ans.".into() }
+    }
+
+    #[test]
+    fn a_sentence_on_a_pronoun_comes_with_the_one_that_names_it() {
+        let boulanger = Document {
+            id: "MET.17".into(),
+            title: "boulanger/ère".into(),
+            title_feminine: None,
+            title_masculine: None,
+            sections: vec![Section {
+                key: "acces_metier".into(),
+                label: "Accès au métier".into(),
+                text: "Le CAP boulanger est le diplôme de référence dans la profession. Il se prépare essentiellement en apprentissage, meilleure voie de recrutement.".into(),
+            }],
+            ..cpe()
+        };
+        let card = facts_block(&Question::read("on peut le faire en apprentissage, boulanger ?"), &[&boulanger]);
+        assert!(card.contains("Le CAP boulanger est le diplôme de référence dans la profession. Il se prépare essentiellement en apprentissage"), "{card}");
     }
 
     #[test]

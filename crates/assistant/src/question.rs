@@ -314,6 +314,11 @@ mod tests {
         let market = Question::read("Master de géographie en vue. Les géomaticiens, ils trouvent du boulot où ?");
         assert!(market.asks(Asked::Outcomes) && market.employment);
         assert!(!Question::read("après un BTS on peut faire quoi ?").employment);
+        // Whether a trade hires, however it is put.
+        for hiring in ["BIM manager c'est quoi ? Ça a l'air de recruter dans le BTP.", "Le secteur recrute-t-il des gens en reconversion ?"] {
+            let q = Question::read(hiring);
+            assert!(q.asks(Asked::Outcomes) && q.employment, "{hiring}: {q:?}");
+        }
         // A verb's whole forms: "les portes qu'elle ouvre", not only its stem.
         assert!(asked("Une licence d'histoire, quelles autres portes elle ouvre ?").contains(&Asked::Outcomes));
         // An age in a question about becoming something asks its conditions.
