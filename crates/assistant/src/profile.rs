@@ -652,6 +652,9 @@ mod tests {
         assert_eq!(p.max_level, Some(Level::Bac2));
         assert_eq!(p.class.as_deref(), Some("3e"));
         assert!(p.apprenticeship);
+        // The class of the pupil a teacher or parent speaks of.
+        assert_eq!(read("J'ai une élève de 3e passionnée par la chimie").class.as_deref(), Some("3e"));
+        assert_eq!(read("notre fils de seconde aime les chiffres").class.as_deref(), Some("seconde"));
         assert!(p.interests.contains(&"je veux travailler de mes mains".to_string()));
         // A number of years ruled out, "ni" for "pas".
         assert_eq!(read("j'adore les chiens mais je veux pas faire 6 ans d'étude").max_level, Some(Level::Bac2));
