@@ -225,9 +225,17 @@ impl Paths {
                     // métier" (its own list of diplomas: "CAP cuisine", not another CAP it
                     // links), then the lowest level reached, then the formation whose title
                     // shares most words with the target's ("CAP pâtissier" for pâtissier).
+                    // A diploma is cited however the list writes it around the title
+                    // ("Diplôme d'État d'éducateur spécialisé (DEES)").
+                    let is_cited = |d: &Document| {
+                        let t = folded(&d.title);
+                        cited
+                            .iter()
+                            .any(|c| *c == t || (c.len() >= MIN_CITED_CHARS && t.len() >= MIN_CITED_CHARS && (c.starts_with(&t) || t.starts_with(c.as_str()))))
+                    };
                     let rank = |c: &[&Document]| {
                         let last = c[c.len() - 1];
-                        (c.len(), !cited.contains(&folded(&last.title)), level(last), std::cmp::Reverse(shared_words(target, last)))
+                        (c.len(), !is_cited(last), level(last), std::cmp::Reverse(shared_words(target, last)))
                     };
                     let better = match &best {
                         None => true,
@@ -257,6 +265,9 @@ impl Paths {
         best
     }
 }
+
+/// The shortest name a cited diploma is matched by as the start of a longer one.
+const MIN_CITED_CHARS: usize = 12;
 
 /// The block shown under the card: the path, or what the fiches say when they link no path.
 pub fn path_block<'a>(paths: &Paths, target: &'a Document, start: Start, doc: &impl Fn(&str) -> Option<&'a Document>, tu: bool) -> String {
@@ -406,6 +417,23 @@ mod tests {
         // Between two formations as short and as high, the one named like the métier.
         let named = Document { title: "électricien/ne".into(), ..metier(&[("FOR.2", "bac pro MELEC"), ("FOR.1", "CAP électricien")]) };
         assert_eq!(ids(paths.path(&named, Start::College, &find).unwrap()), ["FOR.1"]);
+    }
+
+    #[test]
+    fn the_diploma_the_job_s_fiche_requires_is_the_path_however_its_list_writes_it() {
+        let but = formation("FOR.7831", "BUT carrières sociales parcours éducation spécialisée", "niveau 6 (bac + 3)", &[]);
+        let de = formation("FOR.1183", "Diplôme d'Etat d'éducateur spécialisé", "niveau 6 (bac + 3)", &[]);
+        let docs = vec![but, de];
+        let paths = Paths::new(&docs);
+        let find = |id: &str| docs.iter().find(|d| d.id == id);
+        let mut job = metier(&[("FOR.7831", "BUT carrières sociales"), ("FOR.1183", "DEES")]);
+        job.sections = vec![Section {
+            key: "acces_metier".into(),
+            label: "Accès au métier".into(),
+            text: "Pour exercer ce métier, il faut obtenir le DEES.\nDiplôme d'État d'éducateur spécialisé (DEES)".into(),
+        }];
+        let chain = paths.path(&job, Start::Holding(Level::Bac), &find).unwrap();
+        assert_eq!(chain.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["FOR.1183"]);
     }
 
     #[test]

@@ -731,6 +731,10 @@ mod tests {
         assert_ne!(read("Boulanger, c'est bien payé ?").as_deref(), Some("adulte"));
         // A teenager giving their age is not an adult.
         assert_ne!(read("salut, 15 ans, j'aime les animaux").as_deref(), Some("adulte"));
+        // An age or years in a job said first.
+        assert_eq!(read("45 ans, comptable depuis 20 ans, je n'en peux plus des bureaux").as_deref(), Some("adulte"));
+        assert_eq!(read("Vendeuse depuis 12 ans, le contact client m'épuise.").as_deref(), Some("adulte"));
+        assert_ne!(read("15 ans et je sais pas quoi faire").as_deref(), Some("adulte"));
         assert!(opens_with_own_job("Comptable, 45 ans, je veux changer"));
         // That job is not a taste.
         let p = Profile::read("Vendeur immobilier, 45 ans, je voudrais un métier dehors", &crate::question::Question::read("x"));
