@@ -311,7 +311,13 @@ impl Card<'_> {
             // Never a sentence that brings back what the person ruled out, nor one the card
             // already quotes.
             .filter(|(shared, sentence)| shared.len() >= 2 && !self.question.rules_out_name(sentence) && !self.lines.iter().any(|l| l.contains(*sentence)))
-            .map(|(shared, sentence)| (shared.iter().map(|&i| 1.0 / sentences_with[i] as f64).sum(), *sentence))
+            .map(|(shared, sentence)| {
+                let words: f64 = shared.iter().map(|&i| 1.0 / sentences_with[i] as f64).sum();
+                // In a yes-or-no question, the sentence that holds the word settling it
+                // ("obligatoire") answers before one that merely shares topic words.
+                let settles = self.question.yes_no && shared.iter().any(|&i| self.question.settling.iter().any(|w| same_word(useful[i], w)));
+                (words + if settles { 1.0 } else { 0.0 }, *sentence)
+            })
             .collect();
         // Best first; the fiche's order among equals.
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -662,6 +668,32 @@ mod tests {
 
     fn bare_section() -> Section {
         Section { key: "descriptif_format_court".into(), label: "Présentation".into(), text: "Pour des enfants de moins de 6 ans.".into() }
+    }
+
+    #[test]
+    fn the_sentence_that_settles_a_yes_or_a_no_leads_the_answering_line() {
+        let optician = Document {
+            id: "MET.281".into(),
+            title: "opticien-lunetier".into(),
+            title_feminine: None,
+            title_masculine: None,
+            sections: vec![
+                Section {
+                    key: "acces_metier".into(),
+                    label: "Accès au métier".into(),
+                    text: "Le BTS est obligatoire pour exercer et ouvrir un commerce.\n2 ans pour préparer le BTS, obligatoire pour exercer.".into(),
+                },
+                Section {
+                    key: "vie_professionnelle".into(),
+                    label: "Vie professionnelle".into(),
+                    text: "Après quelques années d'expérience, un opticien peut ouvrir son propre point de vente.".into(),
+                },
+            ],
+            ..cpe()
+        };
+        let card = facts_block(&Question::read("est-ce que le BTS est obligatoire pour ouvrir son propre magasin ?"), &[&optician]);
+        let line = card.lines().find(|l| l.contains("Ce qui répond à ta question")).expect(&card);
+        assert!(line.contains("Ce qui répond à ta question : Le BTS est obligatoire pour exercer et ouvrir un commerce."), "{card}");
     }
 
     #[test]

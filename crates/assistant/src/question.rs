@@ -69,6 +69,9 @@ pub struct Question {
     /// The question's content words, folded (four letters or more, little words left out).
     #[serde(skip)]
     pub words: Vec<String>,
+    /// The words that would settle its yes or no ("obligatoire"), folded.
+    #[serde(skip)]
+    pub settling: Vec<String>,
 }
 
 enum Pattern {
@@ -79,6 +82,8 @@ enum Pattern {
     YesNo(Regex),
     Excluded(Regex),
     Employment(Regex),
+    /// Words that settle a yes or a no ("obligatoire", "nécessaire").
+    Settling(Regex),
 }
 
 fn patterns() -> &'static [Pattern] {
@@ -94,6 +99,7 @@ fn patterns() -> &'static [Pattern] {
                     "oui_non" => Pattern::YesNo(re),
                     "exclut" => Pattern::Excluded(re),
                     "emploi" => Pattern::Employment(re),
+                    "tranche" => Pattern::Settling(re),
                     _ => Pattern::Asked(Asked::from_key(key).unwrap_or_else(|| panic!("asked.tsv: unknown key {key}")), re),
                 }
             })
@@ -214,6 +220,7 @@ impl Question {
                 Pattern::Definition(re) => definition |= re.is_match(&plain),
                 Pattern::YesNo(re) => q.yes_no |= re.is_match(plain.trim_start()),
                 Pattern::Employment(re) => q.employment |= re.is_match(&plain),
+                Pattern::Settling(re) => q.settling.extend(re.find_iter(&plain).map(|m| m.as_str().to_string())),
                 Pattern::Excluded(re) => {
                     for c in re.captures_iter(&plain) {
                         let what = c.name("what").map(|m| m.as_str().trim().to_string()).unwrap_or_default();
