@@ -32,7 +32,14 @@ struct Part<'a> {
 }
 
 fn is_sentence(line: &str) -> bool {
-    line.trim_end().ends_with(['.', '!', '?', ':', '…', ';', ')']) || line.split_whitespace().count() > 14
+    line.trim_end().ends_with(['.', '!', '?', ':', '…', ';', ')']) || line.split_whitespace().count() > 14 || states_an_amount(line)
+}
+
+/// A line that gives an amount ("Environ 2045 euros brut pour un orthophoniste débutant…",
+/// written without a final stop) is what a heading introduces, never a heading itself.
+fn states_an_amount(line: &str) -> bool {
+    let folded = retrieval::french::fold(line);
+    line.chars().any(|c| c.is_ascii_digit()) && (folded.contains("euro") || folded.contains('%'))
 }
 
 fn parts(text: &str) -> Vec<Part<'_>> {
@@ -40,7 +47,8 @@ fn parts(text: &str) -> Vec<Part<'_>> {
     for line in text.lines().map(str::trim).map(|l| l.trim_start_matches(['-', '•']).trim_start()).filter(|l| !l.is_empty()) {
         // Short lines after a line announcing a list ("3 domaines d'activités :") are its items,
         // not headings: they belong to what is quoted.
-        let in_list = out.last().and_then(|p| p.lines.last()).is_some_and(|l| l.ends_with(':') || !ends_sentence(l));
+        // (An amount written without a stop is a sentence, not a list's head.)
+        let in_list = out.last().and_then(|p| p.lines.last()).is_some_and(|l| l.ends_with(':') || (!ends_sentence(l) && !states_an_amount(l)));
         if is_sentence(line) || in_list {
             match out.last_mut() {
                 Some(p) => p.lines.push(line),
@@ -668,6 +676,25 @@ mod tests {
 
     fn bare_section() -> Section {
         Section { key: "descriptif_format_court".into(), label: "Présentation".into(), text: "Pour des enfants de moins de 6 ans.".into() }
+    }
+
+    #[test]
+    fn a_salary_line_without_a_final_stop_is_not_a_heading() {
+        let speech_therapist = Document {
+            id: "MET.765".into(),
+            title: "orthophoniste".into(),
+            title_feminine: None,
+            title_masculine: None,
+            sections: vec![Section {
+                key: "vie_professionnelle".into(),
+                label: "Salaire et vie professionnelle".into(),
+                text: "Salaire\nSalaire du débutant\nEnviron 2045 euros brut pour un orthophoniste débutant à l'hôpital\nEn libéral, les honoraires sont fixés par convention. Le revenu moyen d'un orthophoniste libéral est de 2465 euros\nIntégrer le marché du travail\nUn emploi assuré".into(),
+            }],
+            ..cpe()
+        };
+        let card = facts_block(&Question::read("orthophoniste, on gagne quoi quand on débute ? hôpital ou libéral ?"), &[&speech_therapist]);
+        assert!(card.contains("Environ 2045 euros brut") && card.contains("2465 euros"), "{card}");
+        assert!(!card.contains("Un emploi assuré"), "{card}");
     }
 
     #[test]
