@@ -232,6 +232,11 @@ const PROCEDURE_CUES: &[&str] = &[
     "autorisation",
     "agrement",
 ];
+/// The conditions to meet ("Conditions d'accès au CCPCT : être
+/// titulaire du permis B depuis au moins 3 ans ; avoir un casier judiciaire vierge…"): quoted
+/// beside the steps, never alone in their place (a card quoting only "Autres conditions : être
+/// âgé de 18 ans" would drop that the training needs an employer).
+const CONDITION_CUES: &[&str] = &["conditions", "casier judiciaire", "visite medicale", "aptitude", "limite d'age"];
 const PREPARATION_CUES: &[&str] = &[
     "concours",
     "dossier",
@@ -379,7 +384,10 @@ impl Card<'_> {
                 self.add("Emploi et évolution", text);
             }
             Asked::Procedure => {
-                let text = matching_sentences(d, "acces_metier", PROCEDURE_CUES, ACCESS_WORDS).or_else(|| section_quote(d, "acces_metier", ACCESS_WORDS));
+                let text = match matching_sentences(d, "acces_metier", PROCEDURE_CUES, ACCESS_WORDS) {
+                    Some(_) => matching_sentences(d, "acces_metier", &[PROCEDURE_CUES, CONDITION_CUES].concat(), ACCESS_WORDS),
+                    None => section_quote(d, "acces_metier", ACCESS_WORDS),
+                };
                 self.add("Comment on y entre", text);
                 self.level();
             }
@@ -676,6 +684,25 @@ mod tests {
 
     fn bare_section() -> Section {
         Section { key: "descriptif_format_court".into(), label: "Présentation".into(), text: "Pour des enfants de moins de 6 ans.".into() }
+    }
+
+    #[test]
+    fn a_procedure_quotes_the_conditions_to_meet() {
+        let taxi = Document {
+            id: "MET.662".into(),
+            title: "chauffeur/euse de taxi".into(),
+            title_feminine: None,
+            title_masculine: None,
+            sections: vec![Section {
+                key: "acces_metier".into(),
+                label: "Accès au métier".into(),
+                text: "Sans le CCPCT (certificat de capacité professionnelle de conducteur de taxi), pas d'autorisation d'exercer.\nConditions d'accès au CCPCT : être titulaire du permis B depuis au moins 3 ans ; avoir un casier judiciaire vierge.\nLe métier attire de nombreux candidats en reconversion.".into(),
+            }],
+            ..cpe()
+        };
+        let card = facts_block(&Question::read("Quelles démarches pour obtenir le droit d'exercer comme chauffeur de taxi ?"), &[&taxi]);
+        assert!(card.contains("pas d'autorisation d'exercer.") && card.contains("casier judiciaire vierge"), "{card}");
+        assert!(!card.contains("nombreux candidats"), "{card}");
     }
 
     #[test]
