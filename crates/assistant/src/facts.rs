@@ -686,20 +686,28 @@ mod tests {
         Section { key: "descriptif_format_court".into(), label: "Présentation".into(), text: "Pour des enfants de moins de 6 ans.".into() }
     }
 
-    #[test]
-    fn a_procedure_quotes_the_conditions_to_meet() {
-        let taxi = Document {
-            id: "MET.662".into(),
-            title: "chauffeur/euse de taxi".into(),
+    /// A métier fiche with the given sections (key, text), for the tests of one card part.
+    fn metier_with(id: &str, title: &str, sections: &[(&str, &str)]) -> Document {
+        Document {
+            id: id.into(),
+            title: title.into(),
             title_feminine: None,
             title_masculine: None,
-            sections: vec![Section {
-                key: "acces_metier".into(),
-                label: "Accès au métier".into(),
-                text: "Sans le CCPCT (certificat de capacité professionnelle de conducteur de taxi), pas d'autorisation d'exercer.\nConditions d'accès au CCPCT : être titulaire du permis B depuis au moins 3 ans ; avoir un casier judiciaire vierge.\nLe métier attire de nombreux candidats en reconversion.".into(),
-            }],
+            sections: sections.iter().map(|(key, text)| Section { key: key.to_string(), label: key.to_string(), text: text.to_string() }).collect(),
             ..cpe()
-        };
+        }
+    }
+
+    #[test]
+    fn a_procedure_quotes_the_conditions_to_meet() {
+        let taxi = metier_with(
+            "MET.662",
+            "chauffeur/euse de taxi",
+            &[(
+                "acces_metier",
+                "Sans le CCPCT (certificat de capacité professionnelle de conducteur de taxi), pas d'autorisation d'exercer.\nConditions d'accès au CCPCT : être titulaire du permis B depuis au moins 3 ans ; avoir un casier judiciaire vierge.\nLe métier attire de nombreux candidats en reconversion.",
+            )],
+        );
         let card = facts_block(&Question::read("Quelles démarches pour obtenir le droit d'exercer comme chauffeur de taxi ?"), &[&taxi]);
         assert!(card.contains("pas d'autorisation d'exercer.") && card.contains("casier judiciaire vierge"), "{card}");
         assert!(!card.contains("nombreux candidats"), "{card}");
@@ -707,18 +715,14 @@ mod tests {
 
     #[test]
     fn a_salary_line_without_a_final_stop_is_not_a_heading() {
-        let speech_therapist = Document {
-            id: "MET.765".into(),
-            title: "orthophoniste".into(),
-            title_feminine: None,
-            title_masculine: None,
-            sections: vec![Section {
-                key: "vie_professionnelle".into(),
-                label: "Salaire et vie professionnelle".into(),
-                text: "Salaire\nSalaire du débutant\nEnviron 2045 euros brut pour un orthophoniste débutant à l'hôpital\nEn libéral, les honoraires sont fixés par convention. Le revenu moyen d'un orthophoniste libéral est de 2465 euros\nIntégrer le marché du travail\nUn emploi assuré".into(),
-            }],
-            ..cpe()
-        };
+        let speech_therapist = metier_with(
+            "MET.765",
+            "orthophoniste",
+            &[(
+                "vie_professionnelle",
+                "Salaire\nSalaire du débutant\nEnviron 2045 euros brut pour un orthophoniste débutant à l'hôpital\nEn libéral, les honoraires sont fixés par convention. Le revenu moyen d'un orthophoniste libéral est de 2465 euros\nIntégrer le marché du travail\nUn emploi assuré",
+            )],
+        );
         let card = facts_block(&Question::read("orthophoniste, on gagne quoi quand on débute ? hôpital ou libéral ?"), &[&speech_therapist]);
         assert!(card.contains("Environ 2045 euros brut") && card.contains("2465 euros"), "{card}");
         assert!(!card.contains("Un emploi assuré"), "{card}");
@@ -726,25 +730,14 @@ mod tests {
 
     #[test]
     fn the_sentence_that_settles_a_yes_or_a_no_leads_the_answering_line() {
-        let optician = Document {
-            id: "MET.281".into(),
-            title: "opticien-lunetier".into(),
-            title_feminine: None,
-            title_masculine: None,
-            sections: vec![
-                Section {
-                    key: "acces_metier".into(),
-                    label: "Accès au métier".into(),
-                    text: "Le BTS est obligatoire pour exercer et ouvrir un commerce.\n2 ans pour préparer le BTS, obligatoire pour exercer.".into(),
-                },
-                Section {
-                    key: "vie_professionnelle".into(),
-                    label: "Vie professionnelle".into(),
-                    text: "Après quelques années d'expérience, un opticien peut ouvrir son propre point de vente.".into(),
-                },
+        let optician = metier_with(
+            "MET.281",
+            "opticien-lunetier",
+            &[
+                ("acces_metier", "Le BTS est obligatoire pour exercer et ouvrir un commerce.\n2 ans pour préparer le BTS, obligatoire pour exercer."),
+                ("vie_professionnelle", "Après quelques années d'expérience, un opticien peut ouvrir son propre point de vente."),
             ],
-            ..cpe()
-        };
+        );
         let card = facts_block(&Question::read("est-ce que le BTS est obligatoire pour ouvrir son propre magasin ?"), &[&optician]);
         let line = card.lines().find(|l| l.contains("Ce qui répond à ta question")).expect(&card);
         assert!(line.contains("Ce qui répond à ta question : Le BTS est obligatoire pour exercer et ouvrir un commerce."), "{card}");
@@ -752,18 +745,14 @@ mod tests {
 
     #[test]
     fn a_sentence_on_a_pronoun_comes_with_the_one_that_names_it() {
-        let boulanger = Document {
-            id: "MET.17".into(),
-            title: "boulanger/ère".into(),
-            title_feminine: None,
-            title_masculine: None,
-            sections: vec![Section {
-                key: "acces_metier".into(),
-                label: "Accès au métier".into(),
-                text: "Le CAP boulanger est le diplôme de référence dans la profession. Il se prépare essentiellement en apprentissage, meilleure voie de recrutement.".into(),
-            }],
-            ..cpe()
-        };
+        let boulanger = metier_with(
+            "MET.17",
+            "boulanger/ère",
+            &[(
+                "acces_metier",
+                "Le CAP boulanger est le diplôme de référence dans la profession. Il se prépare essentiellement en apprentissage, meilleure voie de recrutement.",
+            )],
+        );
         let card = facts_block(&Question::read("on peut le faire en apprentissage, boulanger ?"), &[&boulanger]);
         assert!(card.contains("Le CAP boulanger est le diplôme de référence dans la profession. Il se prépare essentiellement en apprentissage"), "{card}");
     }
