@@ -208,6 +208,53 @@ fn matching_sentences(d: &Document, key: &str, cues: &[&str], budget: usize) -> 
     (!q.is_empty()).then_some(q)
 }
 
+/// A fiche's sentences that could answer a question, wherever the fiche says them (ROME's
+/// sections and the sentences every fiche repeats left out; a sentence opening on a pronoun
+/// comes with the one before it): what [`crate::meaning`] ranks by meaning.
+pub fn fiche_sentences(d: &Document) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in d.sections.iter().filter(|s| !retrieval::rome::is_rome_section(&s.key)) {
+        let all: Vec<&str> = parts(&s.text).into_iter().flat_map(|p| p.lines).flat_map(sentences).filter(|s| !is_boilerplate(s)).collect();
+        for (i, sentence) in all.iter().enumerate() {
+            if sentence.split_whitespace().count() < 5 {
+                continue;
+            }
+            if i > 0 && opens_on_a_pronoun(sentence) {
+                out.push(format!("{} {sentence}", all[i - 1]));
+            } else {
+                out.push(sentence.to_string());
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// Sentences picked by meaning for each fiche of the card ([`crate::meaning`]), quoted under
+/// "Ce qui répond à ta question" beside those that share the question's words.
+#[derive(Debug, Default, Clone)]
+pub struct Picks {
+    by_fiche: Vec<(String, Vec<String>)>,
+}
+
+impl Picks {
+    pub fn add(&mut self, doc_id: &str, sentence: &str) {
+        match self.by_fiche.iter_mut().find(|(id, _)| id == doc_id) {
+            Some((_, s)) if s.iter().any(|x| x == sentence) => {}
+            Some((_, s)) => s.push(sentence.to_string()),
+            None => self.by_fiche.push((doc_id.to_string(), vec![sentence.to_string()])),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_fiche.is_empty()
+    }
+
+    fn of(&self, doc_id: &str) -> &[String] {
+        self.by_fiche.iter().find(|(id, _)| id == doc_id).map(|(_, s)| s.as_slice()).unwrap_or(&[])
+    }
+}
+
 /// Whether a sentence's subject is a pronoun for something named before it.
 fn opens_on_a_pronoun(sentence: &str) -> bool {
     let first = sentence.split_whitespace().next().unwrap_or("");
@@ -260,6 +307,7 @@ struct Card<'a> {
     lines: Vec<String>,
     doc: &'a Document,
     question: &'a Question,
+    picks: &'a Picks,
 }
 
 impl Card<'_> {
@@ -334,7 +382,17 @@ impl Card<'_> {
             .collect();
         // Best first; the fiche's order among equals.
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let picked: Vec<&str> = scored.iter().take(2).map(|x| x.1).collect();
+        let mut picked: Vec<&str> = scored.iter().take(2).map(|x| x.1).collect();
+        // The sentences closest in meaning to a part of the question, when the card does not
+        // quote them yet.
+        for s in self.picks.of(&self.doc.id) {
+            if !picked.iter().any(|p| p.contains(s.as_str()) || s.contains(p))
+                && !self.lines.iter().any(|l| l.contains(s.as_str()))
+                && !self.question.rules_out_name(s)
+            {
+                picked.push(s);
+            }
+        }
         if !picked.is_empty() {
             self.add("Ce qui répond à ta question", Some(picked.join(" ")));
         }
@@ -522,7 +580,7 @@ pub fn no_diploma_required(d: &Document) -> bool {
 
 /// A question's word in a sentence: whole short words ("ans" is not "dans"), longer ones by
 /// their stem ("langue" and "langues", "légal" and "légalement").
-fn same_word(asked: &str, word: &str) -> bool {
+pub(crate) fn same_word(asked: &str, word: &str) -> bool {
     let n = asked.chars().count();
     if n < 5 {
         return asked == word;
@@ -539,7 +597,7 @@ fn section_items_text(d: &Document, key: &str, max: usize) -> Option<String> {
 
 /// A short French block of facts for the fiches that answer the question: for each fiche,
 /// what it says about each thing asked, in the order asked, word for word.
-pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
+pub fn facts_block(question: &Question, docs: &[&Document], picks: &Picks) -> String {
     let mut blocks = Vec::new();
     let has_job = docs.iter().any(|d| d.kind == Kind::Metier);
     // A job under a formation's card, for a yes or a no ("avec un CAP coiffure je peux ouvrir
@@ -550,7 +608,7 @@ pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
         // long it takes; the pay and the rest are the job's.
         let companion = has_job && d.kind == Kind::Formation && !question.comparison && !jobs_settle_only;
         if jobs_settle_only && i > 0 && d.kind == Kind::Metier {
-            let mut card = Card { lines: vec![format!("• Métier : {}", d.display_title())], doc: d, question };
+            let mut card = Card { lines: vec![format!("• Métier : {}", d.display_title())], doc: d, question, picks };
             card.answering();
             if card.lines.len() > 1 {
                 blocks.push(card.lines.join("\n"));
@@ -558,7 +616,9 @@ pub fn facts_block(question: &Question, docs: &[&Document]) -> String {
             continue;
         }
         let mut card =
-            Card { lines: vec![format!("• {} : {}", if d.kind == Kind::Metier { "Métier" } else { "Formation" }, d.display_title())], doc: d, question };
+            Card {
+                lines: vec![format!("• {} : {}", if d.kind == Kind::Metier { "Métier" } else { "Formation" }, d.display_title())], doc: d, question, picks
+            };
         // A yes-or-no question gets the sentences that settle it first, wherever the fiche says
         // them.
         if question.yes_no {
@@ -641,11 +701,11 @@ mod tests {
     #[test]
     fn the_card_leads_with_what_is_asked_and_quotes_every_condition() {
         let d = cpe();
-        let card = facts_block(&Question::read("comment devenir CPE ?"), &[&d]);
+        let card = facts_block(&Question::read("comment devenir CPE ?"), &[&d], &Picks::default());
         assert!(card.contains("concours national.") && card.contains("2ème année de master MEEF.") && card.contains("chefs d'établissement."), "{card}");
         assert!(card.contains("Diplômes cités : Master MEEF mention encadrement éducatif"), "{card}");
         assert!(!card.contains("MET.278") && !card.contains("FOR.1"), "no internal ids: {card}");
-        let salary = facts_block(&Question::read("combien gagne un CPE"), &[&d]);
+        let salary = facts_block(&Question::read("combien gagne un CPE"), &[&d], &Picks::default());
         assert!(salary.lines().nth(1).unwrap().contains("Salaire du débutant : 2 100 euros"), "{salary}");
         assert!(!salary.contains("concours"), "{salary}");
     }
@@ -654,13 +714,13 @@ mod tests {
     fn what_the_question_adds_beyond_its_intent_is_quoted_too() {
         // A salary question that also names the master: the sentence about the master follows
         // the salary, whatever section it is in.
-        let card = facts_block(&Question::read("Combien gagne un CPE qui sort du master MEEF"), &[&cpe()]);
+        let card = facts_block(&Question::read("Combien gagne un CPE qui sort du master MEEF"), &[&cpe()], &Picks::default());
         let salary = card.find("Salaire du débutant").expect(&card);
         let answering =
             card.find("Ce qui répond à ta question : Pour s'inscrire au concours, il faut être inscrit en 2ème année de master MEEF.").expect(&card);
         assert!(salary < answering, "{card}");
         // Nothing shared beyond the title: no such line.
-        assert!(!facts_block(&Question::read("combien gagne un CPE"), &[&cpe()]).contains("Ce qui répond"));
+        assert!(!facts_block(&Question::read("combien gagne un CPE"), &[&cpe()], &Picks::default()).contains("Ce qui répond"));
     }
 
     #[test]
@@ -677,7 +737,7 @@ mod tests {
             facts: Facts { duration: Some("2 ans".into()), ..Default::default() },
             ..cpe()
         };
-        let card = facts_block(&Question::read("peut-elle faire le BP esthétique au lycée ou faut-il un patron ?"), &[&bp]);
+        let card = facts_block(&Question::read("peut-elle faire le BP esthétique au lycée ou faut-il un patron ?"), &[&bp], &Picks::default());
         assert!(card.contains("Comment elle se prépare : Suite du CAP, ce brevet professionnel se prépare uniquement en apprentissage"), "{card}");
         assert!(!card.contains("accueille la clientèle"), "{card}");
     }
@@ -708,7 +768,7 @@ mod tests {
                 "Sans le CCPCT (certificat de capacité professionnelle de conducteur de taxi), pas d'autorisation d'exercer.\nConditions d'accès au CCPCT : être titulaire du permis B depuis au moins 3 ans ; avoir un casier judiciaire vierge.\nLe métier attire de nombreux candidats en reconversion.",
             )],
         );
-        let card = facts_block(&Question::read("Quelles démarches pour obtenir le droit d'exercer comme chauffeur de taxi ?"), &[&taxi]);
+        let card = facts_block(&Question::read("Quelles démarches pour obtenir le droit d'exercer comme chauffeur de taxi ?"), &[&taxi], &Picks::default());
         assert!(card.contains("pas d'autorisation d'exercer.") && card.contains("casier judiciaire vierge"), "{card}");
         assert!(!card.contains("nombreux candidats"), "{card}");
     }
@@ -723,7 +783,7 @@ mod tests {
                 "Salaire\nSalaire du débutant\nEnviron 2045 euros brut pour un orthophoniste débutant à l'hôpital\nEn libéral, les honoraires sont fixés par convention. Le revenu moyen d'un orthophoniste libéral est de 2465 euros\nIntégrer le marché du travail\nUn emploi assuré",
             )],
         );
-        let card = facts_block(&Question::read("orthophoniste, on gagne quoi quand on débute ? hôpital ou libéral ?"), &[&speech_therapist]);
+        let card = facts_block(&Question::read("orthophoniste, on gagne quoi quand on débute ? hôpital ou libéral ?"), &[&speech_therapist], &Picks::default());
         assert!(card.contains("Environ 2045 euros brut") && card.contains("2465 euros"), "{card}");
         assert!(!card.contains("Un emploi assuré"), "{card}");
     }
@@ -738,7 +798,7 @@ mod tests {
                 ("vie_professionnelle", "Après quelques années d'expérience, un opticien peut ouvrir son propre point de vente."),
             ],
         );
-        let card = facts_block(&Question::read("est-ce que le BTS est obligatoire pour ouvrir son propre magasin ?"), &[&optician]);
+        let card = facts_block(&Question::read("est-ce que le BTS est obligatoire pour ouvrir son propre magasin ?"), &[&optician], &Picks::default());
         let line = card.lines().find(|l| l.contains("Ce qui répond à ta question")).expect(&card);
         assert!(line.contains("Ce qui répond à ta question : Le BTS est obligatoire pour exercer et ouvrir un commerce."), "{card}");
     }
@@ -753,7 +813,7 @@ mod tests {
                 "Le CAP boulanger est le diplôme de référence dans la profession. Il se prépare essentiellement en apprentissage, meilleure voie de recrutement.",
             )],
         );
-        let card = facts_block(&Question::read("on peut le faire en apprentissage, boulanger ?"), &[&boulanger]);
+        let card = facts_block(&Question::read("on peut le faire en apprentissage, boulanger ?"), &[&boulanger], &Picks::default());
         assert!(card.contains("Le CAP boulanger est le diplôme de référence dans la profession. Il se prépare essentiellement en apprentissage"), "{card}");
     }
 
@@ -782,7 +842,7 @@ mod tests {
             facts: Facts { duration: Some("2 ans".into()), ..Default::default() },
             ..cpe()
         };
-        let card = facts_block(&Question::read("elle a un bac pro, le CAP AEPE elle le ferait en combien de temps ?"), &[&cap]);
+        let card = facts_block(&Question::read("elle a un bac pro, le CAP AEPE elle le ferait en combien de temps ?"), &[&cap], &Picks::default());
         let words = card.find("Durée selon le parcours : Ce CAP se prépare en 2 ans après la 3e, ou 1 an après un premier diplôme").expect(&card);
         // The single figure is not shown above the sentence (here it is not repeated at all).
         assert!(card.find("Durée :").is_none_or(|figure| words < figure), "{card}");
@@ -793,8 +853,8 @@ mod tests {
         let bare = Document { sections: vec![], ..cap };
         // Only an age said: the field leads.
         let ages = Document { sections: vec![bare_section()], ..bare.clone() };
-        assert!(facts_block(&Question::read("le CAP AEPE dure combien de temps ?"), &[&ages]).contains("Durée : 2 ans"));
-        assert!(facts_block(&Question::read("le CAP AEPE dure combien de temps ?"), &[&bare]).contains("Durée : 2 ans"));
+        assert!(facts_block(&Question::read("le CAP AEPE dure combien de temps ?"), &[&ages], &Picks::default()).contains("Durée : 2 ans"));
+        assert!(facts_block(&Question::read("le CAP AEPE dure combien de temps ?"), &[&bare], &Picks::default()).contains("Durée : 2 ans"));
     }
 
     #[test]
@@ -802,7 +862,7 @@ mod tests {
         let a = cpe();
         let b =
             Document { id: "MET.2".into(), title: "professeur/e documentaliste".into(), summary: "Le professeur documentaliste gère le CDI.".into(), ..cpe() };
-        let card = facts_block(&Question::read("CPE ou professeur documentaliste, c'est quoi la différence de salaire ?"), &[&a, &b]);
+        let card = facts_block(&Question::read("CPE ou professeur documentaliste, c'est quoi la différence de salaire ?"), &[&a, &b], &Picks::default());
         assert!(card.contains("En bref : Le CPE veille") && card.contains("En bref : Le professeur documentaliste gère le CDI."), "{card}");
         // Salary first, then what it is.
         assert!(card.find("Salaire du débutant").unwrap() < card.find("En bref").unwrap(), "{card}");
@@ -810,7 +870,7 @@ mod tests {
 
     #[test]
     fn is_it_for_me_names_the_qualities() {
-        let card = facts_block(&Question::read("je suis timide, est-ce que CPE c'est fait pour moi ?"), &[&cpe()]);
+        let card = facts_block(&Question::read("je suis timide, est-ce que CPE c'est fait pour moi ?"), &[&cpe()], &Picks::default());
         assert!(card.contains("Qualités demandées : Sens de l'écoute ; Autorité"), "{card}");
         assert!(card.contains("Le CPE est à l'écoute des élèves. Il sait poser des limites."), "{card}");
     }
@@ -821,14 +881,14 @@ mod tests {
         d.sections[0].text = "Il faut l'agrément du conseil départemental. Aucune condition de niveau d'études n'est imposée.".into();
         d.facts.level = Some("CAP ou équivalent".into());
         assert!(no_diploma_required(&d));
-        let card = facts_block(&Question::read("CPE c'est combien d'années d'études ?"), &[&d]);
+        let card = facts_block(&Question::read("CPE c'est combien d'années d'études ?"), &[&d], &Picks::default());
         assert!(!card.contains("Niveau d'études"), "{card}");
         assert!(!no_diploma_required(&cpe()));
     }
 
     #[test]
     fn outcomes_leave_the_salary_out() {
-        let card = facts_block(&Question::read("il y a du boulot comme CPE ?"), &[&cpe()]);
+        let card = facts_block(&Question::read("il y a du boulot comme CPE ?"), &[&cpe()], &Picks::default());
         assert!(card.contains("Le nombre de postes au concours varie."), "{card}");
         assert!(!card.contains("2 100"), "{card}");
     }

@@ -7,6 +7,7 @@ pub mod explore;
 mod facts;
 mod grounding;
 pub mod live_data;
+mod meaning;
 pub mod open_head;
 pub mod path;
 pub mod profile;
@@ -18,7 +19,7 @@ mod replies;
 mod turn;
 
 pub use explore::{Exploration, FollowUp, Proposal};
-pub use facts::facts_block;
+pub use facts::{facts_block, Picks};
 pub use grounding::{Evidence, SentenceCheck, SentenceFilter, Unsupported};
 pub use profile::Profile;
 pub use prompt::{build_messages, SYSTEM_PROMPT};

@@ -2,7 +2,7 @@
 //! checked) → sources and a receipt naming every charter point applied.
 
 use crate::explore::Exploration;
-use crate::facts::facts_block;
+use crate::facts::{facts_block, Picks};
 use crate::grounding::{Evidence, SentenceFilter};
 use crate::profile::Profile;
 use crate::prompt::build_messages;
@@ -252,6 +252,8 @@ pub struct Assistant {
     /// Reads whether a message asks for paths; absent when the searcher's embedder is not the
     /// one it was trained on (the routing rules then decide alone).
     open_head: Option<crate::open_head::OpenQuestionHead>,
+    /// Ranks the card's fiches' sentences by meaning against each part of the question.
+    ranker: crate::meaning::SentenceRanker,
 }
 
 /// Collects the streamed text and the timing of its first piece.
@@ -290,7 +292,8 @@ impl Assistant {
             tracing::warn!("the open-question head was trained on {}, not this embedder: open questions are read by the rules alone", head.encoder);
             None
         };
-        Ok(Assistant { searcher, guard, generator, config, index_version: String::new(), paths, open_head })
+        let ranker = crate::meaning::SentenceRanker::new(searcher.embedder_handle());
+        Ok(Assistant { searcher, guard, generator, config, index_version: String::new(), paths, open_head, ranker })
     }
 
     /// The input rails' report for a message in its conversation. If the rails' encoder fails,
@@ -525,7 +528,7 @@ impl Assistant {
                 .collect();
             let general = Question { asked: asked.asked.iter().copied().filter(|a| !matches!(a, Asked::Procedure)).collect(), ..asked.clone() };
             if !docs.is_empty() && !general.asked.is_empty() {
-                out.emit(&format!("\n\nCe que disent les fiches de l'Onisep :\n{}", facts_block(&general, &docs)));
+                out.emit(&format!("\n\nCe que disent les fiches de l'Onisep :\n{}", facts_block(&general, &docs, &Picks::default())));
                 answer.sources = sources(&[], &docs);
                 answer.attributions.push(ONISEP_SOURCE.into());
             }
@@ -555,7 +558,12 @@ impl Assistant {
             return Ok(());
         }
         let fact_docs = self.fact_documents(&asked, &named, &hits);
-        let mut facts = facts_block(&asked, &fact_docs);
+        let mut facts = facts_block(&asked, &fact_docs, &Picks::default());
+        // What the card's fields leave unanswered, from the sentences closest in meaning.
+        let picks = self.ranker.picks(&input.redacted, &fact_docs, &facts);
+        if !picks.is_empty() {
+            facts = facts_block(&asked, &fact_docs, &picks);
+        }
         // "Comment on y arrive depuis la 3e ?": the steps from where the person is, from the
         // fiches' links (never invented).
         let start = crate::path::start_of(&input.redacted).filter(|_| asked.asks(Asked::Access) || crate::path::asks_the_way(&input.redacted));

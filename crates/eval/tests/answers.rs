@@ -78,6 +78,18 @@ fn an_acronym_names_the_job_first() {
 }
 
 #[test]
+fn what_a_clause_adds_is_answered_from_the_sentence_that_says_it() {
+    // "AESH" is said in two sentences of the fiche; the one that says what an AESH does is far
+    // closer to the question than the fiche's opening.
+    let a = ask("AESH et AES, c'est la même chose ?");
+    assert!(a.answer.contains("a pour mission d'apporter une aide pratique"), "{}", a.answer);
+    // "bien" shares a word with "afin de bien connaître les matériels", which answers nothing:
+    // it is no closer to the question than the fiche's opening, so it is not quoted.
+    let a = ask("photographe ça gagne bien ?");
+    assert!(!a.answer.contains("bien connaître les matériels"), "{}", a.answer);
+}
+
+#[test]
 fn a_comparison_shows_both_sides() {
     let a = ask("Quelle différence entre le BTS MCO et le BTS NDRC ?");
     assert!(a.asked.comparison);
