@@ -187,7 +187,7 @@ mod tests {
             ("C'est quand les portes ouvertes du lycée ?", LiveData::Dates),
             ("à quelle heure commence l'épreuve de français du bac ?", LiveData::Dates),
             ("qd est ce qu'on s'inscrit sur parcoursup cette année", LiveData::Dates),
-            ("Il fallait quelle moyenne minimum pour entrer à l'IUT de Nantes l'an dernier ?", LiveData::Dates),
+            ("Il fallait quelle moyenne minimum pour entrer à l'IUT de Nantes l'an dernier ?", LiveData::SchoolFigures),
             ("combien coûte l'école de commerce de Rouen ?", LiveData::SchoolFigures),
             ("c koi le taux d'admission en IFSI a Lyon", LiveData::SchoolFigures),
             ("quelle est la meilleure école d'ingénieur ?", LiveData::Ranking),
@@ -251,6 +251,7 @@ mod tests {
             "Avec mes résultats au bac, je peux aller en BTS ?",
             "comment s'inscrire au concours de gardien de la paix ?",
             "on peut passer le concours quand on a 30 ans ?",
+            "J'ai été licencié l'an dernier, j'ai un CAP de plombier : quels métiers proches ?",
         ] {
             assert!(live_data(q).is_empty(), "{q}: {:?}", live_data(q));
         }

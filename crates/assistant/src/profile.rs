@@ -644,6 +644,10 @@ mod tests {
         // "tout le monde" is everyone, not the world.
         assert_eq!(read("tout le monde a une idée sauf moi, j'aime bien aider les gens").interests, vec!["je veux être utile aux autres"]);
         assert!(read("je veux voir le monde et parler anglais").interests.contains(&"je rêve de travailler à l'étranger".to_string()));
+        // Being discouraged is no taste for decoration; working metal is working with one's hands.
+        let p = read("j'aime souder et travailler le métal, mais je suis un peu découragé");
+        assert_eq!(p.interests, vec!["je veux travailler de mes mains"], "{p:?}");
+        assert!(read("j'adore la déco et la décoration d'intérieur").interests.contains(&"je rêve d'un métier artistique".to_string()));
     }
 
     #[test]
