@@ -94,6 +94,8 @@ enum Cue {
     /// A wish to earn one's living soon ("jveux bosser vite et gagner mes sous"): a constraint
     /// of the paths, not a question about a fiche's pay.
     EarningWish,
+    /// A limit put on the length of studies, said as such ("3 ans maximum").
+    StudyLimit,
 }
 
 fn tables() -> &'static Tables {
@@ -128,6 +130,7 @@ fn tables() -> &'static Tables {
                     None if key == "metier_en_tete" => Cue::OwnJobFirst,
                     None if key == "gout" => Cue::Likes,
                     None if key == "gagner_sa_vie" => Cue::EarningWish,
+                    None if key == "limite_etudes" => Cue::StudyLimit,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -225,7 +228,8 @@ impl Profile {
                 | Cue::Wish
                 | Cue::OwnJobFirst
                 | Cue::Likes
-                | Cue::EarningWish => {}
+                | Cue::EarningWish
+                | Cue::StudyLimit => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -394,6 +398,13 @@ pub fn opens_with_own_job(message: &str) -> bool {
 pub fn says_what_they_like(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::Likes && re.is_match(&plain))
+}
+
+/// Whether a message puts a limit on the length of studies, said as such ("des études plus
+/// courtes", "3 ans maximum"), not a diploma merely named.
+pub fn limits_the_studies(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::StudyLimit && re.is_match(&plain))
 }
 
 /// Whether a message says what work the person would like ("j'aimerais bosser dans le ciné",
@@ -659,6 +670,15 @@ mod tests {
         // The class of the pupil a teacher or parent speaks of.
         assert_eq!(read("J'ai une élève de 3e passionnée par la chimie").class.as_deref(), Some("3e"));
         assert_eq!(read("notre fils de seconde aime les chiffres").class.as_deref(), Some("seconde"));
+        // Limits said as a comparison or after the figure.
+        assert_eq!(read("j'aime soigner mais avec des études plus courtes").max_level, Some(Level::Bac2));
+        assert_eq!(read("j'aime soigner, 3 ans maximum").max_level, Some(Level::Bac3));
+        for limit in ["avec des études plus courtes", "3 ans maximum", "pas de longues études", "bac+2 max"] {
+            assert!(limits_the_studies(limit), "{limit}");
+        }
+        for named in ["je peux faire un CAP cuisine ?", "je veux faire un BTS", "2 ans de CAP"] {
+            assert!(!limits_the_studies(named), "{named}");
+        }
         assert!(p.interests.contains(&"je veux travailler de mes mains".to_string()));
         // A number of years ruled out, "ni" for "pas".
         assert_eq!(read("j'adore les chiens mais je veux pas faire 6 ans d'étude").max_level, Some(Level::Bac2));

@@ -375,10 +375,12 @@ fn tastes_stated(redacted: &str) -> Option<Vec<String>> {
     (!profile.interests.is_empty()).then_some(profile.interests)
 }
 
-/// The tastes a message states when it also asks for paths or says what work the person
-/// wishes for: the evidence that it is a request for paths, which the encoder does not weigh.
+/// The tastes a message states when it also asks for paths, says what work the person wishes
+/// for, or puts a limit on the length of studies ("j'aime l'idée de soigner mais avec des
+/// études plus courtes, 3 ans maximum"; a diploma merely named is no such limit): the
+/// evidence that it is a request for paths, which the encoder does not weigh.
 fn tastes_of_a_request_for_paths(redacted: &str) -> Option<Vec<String>> {
-    let asks = crate::profile::asks_for_paths(redacted) || crate::profile::says_a_wish(redacted);
+    let asks = crate::profile::asks_for_paths(redacted) || crate::profile::says_a_wish(redacted) || crate::profile::limits_the_studies(redacted);
     asks.then(|| tastes_stated(redacted)).flatten()
 }
 
@@ -531,6 +533,23 @@ mod tests {
 
     fn distress_score(score: f32, window: bool) -> Layer {
         Layer::Semantic { head: "distress".into(), score, threshold: 0.04, nearest: vec![], window }
+    }
+
+    #[test]
+    fn tastes_with_a_limit_to_the_studies_are_a_request_for_paths() {
+        let limited = "Je suis en PASS et je ne suis pas sûr de continuer. J'aime soigner les gens mais avec des études plus courtes, 3 ans maximum.";
+        let mut r = handed_off(limited, distress_score(0.6, false));
+        answer_orientation_requests_with_care(&mut r, &[]);
+        assert_eq!(r.action, Action::AnswerWithCare);
+        // A diploma named is no limit: a doubt on "je serai plus là" stays with a counsellor.
+        let named = "je peux faire un CAP pâtisserie même si je serai plus là l'an prochain ?";
+        let mut r = handed_off(named, distress_score(0.6, false));
+        answer_orientation_requests_with_care(&mut r, &[]);
+        assert_eq!(r.action, Action::Handoff);
+        // Without a taste, a limit alone is no evidence: the handoff stands.
+        let mut r = handed_off("je suis pas sûr de continuer, je veux pas de longues études", distress_score(0.6, false));
+        answer_orientation_requests_with_care(&mut r, &[]);
+        assert_eq!(r.action, Action::Handoff);
     }
 
     #[test]
