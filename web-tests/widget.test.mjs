@@ -133,7 +133,7 @@ try {
     p.on("pageerror", (e) => errors.push("open question: " + e.message));
     await p.goto(base + "/");
     const q = p.getByLabel("Ta question sur un métier ou une formation");
-    await q.fill("j'adore les animaux et être dehors, c'est quoi les métiers possibles ?");
+    await q.fill("j'adore les animaux et être dehors, mais pas travailler la nuit, c'est quoi les métiers possibles ?");
     await q.press("Enter");
     const cards = p.locator("orient-chat .paths .card");
     await cards.first().waitFor({ timeout: 120_000 });
@@ -144,7 +144,9 @@ try {
     const chips = p.locator("orient-chat .profile .chip");
     await chips.first().waitFor({ timeout: 5_000 });
     const before = await chips.count();
-    if (!(await p.locator("orient-chat .profile").textContent()).includes("animaux")) fail("the profile does not show the interest read");
+    const profileText = await p.locator("orient-chat .profile").textContent();
+    if (!profileText.includes("animaux")) fail("the profile does not show the interest read");
+    if (!profileText.includes("Pas : travailler la nuit")) fail("the profile does not show the working condition ruled out: " + profileText);
     await p.screenshot({ path: join(out, "widget-paths.png"), fullPage: true });
     await axe(p, "demo page with métiers to explore");
     await chips.first().getByRole("button").click();

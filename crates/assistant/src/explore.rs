@@ -247,6 +247,9 @@ pub fn render(e: &Exploration) -> String {
         }
         out.push_str(&intro);
         out.push_str(" :\n");
+        if !e.profile.avoided_conditions.is_empty() {
+            out.push_str(&format!("(J'ai laissé de côté les métiers où il faut parfois : {}.)\n", e.profile.avoided_conditions.join(", ")));
+        }
         for p in &e.proposals {
             out.push_str(&format!("\n• {}", p.title));
             if !p.line.is_empty() {

@@ -1,6 +1,7 @@
 //! What an open question says of the person: what they like (mapped to ONISEP's centres
 //! d'intérêt), the studies they accept, their class, apprenticeship, what they rule out.
-//! Patterns are data (`data/interests.tsv`, `data/profile.tsv`, `data/rule-outs.tsv`), read on
+//! Patterns are data (`data/interests.tsv`, `data/profile.tsv`, `data/rule-outs.tsv`,
+//! `data/conditions.tsv`), read on
 //! the rails' plain form of the message. The profile lives in the conversation only: the
 //! widget shows it, the person corrects or erases it, and it is sent back with each message
 //! (nothing of it is stored by the service).
@@ -17,6 +18,7 @@ const INTERESTS: &str = include_str!("../data/interests.tsv");
 const PROFILE: &str = include_str!("../data/profile.tsv");
 const RULE_OUTS: &str = include_str!("../data/rule-outs.tsv");
 const REPLY_WORDS: &str = include_str!("../data/reply-words.tsv");
+const CONDITIONS: &str = include_str!("../data/conditions.tsv");
 
 /// Bounds on a profile sent back by a client.
 const MAX_EXCLUDED: usize = 10;
@@ -39,6 +41,9 @@ pub struct Profile {
     pub shorter_first: bool,
     /// Words they rule out (folded): métiers named so are never proposed.
     pub excluded: Vec<String>,
+    /// Working conditions they rule out, as shown to them ("travailler la nuit"): métiers
+    /// whose ROME work contexts include them are not proposed (`data/conditions.tsv`).
+    pub avoided_conditions: Vec<String>,
 }
 
 /// How a reply speaks: to the young person, or to a parent or teacher about them.
@@ -59,6 +64,24 @@ struct Tables {
     reply_words: HashMap<&'static str, ReplyWord>,
     /// What a short reply may open with, longest first.
     reply_leads: Vec<Vec<&'static str>>,
+    conditions: Vec<Condition>,
+    /// Where a clause ends, for reading what a condition's words are said with.
+    clause_end: Regex,
+    /// A clause that rules out what follows ("il refuse de", "pas de", "ni").
+    clause_negation: Regex,
+    /// "sans" rules out only what comes just after it ("sans travail de nuit").
+    without: Regex,
+}
+
+/// A row of `data/conditions.tsv`.
+struct Condition {
+    /// What the person sees ("travailler la nuit").
+    shown: &'static str,
+    /// The words rule it out alone ("vertige"), not only when negated.
+    alone: bool,
+    /// ROME work contexts, as labelled.
+    contexts: Vec<&'static str>,
+    words: Regex,
 }
 
 /// A word's part in a short reply (`data/reply-words.tsv`).
@@ -173,11 +196,66 @@ fn tables() -> &'static Tables {
             }
         }
         reply_leads.sort_by_key(|l| std::cmp::Reverse(l.len()));
-        Tables { interests, cues, rule_outs, negation, negation_after, reply_words, reply_leads }
+        let conditions = guardrails::data::rows(CONDITIONS)
+            .map(|row| {
+                let [key, contexts, pattern] = row[..] else { panic!("conditions.tsv: a row needs three columns: {row:?}") };
+                let (alone, shown) = match key.split_once(':') {
+                    Some(("pas", shown)) => (false, shown),
+                    Some(("evite", shown)) => (true, shown),
+                    _ => panic!("conditions.tsv: a key is pas:TEXT or evite:TEXT: {key}"),
+                };
+                Condition { shown, alone, contexts: contexts.split('|').map(str::trim).collect(), words: re("conditions.tsv", key, pattern) }
+            })
+            .collect();
+        // A new clause starts at punctuation, at a joining word, or at a new subject: "jsp quoi
+        // faire je veux bosser dehors" does not rule out working outside.
+        let clause_end = Regex::new(r"[,.;:!?]|\b(?:et|mais|par contre|car|parce que|sauf que|je|j'|il|elle|on|ils|elles)\b").expect("valid pattern");
+        let clause_negation = Regex::new(
+            r"\b(?:pas|jamais|horreur|deteste|detestent|ni|sauf|refuse|refuses|refusent|refuser|eviter|evite|evitent|(?:veux|veut|peux|peut|supporte|aime|voudrais) plus)\b",
+        )
+        .expect("valid pattern");
+        let without = Regex::new(r"\bsans(?: \S+){0,3} ?$").expect("valid pattern");
+        Tables { interests, cues, rule_outs, negation, negation_after, reply_words, reply_leads, conditions, clause_end, clause_negation, without }
     })
 }
 
 /// ONISEP's 27 centres d'intérêt, as the data table names them.
+/// What `data/conditions.tsv` shows the person for the conditions it knows.
+pub fn condition_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = tables().conditions.iter().map(|c| c.shown).collect();
+    names.dedup();
+    names
+}
+
+/// The working conditions a message rules out, as shown to the person: each clause is read
+/// apart, and a condition's words count when the clause negates them before ("il refuse de
+/// travailler de nuit"), "sans" stands just before them, the clause says after them that they
+/// weigh ("le bruit m'épuise"), or when the words say it alone ("j'ai le vertige").
+fn conditions_ruled_out(plain: &str) -> Vec<String> {
+    let t = tables();
+    let mut out: Vec<String> = Vec::new();
+    let mut start = 0;
+    let mut bounds: Vec<(usize, usize)> = Vec::new();
+    for m in t.clause_end.find_iter(plain) {
+        bounds.push((start, m.start()));
+        start = if m.as_str().chars().all(|c| c.is_ascii_punctuation()) { m.end() } else { m.start() };
+    }
+    bounds.push((start, plain.len()));
+    for (from, to) in bounds {
+        let clause = &plain[from..to];
+        for c in &t.conditions {
+            let hit = c.words.find_iter(clause).any(|m| {
+                let (before, after) = (&clause[..m.start()], &clause[m.end()..]);
+                c.alone || t.clause_negation.is_match(before) || t.without.is_match(before) || t.negation_after.is_match(after)
+            });
+            if hit && !out.iter().any(|s| s == c.shown) {
+                out.push(c.shown.to_string());
+            }
+        }
+    }
+    out
+}
+
 pub fn interest_labels() -> Vec<&'static str> {
     let mut labels: Vec<&str> = tables().interests.iter().map(|(l, _)| *l).collect();
     labels.dedup();
@@ -252,6 +330,7 @@ impl Profile {
         p.avoided.dedup();
         p.excluded.dedup();
         p.interests.retain(|i| !p.avoided.contains(i));
+        p.avoided_conditions = conditions_ruled_out(&plain);
         p
     }
 
@@ -279,6 +358,11 @@ impl Profile {
                 self.excluded.push(e);
             }
         }
+        for c in newer.avoided_conditions {
+            if !self.avoided_conditions.contains(&c) {
+                self.avoided_conditions.push(c);
+            }
+        }
         self
     }
 
@@ -293,6 +377,9 @@ impl Profile {
         self.excluded.retain(|w| !w.trim().is_empty() && w.chars().count() <= MAX_WORD_CHARS);
         self.excluded.truncate(MAX_EXCLUDED);
         self.class = self.class.filter(|c| c.chars().count() <= MAX_WORD_CHARS);
+        let names = condition_names();
+        self.avoided_conditions.retain(|c| names.contains(&c.as_str()));
+        self.avoided_conditions.dedup();
         self
     }
 
@@ -301,7 +388,7 @@ impl Profile {
     }
 
     /// Whether a métier fits: within the level accepted, not ruled out by name, none of the
-    /// avoided interests.
+    /// avoided interests, none of the working conditions ruled out.
     pub fn admits(&self, doc: &Document) -> bool {
         if self.max_level.is_some_and(|max| doc.facts.level_order().is_none_or(|l| l > max)) {
             return false;
@@ -309,7 +396,16 @@ impl Profile {
         if (Question { excluded: self.excluded.clone(), ..Default::default() }).rules_out(doc) {
             return false;
         }
-        !doc.facts.interests.iter().any(|i| self.avoided.contains(i))
+        if doc.facts.interests.iter().any(|i| self.avoided.contains(i)) {
+            return false;
+        }
+        // A condition ruled out rules out the métiers ROME says may involve it.
+        !tables()
+            .conditions
+            .iter()
+            .filter(|c| self.avoided_conditions.iter().any(|a| a == c.shown))
+            .flat_map(|c| &c.contexts)
+            .any(|ctx| doc.facts.conditions.iter().any(|d| d == ctx))
     }
 }
 
@@ -521,6 +617,39 @@ mod tests {
 
     fn read(m: &str) -> Profile {
         Profile::read(m, &Question::read(m))
+    }
+
+    #[test]
+    fn working_conditions_are_ruled_out_where_the_clause_says_so() {
+        let c = |m: &str| read(m).avoided_conditions;
+        assert_eq!(c("Notre fils répare tout, par contre il refuse catégoriquement de travailler de nuit."), vec!["travailler la nuit"]);
+        assert_eq!(c("jveux pas bosser le we ni la nuit"), vec!["travailler la nuit", "travailler le week-end"]);
+        assert_eq!(c("un métier sans horaires décalés, avec des enfants"), vec!["avoir des horaires décalés"]);
+        assert_eq!(c("j'aime construire des trucs mais j'ai le vertige"), vec!["travailler en hauteur"]);
+        assert_eq!(c("mon dos lâche, un métier moins dur ?"), vec!["porter des charges lourdes"]);
+        assert_eq!(c("le labo me saoule, je veux voir des gens"), vec!["travailler en laboratoire"]);
+        // Said plainly, or negated in another clause, the same words rule nothing out.
+        assert!(c("j'aimerais travailler dehors, la nuit ça me va").is_empty());
+        assert!(c("jsp quoi faire je veux bosser dehors").is_empty());
+        assert!(c("je veux pas faire de longues études et j'aime bosser dehors").is_empty());
+        assert!(c("un métier sans diplôme où je bouge dehors").is_empty());
+        // Long sitting is left to the tastes: ROME marks it on too few desk jobs.
+        assert!(c("je veux pas rester assis toute la journée").is_empty());
+    }
+
+    #[test]
+    fn a_metier_whose_rome_contexts_hold_a_condition_ruled_out_is_not_admitted() {
+        let doc = |conditions: &[&str]| Document {
+            facts: retrieval::Facts { conditions: conditions.iter().map(|c| c.to_string()).collect(), ..Default::default() },
+            ..Document::bare("MET.1", retrieval::Kind::Metier, "boulanger")
+        };
+        let p = read("il refuse de travailler de nuit");
+        assert!(!p.admits(&doc(&["Station debout prolongée", "Travail de nuit"])));
+        assert!(p.admits(&doc(&["Station debout prolongée"])));
+        assert!(read("il aime bricoler").admits(&doc(&["Travail de nuit"])));
+        // A profile sent back keeps only the conditions the table knows.
+        let sent = Profile { avoided_conditions: vec!["travailler la nuit".into(), "n'importe quoi".into()], ..Default::default() };
+        assert_eq!(sent.sanitised().avoided_conditions, vec!["travailler la nuit"]);
     }
 
     #[test]

@@ -388,22 +388,7 @@ mod tests {
     #[test]
     fn ruled_out_fiches_are_recognised_by_title_or_sector() {
         let q = Question::read("travailler avec des enfants mais pas dans l'enseignement");
-        let mut doc = Document {
-            id: "MET.1".into(),
-            kind: retrieval::Kind::Metier,
-            title: "professeur/e des écoles".into(),
-            title_feminine: None,
-            title_masculine: None,
-            synonyms: vec![],
-            summary: String::new(),
-            sections: vec![],
-            links: vec![],
-            rome_codes: vec![],
-            facts: Default::default(),
-            url: String::new(),
-            date: String::new(),
-            source: String::new(),
-        };
+        let mut doc = Document::bare("MET.1", retrieval::Kind::Metier, "professeur/e des écoles");
         doc.facts.sectors = vec!["enseignement".into()];
         assert!(q.rules_out(&doc));
         doc.facts.sectors = vec!["santé".into()];

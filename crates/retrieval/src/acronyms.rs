@@ -185,24 +185,12 @@ fn is_word_edge(text: &str, start: usize, end: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Facts;
 
     fn metier(id: &str, masculine: &str, feminine: &str) -> Document {
         Document {
-            id: id.into(),
-            kind: Kind::Metier,
-            title: format!("{masculine}/{feminine}"),
             title_feminine: Some(feminine.into()),
             title_masculine: Some(masculine.into()),
-            synonyms: vec![],
-            summary: String::new(),
-            sections: vec![],
-            links: vec![],
-            rome_codes: vec![],
-            facts: Facts::default(),
-            url: String::new(),
-            date: String::new(),
-            source: String::new(),
+            ..Document::bare(id, Kind::Metier, &format!("{masculine}/{feminine}"))
         }
     }
 

@@ -62,6 +62,10 @@ pub struct Facts {
     /// Métiers ONISEP lists as related to this one.
     #[serde(default)]
     pub related: Vec<Link>,
+    /// Working conditions and hours France Travail's ROME gives the métier's codes ("Travail de
+    /// nuit", "En grande hauteur"…): what the work may involve, for what a person rules out.
+    #[serde(default)]
+    pub conditions: Vec<String>,
 }
 
 impl Facts {
@@ -98,6 +102,26 @@ pub struct Document {
 }
 
 impl Document {
+    /// A fiche with only its id, kind and title, everything else empty: what tests build on.
+    pub fn bare(id: &str, kind: Kind, title: &str) -> Document {
+        Document {
+            id: id.into(),
+            kind,
+            title: title.into(),
+            title_feminine: None,
+            title_masculine: None,
+            synonyms: vec![],
+            summary: String::new(),
+            sections: vec![],
+            links: vec![],
+            rome_codes: vec![],
+            facts: Facts::default(),
+            url: String::new(),
+            date: String::new(),
+            source: String::new(),
+        }
+    }
+
     /// Title with both feminine and masculine forms when they differ (P5).
     pub fn display_title(&self) -> String {
         match (&self.title_feminine, &self.title_masculine) {

@@ -142,6 +142,7 @@ fn metier(n: Node, date: &str) -> Option<Document> {
         sectors: list(n, "secteurs_activite", "secteur_activite", "libelle"),
         interests: list(n, "centres_interet", "centre_interet", "libelle"),
         related: links(n, "metiers_associes", "metier_associe", "libelle"),
+        conditions: Vec::new(),
     };
     Some(Document {
         url: fiche_url(Kind::Metier, &id),
@@ -214,6 +215,7 @@ fn formation(n: Node, date: &str) -> Option<Document> {
         sectors: list(n, "sous_domaines_web", "sous_domaine_web", "libelle"),
         interests: Vec::new(),
         related: Vec::new(),
+        conditions: Vec::new(),
     };
     let mut synonyms = Vec::new();
     for tag in ["sigle", "libelle_generique", "libelle_specifique"] {

@@ -10,6 +10,14 @@ use std::path::Path;
 pub const APPELLATIONS_CSV: &str = "rome4/unix_referentiel_appellation_v460_utf8.csv";
 pub const TEXTS_CSV: &str = "rome4/unix_texte_v460_utf8.csv";
 pub const CODES_CSV: &str = "rome4/unix_referentiel_code_rome_v460_utf8.csv";
+/// Work contexts (ROME's "contextes de travail": night work, heights, long sitting…) and which
+/// ROME codes carry them.
+pub const CONTEXTS_CSV: &str = "rome4/unix_referentiel_contexte_travail_v460_utf8.csv";
+pub const COHERENCE_CSV: &str = "rome4/unix_coherence_item_v460_utf8.csv";
+/// Kinds of work context kept as a métier's conditions: "Conditions de travail et risques
+/// professionnels" (1) and "Horaires et durée du travail" (2). The others (types of employer,
+/// statuses, publics) say where one works, not how.
+const CONDITION_TYPES: &[&str] = &["1", "2"];
 /// Ids of ROME fiches indexed on their own: `ROME.` + the code.
 pub const ID_PREFIX: &str = "ROME.";
 pub const ROME_SECTION: &str = "rome_appellations";
@@ -61,6 +69,35 @@ pub fn load_texts(data_dir: &Path, kind: &str) -> Result<HashMap<String, Vec<Str
     group_by_code(data_dir, TEXTS_CSV, "libelle_texte", |h, r| h.iter().position(|c| c == "libelle_type_texte").and_then(|i| r.get(i)) == Some(kind))
 }
 
+/// ROME code → its working conditions and hours ("Travail de nuit", "En grande hauteur",
+/// "Station assise prolongée"…), as ROME labels them.
+pub fn load_conditions(data_dir: &Path) -> Result<HashMap<String, Vec<String>>, RomeError> {
+    let path = data_dir.join(CONTEXTS_CSV);
+    let err = |reason: String| RomeError::Read { path: path.display().to_string(), reason };
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| err(e.to_string()))?;
+    let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| err(format!("no column {name:?}")));
+    let (ogr, label, kind) = (col("code_ogr")?, col("libelle_cont_travail")?, col("code_type_cont_trav")?);
+    let mut labels: HashMap<String, String> = HashMap::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| err(format!("row {}: {e}", i + 2)))?;
+        if let (Some(o), Some(l), Some(k)) = (row.get(ogr), row.get(label), row.get(kind)) {
+            if CONDITION_TYPES.contains(&k) && !l.is_empty() {
+                labels.insert(o.to_string(), l.to_string());
+            }
+        }
+    }
+    let mut by_code = group_by_code(data_dir, COHERENCE_CSV, "code_ogr", |_, _| true)?;
+    for items in by_code.values_mut() {
+        let mut kept: Vec<String> = items.iter().filter_map(|o| labels.get(o).cloned()).collect();
+        kept.sort();
+        kept.dedup();
+        *items = kept;
+    }
+    by_code.retain(|_, v| !v.is_empty());
+    Ok(by_code)
+}
+
 /// What ROME says about its codes.
 pub struct Rome {
     /// ROME code → the fiche's name ("Conducteur / Conductrice d'engins agricoles").
@@ -68,6 +105,8 @@ pub struct Rome {
     pub titles: HashMap<String, Vec<String>>,
     pub definitions: HashMap<String, Vec<String>>,
     pub access: HashMap<String, Vec<String>>,
+    /// Working conditions and hours of each code.
+    pub conditions: HashMap<String, Vec<String>>,
 }
 
 impl Rome {
@@ -78,6 +117,7 @@ impl Rome {
             titles: load_appellations(data_dir)?,
             definitions: load_texts(data_dir, "definition")?,
             access: load_texts(data_dir, "acces_metier")?,
+            conditions: load_conditions(data_dir)?,
         })
     }
 }
@@ -92,6 +132,10 @@ pub fn expand(docs: &mut [Document], rome: &Rome) {
             v.dedup();
             v
         };
+        // Conditions are ROME's for the codes' whole families of jobs: what the work may involve.
+        let mut conditions = gather(&rome.conditions);
+        conditions.sort_unstable();
+        conditions.dedup();
         let mut titles = gather(&rome.titles);
         titles.sort_unstable();
         titles.dedup();
@@ -104,6 +148,7 @@ pub fn expand(docs: &mut [Document], rome: &Rome) {
                 d.sections.push(Section { key: key.into(), label: label.into(), text });
             }
         }
+        d.facts.conditions = conditions;
     }
 }
 
@@ -184,22 +229,7 @@ mod tests {
         assert!(rome.titles["I1604"].iter().any(|t| t == "Garagiste"));
         assert_eq!(rome.definitions.values().map(Vec::len).sum::<usize>(), 9_602);
         assert_eq!(rome.access.values().map(Vec::len).sum::<usize>(), 2_378);
-        let mut docs = vec![Document {
-            id: "MET.x".into(),
-            kind: Kind::Metier,
-            title: "t".into(),
-            title_feminine: None,
-            title_masculine: None,
-            synonyms: vec![],
-            summary: String::new(),
-            sections: vec![],
-            links: vec![],
-            rome_codes: vec!["I1604".into()],
-            facts: Default::default(),
-            url: String::new(),
-            date: String::new(),
-            source: String::new(),
-        }];
+        let mut docs = vec![Document { rome_codes: vec!["I1604".into()], ..Document::bare("MET.x", Kind::Metier, "t") }];
         expand(&mut docs, &rome);
         assert!(docs[0].section(ROME_SECTION).unwrap().text.contains("Garagiste"));
         // Every other ROME fiche stands on its own, cited to France Travail.
@@ -211,5 +241,10 @@ mod tests {
         assert!(a1101.url.ends_with("/A1101") && a1101.source == ROME_SOURCE);
         assert!(!a1101.sections.is_empty());
         assert!(!docs[0].section(ROME_DEFINITION).unwrap().text.is_empty());
+        // Working conditions come from the code's work contexts; types of employer do not.
+        assert!(rome.conditions["D1102"].iter().any(|c| c == "Travail de nuit"), "{:?}", rome.conditions["D1102"]);
+        assert!(rome.conditions["M1203"].iter().any(|c| c == "Station assise prolongée"));
+        assert!(!rome.conditions["M1203"].iter().any(|c| c.starts_with("Salarié")));
+        assert!(docs[0].facts.conditions.windows(2).all(|w| w[0] < w[1]));
     }
 }
