@@ -248,7 +248,10 @@ pub fn render(e: &Exploration) -> String {
         out.push_str(&intro);
         out.push_str(" :\n");
         if !e.profile.avoided_conditions.is_empty() {
-            out.push_str(&format!("(J'ai laissé de côté les métiers où il faut parfois : {}.)\n", e.profile.avoided_conditions.join(", ")));
+            out.push_str(&format!(
+                "(J'ai laissé de côté les métiers où, d'après France Travail, il faut parfois : {}.)\n",
+                e.profile.avoided_conditions.join(", ")
+            ));
         }
         for p in &e.proposals {
             out.push_str(&format!("\n• {}", p.title));
@@ -385,7 +388,12 @@ mod tests {
         assert!(text.contains("Niveau minimum : CAP ou équivalent. Une formation pour y aller : CAP exemple."), "{text}");
         assert!(text.contains("c'est toi qui choisis"), "{text}");
         assert!(text.trim_end().ends_with('?'), "ends with the one question: {text}");
-        let vous = render(&Exploration { address: Address::Vous, ..e });
+        assert!(!text.contains("laissé de côté"), "nothing was ruled out: {text}");
+        let vous = render(&Exploration { address: Address::Vous, ..e.clone() });
         assert!(vous.contains("le choix revient à la personne concernée") && !vous.contains("c'est toi"), "{vous}");
+        // Working conditions ruled out are said, with where the conditions come from.
+        let profile = Profile { avoided_conditions: vec!["travailler la nuit".into()], ..e.profile.clone() };
+        let night = render(&Exploration { profile, ..e });
+        assert!(night.contains("J'ai laissé de côté les métiers où, d'après France Travail, il faut parfois : travailler la nuit."), "{night}");
     }
 }

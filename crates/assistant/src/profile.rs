@@ -627,6 +627,8 @@ mod tests {
         assert_eq!(c("un métier sans horaires décalés, avec des enfants"), vec!["avoir des horaires décalés"]);
         assert_eq!(c("j'aime construire des trucs mais j'ai le vertige"), vec!["travailler en hauteur"]);
         assert_eq!(c("mon dos lâche, un métier moins dur ?"), vec!["porter des charges lourdes"]);
+        // Wanting regular hours rules out nights and shifts.
+        assert_eq!(c("quitter l'hôpital pour un métier avec des horaires normaux"), vec!["avoir des horaires décalés"]);
         assert_eq!(c("le labo me saoule, je veux voir des gens"), vec!["travailler en laboratoire"]);
         // Said plainly, or negated in another clause, the same words rule nothing out.
         assert!(c("j'aimerais travailler dehors, la nuit ça me va").is_empty());
