@@ -84,7 +84,10 @@ pub struct Exploration {
 pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profile, situation: &[String]) -> Result<Vec<Proposal>, SearchError> {
     let opts = SearchOptions { k: CANDIDATES, kind: Some(Kind::Metier), passages_per_doc: 1, ..Default::default() };
     let hybrid = searcher.search_with_vector(query, Some(dense.to_vec()), &opts)?;
-    let filter = PayloadFilter { kind: Some(Kind::Metier), interests_any: profile.interests.clone(), max_level: profile.max_level, section: None };
+    // Conditions ruled out are left out after the search (`Profile::admits`), not by the index
+    // filter (`conditions_none`): measured, filtering in the index changed the closeness scale
+    // and lost an expected métier on a development and a held-out question.
+    let filter = PayloadFilter { kind: Some(Kind::Metier), interests_any: profile.interests.clone(), max_level: profile.max_level, ..Default::default() };
     let close = searcher.profile_search(dense, filter, CANDIDATES)?;
     // Closeness of every candidate, relative to the best of the filtered search.
     let best = close.first().map(|c| c.1).unwrap_or(1.0).max(1e-6);

@@ -400,12 +400,18 @@ impl Profile {
             return false;
         }
         // A condition ruled out rules out the métiers ROME says may involve it.
-        !tables()
-            .conditions
-            .iter()
-            .filter(|c| self.avoided_conditions.iter().any(|a| a == c.shown))
-            .flat_map(|c| &c.contexts)
-            .any(|ctx| doc.facts.conditions.iter().any(|d| d == ctx))
+        let contexts = self.avoided_contexts();
+        !doc.facts.conditions.iter().any(|d| contexts.contains(&d.as_str()))
+    }
+
+    /// The ROME work contexts of the conditions ruled out ("Travail de nuit"…), as the index's
+    /// `conditions` payload holds them.
+    pub fn avoided_contexts(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> =
+            tables().conditions.iter().filter(|c| self.avoided_conditions.iter().any(|a| a == c.shown)).flat_map(|c| c.contexts.iter().copied()).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 

@@ -24,13 +24,17 @@ pub struct Chunk {
     pub date: String,
     pub level: Option<String>,
     /// Filterable profile of the fiche (indexed payload fields): ONISEP's centres d'intérêt,
-    /// the level's rank ([`crate::levels::Level::rank`]) and the sectors.
+    /// the level's rank ([`crate::levels::Level::rank`]), the sectors and ROME's conditions.
     #[serde(default)]
     pub interests: Vec<String>,
     #[serde(default)]
     pub level_rank: Option<u8>,
     #[serde(default)]
     pub sectors: Vec<String>,
+    /// Working conditions and hours of the métier's ROME codes ([`crate::Facts::conditions`]):
+    /// a search can leave out those a person ruled out.
+    #[serde(default)]
+    pub conditions: Vec<String>,
     /// The identity passage and the opening passage of the first section ("what it is")
     /// carry a dense vector; the others are found through the sparse index only (embedding
     /// every passage takes most of an hour on two cores, for little recall).
@@ -60,6 +64,7 @@ pub fn chunk_document(doc: &Document) -> Vec<Chunk> {
         interests: doc.facts.interests.clone(),
         level_rank: doc.facts.level_order().map(crate::levels::Level::rank),
         sectors: doc.facts.sectors.clone(),
+        conditions: doc.facts.conditions.clone(),
         dense,
     };
     out.push(make(0, "identite", "En bref", identity_text(doc), true));

@@ -101,6 +101,11 @@ pub struct Document {
     pub source: String,
 }
 
+/// The form of what the index stores for a fiche (its passages' payload): part of every fiche's
+/// content hash, so that a change of form makes `ingest` store every fiche again. Format 2: the
+/// passages carry ROME's working conditions.
+pub const STORED_FORMAT: &str = "2";
+
 impl Document {
     /// A fiche with only its id, kind and title, everything else empty: what tests build on.
     pub fn bare(id: &str, kind: Kind, title: &str) -> Document {
@@ -138,6 +143,6 @@ impl Document {
     pub fn content_hash(&self) -> String {
         use sha2::{Digest, Sha256};
         let json = serde_json::to_vec(self).expect("documents serialize");
-        hex::encode(Sha256::digest(&json))
+        hex::encode(Sha256::new().chain_update(STORED_FORMAT.as_bytes()).chain_update(&json).finalize())
     }
 }

@@ -133,7 +133,8 @@ fn server_filter(f: &crate::store::PayloadFilter) -> Option<Filter> {
     if let Some(s) = &f.section {
         must.push(Condition::matches("section", s.clone()));
     }
-    (!must.is_empty()).then(|| Filter::must(must))
+    let must_not: Vec<Condition> = if f.conditions_none.is_empty() { Vec::new() } else { vec![Condition::matches("conditions", f.conditions_none.clone())] };
+    (!must.is_empty() || !must_not.is_empty()).then(|| Filter { must, must_not, ..Default::default() })
 }
 
 impl Store for ServerStore {

@@ -18,8 +18,8 @@ pub const DENSE: &str = "dense";
 pub const SPARSE: &str = "bm25";
 
 /// Payload fields with an index, and whether each holds integers (else keywords).
-pub const INDEXED_FIELDS: [(&str, bool); 6] =
-    [("kind", false), ("doc_id", false), ("section", false), ("interests", false), ("sectors", false), ("level_rank", true)];
+pub const INDEXED_FIELDS: [(&str, bool); 7] =
+    [("kind", false), ("doc_id", false), ("section", false), ("interests", false), ("sectors", false), ("level_rank", true), ("conditions", false)];
 
 /// Conditions on a fiche's profile; every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,6 +31,8 @@ pub struct PayloadFilter {
     pub max_level: Option<Level>,
     /// Only passages of this section (`identite`: one passage per fiche).
     pub section: Option<String>,
+    /// None of these working conditions (ROME work contexts, as labelled).
+    pub conditions_none: Vec<String>,
 }
 
 impl PayloadFilter {
@@ -53,7 +55,14 @@ impl PayloadFilter {
         if let Some(s) = &self.section {
             must.push(serde_json::json!({"key": "section", "match": {"value": s}}));
         }
-        (!must.is_empty()).then(|| serde_json::json!({ "must": must }))
+        let must_not: Vec<serde_json::Value> =
+            if self.conditions_none.is_empty() { Vec::new() } else { vec![serde_json::json!({"key": "conditions", "match": {"any": self.conditions_none}})] };
+        match (must.is_empty(), must_not.is_empty()) {
+            (true, true) => None,
+            (_, true) => Some(serde_json::json!({ "must": must })),
+            (true, false) => Some(serde_json::json!({ "must_not": must_not })),
+            (false, false) => Some(serde_json::json!({ "must": must, "must_not": must_not })),
+        }
     }
 }
 

@@ -19,11 +19,12 @@ pub fn chunk(id: &str, kind: Kind) -> Chunk {
         interests: Vec::new(),
         level_rank: None,
         sectors: Vec::new(),
+        conditions: Vec::new(),
         dense: true,
     }
 }
 
-/// Profile filters (interests, level, section) hold on any store: the embedded one and a
+/// Profile filters (interests, level, section, conditions ruled out) hold on any store: the embedded one and a
 /// Qdrant server answer alike.
 pub fn profile_filters_hold(store: &dyn retrieval::Store) {
     use retrieval::store::{PayloadFilter, StoreQuery, StoredChunk};
@@ -38,7 +39,13 @@ pub fn profile_filters_hold(store: &dyn retrieval::Store) {
     store
         .upsert(vec![
             fiche("soigneur", 11, &["je veux m'occuper d'animaux", "j'aime bouger"], Level::Cap, "identite"),
-            fiche("veterinaire", 12, &["je veux m'occuper d'animaux", "ma vocation est de soigner"], Level::Beyond, "identite"),
+            StoredChunk {
+                chunk: retrieval::chunk::Chunk {
+                    conditions: vec!["Travail de nuit".into(), "Travail en astreinte".into()],
+                    ..fiche("veterinaire", 12, &["je veux m'occuper d'animaux", "ma vocation est de soigner"], Level::Beyond, "identite").chunk
+                },
+                ..fiche("veterinaire", 12, &[], Level::Beyond, "identite")
+            },
             fiche("comptable", 13, &["j'aime jongler avec les chiffres"], Level::Bac2, "identite"),
             fiche("soigneur-acces", 14, &["je veux m'occuper d'animaux"], Level::Cap, "acces_metier"),
         ])
@@ -53,6 +60,10 @@ pub fn profile_filters_hold(store: &dyn retrieval::Store) {
     assert_eq!(ids(animals()), vec!["soigneur", "soigneur-acces", "veterinaire"]);
     assert_eq!(ids(PayloadFilter { max_level: Some(Level::Bac), ..animals() }), vec!["soigneur", "soigneur-acces"]);
     assert_eq!(ids(PayloadFilter { max_level: Some(Level::Bac), section: Some("identite".into()), ..animals() }), vec!["soigneur"]);
+    // Working conditions ruled out leave out the fiches that carry any of them.
+    let no_nights = PayloadFilter { conditions_none: vec!["Travail de nuit".into(), "En grande hauteur".into()], ..animals() };
+    assert_eq!(ids(no_nights), vec!["soigneur", "soigneur-acces"]);
+    assert_eq!(ids(PayloadFilter { conditions_none: vec!["En grande hauteur".into()], ..animals() }), vec!["soigneur", "soigneur-acces", "veterinaire"]);
     let either = PayloadFilter { interests_any: vec!["j'aime bouger".into(), "j'aime jongler avec les chiffres".into()], ..Default::default() };
     assert_eq!(ids(either), vec!["comptable", "soigneur"]);
 }
