@@ -133,7 +133,7 @@ try {
     p.on("pageerror", (e) => errors.push("open question: " + e.message));
     await p.goto(base + "/");
     const q = p.getByLabel("Ta question sur un métier ou une formation");
-    await q.fill("j'adore les animaux et être dehors, mais pas travailler la nuit, c'est quoi les métiers possibles ?");
+    await q.fill("j'adore les animaux et être dehors, mais pas travailler la nuit ni avec des chiffres, c'est quoi les métiers possibles ?");
     await q.press("Enter");
     const cards = p.locator("orient-chat .paths .card");
     await cards.first().waitFor({ timeout: 120_000 });
@@ -147,6 +147,7 @@ try {
     const profileText = await p.locator("orient-chat .profile").textContent();
     if (!profileText.includes("animaux")) fail("the profile does not show the interest read");
     if (!profileText.includes("Pas : travailler la nuit")) fail("the profile does not show the working condition ruled out: " + profileText);
+    if (!profileText.includes("Pas : « j'aime jongler avec les chiffres »")) fail("the profile does not show the interest ruled out: " + profileText);
     await p.screenshot({ path: join(out, "widget-paths.png"), fullPage: true });
     await axe(p, "demo page with métiers to explore");
     await chips.first().getByRole("button").click();

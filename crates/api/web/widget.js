@@ -204,6 +204,7 @@
         if (p.class) items.push(["Classe : " + p.class, () => { p.class = null; }]);
         if (p.apprenticeship) items.push(["En alternance", () => { p.apprenticeship = false; }]);
         for (const e of p.excluded || []) items.push(["Pas : " + e, () => { p.excluded = p.excluded.filter((x) => x !== e); }]);
+        for (const a of p.avoided || []) items.push(["Pas : « " + a + " »", () => { p.avoided = p.avoided.filter((x) => x !== a); }]);
         for (const c of p.avoided_conditions || []) items.push(["Pas : " + c, () => { p.avoided_conditions = p.avoided_conditions.filter((x) => x !== c); }]);
       }
       const ul = this.profileBox.querySelector("ul");
