@@ -1,13 +1,13 @@
 //! Command-line parsing and the commands themselves.
 
 use crate::app::App;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use assistant::{Assistant, AssistantConfig, Event};
 use clap::{Parser, Subcommand, ValueEnum};
 use inference::fetch;
 use inference::{ChatMessage, Embedder, GenerationRequest, Role, TextKind};
 use retrieval::search::Mode;
-use retrieval::{Kind, SearchOptions};
+use retrieval::{Kind, Level, SearchOptions};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -65,7 +65,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Search the fiches.
+    /// Search the fiches; with a facet, the fiches whose profile passes it, closest first
+    /// ("métiers accessibles après un CAP, avec des animaux, sans travail de nuit").
     Search {
         query: String,
         #[arg(short, default_value_t = 5)]
@@ -76,6 +77,17 @@ enum Command {
         mode: ModeArg,
         #[arg(long)]
         json: bool,
+        /// Facet: an ONISEP centre d'intérêt, as the fiches label it ("je veux m'occuper
+        /// d'animaux"); repeat it for any of several.
+        #[arg(long = "interest")]
+        interests: Vec<String>,
+        /// Facet: the highest level of access, as the fiches write it ("CAP", "bac + 2").
+        #[arg(long)]
+        max_level: Option<String>,
+        /// Facet: a working condition ruled out, as France Travail's ROME labels it ("Travail de
+        /// nuit"); repeat it for several.
+        #[arg(long = "without")]
+        without: Vec<String>,
     },
     /// Ask a question; the answer streams to the terminal.
     Ask {
@@ -417,7 +429,14 @@ pub fn run() -> Result<()> {
             }
             Ok(())
         }
-        Command::Search { query, k, kind, mode, json } => search(&app, &query, k, kind, mode, json),
+        Command::Search { query, k, kind, mode, json, interests, max_level, without } => {
+            let facets = Facets { interests, max_level, without };
+            if facets.is_empty() {
+                search(&app, &query, k, kind, mode, json)
+            } else {
+                faceted_search(&app, &query, k, kind, &facets, json)
+            }
+        }
         Command::Ask { question, json, max_tokens, generator, generation } => {
             ask(&app, &config.log, &question, json, max_tokens, generator, generation.unwrap_or(config.assistant.generation))
         }
@@ -533,6 +552,83 @@ fn search(app: &App, query: &str, k: usize, kind: Option<KindArg>, mode: ModeArg
                 let snippet: String = p.text.chars().take(160).collect();
                 println!("    {} : {}", p.section_label, snippet.replace('\n', " "));
             }
+        }
+    }
+    Ok(())
+}
+
+/// What a faceted search filters on (`orient search --interest … --max-level … --without …`).
+struct Facets {
+    interests: Vec<String>,
+    max_level: Option<String>,
+    without: Vec<String>,
+}
+
+impl Facets {
+    fn is_empty(&self) -> bool {
+        self.interests.is_empty() && self.max_level.is_none() && self.without.is_empty()
+    }
+}
+
+/// The fiches whose indexed profile passes the facets, closest to the query first (one per
+/// fiche: its identity passage, dense search). Labels are checked against the fiches' own, so
+/// a misspelt one is an error rather than an empty list.
+fn faceted_search(app: &App, query: &str, k: usize, kind: Option<KindArg>, facets: &Facets, json: bool) -> Result<()> {
+    if query.trim().is_empty() {
+        bail!("the search text is empty");
+    }
+    let searcher = app.searcher()?;
+    let known = |values: &dyn Fn(&retrieval::Document) -> &Vec<String>| -> std::collections::BTreeSet<String> {
+        searcher.documents().flat_map(|d| values(d).iter().cloned()).collect()
+    };
+    let interests = known(&|d| &d.facts.interests);
+    if let Some(bad) = facets.interests.iter().find(|i| !interests.contains(*i)) {
+        bail!("no fiche has the centre d'intérêt {bad:?}; the fiches use: {}", interests.iter().cloned().collect::<Vec<_>>().join(" | "));
+    }
+    let conditions = known(&|d| &d.facts.conditions);
+    if let Some(bad) = facets.without.iter().find(|c| !conditions.contains(*c)) {
+        bail!("no métier has the working condition {bad:?} (ROME's labels, e.g. \"Travail de nuit\", \"En grande hauteur\")");
+    }
+    let max_level = match &facets.max_level {
+        Some(l) => Some(Level::parse(l).with_context(|| format!("{l:?} is not a level of study (e.g. \"CAP\", \"bac\", \"bac + 2\")"))?),
+        None => None,
+    };
+    let kind = kind.map(|k| match k {
+        KindArg::Metier => Kind::Metier,
+        KindArg::Formation => Kind::Formation,
+    });
+    let filter = retrieval::store::PayloadFilter {
+        kind,
+        interests_any: facets.interests.clone(),
+        max_level,
+        conditions_none: facets.without.clone(),
+        ..Default::default()
+    };
+    let dense = searcher.query_vector(query)?;
+    let found = searcher.profile_search(&dense, filter, k)?;
+    let hits: Vec<serde_json::Value> = found
+        .iter()
+        .filter_map(|(id, score)| searcher.document(id).map(|d| (d, score)))
+        .map(|(d, score)| {
+            serde_json::json!({
+                "id": d.id, "title": d.display_title(), "kind": d.kind, "level": d.facts.level,
+                "interests": d.facts.interests, "conditions": d.facts.conditions, "score": score, "url": d.url,
+            })
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "hits": hits }))?);
+    } else {
+        for (i, h) in hits.iter().enumerate() {
+            let level = h["level"].as_str().unwrap_or("niveau non précisé");
+            println!(
+                "{:>2}. {} — {} ({level}) [{:.4}]\n    {}",
+                i + 1,
+                h["id"].as_str().unwrap_or(""),
+                h["title"].as_str().unwrap_or(""),
+                h["score"].as_f64().unwrap_or(0.0),
+                h["url"].as_str().unwrap_or("")
+            );
         }
     }
     Ok(())

@@ -174,3 +174,42 @@ fn user_errors_are_one_clear_line_not_a_panic() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a readable zip"));
 }
+
+#[test]
+fn faceted_search_keeps_only_the_fiches_that_pass_every_facet() {
+    let h = home();
+    let args = [
+        "-q",
+        "search",
+        "animaux plein air",
+        "--kind",
+        "metier",
+        "--max-level",
+        "CAP",
+        "--interest",
+        "je veux m'occuper d'animaux",
+        "--without",
+        "Travail de nuit",
+        "-k",
+        "8",
+        "--json",
+    ];
+    let o = json(&orient(h.path(), &args));
+    let hits = o["hits"].as_array().unwrap();
+    assert!(hits.len() >= 5, "{o}");
+    for hit in hits {
+        let level = retrieval::Level::parse(hit["level"].as_str().unwrap()).unwrap();
+        assert!(level <= retrieval::Level::Cap, "{hit}");
+        assert!(hit["interests"].as_array().unwrap().iter().any(|i| i == "je veux m'occuper d'animaux"), "{hit}");
+        assert!(!hit["conditions"].as_array().unwrap().iter().any(|c| c == "Travail de nuit"), "{hit}");
+    }
+    // A label the fiches do not use is a clear error, not an empty list.
+    for (facet, value, needle) in
+        [("--interest", "les animaux", "centre d'intérêt"), ("--without", "nuit", "working condition"), ("--max-level", "truc", "level of study")]
+    {
+        let o = orient(h.path(), &["-q", "search", "animaux", facet, value]);
+        assert_eq!(o.status.code(), Some(1), "{facet}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle) && err.trim().lines().count() == 1, "{err}");
+    }
+}
