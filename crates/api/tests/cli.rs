@@ -177,7 +177,8 @@ fn user_errors_are_one_clear_line_not_a_panic() {
 
 #[test]
 fn faceted_search_keeps_only_the_fiches_that_pass_every_facet() {
-    let h = home();
+    // Its own copy of the index: the other tests of this file open the shared one meanwhile.
+    let h = common::home_with_own_index();
     let args = [
         "-q",
         "search",

@@ -1,10 +1,9 @@
 //! What an open question says of the person: what they like (mapped to ONISEP's centres
 //! d'intérêt), the studies they accept, their class, apprenticeship, what they rule out.
 //! Patterns are data (`data/interests.tsv`, `data/profile.tsv`, `data/rule-outs.tsv`,
-//! `data/conditions.tsv`), read on
-//! the rails' plain form of the message. The profile lives in the conversation only: the
-//! widget shows it, the person corrects or erases it, and it is sent back with each message
-//! (nothing of it is stored by the service).
+//! `data/conditions.tsv`), read on the rails' plain form of the message. The profile lives in
+//! the conversation only: the widget shows it, the person corrects or erases it, and it is sent
+//! back with each message (nothing of it is stored by the service).
 
 use crate::question::Question;
 use guardrails::normalise::normalise;
@@ -219,7 +218,6 @@ fn tables() -> &'static Tables {
     })
 }
 
-/// ONISEP's 27 centres d'intérêt, as the data table names them.
 /// What `data/conditions.tsv` shows the person for the conditions it knows.
 pub fn condition_names() -> Vec<&'static str> {
     let mut names: Vec<&str> = tables().conditions.iter().map(|c| c.shown).collect();
@@ -256,6 +254,7 @@ fn conditions_ruled_out(plain: &str) -> Vec<String> {
     out
 }
 
+/// ONISEP's 27 centres d'intérêt, as the data table names them.
 pub fn interest_labels() -> Vec<&'static str> {
     let mut labels: Vec<&str> = tables().interests.iter().map(|(l, _)| *l).collect();
     labels.dedup();

@@ -1,7 +1,9 @@
 //! France Travail's ROME 4.0 (v460, Licence Ouverte): its 13,120 job titles ("appellations")
 //! expand ONISEP métiers through the ROME codes the fiches carry, so that a question using a
 //! title ONISEP does not ("garagiste-mécanicien", "abatteur de carrière") still finds the fiche.
-//! ROME is a second source: it adds words to search, never facts to answers.
+//! Each métier also gets the working conditions and hours of its codes ("Travail de nuit"), so
+//! that an open question can leave out what the person rules out. ROME is a second source: it
+//! adds words to search and conditions to filter on, never facts to answers.
 
 use crate::document::{Document, Kind, Section};
 use std::collections::HashMap;
