@@ -71,12 +71,37 @@ fn clause_end(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | ';' | ',' | '\n' | ':')
 }
 
+/// Where a clause starts without punctuation before it: after a greeting that opens the
+/// message ("bonjour j'ai une question"), and after a name's placeholder when a new subject
+/// follows, with or without a joining word ("je m'appelle [NOM] et je suis en 3e", "c [NOM]
+/// jsuis en 4e"). Other joining words are left alone: "mon conjoint et moi sommes…" is one
+/// clause, and "je suis un mec, est-ce que…" keeps what the stereotype rail reads.
+fn unpunctuated_starts(text: &str) -> Vec<usize> {
+    static GREETING: OnceLock<Regex> = OnceLock::new();
+    static AFTER_NAME: OnceLock<Regex> = OnceLock::new();
+    let greeting = GREETING.get_or_init(|| {
+        Regex::new(r"^(?i)\s*(?:salut|slt|bonjour|bonsoir|coucou|hello|hey|wesh|cc|bjr)(?: à tous| tout le monde| madame| monsieur)?\s+\p{L}")
+            .expect("valid greeting pattern")
+    });
+    let after_name =
+        AFTER_NAME.get_or_init(|| Regex::new(r"(?i)\[NOM\]\s+(?:(?:et|mais|donc)\s+)?(?:je|j'|j’|jsuis|jsui|chui|chuis|jai|g|moi)\b").expect("valid pattern"));
+    let mut starts: Vec<usize> = greeting.find(text).map(|m| m.end() - m.as_str().chars().last().map_or(0, char::len_utf8)).into_iter().collect();
+    starts.extend(after_name.find_iter(text).map(|m| m.start() + "[NOM] ".len()));
+    starts.sort_unstable();
+    starts
+}
+
 /// The clauses of a text, each with its closing punctuation.
 fn clauses(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
+    let splits = unpunctuated_starts(text);
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
+        if splits.contains(&i) && i > start {
+            out.push(&text[start..i]);
+            start = i;
+        }
         if clause_end(c) {
             // Keep a run of punctuation ("?!", "...") with its clause.
             let mut end = i + c.len_utf8();
@@ -145,8 +170,13 @@ pub fn without_who_i_am(text: &str) -> Option<String> {
 fn strip_where(text: &str, remove: impl Fn(&str) -> bool) -> String {
     let kept: Vec<&str> = clauses(text).into_iter().filter(|c| !remove(c)).collect();
     let joined = kept.concat();
-    // Punctuation left dangling at the start by a removed first clause.
-    let joined = joined.trim_start_matches(|c: char| clause_end(c) || c.is_whitespace());
+    // Punctuation or a joining word left dangling at the start by a removed first clause.
+    let mut joined = joined.trim_start_matches(|c: char| clause_end(c) || c.is_whitespace());
+    for joiner in ["et ", "mais ", "donc "] {
+        if joined.get(..joiner.len()).is_some_and(|head| head.eq_ignore_ascii_case(joiner)) && joined.len() < text.trim().len() {
+            joined = &joined[joiner.len()..];
+        }
+    }
     joined.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -176,6 +206,11 @@ mod tests {
         assert_eq!(without_who_i_am("slt c [NOM], chui en 3e et j'aime les animaux").as_deref(), Some("chui en 3e et j'aime les animaux"));
         assert_eq!(without_who_i_am("Je suis une fille. C'est quoi un CAP ?").as_deref(), Some("C'est quoi un CAP ?"));
         assert_eq!(without_who_i_am("je me déplace en fauteuil roulant, quels métiers ?").as_deref(), Some("quels métiers ?"));
+        // A greeting or a name with no punctuation after it, and the joining word it leaves.
+        assert_eq!(without_who_i_am("je m'appelle [NOM] et je suis en 3e").as_deref(), Some("je suis en 3e"));
+        assert_eq!(without_who_i_am("bonjour j'ai une question").as_deref(), Some("j'ai une question"));
+        assert_eq!(without_who_i_am("salut c [NOM] jsuis en 4e").as_deref(), Some("jsuis en 4e"));
+        assert_eq!(without_who_i_am("salut je veux mourir").as_deref(), Some("je veux mourir"));
         // Nothing to remove, clauses whose free words could say more, or an age.
         for kept in [
             "je suis une fille de 13 ans. un homme me demande des photos",
@@ -184,6 +219,9 @@ mod tests {
             "mes parents sont violents, je veux partir",
             "j'habite dans la rue, je veux un CAP",
             "je suis atteinte d'une grave dépression, quel métier ?",
+            "je suis en 3e et je m'ennuie et mon père me frappe",
+            "je veux faire maïeutique mais je suis un mec, est-ce que les patientes vont me rejeter ?",
+            "moi c [NOM] et ma pote c [NOM] on veut faire esthétique",
         ] {
             assert_eq!(without_who_i_am(kept), None, "{kept}");
         }
@@ -206,5 +244,9 @@ mod tests {
         }
         assert_eq!(strip_self_descriptions("Je suis dyslexique, est-ce que je peux faire un BTS ?"), "est-ce que je peux faire un BTS ?");
         assert_eq!(described_attributes("J'habite à Mayotte. Mes parents sont médecins."), vec![Attribute::Territory, Attribute::Social]);
+        assert_eq!(
+            strip_self_descriptions("Mon enfant est en seconde. Mon conjoint et moi sommes ouvriers. Comment l'aider ?"),
+            "Mon enfant est en seconde. Comment l'aider ?"
+        );
     }
 }

@@ -815,6 +815,11 @@ mod tests {
         assert_eq!(redact("je m'appelle Lea          Martin").0, "je m'appelle [NOM]");
         assert_eq!(redact("Je m'appelle Chloé  Dupré").0, "Je m'appelle [NOM]");
         assert_eq!(redact("j'habite à Nancy et je vise la Marine nationale").0, "j'habite à Nancy et je vise la Marine nationale");
+        // A greeting then "c'est": a self-introduction, whatever the name's origin.
+        assert_eq!(redact("Salut, c'est Thao. Je suis en 3e").0, "Salut, c'est [NOM]. Je suis en 3e");
+        assert_eq!(redact("slt c Duc, jsuis en 4e").0, "slt c [NOM], jsuis en 4e");
+        assert_eq!(redact("Salut, c'est Ngoc Anh.").0, "Salut, c'est [NOM].");
+        assert_eq!(redact("salut c'est nul les maths").0, "salut c'est nul les maths");
     }
 
     #[test]
