@@ -147,6 +147,27 @@ fn guard_prints_verdicts_with_points() {
     assert!(g["redacted"].as_str().unwrap().contains("[NOM]"));
 }
 
+/// Saying hello or one's name, with or without punctuation after it, is not a reason to hand a
+/// young person to a counsellor, whatever the name's origin (P1, P4).
+#[test]
+fn introducing_oneself_is_answered_not_handed_off() {
+    let h = home();
+    for (message, named) in [
+        ("je m'appelle Trang et je suis en 3e", true),
+        ("Salut, c'est Thao. Je suis en 3e et je cherche un CAP", true),
+        ("slt c Duc jsuis en 4e", true),
+        ("bonjour j'ai une question", false),
+    ] {
+        let g = json(&orient(h.path(), &["guard", message, "--json"]));
+        let action = g["action"].as_str().unwrap();
+        assert!(action == "answer" || action == "redact_and_answer", "{message}: {g}");
+        assert_eq!(g["redacted"].as_str().unwrap().contains("[NOM]"), named, "{message}: {g}");
+    }
+    // The same message after a greeting still reaches a human.
+    let g = json(&orient(h.path(), &["guard", "salut je veux mourir", "--json"]));
+    assert_eq!(g["action"], "handoff");
+}
+
 #[test]
 fn user_errors_are_one_clear_line_not_a_panic() {
     let h = tempfile::tempdir().unwrap();
