@@ -35,6 +35,12 @@ pub const COUNSELLOR_DISTRESS_DRAFT: &str = concat!(
 pub const HUMAN: &str = "D'accord. Je transmets ta demande à un conseiller ou une conseillère, qui va te répondre ici. \
 Ce que tu as écrit lui sera montré (sans tes données personnelles). Tu peux continuer à écrire en attendant.";
 
+/// The answer to "t'es un robot ?", "je parle à une vraie personne ?" (P1): the truth, what
+/// the answers rest on, and how to reach a person (P7).
+pub const AI_QUESTION: &str = "Je suis un assistant automatique : un programme d'intelligence artificielle, pas une personne. \
+Je réponds avec les fiches officielles de l'Onisep sur les métiers et les formations, et je peux me tromper. \
+Si tu préfères parler à un conseiller ou une conseillère, écris-le-moi : une vraie personne te répondra.";
+
 pub const INJECTION: &str = "Je ne peux pas changer mes règles ni inventer des informations : je réponds seulement \
 avec les fiches officielles de l'Onisep. Pose-moi ta question sur un métier ou une formation !";
 

@@ -347,8 +347,12 @@ impl Assistant {
         };
         let mut out = Out { text: String::new(), first_ms: 0.0, t0, sink: on_event, cancel: opts.cancel.clone(), model_slot: opts.model_slot.clone() };
         let mut verdicts = input.verdicts.clone();
+        // "t'es un robot ?" and nothing more: the answer is what the assistant is (P1).
+        let only_what_i_am = input.action == Action::Answer && input.fired("ai_question") && guardrails::input::asks_only_what_the_assistant_is(question);
         if first_turn {
-            out.emit(AI_DISCLOSURE);
+            if !only_what_i_am {
+                out.emit(AI_DISCLOSURE);
+            }
             verdicts.push(disclosure_verdict());
         }
         let mut answer = Answer {
@@ -395,7 +399,11 @@ impl Assistant {
                 }
             }
             Action::Refuse => out.emit(replies::refusal(&input.verdicts)),
+            Action::Answer if only_what_i_am => out.emit(replies::AI_QUESTION),
             Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare => {
+                if input.fired("ai_question") {
+                    out.emit(&format!("{}\n\n", replies::AI_QUESTION));
+                }
                 out.emit(&replies::care_preamble(&input.verdicts));
                 self.answer(&input, opts.previous_question.as_deref(), opts.profile.take(), &mut out, &mut answer, &mut verdicts)?;
                 out.emit(replies::care_closing(&input.verdicts));
@@ -619,9 +627,10 @@ impl Assistant {
         req.max_tokens = self.config.max_tokens;
         let mut dropped = Vec::new();
         let mut kept: Vec<String> = Vec::new();
-        let mut pass = |sentences: String, out: &mut Out, verdicts: &mut Vec<Verdict>| {
+        // Returns whether the bridge wants more sentences.
+        let mut pass = |sentences: String, out: &mut Out, verdicts: &mut Vec<Verdict>| -> bool {
             if sentences.trim().is_empty() || kept.len() >= BRIDGE_SENTENCES {
-                return;
+                return kept.len() < BRIDGE_SENTENCES;
             }
             let sentences = if kept.is_empty() { format!("\n\n{}", sentences.trim_start()) } else { sentences };
             let (fix, v) = check_sentence(&sentences);
@@ -631,11 +640,12 @@ impl Assistant {
                 Fix::Replace(s) => s,
                 Fix::Drop => {
                     dropped.push(sentences.trim().to_string());
-                    return;
+                    return true;
                 }
             };
             out.emit(&shown);
             kept.push(shown);
+            kept.len() < BRIDGE_SENTENCES
         };
         // The card is shown: now wait for the model, if the caller queues its turns.
         let _slot = match out.model_slot.clone().map(|slot| slot.wait()) {
@@ -647,12 +657,20 @@ impl Assistant {
             None => None,
         };
         let cancel = out.cancel.clone();
+        // Decoding stops once the bridge has its sentences: the rest would be thrown away, and
+        // the place is someone else's sooner.
+        let mut complete = false;
         let stats = match self.generator.generate(&req, &mut |piece| {
             let ready = grounding.push(piece);
-            pass(ready, out, verdicts);
-            !cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            complete = !pass(ready, out, verdicts);
+            !complete && !cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
         }) {
-            Ok(stats) => stats,
+            Ok(mut stats) => {
+                if complete {
+                    stats.finish_reason = "stop".into();
+                }
+                stats
+            }
             // The engine failed (a remote one down, and nothing behind it): the card of facts
             // already shown is the answer; a sentence cut mid-stream is not shown.
             Err(e) => {
@@ -675,7 +693,8 @@ impl Assistant {
                 return Ok(());
             }
         };
-        let rest = grounding.finish();
+        // Stopped with the bridge complete: the start of a next sentence is not checked or shown.
+        let rest = if complete { String::new() } else { grounding.finish() };
         // A sentence cut by the token limit is dropped rather than shown half-finished.
         if stats.finish_reason != "length" {
             pass(rest, out, verdicts);

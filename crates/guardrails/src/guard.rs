@@ -129,9 +129,20 @@ impl Guard {
                         };
                         dismissed = take_unsupported(&mut verdicts, sem, &support);
                     }
+                    // Courtesies alone ("bonne journée", "merci, je reviendrai plus tard"): the
+                    // heads' scores are kept for the receipt, not decided on; the rules above
+                    // and the conversation window below still decide.
+                    let courtesy = crate::courtesy::only_courtesies(&plain);
+                    // "t'es un robot ?" and nothing more is answered with the truth (P1), not
+                    // handed off: the encoder's request for a human is set aside.
+                    let asks_what = crate::input::asks_only_what_the_assistant_is(message);
                     for (head, score, threshold) in fired_heads(sem, &own) {
                         let read = if head == SELF_DESCRIBED_HEAD { 0 } else { own_at };
-                        if head == HUMAN_REQUEST_HEAD && !names_a_human(&plain) {
+                        if courtesy {
+                            add_semantic(&mut dismissed, sem, &vectors[read], head, score, threshold, false);
+                            continue;
+                        }
+                        if head == HUMAN_REQUEST_HEAD && (!names_a_human(&plain) || asks_what) {
                             // Kept for the receipt and the log, not decided on.
                             let mut unsupported = Vec::new();
                             add_semantic(&mut unsupported, sem, &vectors[read], head, score, threshold, false);
@@ -224,11 +235,15 @@ const HUMAN_REQUEST_HEAD: &str = "human_request";
 /// gestion") as such requests.
 pub fn names_a_human(normalised: &str) -> bool {
     static CUES: OnceLock<Regex> = OnceLock::new();
+    static NAMING: OnceLock<Regex> = OnceLock::new();
+    // "je m'appelle Léa", "il s'appelle Noé" give a name; "qu'on m'appelle" asks for a call.
+    let naming = NAMING.get_or_init(|| Regex::new(r"(?i)\b(?:je m'appelle|je m'apelle|(?:il|elle) s'appelle)\b").expect("valid naming"));
+    let text = naming.replace_all(normalised, " ");
     CUES.get_or_init(|| {
         let words: Vec<String> = crate::data::words(crate::data::HUMAN_CUES).map(regex::escape).collect();
         Regex::new(&format!(r"(?i)(^|\W)({})($|\W)", words.join("|"))).expect("valid human cues")
     })
-    .is_match(normalised)
+    .is_match(&text)
 }
 
 /// A semantic refusal of a message a rule has already read as a question to answer with care
@@ -274,6 +289,14 @@ pub fn categories() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn giving_one_s_name_is_not_asking_for_a_call() {
+        assert!(!names_a_human("bonjour, je m'appelle  et je suis en l1"));
+        assert!(!names_a_human("mon frere il s'appelle  et il est en 3e"));
+        assert!(names_a_human("je voudrais qu'on m'appelle"));
+        assert!(names_a_human("appelez-moi svp"));
+    }
 
     #[test]
     fn base64_instructions_are_decoded_and_refused() {

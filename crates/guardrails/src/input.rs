@@ -23,6 +23,7 @@ pub struct Rail {
 /// Adding a rail means adding a line here.
 pub const RAILS: &[Rail] = &[
     Rail { name: "distress", check: distress },
+    Rail { name: "ai_question", check: ai_question },
     Rail { name: "human_request", check: human_request },
     Rail { name: "prompt_injection", check: injection },
     Rail { name: "out_of_scope", check: out_of_scope },
@@ -190,6 +191,13 @@ lexicon!(
         // "Je veux en finir" said of oneself, with nothing after it ("en finir avec les maths" is
         // not this), or with oneself or one's life after it.
         r"(?i)\b(veux |vais |voudrais |envie d.\s?|besoin d.\s?|pr[eê]te? [aà] |d[eé]cid[eé]e? d.\s?|temps d.\s?)en finir(\s*$|\s*[.!?,;…]|\s+(une bonne fois|pour de bon|ce soir|cette nuit|demain|bient[oô]t|avec moi|avec ma vie|avec mes jours))",
+        // A goodbye with a word of finality: never a courtesy ("adieu tout le monde", "bonne
+        // nuit pour toujours", "vous me reverrez plus", "ne plus me réveiller").
+        r"(?i)\badieu(\s*$|\s*[.!…]|\s+(à |a )?(tout le monde|à tous|a tous|la vie|le monde|les gens|les amis|mes amis|maman|papa|vous|toi))",
+        r"(?i)\b(au revoir|bonne nuit|dormir|dors|partir|pars|m.en vais|m.en aller|disparaitre|disparaître|fermer les yeux|quitter|vous quitte|adieu)\b.{0,25}\b(pour toujours|pour de bon|à jamais|a jamais|définitivement|definitivement|pour l.éternité|pour l.eternite)(\s*$|\s*[.!,;…]|\s+(et|mais|je|j.|vous|tu|merci|adieu|bisous)\b)",
+        r"(?i)\b(vous|tu|on|personne) (ne )?(me )?(re)?verr(ez|as|a|ont) (plus|jamais)\b|\b(vous|tu|on) (n.)?entendr(ez|as|a) plus parler de moi\b",
+        r"(?i)\b(ne )?(plus|jamais|pas) me r[ée]veiller\b|\bc.est la derni[eè]re fois que (je vous|je te|vous me|tu me|je vous |je t.)(parle|écri|ecri|vois|dis)",
+        r"(?i)\b(demain|bientôt|bientot|ce soir|cette nuit) je (ne )?serai (plus|pas) l[àa]\b|\bje (ne )?serai (bientôt |bientot )?plus l[àa](\s*$|\s*[.!…]|\s+(demain|ce soir|cette nuit|bient[oô]t|pour (vous|toi|personne|longtemps)))",
     ]
 );
 lexicon!(distress_self_harm_topic, [r"(?i)\b(suicid\w*|me tuer|envie de mourir|veux mourir)",]);
@@ -256,7 +264,38 @@ lexicon!(
 );
 
 fn human_request(text: &str) -> Vec<Verdict> {
-    fire(human_lex(), text, "human_request", Action::Handoff, "P7", "the user asks for a human counsellor")
+    let mut found = fire(human_lex(), text, "human_request", Action::Handoff, "P7", "the user asks for a human counsellor");
+    // "t'es un robot ou une vraie personne ?" asks what answers, not for a person: the words
+    // "vraie personne", "pas un robot" (pattern 1) matched in a message that asks only that.
+    if asks_only_what_the_assistant_is(text) {
+        found.retain(|v| v.layer != Some(Layer::Rule { id: "human_lex#1".into() }));
+    }
+    found
+}
+
+lexicon!(
+    ai_question_lex,
+    [
+        r"(?i)\b(tu es|t.es|t es|tes|t.est|t|vous [eê]tes|es[- ]tu|[eê]tes[- ]vous|est-ce que (tu es|t.es|vous [eê]tes)|je parle (à|a|avec)|je discute avec|j.écris (à|a)|j.ecris (à|a))( pas| vraiment| juste| bien)? (un robot|une ia|un ia|une intelligence artificielle|un bot|un chatbot|un chat bot|une machine|un programme|un ordi|un ordinateur|chatgpt|un algorithme|une vraie personne|un vrai humain|un humain|une humaine|une personne|quelqu.un de vrai)( ou (pas|quoi|une? [\p{L}' ]{2,30}))?\s*(\?|$|là|la\b)",
+        r"(?i)\bc.est (un humain|une personne|un robot|une ia|quelqu.un|une machine) qui (me |nous )?(r[ée]pond|[ée]crit|parle)\b",
+        r"(?i)\bqui (t.a|vous a) (cr[ée][ée]e?|fait|programm[ée]e?|con[çc]ue?|d[ée]velopp[ée]e?)\b|\b(tu es|t.es|vous [eê]tes) (humain|humaine|r[ée]el|r[ée]elle|vivante?)\s*\?",
+        r"(?i)\b(are you|r u) (a )?(bot|robot|human|real|an ai)\b",
+    ]
+);
+
+/// Whether the message only asks what the assistant is ("vous êtes un robot ou une vraie
+/// personne ?", "t'es une IA ? merci"): a question answered with the truth (P1), not a request
+/// for a human. "t un bot ? jveux un conseiller" asks for more.
+pub fn asks_only_what_the_assistant_is(message: &str) -> bool {
+    let folded = fold(message);
+    let Some(m) = ai_question_lex().patterns.iter().find_map(|p| p.find(&folded)) else { return false };
+    let rest = format!("{} {}", &folded[..m.start()], &folded[m.end()..]);
+    let rest = crate::courtesy::without_courtesies(&normalise(&rest));
+    !rest.chars().any(char::is_alphanumeric)
+}
+
+fn ai_question(text: &str) -> Vec<Verdict> {
+    fire(ai_question_lex(), text, "ai_question", Action::Answer, "P1", "the user asks what the assistant is")
 }
 
 lexicon!(
@@ -634,6 +673,12 @@ mod tests {
             "j'en peux plus je veux en finir",
             "jai envie d'en finir ce soir",
             "c'est décidé, je vais en finir avec ma vie",
+            "merci et adieu",
+            "bonne nuit à tous, je vais dormir pour toujours",
+            "merci pour tout, vous me reverrez plus",
+            "je vais fermer les yeux et ne plus me réveiller",
+            "c'est la dernière fois que je vous écris",
+            "demain je serai plus là",
         ] {
             assert_eq!(action(text), Action::Handoff, "{text}");
         }
@@ -643,6 +688,9 @@ mod tests {
             "ma mère me tape sur les nerfs avec parcoursup mdr",
             "régler mon compte bancaire pour la bourse, c'est où ?",
             "je veux en finir avec les maths, quel bac pro sans maths ?",
+            "je serai plus là l'an prochain, on déménage : quel lycée à Lyon ?",
+            "je pars pour de bon en Espagne après le bac, quelles études là-bas ?",
+            "à demain, je reviendrai pour la suite",
         ] {
             assert_ne!(action(text), Action::Handoff, "{text}");
         }

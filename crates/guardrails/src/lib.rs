@@ -4,6 +4,7 @@
 //! [`input::RAILS`], nothing else.
 
 pub mod context;
+pub mod courtesy;
 pub mod data;
 pub mod guard;
 pub mod input;

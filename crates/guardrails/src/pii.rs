@@ -508,7 +508,10 @@ fn find_names(text: &str, add: &mut dyn FnMut(PiiKind, usize, usize)) {
     // Every part of a compound ("Jean-Pierre", "lou-anne") is a first name.
     let known = |i: usize| folded[i].split('-').all(|p| lex.first.contains(p));
     let excluded = |i: usize| lex.excluded.contains(folded[i].as_str()) || folded[i].split('-').any(|p| lex.excluded.contains(p));
-    let common = |i: usize| NOT_NAMES.contains(&folded[i].as_str()) || lex.common.contains(folded[i].as_str()) || folded[i].chars().count() < 2;
+    // An elided article or pronoun ("c'", "l'") is never a name: "qu'on m'appelle, c'est…".
+    let common = |i: usize| {
+        NOT_NAMES.contains(&folded[i].as_str()) || lex.common.contains(folded[i].as_str()) || folded[i].chars().count() < 2 || folded[i].ends_with('\'')
+    };
     // The strongest naming cue ending right before word i (punctuation between is allowed).
     let cue = |i: usize| {
         // "M. Dupuis": a capital M and a full stop.
@@ -820,6 +823,7 @@ mod tests {
         assert_eq!(redact("slt c Duc, jsuis en 4e").0, "slt c [NOM], jsuis en 4e");
         assert_eq!(redact("Salut, c'est Ngoc Anh.").0, "Salut, c'est [NOM].");
         assert_eq!(redact("salut c'est nul les maths").0, "salut c'est nul les maths");
+        assert_eq!(redact("je voudrais qu'on m'appelle, c'est possible ?").0, "je voudrais qu'on m'appelle, c'est possible ?");
     }
 
     #[test]

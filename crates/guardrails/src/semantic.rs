@@ -99,11 +99,16 @@ pub fn encoder_text(message: &str) -> String {
 }
 
 /// What the encoder reads of a message, and of the same message without the clauses that only
-/// say who the person is ([`crate::context::without_who_i_am`]) when it has some.
+/// say who the person is ([`crate::context::without_who_i_am`]) and without the courtesies
+/// that open or close it ([`crate::courtesy::without_courtesies`]), when it has some and
+/// something is left.
 pub fn encoder_texts(message: &str) -> (String, Option<String>) {
     let (redacted, _) = crate::pii::redact(message);
-    let without = crate::context::without_who_i_am(&redacted).map(plain_of_redacted).filter(|t| !t.trim().is_empty());
-    (plain_of_redacted(redacted), without)
+    let plain = plain_of_redacted(redacted.clone());
+    let without_who = crate::context::without_who_i_am(&redacted).map(plain_of_redacted).filter(|t| !t.trim().is_empty());
+    let core = crate::courtesy::without_courtesies(without_who.as_deref().unwrap_or(&plain));
+    let without = if core.trim().is_empty() { without_who } else { Some(core) };
+    (plain, without)
 }
 
 fn plain_of_redacted(mut text: String) -> String {
