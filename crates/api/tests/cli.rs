@@ -85,6 +85,10 @@ fn grounded_answer_handoff_and_a_log_without_personal_data() {
     assert!(r["answer"].as_str().unwrap().starts_with("Je suis un assistant automatique : un programme d'intelligence artificielle"), "{r}");
     assert!(r["sources"].as_array().unwrap().is_empty() && r["handoff"].is_null(), "{r}");
     assert!(r["receipt"]["points"].as_array().unwrap().iter().any(|p| p == "P1"), "{r}");
+    // A courtesy gets one back, not a fiche.
+    let c = json(&orient(h.path(), &["-q", "ask", "ok merci, à demain !", "--json"]));
+    assert!(c["answer"].as_str().unwrap().contains("À bientôt"), "{c}");
+    assert!(c["sources"].as_array().unwrap().is_empty() && c["handoff"].is_null(), "{c}");
 
     // The log: verifiable, and none of the planted personal data is in it.
     let log = h.path().join("log/transparency.jsonl");

@@ -1,5 +1,6 @@
 //! Fixed French replies for the rails' decisions: plain words, tu-form, no model involved.
 
+use guardrails::courtesy::Courtesy;
 use guardrails::Verdict;
 
 /// The help lines, written once for the distress reply and the counsellor's suggestions.
@@ -40,6 +41,29 @@ Ce que tu as écrit lui sera montré (sans tes données personnelles). Tu peux c
 pub const AI_QUESTION: &str = "Je suis un assistant automatique : un programme d'intelligence artificielle, pas une personne. \
 Je réponds avec les fiches officielles de l'Onisep sur les métiers et les formations, et je peux me tromper. \
 Si tu préfères parler à un conseiller ou une conseillère, écris-le-moi : une vraie personne te répondra.";
+
+/// Replies to a message made only of courtesies (`guardrails::courtesy`): no fiche is looked up
+/// for "bonjour" or "merci, à demain".
+pub const COURTESY_GREETING: &str = "Bonjour ! Je peux t'aider à découvrir des métiers et des formations. \
+Pose-moi ta question, ou dis-moi ce que tu aimes faire : je te proposerai des pistes.";
+pub const COURTESY_THANKS: &str = "Avec plaisir ! Si tu as une autre question sur un métier ou une formation, je suis là.";
+pub const COURTESY_LEAVE: &str = "À bientôt ! Tu peux revenir quand tu veux. \
+Et si tu as envie d'en parler avec une personne, un conseiller ou une conseillère peut te répondre.";
+pub const COURTESY_ACK: &str = "D'accord ! Tu as une autre question sur un métier ou une formation ?";
+
+/// The reply to a message made only of these courtesies: a goodbye first, then thanks, then a
+/// greeting.
+pub fn courtesy(kinds: &[Courtesy]) -> &'static str {
+    if kinds.contains(&Courtesy::Leave) {
+        COURTESY_LEAVE
+    } else if kinds.contains(&Courtesy::Thanks) {
+        COURTESY_THANKS
+    } else if kinds.iter().all(|k| matches!(k, Courtesy::Ack)) {
+        COURTESY_ACK
+    } else {
+        COURTESY_GREETING
+    }
+}
 
 pub const INJECTION: &str = "Je ne peux pas changer mes règles ni inventer des informations : je réponds seulement \
 avec les fiches officielles de l'Onisep. Pose-moi ta question sur un métier ou une formation !";

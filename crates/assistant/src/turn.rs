@@ -349,6 +349,13 @@ impl Assistant {
         let mut verdicts = input.verdicts.clone();
         // "t'es un robot ?" and nothing more: the answer is what the assistant is (P1).
         let only_what_i_am = input.action == Action::Answer && input.fired("ai_question") && guardrails::input::asks_only_what_the_assistant_is(question);
+        // "bonjour", "merci, à demain": a courtesy gets one back, not a fiche. A bare "ok" in a
+        // conversation may answer the assistant's question, and goes on as before.
+        let in_conversation = opts.previous_question.is_some() || opts.profile.is_some();
+        let courtesies = matches!(input.action, Action::Answer | Action::RedactAndAnswer)
+            .then(|| guardrails::courtesy::courtesies_only(&guardrails::semantic::encoder_text(question)))
+            .flatten()
+            .filter(|kinds| !(in_conversation && kinds.iter().all(|k| *k == guardrails::courtesy::Courtesy::Ack)));
         if first_turn {
             if !only_what_i_am {
                 out.emit(AI_DISCLOSURE);
@@ -400,6 +407,7 @@ impl Assistant {
             }
             Action::Refuse => out.emit(replies::refusal(&input.verdicts)),
             Action::Answer if only_what_i_am => out.emit(replies::AI_QUESTION),
+            Action::Answer | Action::RedactAndAnswer if courtesies.is_some() => out.emit(replies::courtesy(courtesies.as_deref().unwrap_or_default())),
             Action::Answer | Action::RedactAndAnswer | Action::AnswerWithCare => {
                 if input.fired("ai_question") {
                     out.emit(&format!("{}\n\n", replies::AI_QUESTION));

@@ -12,9 +12,36 @@ const NOT_BEFORE: &[&str] = &["pas", "plus", "jamais", "rien", "mal", "ou", "si"
 /// Words that turn the courtesy after them into something else ("un dernier au revoir").
 const NOT_AFTER: &[&str] = &["ne", "n'", "pas", "plus", "jamais", "sans", "dernier", "derniere", "derniers", "dernieres", "mon", "ma", "mes"];
 
+/// What a courtesy does (the second column of `data/courtesies.tsv`): it chooses the reply to a
+/// message made only of courtesies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Courtesy {
+    /// Words that only frame a name ("c'est [NOM]").
+    Frame,
+    /// "ok", "super", "je vois".
+    Ack,
+    Greeting,
+    Thanks,
+    /// A goodbye, or a plan to come back ("à demain", "je reviendrai plus tard").
+    Leave,
+}
+
+impl Courtesy {
+    fn parse(kind: &str) -> Courtesy {
+        match kind {
+            "frame" => Courtesy::Frame,
+            "greeting" => Courtesy::Greeting,
+            "thanks" => Courtesy::Thanks,
+            "leave" => Courtesy::Leave,
+            "ack" => Courtesy::Ack,
+            other => panic!("data/courtesies.tsv: unknown kind {other:?} (frame, ack, greeting, thanks, leave)"),
+        }
+    }
+}
+
 struct Phrases {
-    /// Every courtesy, the longest first, as word sequences.
-    all: Vec<Vec<String>>,
+    /// Every courtesy with its kind, the longest first, as word sequences.
+    all: Vec<(Vec<String>, Courtesy)>,
     /// Those that may be removed from a longer message (not the frames of a name).
     removable: Vec<Vec<String>>,
 }
@@ -29,13 +56,14 @@ fn phrases() -> &'static Phrases {
             if words.is_empty() {
                 continue;
             }
-            if row.get(1) != Some(&"frame") {
+            let kind = Courtesy::parse(row.get(1).copied().unwrap_or("ack"));
+            if kind != Courtesy::Frame {
                 removable.push(words.clone());
             }
-            all.push(words);
+            all.push((words, kind));
         }
         // The longest first, so that "merci beaucoup" is read before "merci".
-        all.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        all.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
         removable.sort_by_key(|w| std::cmp::Reverse(w.len()));
         Phrases { all, removable }
     })
@@ -70,22 +98,33 @@ fn split_words(text: &str) -> Vec<String> {
 /// Whether a message, in the rails' plain form, is made only of courtesies, with punctuation,
 /// emoji and removed names between them.
 pub fn only_courtesies(plain: &str) -> bool {
+    courtesies_only(plain).is_some()
+}
+
+/// The kinds of courtesy a message is made of, when it is made only of courtesies (in the
+/// rails' plain form, with punctuation, emoji and removed names between them); `None` when it
+/// says anything else.
+pub fn courtesies_only(plain: &str) -> Option<Vec<Courtesy>> {
     let text = fold(plain);
     let words = split_words(&text);
     if words.is_empty() {
-        return false;
+        return None;
     }
+    let mut kinds = Vec::new();
     let mut i = 0;
     'outer: while i < words.len() {
-        for p in &phrases().all {
+        for (p, kind) in &phrases().all {
             if words[i..].starts_with(p) {
                 i += p.len();
+                kinds.push(*kind);
                 continue 'outer;
             }
         }
-        return false;
+        return None;
     }
-    true
+    kinds.sort_unstable();
+    kinds.dedup();
+    Some(kinds)
 }
 
 /// The message, in the rails' plain form, without the courtesies that open or close it
@@ -155,6 +194,8 @@ mod tests {
         {
             assert!(only_courtesies(&normalise(m)), "{m} → {}", normalise(m));
         }
+        assert_eq!(courtesies_only(&normalise("ok merci, à demain !")), Some(vec![Courtesy::Ack, Courtesy::Thanks, Courtesy::Leave]));
+        assert_eq!(courtesies_only(&normalise("Bonjour")), Some(vec![Courtesy::Greeting]));
         for m in
             ["merci, je veux mourir", "au revoir pour toujours", "je ne reviendrai pas", "bonjour je suis en 3e", "c'est fini", "merci pour tout", "", "..."]
         {
