@@ -367,17 +367,23 @@ impl Card<'_> {
         for i in candidates.iter().flat_map(|c| c.0.iter()) {
             sentences_with[*i] += 1;
         }
+        // In a yes-or-no question, the sentence that holds the word settling it ("obligatoire",
+        // "grade") answers before one that merely shares topic words; alone, when the fiche says
+        // that word once ("Le DO ne bénéficie pas d'équivalence avec un grade universitaire").
+        let settles = |shared: &[usize]| self.question.yes_no && shared.iter().any(|&i| self.question.settling.iter().any(|w| same_word(useful[i], w)));
+        let settles_alone = |shared: &[usize]| {
+            settles(shared) && shared.iter().any(|&i| sentences_with[i] == 1 && self.question.settling.iter().any(|w| same_word(useful[i], w)))
+        };
         let mut scored: Vec<(f64, &str)> = candidates
             .iter()
             // Never a sentence that brings back what the person ruled out, nor one the card
             // already quotes.
-            .filter(|(shared, sentence)| shared.len() >= 2 && !self.question.rules_out_name(sentence) && !self.lines.iter().any(|l| l.contains(*sentence)))
+            .filter(|(shared, sentence)| {
+                (shared.len() >= 2 || settles_alone(shared)) && !self.question.rules_out_name(sentence) && !self.lines.iter().any(|l| l.contains(*sentence))
+            })
             .map(|(shared, sentence)| {
                 let words: f64 = shared.iter().map(|&i| 1.0 / sentences_with[i] as f64).sum();
-                // In a yes-or-no question, the sentence that holds the word settling it
-                // ("obligatoire") answers before one that merely shares topic words.
-                let settles = self.question.yes_no && shared.iter().any(|&i| self.question.settling.iter().any(|w| same_word(useful[i], w)));
-                (words + if settles { 1.0 } else { 0.0 }, *sentence)
+                (words + if settles(shared) { 1.0 } else { 0.0 }, *sentence)
             })
             .collect();
         // Best first; the fiche's order among equals.
@@ -801,6 +807,14 @@ mod tests {
         let card = facts_block(&Question::read("est-ce que le BTS est obligatoire pour ouvrir son propre magasin ?"), &[&optician], &Picks::default());
         let line = card.lines().find(|l| l.contains("Ce qui répond à ta question")).expect(&card);
         assert!(line.contains("Ce qui répond à ta question : Le BTS est obligatoire pour exercer et ouvrir un commerce."), "{card}");
+        // The settling word alone is enough when the fiche says it once.
+        let herbalist = metier_with(
+            "MET.9001",
+            "herboriste",
+            &[("acces_metier", "La formation dure trois ans en école privée. Ce certificat ne donne pas d'équivalence avec un grade universitaire.")],
+        );
+        let card = facts_block(&Question::read("le certificat d'herboriste, ça donne un grade de licence ?"), &[&herbalist], &Picks::default());
+        assert!(card.contains("Ce qui répond à ta question : Ce certificat ne donne pas d'équivalence avec un grade universitaire."), "{card}");
     }
 
     #[test]

@@ -768,9 +768,8 @@ mod tests {
                 "reply-words.tsv: {w} reads as {plain}"
             );
         }
-        for lead in &tables().reply_leads {
-            let joined = lead.join(" ");
-            assert_eq!(normalise(&joined).replace('\'', " "), joined, "reply-words.tsv: the lead {joined}");
+        for row in guardrails::data::rows(REPLY_WORDS).filter(|r| r.get(1) == Some(&"lead")) {
+            assert_eq!(normalise(row[0]), row[0], "reply-words.tsv: the lead {}", row[0]);
         }
     }
 

@@ -5,6 +5,7 @@ use crate::question::Question;
 use guardrails::semantic::{EncodeError, Encoder, Semantic, SemanticError, SemanticModel};
 use guardrails::{Action, Guard, InputReport, Layer, Verdict};
 use inference::{Embedder, TextKind};
+use retrieval::french::fold;
 use std::sync::Arc;
 
 pub struct EmbedderEncoder(pub Arc<dyn Embedder>);
@@ -116,6 +117,13 @@ pub fn no_care_for_a_fiche_named_only(report: &mut InputReport, named: &[String]
     set_aside_by_rule(report, semantic_disability, ("disability_context", "P4"), reason, "names_a_fiche_only");
 }
 
+/// Whether the (folded) text names a job only as one it does without ("divorcer sans avocat",
+/// "vendre sans passer par un agent immobilier").
+fn done_without(plain: &str, name: &str) -> bool {
+    let pattern = format!(r"\bsans (passer par )?(un |une |le |la |les |l'|d'|de |des |mon |son |notre )?{}\b", regex::escape(name));
+    regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(plain))
+}
+
 /// What the assistant adds to the rails' decision, with evidence the rails' encoder lacks:
 /// the fiches a message names, and whether it asks for paths stating tastes. The service,
 /// the CLI and `orient eval guardrails` all decide through this. `named` gives the fiches a
@@ -129,8 +137,16 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
             ids.push(id.clone());
         }
     }
+    // "divorcer sans avocat": a job the person does without is not what the message is about.
+    let plain = fold(&report.retrieval_text);
+    let about: Vec<String> = named.iter().filter(|(_, name)| !done_without(&plain, name)).map(|(id, _)| id.clone()).fold(Vec::new(), |mut v, id| {
+        if !v.contains(&id) {
+            v.push(id);
+        }
+        v
+    });
     let names: Vec<String> = named.into_iter().map(|(_, name)| name).collect();
-    keep_questions_about_a_fiche(report, |_| ids.clone());
+    keep_questions_about_a_fiche(report, |_| about);
     answer_questions_for_data_about_studies(report);
     no_care_for_a_work_topic(report);
     no_care_for_a_fiche_named_only(report, &ids);
@@ -464,6 +480,17 @@ mod tests {
         );
         no_care_for_a_work_topic(&mut w);
         assert!(crate::replies::care_preamble(&w.verdicts).is_empty(), "{:?}", w.verdicts);
+    }
+
+    #[test]
+    fn a_job_done_without_is_no_evidence_of_orientation() {
+        let mut r = refused_by_the_semantic_layer("Comment on fait pour divorcer sans avocat ?", "out_of_scope", semantic());
+        with_orientation_evidence(&mut r, |_| vec![("MET.33".into(), "avocat".into())]);
+        assert_eq!(r.action, Action::Refuse);
+        assert!(done_without("vendre sa maison sans passer par un agent immobilier", "agent immobilier"));
+        let mut r = refused_by_the_semantic_layer("Comment on fait pour devenir avocat ?", "out_of_scope", semantic());
+        with_orientation_evidence(&mut r, |_| vec![("MET.33".into(), "avocat".into())]);
+        assert_eq!(r.action, Action::Answer);
     }
 
     #[test]

@@ -495,8 +495,21 @@ impl Assistant {
         let mut hits = self.searcher.search_with_vector(query, Some(dense.clone()), &opts)?;
         hits.retain(|h| !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d)));
         hits.truncate(self.config.top_k);
-        let found = self.named_found(&asked, query);
-        let named = Self::named_targets(&asked, &found);
+        // Read without what only says who the person is: a disability, an origin, where one
+        // lives or what one's parents do is not a taste ("je suis en situation de handicap"
+        // must not read as "je veux être utile aux autres" and bring care jobs).
+        let read = Profile::read(&guardrails::context::strip_self_descriptions(&input.redacted), &asked);
+        let mut found = self.named_found(&asked, query);
+        // A trade named by its activity is one taste among others in a message that states
+        // tastes ("j'aime la coiffure et la couture"), unless something only its fiche answers
+        // is asked ("ouvrir une fromagerie, le secteur recrute ?").
+        let only_a_fiche_answers =
+            asked.yes_no || asked.asks(Asked::Salary) || asked.asks(Asked::Procedure) || (asked.asks(Asked::Outcomes) && asked.employment);
+        if !read.interests.is_empty() && !only_a_fiche_answers {
+            let by_activity = self.searcher.named_by_activity(query);
+            found.retain(|n| !by_activity.contains(&n.0));
+        }
+        let named = self.without_unrelated_formations(&asked, Self::named_targets(&asked, &found), &input.redacted);
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
         answer.named = named.clone();
@@ -509,10 +522,6 @@ impl Assistant {
         answer.needs_live_data = !answer.live_data.is_empty();
         // An open question ("jsp quoi faire, j'aime cuisiner") gets paths to explore, not the
         // card of whichever fiche came first.
-        // Read without what only says who the person is: a disability, an origin, where one
-        // lives or what one's parents do is not a taste ("je suis en situation de handicap"
-        // must not read as "je veux être utile aux autres" and bring care jobs).
-        let read = Profile::read(&guardrails::context::strip_self_descriptions(&input.redacted), &asked);
         let has_profile = profile.as_ref().is_some_and(|p| !p.is_empty());
         // The head reads the message alone, not a follow-up joined to its question.
         let read_open = match (&self.open_head, &with_previous) {
@@ -832,6 +841,26 @@ impl Assistant {
                 (!asked.rules_out(d)).then(|| (id, is_situation(&before), d.kind, before))
             })
             .collect()
+    }
+
+    /// A job named with a formation that neither leads to it nor is listed by its fiche ("le
+    /// concours de l'ENAC pour être contrôleur aérien" names the ENAC's engineering diploma by
+    /// its school): the job's fiche answers, and its own formations follow it where the
+    /// question asks for them, never a neighbouring diploma. Comparisons keep both.
+    fn without_unrelated_formations(&self, asked: &Question, named: Vec<String>, message: &str) -> Vec<String> {
+        if asked.comparison || guardrails::normalise::normalise(message).contains(" ou ") {
+            return named;
+        }
+        let docs: Vec<&Document> = named.iter().filter_map(|id| self.searcher.document(id)).collect();
+        let [job] = docs.iter().copied().filter(|d| d.kind == Kind::Metier).collect::<Vec<_>>()[..] else {
+            return named;
+        };
+        let has_formations = job.links.iter().any(|l| self.searcher.document(&l.id).is_some_and(|d| d.kind == Kind::Formation));
+        let related = |d: &Document| d.kind != Kind::Formation || job.links.iter().any(|l| l.id == d.id) || d.links.iter().any(|l| l.id == job.id);
+        if !has_formations {
+            return named;
+        }
+        named.into_iter().filter(|id| self.searcher.document(id).is_none_or(related)).collect()
     }
 
     /// The fiches a question is about, of those it names: situations are set aside when a

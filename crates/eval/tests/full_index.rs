@@ -182,4 +182,13 @@ fn shortened_names_name_their_fiches() {
     assert!(police.len() == 2 && police[1].contains("de la paix"), "{police:?}");
     let school = named("surveillant au collège, c'est quoi les horaires ?");
     assert!(school.len() == 1 && school[0].contains("éducation"), "{school:?}");
+    // A trade named by its shop or craft (data/trades.tsv), a counsellor's job by its field.
+    let shop = named("je voudrais ouvrir une poissonnerie, ça recrute ?");
+    assert!(shop.len() == 1 && shop[0].starts_with("poissonnier"), "{shop:?}");
+    let craft = named("la menuiserie m'attire, il faut quel diplôme ?");
+    assert!(craft.len() == 1 && craft[0].starts_with("menuisier"), "{craft:?}");
+    let field = named("le conseil en insertion sociale et professionnelle, c'est quelle formation ?");
+    assert!(field.len() == 1 && field[0].starts_with("conseiller/ère en insertion"), "{field:?}");
+    // The formation's own name still names the formation.
+    assert_eq!(named("avec un CAP coiffure je peux ouvrir mon salon ?"), cap);
 }

@@ -28,17 +28,33 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-fn table() -> &'static HashMap<&'static str, &'static str> {
-    static T: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    T.get_or_init(|| data::rows(data::NORMALISE).filter(|r| r.len() == 2).map(|r| (r[0], r[1])).collect())
+/// FROM → (TO, whether the shipped semantic head was trained on text with this row applied).
+fn table() -> &'static HashMap<&'static str, (&'static str, bool)> {
+    static T: OnceLock<HashMap<&'static str, (&'static str, bool)>> = OnceLock::new();
+    T.get_or_init(|| data::rows(data::NORMALISE).filter(|r| r.len() >= 2).map(|r| (r[0], (r[1], r.get(2).is_none_or(|mark| *mark != UNTRAINED)))).collect())
 }
+
+/// Third column of a `data/normalise.tsv` row added after the semantic head was trained.
+const UNTRAINED: &str = "untrained";
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '\'' || c == '@' || c == '$'
 }
 
-/// The plain form of a message for the rails.
+/// The plain form of a message for the rails' rules and for reading the question.
 pub fn normalise(text: &str) -> String {
+    elide(&plain(text, true))
+}
+
+/// The plain form the semantic head was trained on: rows of the table added since (marked
+/// `untrained`) and the joining of little words are left out, so that a new spelling changes
+/// what the rules and the question reading see without moving the head's scores. When the head
+/// is next retrained (`orient rails train`), the marks are removed first so that it learns them.
+pub fn normalise_as_trained(text: &str) -> String {
+    plain(text, false)
+}
+
+fn plain(text: &str, untrained_rows: bool) -> String {
     let folded = fold(text);
     let joined = join_spaced_letters(&folded);
     let mut out = String::with_capacity(joined.len());
@@ -53,7 +69,7 @@ pub fn normalise(text: &str) -> String {
             if word.contains('@') && c == '.' {
                 out.push_str(&word);
             } else {
-                push_word(&mut out, &word);
+                push_word(&mut out, &word, untrained_rows);
             }
             word.clear();
         }
@@ -68,11 +84,37 @@ pub fn normalise(text: &str) -> String {
     out.trim().to_string()
 }
 
-fn push_word(out: &mut String, word: &str) {
+/// Little words written without their apostrophe ("d annee", "l ecole", "j ai", "qu il"):
+/// joined to the next word as French writes them, so that "combien d'annees" reads the same
+/// typed either way. A lone "j" before a consonant is "je" ("j veux").
+fn elide(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).and_then(|n| n.chars().next());
+        let after_digit = i > 0 && words[i - 1].chars().last().is_some_and(|c| c.is_ascii_digit());
+        let elidable = matches!(*w, "d" | "l" | "j" | "n" | "m" | "t" | "s" | "qu") && !after_digit;
+        match next {
+            Some(c) if elidable && "aeiouyh".contains(c) => {
+                out.push_str(w);
+                out.push('\'');
+                continue;
+            }
+            Some(c) if *w == "j" && !after_digit && c.is_alphabetic() => out.push_str("je"),
+            _ => out.push_str(w),
+        }
+        if i + 1 < words.len() {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+fn push_word(out: &mut String, word: &str, untrained_rows: bool) {
     let unleet = unleet(word);
     let squeezed = squeeze(&unleet);
-    let plain = table().get(squeezed.as_str()).copied().or_else(|| table().get(unleet.as_str()).copied());
-    out.push_str(plain.unwrap_or(&squeezed));
+    let row = |w: &str| table().get(w).filter(|(_, trained)| *trained || untrained_rows).map(|(to, _)| *to);
+    out.push_str(row(&squeezed).or_else(|| row(&unleet)).unwrap_or(&squeezed));
 }
 
 /// Letters repeated three times or more in a row, once (French words have at most two).
@@ -166,6 +208,13 @@ mod tests {
         assert_eq!(normalise("TKT jveux juste un conseiller"), "t'inquiete pas je veux juste un conseiller");
         assert_eq!(normalise("jen peux pluuuus"), "j'en peux plus");
         assert_eq!(normalise("C’est QUOI un BTS ?"), "c'est quoi un bts ?");
+        assert_eq!(normalise("c cb d annee d etude"), "c'est combien d'annee d'etude");
+        assert_eq!(normalise("fo koi comme diplome ? j veux l avoir"), "faut quoi comme diplome ? je veux l'avoir");
+        assert_eq!(normalise("jaimerai etre pilote, qu il dise oui"), "j'aimerais etre pilote, qu'il dise oui");
+        // A letter after a number is a unit or a grade, not a little word.
+        assert_eq!(normalise("2 m au dessus, note 5 l a"), "2 m au dessus, note 5 l a");
+        // The semantic head reads the form it was trained on.
+        assert_eq!(normalise_as_trained("c cb d annee, fo koi"), "c'est cb d annee, fo quoi");
     }
 
     #[test]

@@ -116,7 +116,7 @@ fn plain_of_redacted(mut text: String) -> String {
     for kind in crate::pii::PiiKind::ALL {
         text = text.replace(kind.placeholder(), " ");
     }
-    crate::normalise::normalise(&text)
+    crate::normalise::normalise_as_trained(&text)
 }
 
 pub fn category(head: &str) -> Option<&'static Category> {

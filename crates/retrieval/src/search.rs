@@ -73,6 +73,8 @@ pub struct Searcher {
     docs: HashMap<String, Document>,
     /// (folded title or synonym, doc id), for the title boost.
     titles: Vec<(String, String)>,
+    /// Names of `titles` that are a trade's activity, not a fiche's own name ("fromagerie").
+    activity_names: std::collections::HashSet<String>,
     /// Feminine job-title words → masculine ones: both forms find the same fiches (P4, P5).
     gender: GenderForms,
     /// Jobs named by their acronym ("CPE") get their full name added before searching.
@@ -87,6 +89,14 @@ const ROME_WEIGHT: f32 = 0.8;
 const CANDIDATES: usize = 60;
 /// Passages asked beyond `CANDIDATES`, so that ties at the cut are broken by id, not by the store.
 const TIE_MARGIN: usize = 20;
+
+/// Trades named by their shop or craft: `data/trades.tsv`, (activity, job title).
+fn trades() -> impl Iterator<Item = (&'static str, &'static str)> {
+    include_str!("../data/trades.tsv")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_once('\t').unwrap_or_else(|| panic!("trades.tsv: a row needs two columns: {l}")))
+}
 
 impl Searcher {
     pub fn new(store: Arc<dyn Store>, embedder: Arc<dyn Embedder>, docs: Vec<Document>) -> Self {
@@ -151,6 +161,25 @@ impl Searcher {
                 }
             }
         }
+        // A trade named by its shop or its craft ("ouvrir une fromagerie"), and "conseil en
+        // génétique" for "conseiller en génétique": the job, unless a fiche has that name.
+        let taken: std::collections::HashSet<String> = titles.iter().map(|(k, _)| k.clone()).collect();
+        let trades: Vec<(String, String)> = trades().map(|(activity, job)| (key(activity), key(job))).collect();
+        let mut activities: Vec<(String, String)> = Vec::new();
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for d in docs.iter().filter(|d| d.kind == Kind::Metier) {
+            let masculine = fold(d.title_masculine.as_deref().unwrap_or(&d.title));
+            if let Some(field) = masculine.strip_prefix("conseiller en ") {
+                fields.push((key(&format!("conseil en {field}")), d.id.clone()));
+            }
+        }
+        for (title, id) in titles.iter().filter(|(_, id)| id.starts_with("MET.")) {
+            activities.extend(trades.iter().filter(|(_, job)| job == title).map(|(activity, _)| (activity.clone(), id.clone())));
+        }
+        let activities: Vec<(String, String)> = activities.into_iter().filter(|(k, _)| !taken.contains(k)).collect();
+        let activity_names: std::collections::HashSet<String> = activities.iter().map(|(k, _)| k.clone()).collect();
+        titles.extend(activities);
+        titles.extend(fields.into_iter().filter(|(k, _)| !taken.contains(k)));
         let acronyms = crate::acronyms::Acronyms::from_documents(&docs);
         let docs = docs.into_iter().map(|d| (d.id.clone(), d)).collect();
         Searcher {
@@ -161,6 +190,7 @@ impl Searcher {
             sparse: SparseEncoder::french(),
             docs,
             titles,
+            activity_names,
             embeddings: moka::sync::Cache::new(10_000),
             results: moka::sync::Cache::new(10_000),
         }
@@ -316,6 +346,16 @@ impl Searcher {
                 ids.push((id.to_string(), before[before.len().saturating_sub(4)..].join(" ")));
             }
         }
+        ids
+    }
+
+    /// Fiches the question names only by their trade's activity ("ouvrir une fromagerie":
+    /// `data/trades.tsv`): in a message that states tastes, a domain rather than a goal.
+    pub fn named_by_activity(&self, question: &str) -> Vec<String> {
+        let (q, kept) = self.mentions(question);
+        let by_activity = |id: &str| kept.iter().filter(|k| k.2 == id).all(|(start, end, _)| self.activity_names.contains(&q[*start..*end]));
+        let mut ids: Vec<String> = kept.iter().filter(|k| by_activity(k.2)).map(|k| k.2.to_string()).collect();
+        ids.dedup();
         ids
     }
 
