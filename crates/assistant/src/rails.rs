@@ -120,8 +120,13 @@ pub fn no_care_for_a_fiche_named_only(report: &mut InputReport, named: &[String]
 /// Whether the (folded) text names a job only as one it does without ("divorcer sans avocat",
 /// "vendre sans passer par un agent immobilier").
 fn done_without(plain: &str, name: &str) -> bool {
-    let pattern = format!(r"\bsans (passer par )?(un |une |le |la |les |l'|d'|de |des |mon |son |notre )?{}\b", regex::escape(name));
-    regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(plain))
+    static BEFORE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let before =
+        BEFORE.get_or_init(|| regex::Regex::new(r"\bsans (passer par )?(un |une |le |la |les |l'|d'|de |des |mon |son |notre )?$").expect("valid pattern"));
+    plain.match_indices(name).any(|(at, _)| {
+        let ends_a_word = !plain[at + name.len()..].starts_with(|c: char| c.is_alphanumeric());
+        ends_a_word && before.is_match(&plain[..at])
+    })
 }
 
 /// What the assistant adds to the rails' decision, with evidence the rails' encoder lacks:
