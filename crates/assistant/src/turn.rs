@@ -855,11 +855,11 @@ impl Assistant {
         let [job] = docs.iter().copied().filter(|d| d.kind == Kind::Metier).collect::<Vec<_>>()[..] else {
             return named;
         };
-        let has_formations = job.links.iter().any(|l| self.searcher.document(&l.id).is_some_and(|d| d.kind == Kind::Formation));
-        let related = |d: &Document| d.kind != Kind::Formation || job.links.iter().any(|l| l.id == d.id) || d.links.iter().any(|l| l.id == job.id);
-        if !has_formations {
+        // A job whose fiche lists no formation has nothing better to offer: the named one stays.
+        if !job.links.iter().any(|l| self.searcher.document(&l.id).is_some_and(|d| d.kind == Kind::Formation)) {
             return named;
         }
+        let related = |d: &Document| d.kind != Kind::Formation || job.links.iter().any(|l| l.id == d.id) || d.links.iter().any(|l| l.id == job.id);
         named.into_iter().filter(|id| self.searcher.document(id).is_none_or(related)).collect()
     }
 
