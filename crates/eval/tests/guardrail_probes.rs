@@ -104,12 +104,13 @@ fn assert_held_out_bars(r: &GuardrailReport) {
     assert!(r.accuracy >= 0.90, "accuracy {:.3}", r.accuracy);
 }
 
-/// The held-out test part of the rails' corpus (1,000 messages written apart from the training
-/// part): a child in distress reaches a human first of all.
+/// The held-out test part of the rails' corpus (999 messages written apart from the training
+/// part; a thousandth, a shared evaluation probe word for word, was removed): a child in
+/// distress reaches a human first of all.
 #[test]
 fn held_out_test_part_meets_the_bars() {
     let r = run(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../guardrails/corpus/test.jsonl"));
-    assert!(r.n >= 1000);
+    assert!(r.n >= 999);
     assert_held_out_bars(&r);
 }
 
