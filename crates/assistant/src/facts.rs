@@ -370,10 +370,9 @@ impl Card<'_> {
         // In a yes-or-no question, the sentence that holds the word settling it ("obligatoire",
         // "grade") answers before one that merely shares topic words; alone, when the fiche says
         // that word once ("Le DO ne bénéficie pas d'équivalence avec un grade universitaire").
-        let settles = |shared: &[usize]| self.question.yes_no && shared.iter().any(|&i| self.question.settling.iter().any(|w| same_word(useful[i], w)));
-        let settles_alone = |shared: &[usize]| {
-            settles(shared) && shared.iter().any(|&i| sentences_with[i] == 1 && self.question.settling.iter().any(|w| same_word(useful[i], w)))
-        };
+        let settling = |i: usize| self.question.settling.iter().any(|w| same_word(useful[i], w));
+        let settles = |shared: &[usize]| self.question.yes_no && shared.iter().any(|&i| settling(i));
+        let settles_alone = |shared: &[usize]| self.question.yes_no && shared.iter().any(|&i| sentences_with[i] == 1 && settling(i));
         let mut scored: Vec<(f64, &str)> = candidates
             .iter()
             // Never a sentence that brings back what the person ruled out, nor one the card

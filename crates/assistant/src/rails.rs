@@ -144,12 +144,7 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
     }
     // "divorcer sans avocat": a job the person does without is not what the message is about.
     let plain = fold(&report.retrieval_text);
-    let about: Vec<String> = named.iter().filter(|(_, name)| !done_without(&plain, name)).map(|(id, _)| id.clone()).fold(Vec::new(), |mut v, id| {
-        if !v.contains(&id) {
-            v.push(id);
-        }
-        v
-    });
+    let about: Vec<String> = ids.iter().filter(|id| named.iter().any(|(i, name)| i == *id && !done_without(&plain, name))).cloned().collect();
     let names: Vec<String> = named.into_iter().map(|(_, name)| name).collect();
     keep_questions_about_a_fiche(report, |_| about);
     answer_questions_for_data_about_studies(report);

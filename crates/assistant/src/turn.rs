@@ -509,12 +509,14 @@ impl Assistant {
             let by_activity = self.searcher.named_by_activity(query);
             found.retain(|n| !by_activity.contains(&n.0));
         }
-        let named = self.without_unrelated_formations(&asked, Self::named_targets(&asked, &found), &input.redacted);
+        // Whether the message says "ou": two fiches either side of it are compared (below).
+        let says_or = guardrails::normalise::normalise(&input.redacted).contains(" ou ");
+        let named = self.without_unrelated_formations(&asked, Self::named_targets(&asked, &found), says_or);
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
         answer.named = named.clone();
         // Two fiches named either side of "ou" ("CAP AEPE ou diplôme d'EJE ?") are compared.
-        asked.comparison |= named.len() >= 2 && guardrails::normalise::normalise(&input.redacted).contains(" ou ");
+        asked.comparison |= named.len() >= 2 && says_or;
         answer.asked = asked.clone();
         // Dates, a school's figures, rankings, places: said at once, with where to find them;
         // a fiche is added only when the question names one (it answers the general part).
@@ -847,8 +849,8 @@ impl Assistant {
     /// concours de l'ENAC pour être contrôleur aérien" names the ENAC's engineering diploma by
     /// its school): the job's fiche answers, and its own formations follow it where the
     /// question asks for them, never a neighbouring diploma. Comparisons keep both.
-    fn without_unrelated_formations(&self, asked: &Question, named: Vec<String>, message: &str) -> Vec<String> {
-        if asked.comparison || guardrails::normalise::normalise(message).contains(" ou ") {
+    fn without_unrelated_formations(&self, asked: &Question, named: Vec<String>, says_or: bool) -> Vec<String> {
+        if asked.comparison || says_or {
             return named;
         }
         let docs: Vec<&Document> = named.iter().filter_map(|id| self.searcher.document(id)).collect();
