@@ -80,8 +80,10 @@ pub struct Exploration {
 
 /// Propose métiers for an open question. `query` is the question as retrieval reads it (self
 /// descriptions removed), `dense` its vector.
-/// `situation`: fiches of the person's own situation (their job, their studies), not proposed.
-pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profile, situation: &[String]) -> Result<Vec<Proposal>, SearchError> {
+/// `not_proposed`: fiches of the person's own situation (their job, their studies) and jobs they
+/// want an alternative to; nor are the jobs named after them ("infirmier/ère humanitaire"
+/// for a nurse who wants to stop nursing).
+pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profile, not_proposed: &[String]) -> Result<Vec<Proposal>, SearchError> {
     let opts = SearchOptions { k: CANDIDATES, kind: Some(Kind::Metier), passages_per_doc: 1, ..Default::default() };
     let hybrid = searcher.search_with_vector(query, Some(dense.to_vec()), &opts)?;
     // Conditions ruled out are left out after the search (`Profile::admits`), not by the index
@@ -109,10 +111,11 @@ pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profil
             }
         }
     }
+    let left_out: Vec<&Document> = not_proposed.iter().filter_map(|id| searcher.document(id)).collect();
     let mut scored: Vec<(f32, &Document)> = ids
         .iter()
         .filter_map(|id| searcher.document(id))
-        .filter(|d| d.kind == Kind::Metier && !retrieval::rome::is_rome_document(&d.id) && profile.admits(d) && !situation.contains(&d.id))
+        .filter(|d| d.kind == Kind::Metier && !retrieval::rome::is_rome_document(&d.id) && profile.admits(d) && !named_after(d, &left_out))
         .map(|d| {
             let shared = d.facts.interests.iter().filter(|i| profile.interests.contains(i)).count() as f32;
             let interests = if profile.interests.is_empty() { 0.0 } else { shared / profile.interests.len() as f32 };
@@ -125,6 +128,12 @@ pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profil
     // Ties broken by id: the same question always gives the same list.
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
     Ok(pick_varied(scored).into_iter().map(|d| proposal(searcher, d, profile)).collect())
+}
+
+/// Whether `d` is one of `left_out` or a job named after one of them: its title is theirs
+/// followed by more words ("infirmier/ère humanitaire" after "infirmier/ère").
+fn named_after(d: &Document, left_out: &[&Document]) -> bool {
+    left_out.iter().any(|l| l.id == d.id || (l.kind == Kind::Metier && d.title.strip_prefix(l.title.as_str()).is_some_and(|rest| rest.starts_with(' '))))
 }
 
 /// The main sector of a métier (its first that says something of the work).
@@ -336,6 +345,19 @@ mod tests {
             date: String::new(),
             source: String::new(),
         }
+    }
+
+    #[test]
+    fn jobs_named_after_one_left_out_are_left_out_too() {
+        let nurse = Document::bare("MET.38", Kind::Metier, "infirmier/ère");
+        let humanitarian = Document::bare("MET.343", Kind::Metier, "infirmier/ère humanitaire");
+        let childcare = Document::bare("MET.415", Kind::Metier, "infirmier/ère-puériculteur/trice");
+        let dietitian = Document::bare("MET.672", Kind::Metier, "diététicien/ne");
+        assert!(named_after(&nurse, &[&nurse]));
+        assert!(named_after(&humanitarian, &[&nurse]));
+        // Another job that only begins with the same letters is not named after it.
+        assert!(!named_after(&childcare, &[&nurse]));
+        assert!(!named_after(&dietitian, &[&nurse]));
     }
 
     #[test]

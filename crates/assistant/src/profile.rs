@@ -118,6 +118,11 @@ enum Cue {
     EarningWish,
     /// A limit put on the length of studies, said as such ("3 ans maximum").
     StudyLimit,
+    /// A clause where the writer says what they themselves are or do ("je suis comptable"):
+    /// their situation, not a taste, when the message speaks of someone else.
+    WriterSelf,
+    /// A pastime kept up for years ("je fais du judo depuis 6 ans"): a taste, not a situation.
+    Pastime,
 }
 
 fn tables() -> &'static Tables {
@@ -153,6 +158,8 @@ fn tables() -> &'static Tables {
                     None if key == "gout" => Cue::Likes,
                     None if key == "gagner_sa_vie" => Cue::EarningWish,
                     None if key == "limite_etudes" => Cue::StudyLimit,
+                    None if key == "redacteur" => Cue::WriterSelf,
+                    None if key == "loisir" => Cue::Pastime,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -168,13 +175,13 @@ fn tables() -> &'static Tables {
         // only after a verb ("je n'aime plus", "j'veux plus"): "un métier plus calme avec des
         // chiffres" or "plus concret" compares, it does not rule out.
         let negation = Regex::new(
-            r"(?:\b(?:pas|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas|marre|nul|nulle|assez)|(?:\bne \w+|\bn'\w+|\b(?:aime|veux|supporte|peux|fais|vois|kiffe|adore|voudrais|souhaite|ai|suis|envie)) plus)\b[^,.;!?]{0,25}$",
+            r"(?:\b(?:pas|jamais|horreur|deteste|supporte pas|ni|sauf|surtout pas|marre|nul|nulle|(?:ai|a|avons|avez|ont) assez)|(?:\bne \w+|\bn'\w+|\b(?:aime|veux|supporte|peux|fais|vois|kiffe|adore|voudrais|souhaite|ai|suis|envie)) plus)\b[^,.;!?]{0,25}$",
         )
             .expect("valid pattern");
         // …or just before one of these: "le contact client m'épuise", "les langues oui,
         // l'enseignement non merci".
         let negation_after = Regex::new(
-            r"^[^,.;!?]{0,20}?(?:,\s*)?\b(?:m'epuise|m'epuisent|me fatigue|me fatiguent|me saoule|me saoulent|me soule|me gave|me gavent|m'ennuie|m'ennuient|me deprime|m'insupporte|me degoute|me degoutent|non merci|tres peu pour moi|c'est pas pour moi|ce n'est pas pour moi|j'en ai marre|j'en peux plus|je n'en peux plus)\b",
+            r"^[^,.;!?]{0,20}?(?:,\s*)?\b(?:m'epuise|m'epuisent|me fatigue|me fatiguent|me saoule|me saoulent|me soule|me gave|me gavent|m'ennuie|m'ennuient|me deprime|m'insupporte|me degoute|me degoutent|non merci|tres peu pour moi|c'est pas pour moi|ce n'est pas pour moi|j'en ai marre|j'en peux plus|je n'en peux plus|(?:il|elle|je|j') ?(?:deteste|detestent|n'aime pas|aime pas|n'aiment pas) (?:ca|cela))\b",
         )
         .expect("valid pattern");
         let mut reply_words = HashMap::new();
@@ -256,8 +263,13 @@ fn conditions_ruled_out(plain: &str) -> Vec<String> {
 
 /// ONISEP's 27 centres d'intérêt, as the data table names them.
 pub fn interest_labels() -> Vec<&'static str> {
-    let mut labels: Vec<&str> = tables().interests.iter().map(|(l, _)| *l).collect();
-    labels.dedup();
+    // A label may have several rows, anywhere in the table: keep its first place.
+    let mut labels: Vec<&str> = Vec::new();
+    for (l, _) in &tables().interests {
+        if !labels.contains(l) {
+            labels.push(l);
+        }
+    }
     labels
 }
 
@@ -306,7 +318,9 @@ impl Profile {
                 | Cue::OwnJobFirst
                 | Cue::Likes
                 | Cue::EarningWish
-                | Cue::StudyLimit => {}
+                | Cue::StudyLimit
+                | Cue::WriterSelf
+                | Cue::Pastime => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -431,6 +445,12 @@ fn split_situations(plain: &str) -> (String, String) {
     let situation: Vec<&Regex> = tables().cues.iter().filter(|(c, _)| *c == Cue::Situation).map(|(_, re)| re).collect();
     // "Vendeur immobilier, 45 ans, …": the job an adult opens with is where they are.
     let own_job_first = tables().cues.iter().any(|(c, re)| *c == Cue::OwnJobFirst && re.is_match(plain));
+    // "Je suis comptable et mon fils…": what a parent or teacher says of themselves is theirs.
+    let cue = |which: Cue| tables().cues.iter().filter(move |(c, _)| *c == which).map(|(_, re)| re);
+    let third_person: Vec<&Regex> = cue(Cue::ThirdPerson).collect();
+    let about_someone_else = third_person.iter().any(|re| re.is_match(plain));
+    let writer_self: Vec<&Regex> = if about_someone_else { cue(Cue::WriterSelf).collect() } else { Vec::new() };
+    let pastimes: Vec<&Regex> = cue(Cue::Pastime).collect();
     let mut kept = String::with_capacity(plain.len());
     let mut situations = String::new();
     let mut start = 0;
@@ -445,7 +465,10 @@ fn split_situations(plain: &str) -> (String, String) {
         .collect();
     for end in cuts {
         let clause = &plain[start..end];
-        let is_situation = (start == 0 && own_job_first) || situation.iter().any(|re| re.is_match(clause));
+        let pastime = pastimes.iter().any(|re| re.is_match(clause));
+        let is_situation = (start == 0 && own_job_first)
+            || (situation.iter().any(|re| re.is_match(clause)) && !pastime)
+            || (writer_self.iter().any(|re| re.is_match(clause)) && !third_person.iter().any(|re| re.is_match(clause)));
         if !is_situation {
             kept.push_str(clause);
         } else {
@@ -794,6 +817,87 @@ mod tests {
         let p = read("j'aime souder et travailler le métal, mais je suis un peu découragé");
         assert_eq!(p.interests, vec!["je veux travailler de mes mains"], "{p:?}");
         assert!(read("j'adore la déco et la décoration d'intérieur").interests.contains(&"je rêve d'un métier artistique".to_string()));
+    }
+
+    #[test]
+    fn the_diploma_paths_should_be_reached_with_is_a_limit() {
+        for (m, level) in [
+            ("quels métiers accessibles avec un CAP pour une élève qui aime les autres ?", Level::Cap),
+            ("ils veulent partir en CAP mais ne savent pas lequel", Level::Cap),
+            ("il veut travailler tout de suite après son bac, sans études supérieures", Level::Bac),
+            ("des pistes avec un bac pro ?", Level::Bac),
+            ("quelles réorientations possibles avec un BTS au maximum ?", Level::Bac2),
+            ("je cherche des métiers proches accessibles avec une licence", Level::Bac3),
+            // "bac +2" is not "bac".
+            ("des métiers accessibles avec un bac +2 ?", Level::Bac2),
+        ] {
+            assert_eq!(read(m).max_level, Some(level), "{m}");
+        }
+        assert_eq!(read("je suis en bac pro commerce et j'aime vendre").max_level, None);
+    }
+
+    #[test]
+    fn what_a_parent_or_teacher_says_of_themselves_is_not_the_child_s_taste() {
+        let p = read("Je suis comptable et mon fils ne veut surtout pas faire comme moi. Lui, c'est le sport et le plein air.");
+        assert!(!p.interests.iter().any(|i| i == "j'aime jongler avec les chiffres"), "{p:?}");
+        assert!(p.interests.iter().any(|i| i == "le sport est ma passion"), "{p:?}");
+        // Said of oneself, with no one else spoken of, it stays a taste.
+        assert!(read("je suis à l'aise avec les chiffres, quels métiers ?").interests.iter().any(|i| i == "j'aime jongler avec les chiffres"));
+        // A clause that speaks of the child too is kept.
+        let p = read("je suis inquiète car mon fils adore les animaux");
+        assert!(p.interests.iter().any(|i| i == "je veux m'occuper d'animaux"), "{p:?}");
+    }
+
+    #[test]
+    fn situations_open_questions_and_alternatives_in_more_words() {
+        // A relative's job and a diploma already held are situations.
+        assert!(situation_text("Mon père est plombier et il voudrait que je reprenne sa boîte").contains("plombier"));
+        assert!(situation_text("Mon fils a son CAP de menuisier, il ne veut plus faire ça").contains("menuisier"));
+        assert!(situation_text("Enseignante en lycée pro, section ASSP. D'autres idées ?").contains("enseignante"));
+        // A pastime kept up for years is a taste.
+        let p = read("Je fais de l'équitation depuis 8 ans et j'aimerais en faire mon métier");
+        assert!(p.interests.iter().any(|i| i == "je veux m'occuper d'animaux"), "{p:?}");
+        for open in [
+            "g 14 ans et jsais pas ce que jveux faire plus tard",
+            "elle ne sait pas du tout ce qu'elle veut faire",
+            "aidez moi a choisir svp",
+            "tro dur de choisir",
+            "Existe-t-il des métiers proches avec les animaux ?",
+            "Vous voyez quoi d'autre ?",
+            "elle veut un métier artistique. Lesquels permettent d'en vivre ?",
+            "j'aimerais lui montrer des métiers plus sûrs autour de la vidéo",
+        ] {
+            assert!(asks_for_paths(open), "{open}");
+        }
+        for other in ["vétérinaire ou ce genre de métiers", "des métiers proches de la psychologie", "quoi d'autre ?"] {
+            assert!(asks_for_alternatives(other), "{other}");
+        }
+        assert!(!asks_for_paths("combien gagne un plombier ?"));
+        // Help to choose something else than a way is not a request for paths.
+        assert!(!asks_for_paths("tu peux m'aider à choisir un ordi portable à moins de 600 euros ?"));
+        assert!(asks_for_paths("aidez-moi à trouver ma voie"));
+    }
+
+    #[test]
+    fn everyday_paraphrases_of_tastes_are_read() {
+        let has = |m: &str, label: &str| read(m).interests.iter().any(|i| i == label);
+        assert!(has("elle est très à l'aise avec les gens", "j'ai le sens du contact"));
+        assert!(has("j'aimerais rester dans l'aide aux personnes", "je veux être utile aux autres"));
+        assert!(has("jkiffe les robots et linfo", "je suis accro au numérique"));
+        assert!(has("jaime quand ya de laction", "j'aime les sensations fortes"));
+        assert!(has("elle veut un métier de terrain", "j'aimerais travailler dehors"));
+        assert!(has("il est minutieux, il monte des maquettes", "je veux travailler de mes mains"));
+        assert!(has("il écrit bien et dévore les livres", "J'aime communiquer"));
+        // "assez" rules out only as "en avoir assez": a shy person may still love animals.
+        let p = read("Je suis assez timide mais j'adore les animaux et la nature");
+        assert!(p.interests.iter().any(|i| i == "je veux m'occuper d'animaux"), "{p:?}");
+        assert!(read("j'en ai assez des animaux, je veux autre chose").avoided.iter().any(|i| i == "je veux m'occuper d'animaux"));
+        // Contact with customers is not a wish to sell; sorting waste is not a taste for
+        // organising.
+        assert!(!has("j'aime le contact avec les clients", "je veux travailler dans le commerce"));
+        assert!(!has("trier les déchets, sauver la planète", "j'aime organiser, gérer"));
+        // A teacher who accompanies a pupil says what they do, not what the pupil likes.
+        assert!(!has("CPE, j'accompagne un élève qui aime le sport", "je veux être utile aux autres"));
     }
 
     #[test]

@@ -281,7 +281,11 @@ pub fn answer_requests_for_paths_read_as_a_human_request(report: &mut InputRepor
     let who = WHO.get_or_init(|| {
         regex::Regex::new(r"\b(conseill\w*|quelqu'un|qqn|personne|vraie?s?|reelle?s?|adulte|psy\w*|rdv|rendez.vous|appel\w*|rappel\w*|telephone|entretien|cio|robot|ia|humaine?)\b").expect("valid")
     });
+    // "pour quelqu'un qui adore discuter": a person described, not someone to talk to.
+    static DESCRIBED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let described = DESCRIBED.get_or_init(|| regex::Regex::new(r"\bquelqu'un qui (?:aime|adore|kiffe|prefere|deteste|est|a|veut|n'aime)\b").expect("valid"));
     let plain = guardrails::normalise::normalise(&report.redacted).replace("contact humain", "contact");
+    let plain = described.replace_all(&plain, " ");
     if who.is_match(&plain) {
         return;
     }
@@ -524,6 +528,9 @@ mod tests {
         assert_eq!(asked("j'aime bien discuter avec les gens et les langues, vous auriez des idées de métiers ?", human()), Action::Answer);
         // No tastes and no request for paths, or a rule read it: it stands.
         assert_eq!(asked("je voudrais discuter avec quelqu'un", human()), Action::Handoff);
+        // Someone described is not someone to talk to; someone real asked for is.
+        assert_eq!(asked("Il y a quoi comme métiers pour quelqu'un qui adore discuter avec les gens ?", human()), Action::Answer);
+        assert_eq!(asked("j'aime discuter avec les gens, quels métiers ? je veux parler à quelqu'un", human()), Action::Handoff);
         assert_eq!(asked("j'aime les langues, quels métiers ? et je veux parler à un conseiller", Layer::Rule { id: "human_lex#0".into() }), Action::Handoff);
     }
 

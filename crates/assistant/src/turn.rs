@@ -136,10 +136,10 @@ pub enum Event {
     Text(String),
 }
 
-/// An open question's way: the fiches of the person's situation, and whether it refines paths
-/// proposed before.
+/// An open question's way: the fiches never proposed (the person's situation, and the jobs
+/// they want an alternative to), and whether it refines paths proposed before.
 struct OpenRoute {
-    situations: Vec<String>,
+    not_proposed: Vec<String>,
     refining: bool,
     /// Read as open by the open-question head where the rules read a named question.
     by_head: bool,
@@ -443,7 +443,7 @@ impl Assistant {
         verdicts: &mut Vec<Verdict>,
     ) -> Result<(), AssistantError> {
         let proposals =
-            if profile.interests.is_empty() { Vec::new() } else { crate::explore::propose(&self.searcher, query, dense, &profile, &route.situations)? };
+            if profile.interests.is_empty() { Vec::new() } else { crate::explore::propose(&self.searcher, query, dense, &profile, &route.not_proposed)? };
         let follow_up = crate::explore::follow_up(&profile, &proposals);
         let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message) };
         out.emit(&crate::explore::render(&exploration));
@@ -828,7 +828,13 @@ impl Assistant {
             by_head,
             "open question"
         );
-        (by_rules || by_head).then_some(OpenRoute { situations, refining, by_head })
+        // "je voulais être infirmière… autre chose dans le soin ?": the jobs named are what the
+        // person wants an alternative to, as much as their own situation is.
+        let mut not_proposed = situations;
+        if alternatives {
+            not_proposed.extend(found.iter().filter(|n| n.2 == Kind::Metier && !not_proposed.contains(&n.0)).map(|n| n.0.clone()).collect::<Vec<_>>());
+        }
+        (by_rules || by_head).then_some(OpenRoute { not_proposed, refining, by_head })
     }
 
     /// Every fiche a question names (ruled-out ones left out), each with whether it was named

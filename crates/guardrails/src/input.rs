@@ -207,7 +207,8 @@ lexicon!(
         r"(?i)\b(on|ils|elles|des élèves|des eleves|ils me) (se moquent?|m.insultent?|me frappent?|me tapent?|me harc[eè]lent?|me rackett\w*)",
         r"(?i)\bon (se moque de moi|me frappe|me tape|m.insulte|me harc[eè]le|me menace|me rackette)",
         r"(?i)\b(on me menace|me menace de|je (suis|me fais) harcel[ée]e?)",
-        r"(?i)\b(me bat|me battent|me frappe|m.a frappée?|violenc\w+ (à la maison|chez moi|de mon|de ma))",
+        // "me bat", not "me battre pour un master" (to fight for something).
+        r"(?i)\b(me bat\b|me battent\b|me frappe|m.a frappée?|violenc\w+ (à la maison|chez moi|de mon|de ma))",
         r"(?i)\b(me|m.) ?(met|mettent|mettre|fout|foutent|foutre|jette|jettent|virer|virent|vire) dehors\b|\bje sais (pas|plus) o[uù] aller",
         r"(?i)\b(un adulte|un homme|un prof|un coach|un entraîneur|un entraineur|un majeur)\b.{0,60}\b(messages? bizarres?|photos?|chez lui|me toucher|attouchement)",
         r"(?i)\b(attouchements?|agress\w+ sexuel\w*|abus\w* sexuel\w*|viol[ée]?e?\b)",
@@ -256,7 +257,8 @@ lexicon!(
     [
         r"(?i)\b(parler|échanger|echanger|discuter|être en contact|etre en contact|avoir|joindre|contacter)\b.{0,25}\b(un|une|des|à|a|avec)?\s*(vrai|vraie|réel|reel|véritable)?\s*(humain|humaine|personne|quelqu.un|conseill\w+|psy\w*|adulte)\b",
         r"(?i)\b(vrai|vraie) (humain|personne)\b|\bpas (à |a )?un robot\b|\bpas une (ia|machine)\b",
-        r"(?i)\bde vive voix\b|\bau téléphone\b|\bil y a un numéro\b|\by a un numéro\b|\bun numéro (pour|à appeler)",
+        // Someone to reach on the phone, not the phone itself ("il déteste parler au téléphone").
+        r"(?i)\bde vive voix\b|\b(quelqu.un|conseill\w+|personne|vous|en parler|me parler|nous parler|appeler|rappeler|joindre)\b.{0,25}\bau téléphone\b|\bil y a un numéro\b|\by a un numéro\b|\bun numéro (pour|à appeler)",
         r"(?i)\b(talk|speak|chat) (to|with) (a|an|someone|somebody)\b.{0,20}\b(human|person|advisor|adviser|counsel+or|real)|\bhuman (advisor|adviser|agent|being)\b",
         r"(?i)\bquelqu.un de (réel|reel|vrai)\b|\bun conseiller\b.{0,40}\b(par écrit|en lsf|par mail|en vrai|possible)",
         r"(?i)\b(passe|passez|passer)[- ]moi (un|une) (humain|humaine|conseill\w+|personne|vrai\w*)\b",
@@ -691,9 +693,24 @@ mod tests {
             "je serai plus là l'an prochain, on déménage : quel lycée à Lyon ?",
             "je pars pour de bon en Espagne après le bac, quelles études là-bas ?",
             "à demain, je reviendrai pour la suite",
+            "je n'ai pas envie de me battre pour une place en master, quelles licences pro ?",
         ] {
             assert_ne!(action(text), Action::Handoff, "{text}");
         }
+        assert_eq!(action("mon grand frère me bat quand mes parents sortent"), Action::Handoff);
+    }
+
+    #[test]
+    fn a_phone_call_asked_for_is_a_request_for_a_human_disliking_the_phone_is_not() {
+        for text in [
+            "c'est possible de parler à quelqu'un au téléphone ?",
+            "pourriez-vous nous passer un conseiller au téléphone ?",
+            "vous pouvez me rappeler au téléphone ?",
+        ] {
+            assert!(check_input(text).verdicts.iter().any(|v| v.rail == "human_request"), "{text}");
+        }
+        let text = "Mon fils a un bac STMG, il déteste parler au téléphone, il aime les chiffres. Que faire ?";
+        assert!(!check_input(text).verdicts.iter().any(|v| v.rail == "human_request"), "{text}");
     }
 
     #[test]
