@@ -130,10 +130,25 @@ pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profil
     Ok(pick_varied(scored).into_iter().map(|d| proposal(searcher, d, profile)).collect())
 }
 
-/// Whether `d` is one of `left_out` or a job named after one of them: its title is theirs
-/// followed by more words ("infirmier/ère humanitaire" after "infirmier/ère").
+/// Whether `d` is one of `left_out` or a job of the same trade: its title begins with the same
+/// word ("infirmier/ère humanitaire" after "infirmier/ère", "traducteur/trice technique" after
+/// "traducteur/trice-interprète"), unless that word names a broad family
+/// (`data/generic-job-heads.txt`: "conseiller", "technicien"…).
 fn named_after(d: &Document, left_out: &[&Document]) -> bool {
-    left_out.iter().any(|l| l.id == d.id || (l.kind == Kind::Metier && d.title.strip_prefix(l.title.as_str()).is_some_and(|rest| rest.starts_with(' '))))
+    left_out
+        .iter()
+        .any(|l| l.id == d.id || (l.kind == Kind::Metier && head_word(l).is_some_and(|h| !generic_heads().contains(&h.as_str()) && head_word(d) == Some(h))))
+}
+
+/// The first word of a job's masculine title, folded ("traducteur" for "traducteur-interprète").
+fn head_word(d: &Document) -> Option<String> {
+    let title = retrieval::french::fold(d.title_masculine.as_deref().unwrap_or(&d.title));
+    title.split([' ', '/', '-']).next().filter(|w| w.chars().count() >= 3).map(str::to_string)
+}
+
+fn generic_heads() -> &'static [&'static str] {
+    static HEADS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    HEADS.get_or_init(|| guardrails::data::words(include_str!("../data/generic-job-heads.txt")).collect())
 }
 
 /// The main sector of a métier (its first that says something of the work).
@@ -351,13 +366,17 @@ mod tests {
     fn jobs_named_after_one_left_out_are_left_out_too() {
         let nurse = Document::bare("MET.38", Kind::Metier, "infirmier/ère");
         let humanitarian = Document::bare("MET.343", Kind::Metier, "infirmier/ère humanitaire");
-        let childcare = Document::bare("MET.415", Kind::Metier, "infirmier/ère-puériculteur/trice");
         let dietitian = Document::bare("MET.672", Kind::Metier, "diététicien/ne");
         assert!(named_after(&nurse, &[&nurse]));
         assert!(named_after(&humanitarian, &[&nurse]));
-        // Another job that only begins with the same letters is not named after it.
-        assert!(!named_after(&childcare, &[&nurse]));
         assert!(!named_after(&dietitian, &[&nurse]));
+        let interpreter = Document::bare("MET.7", Kind::Metier, "traducteur/trice-interprète");
+        let technical = Document::bare("MET.8", Kind::Metier, "traducteur/trice technique");
+        assert!(named_after(&technical, &[&interpreter]));
+        // A broad family is not one trade: leaving banking advice is not leaving social work.
+        let banking = Document::bare("MET.9", Kind::Metier, "conseiller/ère bancaire");
+        let insertion = Document::bare("MET.10", Kind::Metier, "conseiller/ère en insertion sociale et professionnelle");
+        assert!(!named_after(&insertion, &[&banking]));
     }
 
     #[test]

@@ -866,10 +866,12 @@ mod tests {
             "Vous voyez quoi d'autre ?",
             "elle veut un métier artistique. Lesquels permettent d'en vivre ?",
             "j'aimerais lui montrer des métiers plus sûrs autour de la vidéo",
+            "qu'est-ce que je peux faire d'autre avec mon bac ?",
         ] {
             assert!(asks_for_paths(open), "{open}");
         }
-        for other in ["vétérinaire ou ce genre de métiers", "des métiers proches de la psychologie", "quoi d'autre ?"] {
+        for other in ["vétérinaire ou ce genre de métiers", "des métiers proches de la psychologie", "quoi d'autre ?", "je veux pas forcément être électricien"]
+        {
             assert!(asks_for_alternatives(other), "{other}");
         }
         assert!(!asks_for_paths("combien gagne un plombier ?"));
