@@ -830,6 +830,12 @@ mod tests {
             ("je cherche des métiers proches accessibles avec une licence", Level::Bac3),
             // "bac +2" is not "bac".
             ("des métiers accessibles avec un bac +2 ?", Level::Bac2),
+            ("quels métiers accessibles directement après la 3e ?", Level::Cap),
+            ("ma fille adore les enfants mais veut s'arrêter au bac", Level::Bac),
+            ("qu'est-ce que je peux faire d'autre juste avec mon bac ?", Level::Bac),
+            ("j'adore le labo mais je me vois pas faire une thèse, bac+5 maximum", Level::Bac5),
+            ("je vise un truc court après le bac, dans le social", Level::Bac2),
+            ("dans le bien-être, mais sans passer trois ans en école", Level::Bac2),
         ] {
             assert_eq!(read(m).max_level, Some(level), "{m}");
         }
