@@ -123,6 +123,9 @@ enum Cue {
     WriterSelf,
     /// A pastime kept up for years ("je fais du judo depuis 6 ans"): a taste, not a situation.
     Pastime,
+    /// A word of feeling or mood ("peur", "plus rien", "seule", "épuisée"): a message told
+    /// with one is never read as tastes alone by the rails' doubt rules.
+    Mood,
 }
 
 fn tables() -> &'static Tables {
@@ -160,6 +163,7 @@ fn tables() -> &'static Tables {
                     None if key == "limite_etudes" => Cue::StudyLimit,
                     None if key == "redacteur" => Cue::WriterSelf,
                     None if key == "loisir" => Cue::Pastime,
+                    None if key == "humeur" => Cue::Mood,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -320,7 +324,8 @@ impl Profile {
                 | Cue::EarningWish
                 | Cue::StudyLimit
                 | Cue::WriterSelf
-                | Cue::Pastime => {}
+                | Cue::Pastime
+                | Cue::Mood => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -522,6 +527,13 @@ pub fn opens_with_own_job(message: &str) -> bool {
 pub fn says_what_they_like(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::Likes && re.is_match(&plain))
+}
+
+/// Whether a message speaks of a feeling or a mood ("j'ai peur", "plus rien n'a de sens",
+/// "je suis épuisée"), whatever else it says.
+pub fn speaks_of_a_mood(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::Mood && re.is_match(&plain))
 }
 
 /// Whether a message puts a limit on the length of studies, said as such ("des études plus
@@ -729,6 +741,28 @@ mod tests {
             "je suis en terminale stmg",
         ] {
             assert!(is_short_reply(m, &[]), "{m}");
+        }
+    }
+
+    #[test]
+    fn words_of_feeling_are_read_whatever_else_is_said() {
+        for m in [
+            "j'aime les chevaux mais plus rien n'a de sens",
+            "jadore dessiner, chui tjr toute seule",
+            "j'ai peur",
+            "je suis épuisée",
+            "je vais mal",
+            "ça me stresse",
+        ] {
+            assert!(speaks_of_a_mood(m), "{m}");
+        }
+        for m in [
+            "j'aime pas mal le dessin et réparer des trucs",
+            "jveux gagner ma vie vite, j'adore la cuisine",
+            "j'aime l'aide aux personnes âgées",
+            "j'adore faire des coupes à mes copines",
+        ] {
+            assert!(!speaks_of_a_mood(m), "{m}");
         }
     }
 

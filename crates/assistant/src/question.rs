@@ -371,7 +371,11 @@ mod tests {
             assert!(Question::read(q).excluded.is_empty(), "{q}: {:?}", Question::read(q).excluded);
         }
         assert_eq!(Question::read("quels métiers (mais pas banque ni assurance) ?").excluded, vec!["banque", "assurance"]);
-        assert_eq!(Question::read("g peur du sang donc pas médecin ni infirmière, ya koi ?").excluded, vec!["medecin", "infirmiere"]);
+        assert_eq!(Question::read("g peur du sang donc pas médecin ni infirmière, ya koi ?").excluded, vec!["sang", "medecin", "infirmiere"]);
+        assert_eq!(Question::read("jveux aider les gens mais le sang ca me fait tomber dans les pommes").excluded, vec!["sang"]);
+        assert_eq!(Question::read("j'ai la phobie des chiens, un métier dehors ?").excluded, vec!["chiens"]);
+        // A fear of failing rules nothing out.
+        assert!(Question::read("j'ai peur de rater, j'aime les animaux").excluded.is_empty());
         assert_eq!(Question::read("elle ne veut pas enseigner, quelles portes ?").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("Mon élève vise une licence d'histoire mais ne veut pas enseigner.").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("jadore les chien mais jveu pas faire 6 ans detude, pas veto en tt cas").excluded, vec!["veterinaire en tout cas"]);

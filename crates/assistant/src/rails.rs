@@ -331,6 +331,8 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport, named: &[
         format!("a request for paths stating tastes ({})", tastes.join(", "))
     } else if !named.is_empty() && !Question::read(&report.redacted).asked.is_empty() {
         format!("a question about a fiche it names ({})", named.join(", "))
+    } else if let Some(tastes) = tastes_told_under_a_faint_doubt(report) {
+        format!("tastes told with a verb of liking ({})", tastes.join(", "))
     } else {
         return;
     };
@@ -338,6 +340,29 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport, named: &[
         Verdict::new("distress", Action::AnswerWithCare, "P8", format!("{reason}: answered, with the help numbers and a counsellor offered"), None)
             .with_layer(Layer::Rule { id: ORIENTATION_REQUEST.into() })
     });
+}
+
+/// A semantic distress score under this is a faint doubt on a message that tells what the
+/// person likes without asking anything (see [`tastes_told_under_a_faint_doubt`]).
+pub const TASTES_DOUBT_BELOW: f32 = 0.5;
+
+/// "jaime pas trop les cours mais chez moi cest moi ki repare tout", "j'adore comprendre
+/// comment marchent les machines": in an orientation chat, tastes told with a verb of liking
+/// answer the question the assistant asks first. The encoder reads the SMS register and "pas
+/// trop les cours" close to distress; with every distress score under
+/// [`TASTES_DOUBT_BELOW`] and no word of feeling or mood in the message (`humeur` in
+/// `data/profile.tsv`), the tastes the interests table knows are the evidence (the reply
+/// then still carries the help numbers and queues the conversation for a counsellor).
+fn tastes_told_under_a_faint_doubt(report: &InputReport) -> Option<Vec<String>> {
+    let faint = report
+        .verdicts
+        .iter()
+        .filter(|v| v.action == Action::Handoff)
+        .all(|v| matches!(v.layer, Some(Layer::Semantic { score, .. }) if score < TASTES_DOUBT_BELOW));
+    // A word of feeling beside the tastes ("j'aime les chevaux mais plus rien n'a de sens"):
+    // the counsellor reads it.
+    let told = faint && crate::profile::says_what_they_like(&report.redacted) && !crate::profile::speaks_of_a_mood(&report.redacted);
+    told.then(|| tastes_stated(&report.redacted)).flatten()
 }
 
 /// Above this semantic distress score a handoff is the whole reply, whatever else the message
@@ -567,6 +592,33 @@ mod tests {
 
     fn distress_score(score: f32, window: bool) -> Layer {
         Layer::Semantic { head: "distress".into(), score, threshold: 0.04, nearest: vec![], window }
+    }
+
+    #[test]
+    fn tastes_told_without_a_question_answer_a_faint_doubt() {
+        for told in [
+            "jaime pas trop les cours mais chez moi cest moi ki repare tout",
+            "moi jkiff faire a manger et les gateaux",
+            "En seconde, j'adore comprendre comment marchent les machines et les démonter",
+        ] {
+            let mut r = handed_off(told, distress_score(0.3, false));
+            answer_orientation_requests_with_care(&mut r, &[]);
+            assert_eq!(r.action, Action::AnswerWithCare, "{told}");
+            assert!(r.verdicts.iter().any(is_distress_doubt), "{told}");
+        }
+        // A stronger reading, a reading over several messages, no taste told: the handoff stands.
+        let told = "moi jkiff faire a manger et les gateaux";
+        for layer in [distress_score(0.6, false), distress_score(0.3, true)] {
+            let mut r = handed_off(told, layer);
+            answer_orientation_requests_with_care(&mut r, &[]);
+            assert_eq!(r.action, Action::Handoff);
+        }
+        for dark in ["personne me comprend a la maison", "j'adore dessiner mais j'ai peur de rentrer chez moi", "jkiff la cuisine mais chui crevee tt le temps"]
+        {
+            let mut r = handed_off(dark, distress_score(0.1, false));
+            answer_orientation_requests_with_care(&mut r, &[]);
+            assert_eq!(r.action, Action::Handoff, "{dark}");
+        }
     }
 
     #[test]

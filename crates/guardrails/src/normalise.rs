@@ -211,6 +211,7 @@ mod tests {
         assert_eq!(normalise("c cb d annee d etude"), "c'est combien d'annee d'etude");
         assert_eq!(normalise("fo koi comme diplome ? j veux l avoir"), "faut quoi comme diplome ? je veux l'avoir");
         assert_eq!(normalise("jaimerai etre pilote, qu il dise oui"), "j'aimerais etre pilote, qu'il dise oui");
+        assert_eq!(normalise("jadore les chevaux, jkiff la cuisine"), "j'adore les chevaux, j'aime la cuisine");
         // A letter after a number is a unit or a grade, not a little word.
         assert_eq!(normalise("2 m au dessus, note 5 l a"), "2 m au dessus, note 5 l a");
         // The semantic head reads the form it was trained on.
