@@ -3,6 +3,7 @@
 //! hold the answer, optionally add one model sentence checked against the cited fiche, and
 //! return the answer with its sources and receipt.
 
+pub mod diplomas;
 pub mod explore;
 mod facts;
 mod grounding;

@@ -167,6 +167,11 @@ const QUESTION_FILLERS: &[&str] = &[
     "apres",
 ];
 
+/// Whether a (folded) word only says that something is asked ("comment", "combien", "pour").
+pub fn is_question_filler(word: &str) -> bool {
+    QUESTION_FILLERS.contains(&word)
+}
+
 /// Words that say nothing about a job when ruled out.
 /// Generic nouns ("pas de diplôme", "pas de stage") say what the person lacks, not a path
 /// they rule out.

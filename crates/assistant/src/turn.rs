@@ -249,6 +249,8 @@ pub struct Assistant {
     pub index_version: String,
     /// The formations' links to each other, for "comment on y arrive depuis la 3e ?".
     paths: crate::path::Paths,
+    /// What the fiches of each diploma type say together.
+    diplomas: crate::diplomas::Diplomas,
     /// Reads whether a message asks for paths; absent when the searcher's embedder is not the
     /// one it was trained on (the routing rules then decide alone).
     open_head: Option<crate::open_head::OpenQuestionHead>,
@@ -285,6 +287,7 @@ impl Assistant {
     pub fn new(searcher: Arc<Searcher>, generator: Arc<dyn Generator>, config: AssistantConfig) -> Result<Self, AssistantError> {
         let guard = crate::rails::guard(searcher.embedder_handle())?;
         let paths = crate::path::Paths::new(searcher.documents());
+        let diplomas = crate::diplomas::Diplomas::new(searcher.documents());
         let head = crate::open_head::OpenQuestionHead::builtin()?;
         let open_head = if head.reads(&searcher.embedder_handle().info().sha256) {
             Some(head)
@@ -293,7 +296,7 @@ impl Assistant {
             None
         };
         let ranker = crate::meaning::SentenceRanker::new(searcher.embedder_handle());
-        Ok(Assistant { searcher, guard, generator, config, index_version: String::new(), paths, open_head, ranker })
+        Ok(Assistant { searcher, guard, generator, config, index_version: String::new(), paths, diplomas, open_head, ranker })
     }
 
     /// The input rails' report for a message in its conversation. If the rails' encoder fails,
@@ -561,6 +564,26 @@ impl Assistant {
             }
             verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all named by the question", answer.sources.len()), None));
             return Ok(());
+        }
+        // "c koi la diff entre un cap et un bac pro ?": diploma types asked about as such, no
+        // course named, no paths asked for. What the fiches of each type say together answers
+        // it, not the first course search finds, nor paths ("j'hésite entre un BTS et un BUT
+        // dans l'électronique" states no taste).
+        // Read without what only says who the person is (P4: the same card whoever asks), and
+        // never when tastes or a wish are told ("je suis en BTS et j'aimerais bosser avec des
+        // enfants"): those ask for paths.
+        let about_types = !self.diplomas.asked_about(&guardrails::context::strip_self_descriptions(&input.redacted)).is_empty()
+            && self.names_no_fiche_but_types(&named, query)
+            && !crate::profile::asks_for_paths(&input.redacted)
+            && !crate::profile::says_what_they_like(&input.redacted)
+            && !crate::profile::says_a_wish(&input.redacted)
+            // Something is asked of the types ("Je vise un BTS ou un BUT." is a limit told with
+            // tastes, not a question); over an open question's paths, only a comparison, what a
+            // type is or how long it lasts.
+            && crate::diplomas::asks_something(&input.redacted)
+            && (route.is_none() || asked.comparison || asked.asks(Asked::Description) || asked.asks(Asked::Duration));
+        if about_types {
+            return self.answer_diploma_types(input, &named, query, out, answer, verdicts);
         }
         if let Some(route) = route {
             let profile = profile.unwrap_or_default().updated_with(read);
@@ -835,6 +858,47 @@ impl Assistant {
             not_proposed.extend(found.iter().filter(|n| n.2 == Kind::Metier && !not_proposed.contains(&n.0)).map(|n| n.0.clone()).collect::<Vec<_>>());
         }
         (by_rules || by_head).then_some(OpenRoute { not_proposed, refining, by_head })
+    }
+
+    /// The card of the diploma types a question names, with courses of each from the field it
+    /// names (see `crate::diplomas`).
+    fn answer_diploma_types(
+        &self,
+        input: &InputReport,
+        named: &[String],
+        query: &str,
+        out: &mut Out,
+        answer: &mut Answer,
+        verdicts: &mut Vec<Verdict>,
+    ) -> Result<(), AssistantError> {
+        debug_assert!(self.names_no_fiche_but_types(named, query));
+        let question = guardrails::context::strip_self_descriptions(&input.redacted);
+        let types = self.diplomas.asked_about(&question);
+        let examples = crate::diplomas::examples(&self.searcher, &question, &types)?;
+        let tu = crate::profile::address(&input.redacted) == crate::profile::Address::Tu;
+        out.emit(&crate::diplomas::card(&types, &examples, tu));
+        let cited = crate::diplomas::cited(&self.searcher, &types, &examples);
+        answer.sources = sources(&[], &cited);
+        answer.attributions.push(ONISEP_SOURCE.into());
+        let names: Vec<&str> = types.iter().map(|t| t.short).collect();
+        verdicts.push(Verdict::new(
+            "grounding",
+            Action::Answer,
+            "P2",
+            format!("diploma types ({}) answered from what their fiches say together; {} sources cited", names.join(", "), answer.sources.len()),
+            None,
+        ));
+        Ok(())
+    }
+
+    /// Whether the question names no fiche, or only by the name of a diploma type ("BTS" is a
+    /// synonym of some BTS fiches): then it asks about the types themselves.
+    fn names_no_fiche_but_types(&self, named: &[String], query: &str) -> bool {
+        let names = self.searcher.named_with_names(query);
+        named.iter().all(|id| {
+            let is_formation = self.searcher.document(id).is_some_and(|d| d.kind == Kind::Formation);
+            is_formation && names.iter().filter(|(i, _)| i == id).all(|(_, name)| crate::diplomas::only_type_names(name))
+        })
     }
 
     /// Every fiche a question names (ruled-out ones left out), each with whether it was named
