@@ -7,7 +7,7 @@
 
 use regex::Regex;
 use retrieval::{Document, Kind, Level, SearchOptions, Searcher};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 const TABLE: &str = include_str!("../data/diploma-types.tsv");
@@ -17,6 +17,9 @@ const SHARED_AT_LEAST: usize = 3;
 const EXAMPLES_PER_TYPE: usize = 2;
 /// Formations searched for those examples.
 const EXAMPLE_CANDIDATES: usize = 60;
+
+/// The table's FORMATION_TYPE of rows that name no type ("pas cap de…"): taken out first.
+const NOT_A_TYPE: &str = "-";
 
 struct Row {
     short: &'static str,
@@ -45,7 +48,7 @@ pub fn types_named(message: &str) -> Vec<&'static str> {
     let mut found: Vec<(usize, &'static str)> = Vec::new();
     for row in rows() {
         let spans: Vec<(usize, usize)> = row.named.find_iter(&text).map(|m| (m.start(), m.end())).collect();
-        if let Some(&(start, _)) = spans.first() {
+        if let Some(&(start, _)) = spans.first().filter(|_| row.formation_type != NOT_A_TYPE) {
             found.push((start, row.formation_type));
         }
         // Blank the name out (same length, so positions hold) for the rows after this one.
@@ -66,6 +69,12 @@ pub fn types_named(message: &str) -> Vec<&'static str> {
 /// The types a message names at least once standing alone: the next word, if any, is one of
 /// `data/diploma-type-followers.txt` ("un BTS et…", "CAP ou bac pro ?"), not a course's name.
 fn types_named_alone(message: &str) -> Vec<&'static str> {
+    types_read_alone(message).into_iter().map(|(t, _)| t).collect()
+}
+
+/// Each type named standing alone, with whether a field follows it with "dans" ("les BTS dans
+/// le commerce").
+fn types_read_alone(message: &str) -> Vec<(&'static str, bool)> {
     static FOLLOWERS: OnceLock<Vec<&'static str>> = OnceLock::new();
     let followers = FOLLOWERS.get_or_init(|| guardrails::data::words(include_str!("../data/diploma-type-followers.txt")).collect());
     let mut text = message.to_string();
@@ -73,10 +82,14 @@ fn types_named_alone(message: &str) -> Vec<&'static str> {
     for row in rows() {
         let spans: Vec<(usize, usize)> = row.named.find_iter(&text).map(|m| (m.start(), m.end())).collect();
         for &(start, end) in &spans {
+            if row.formation_type == NOT_A_TYPE {
+                text.replace_range(start..end, &" ".repeat(end - start));
+                continue;
+            }
             let next = retrieval::french::fold(&text[end..]);
             let next = next.trim_start().split(|c: char| !(c.is_alphanumeric() || c == '\'')).next().unwrap_or_default().to_string();
             if next.is_empty() || followers.contains(&next.as_str()) {
-                alone.push(row.formation_type);
+                alone.push((row.formation_type, next == "dans"));
             }
             text.replace_range(start..end, &" ".repeat(end - start));
         }
@@ -89,7 +102,9 @@ fn types_named_alone(message: &str) -> Vec<&'static str> {
 pub fn asks_something(message: &str) -> bool {
     static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
     let words = WORDS.get_or_init(|| guardrails::data::words(include_str!("../data/diploma-asking.txt")).collect());
-    message.contains('?') || guardrails::normalise::normalise(message).split(|c: char| !c.is_alphanumeric()).any(|w| words.contains(&w))
+    message.contains('?')
+        || crate::question::Question::read(message).yes_no
+        || guardrails::normalise::normalise(message).split(|c: char| !c.is_alphanumeric()).any(|w| words.contains(&w))
 }
 
 /// Whether a name as written is only diploma types' names ("BTS", "bac pro").
@@ -141,12 +156,24 @@ impl TypeFacts {
 /// Every diploma type of the table, with what its fiches say together.
 pub struct Diplomas {
     types: Vec<TypeFacts>,
+    /// The folded words of every fiche's title and synonyms: a word of the question that names
+    /// a field names something the fiches name ("électronique", "commerce"); "en combien de
+    /// temps", "c'est sélectif" name none.
+    title_words: HashSet<String>,
 }
 
 impl Diplomas {
     pub fn new<'a>(documents: impl Iterator<Item = &'a Document>) -> Diplomas {
+        let documents: Vec<&Document> = documents.collect();
+        let title_words = documents
+            .iter()
+            .flat_map(|d| std::iter::once(&d.title).chain(d.synonyms.iter()))
+            .flat_map(|t| {
+                retrieval::french::fold(t).split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4).map(str::to_string).collect::<Vec<_>>()
+            })
+            .collect();
         let mut by_type: HashMap<&str, Vec<&Document>> = HashMap::new();
-        for d in documents.filter(|d| d.kind == Kind::Formation) {
+        for d in documents.iter().copied().filter(|d| d.kind == Kind::Formation) {
             if let Some(t) = d.facts.formation_type.as_deref() {
                 by_type.entry(t).or_default().push(d);
             }
@@ -168,7 +195,7 @@ impl Diplomas {
                 })
             })
             .collect();
-        Diplomas { types }
+        Diplomas { types, title_words }
     }
 
     /// What the fiches say of each type the message names (types without fiches left out).
@@ -186,7 +213,11 @@ impl Diplomas {
         if types.is_empty() || !types.iter().all(|t| alone.contains(&t.formation_type)) {
             return Vec::new();
         }
-        if types.len() >= 2 || field_words(message).is_empty() {
+        let field_named = field_words(message).split(' ').any(|w| self.title_words.contains(w));
+        // One type in a field ("les BTS dans le commerce") is asked about too; one type beside
+        // anything else the fiches name ("une licence de maths… la Marine") is a course's question.
+        let in_a_field = types_read_alone(message).iter().any(|(_, dans)| *dans);
+        if types.len() >= 2 || !field_named || in_a_field {
             types
         } else {
             Vec::new()
@@ -411,6 +442,9 @@ mod tests {
         // "but" in lower case is a goal; "CAPES" is no CAP; a BTSA is not a BTS.
         assert!(types_named("mon but c'est d'aider les gens").is_empty());
         assert!(types_named("je prépare le CAPES").is_empty());
+        assert!(types_named("mon pote dit que jsuis pas cap de faire un stage").is_empty() && types_named("le but c'est de bosser").is_empty());
+        assert!(types_named("c quoi le metier de game master dans les jeux video").is_empty());
+        assert_eq!(types_named("LE BUT C'EST BAC+2 OU BAC+3 ???"), vec!["bachelor universitaire de technologie"]);
         assert!(
             asks_something("c koi la diff entre un cap et un bac pro") && asks_something("CAP ou bac pro ?") && !asks_something("Je vise un BTS ou un BUT.")
         );
@@ -501,8 +535,15 @@ mod tests {
         .iter()
         .enumerate()
         .map(|(i, t)| formation(&format!("FOR.{i}"), t, "2 ans", "niveau 5 (bac + 2)", "a", "b"))
+        .chain(["officier de la Marine nationale", "bac pro logistique"].iter().enumerate().map(|(i, title)| {
+            let mut d = formation(&format!("FOR.9{i}"), "autre", "1 an", "niveau 4 (bac ou équivalent)", "a", "b");
+            d.title = title.to_string();
+            d
+        }))
         .collect();
         let d = Diplomas::new(docs.iter());
+        // "en combien de temps" names no field the fiches name: the type is still asked about.
+        assert!(!d.asked_about("Le CAP, ça dure combien de temps ?").is_empty());
         for asked in [
             "c koi la diff entre un cap et un bac pro",
             "CAP ou bac pro ?",

@@ -572,9 +572,12 @@ impl Assistant {
         // Read without what only says who the person is (P4: the same card whoever asks), and
         // never when tastes or a wish are told ("je suis en BTS et j'aimerais bosser avec des
         // enfants"): those ask for paths.
-        let about_types = !self.diplomas.asked_about(&guardrails::context::strip_self_descriptions(&input.redacted)).is_empty()
+        let types_asked = self.diplomas.asked_about(&guardrails::context::strip_self_descriptions(&input.redacted)).len();
+        // "quels métiers avec un bac pro ?" asks for paths; "BTS ou BUT, je sais pas quoi
+        // choisir" compares types.
+        let about_types = types_asked > 0
             && self.names_no_fiche_but_types(&named, query)
-            && !crate::profile::asks_for_paths(&input.redacted)
+            && (types_asked >= 2 || !crate::profile::asks_for_paths(&input.redacted))
             && !crate::profile::says_what_they_like(&input.redacted)
             && !crate::profile::says_a_wish(&input.redacted)
             // Something is asked of the types ("Je vise un BTS ou un BUT." is a limit told with
