@@ -101,6 +101,25 @@ fn a_comparison_shows_both_sides() {
 }
 
 #[test]
+fn diploma_types_get_what_their_fiches_say_together() {
+    // Two types compared, no course named: each type's card, not the first course found.
+    let a = ask("c koi la diff entre un cap et un bac pro");
+    assert!(a.answer.contains("• CAP : les fiches de l'Onisep en décrivent") && a.answer.contains("• bac pro (baccalauréat professionnel)"), "{}", a.answer);
+    assert!(a.answer.contains("« Ce bac pro se prépare en 3 ans après la classe de 3e. »"), "{}", a.answer);
+    assert!(!a.sources.is_empty() && a.sources.iter().all(|s| s.kind == retrieval::Kind::Formation), "{:?}", a.sources);
+    // A field named: courses of each type from it, the same whoever asks (P4).
+    let q = "J'hésite entre un BTS et un BUT dans l'électronique, qu'est-ce que je dois regarder pour choisir ?";
+    let a = ask(q);
+    assert!(a.answer.contains("Dans ce domaine, par exemple : BTS") && a.answer.contains("Dans ce domaine, par exemple : BUT"), "{}", a.answer);
+    let ids = |a: &Answer| a.sources.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&ask(&format!("J'habite à Mayotte. {q}"))), ids(&a));
+    // A course named with its type, or tastes told, are not questions about the type.
+    for not_types in ["un BUT GEA ça dure combien d'années ?", "je suis en BTS et j'aimerais bosser avec des enfants, des idées ?"] {
+        assert!(!ask(not_types).answer.contains("les fiches de l'Onisep en décrivent"), "{not_types}");
+    }
+}
+
+#[test]
 fn ruled_out_jobs_are_never_proposed() {
     let a = ask("J'aime les enfants et je veux travailler avec eux, mais surtout pas prof.");
     assert!(!a.asked.excluded.is_empty());
