@@ -566,15 +566,13 @@ impl Assistant {
             return Ok(());
         }
         // "c koi la diff entre un cap et un bac pro ?": diploma types asked about as such, no
-        // course named, no paths asked for. What the fiches of each type say together answers
-        // it, not the first course search finds, nor paths ("j'hésite entre un BTS et un BUT
-        // dans l'électronique" states no taste).
-        // Read without what only says who the person is (P4: the same card whoever asks), and
-        // never when tastes or a wish are told ("je suis en BTS et j'aimerais bosser avec des
-        // enfants"): those ask for paths.
+        // course named. What the fiches of each type say together answers it, not the first
+        // course search finds, nor paths ("j'hésite entre un BTS et un BUT dans l'électronique"
+        // states no taste). Read without what only says who the person is (P4: the same card
+        // whoever asks); never when tastes or a wish are told ("je suis en BTS et j'aimerais
+        // bosser avec des enfants"), nor for paths asked beside one type ("quels métiers avec un
+        // bac pro ?"; "BTS ou BUT, je sais pas quoi choisir" compares two).
         let types_asked = self.diplomas.asked_about(&guardrails::context::strip_self_descriptions(&input.redacted)).len();
-        // "quels métiers avec un bac pro ?" asks for paths; "BTS ou BUT, je sais pas quoi
-        // choisir" compares types.
         let about_types = types_asked > 0
             && self.names_no_fiche_but_types(&named, query)
             && (types_asked >= 2 || !crate::profile::asks_for_paths(&input.redacted))
@@ -586,7 +584,7 @@ impl Assistant {
             && crate::diplomas::asks_something(&input.redacted)
             && (route.is_none() || asked.comparison || asked.asks(Asked::Description) || asked.asks(Asked::Duration));
         if about_types {
-            return self.answer_diploma_types(input, &named, query, out, answer, verdicts);
+            return self.answer_diploma_types(input, out, answer, verdicts);
         }
         if let Some(route) = route {
             let profile = profile.unwrap_or_default().updated_with(read);
@@ -865,16 +863,7 @@ impl Assistant {
 
     /// The card of the diploma types a question names, with courses of each from the field it
     /// names (see `crate::diplomas`).
-    fn answer_diploma_types(
-        &self,
-        input: &InputReport,
-        named: &[String],
-        query: &str,
-        out: &mut Out,
-        answer: &mut Answer,
-        verdicts: &mut Vec<Verdict>,
-    ) -> Result<(), AssistantError> {
-        debug_assert!(self.names_no_fiche_but_types(named, query));
+    fn answer_diploma_types(&self, input: &InputReport, out: &mut Out, answer: &mut Answer, verdicts: &mut Vec<Verdict>) -> Result<(), AssistantError> {
         let question = guardrails::context::strip_self_descriptions(&input.redacted);
         let types = self.diplomas.asked_about(&question);
         let examples = crate::diplomas::examples(&self.searcher, &question, &types)?;
