@@ -188,6 +188,11 @@ lexicon!(
         // First-person wishes and thoughts stand alone; the same words about others are topics.
         r"(?i)\b(j.?ai|g|j) (envie|plus envie) de (mourir|me tuer|crever|disparaitre|disparaître)\b|\bje veux (me tuer|crever|disparaitre|disparaître)\b|\bsuicidaire\b|\bidées? (suicidaires?|noires)\b|\bje pense (au suicide|à me suicider|a me suicider|à mourir|a mourir|à en finir|a en finir)",
         r"(?i)\b(me|m.) (donne|donnent|met|mettent|fout|foutent) des (coups|claques|gifles)\b",
+        // Thoughts of death said of oneself ("L2 de droit, j'ai des pensées suicidaires": the
+        // topic lexicon alone waits for the encoder, which a school word before it silences).
+        r"(?i)\b(j.?ai|g|j|je fais|j.?avais|j.?en ai|mes) (souvent |parfois |encore |beaucoup |tout le temps |de plus en plus |des fois )?(des |de )?(pensées|pensees|idées|idees) (suicidaires?|noires|de mort|de suicide)\b",
+        // Being a burden, the others better off without oneself.
+        r"(?i)\bje (suis|serais|me sens) (qu.)?(un|une|comme un|comme une) (fardeau|boulet|poids mort|poids pour)\b|\b(ils|elles|tout le monde|ma famille|mes parents|mes proches|les autres|ma mère|mon père|maman|papa) (seraient|serait|serai|serais|vivraient|vivrait) (tous |toutes )?(mieux|plus heureux|plus heureuse|plus heureuses|tranquilles?) sans moi\b",
         // "Je veux en finir" said of oneself, with nothing after it ("en finir avec les maths" is
         // not this), or with oneself or one's life after it.
         r"(?i)\b(veux |vais |voudrais |envie d.\s?|besoin d.\s?|pr[eê]te? [aà] |d[eé]cid[eé]e? d.\s?|temps d.\s?)en finir(\s*$|\s*[.!?,;…]|\s+(une bonne fois|pour de bon|ce soir|cette nuit|demain|bient[oô]t|avec moi|avec ma vie|avec mes jours))",
@@ -597,6 +602,25 @@ mod tests {
 
     fn action(t: &str) -> Action {
         check_input(t).action
+    }
+
+    #[test]
+    fn thoughts_of_death_and_being_a_burden_said_of_oneself_override() {
+        // With no encoder loaded, only an override rule hands these off.
+        for m in [
+            "L2 de droit, j'ai des pensées suicidaires",
+            "g des pensees noires le soir",
+            "je suis un fardeau pour mes parents",
+            "en 3e. ma famille serait mieux sans moi",
+            "jsuis un boulet, ils vivraient plus tranquilles sans moi",
+        ] {
+            assert_eq!(action(m), Action::Handoff, "{m}");
+        }
+        for m in
+            ["je suis un poids lourd au club de boxe, quels métiers du sport ?", "mes parents seraient mieux sans la voiture, c'est quoi un CAP mécanique ?"]
+        {
+            assert_ne!(action(m), Action::Handoff, "{m}");
+        }
     }
 
     #[test]
