@@ -225,6 +225,29 @@ impl Diplomas {
     }
 }
 
+impl Diplomas {
+    /// The one type whose jobs a message asks for, naming nothing else: "quels métiers avec un
+    /// bac pro ?", "un BTS ça mène à quoi ?", "je vais avoir mon CAP, je peux faire quoi comme
+    /// travail ?". Every fiche of the type names its own jobs, so the answer is what the type's
+    /// fiches say together and the question of what the person likes. `None` when a course, a
+    /// field or anything else is named beside the type ("quels métiers avec un bac pro
+    /// commerce ?", "un CAP dans la cuisine"), or two types are (a comparison).
+    pub fn outcomes_asked(&self, message: &str) -> Option<&TypeFacts> {
+        static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+        let words = WORDS.get_or_init(|| guardrails::data::words(include_str!("../data/diploma-outcome-words.txt")).collect());
+        let types = self.named(message);
+        let [one] = types.as_slice() else { return None };
+        let alone = types_read_alone(message);
+        if !alone.iter().any(|(t, dans)| *t == one.formation_type && !dans) {
+            return None;
+        }
+        let asked = crate::question::Question::read(message);
+        let asks_for_jobs = crate::profile::asks_for_paths(message) || asked.asks(crate::question::Asked::Outcomes);
+        let nothing_else = field_words(message).split(' ').filter(|w| !w.is_empty()).all(|w| words.contains(&w));
+        (asks_for_jobs && nothing_else).then_some(*one)
+    }
+}
+
 /// The uppercase words of the table's short names ("CAP", "BTS", "CS"…): a shared sentence may
 /// use them; any other acronym names one course ("Le BTS MHR est accessible…").
 fn known_acronyms() -> Vec<&'static str> {
@@ -562,6 +585,40 @@ mod tests {
             "Licence STAPS APAS : quels débouchés ?",
         ] {
             assert!(d.asked_about(course).is_empty(), "{course}");
+        }
+    }
+
+    #[test]
+    fn the_jobs_of_one_type_are_asked_only_with_nothing_else_named() {
+        let docs: Vec<Document> = ["CAP", "baccalauréat professionnel", "brevet de technicien supérieur", "licence"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| formation(&format!("FOR.{i}"), t, "2 ans", "niveau 5 (bac + 2)", "a", "b"))
+            .chain(std::iter::once({
+                let mut d = formation("FOR.90", "baccalauréat professionnel", "3 ans", "niveau 4 (bac ou équivalent)", "a", "b");
+                d.title = "bac pro logistique".into();
+                d
+            }))
+            .collect();
+        let d = Diplomas::new(docs.iter());
+        for (asked, short) in [
+            ("quels métiers avec un bac pro ?", "bac pro"),
+            ("un BTS ça mène à quoi ?", "BTS"),
+            ("c koi les metiers ac un cap", "CAP"),
+            ("Je vais avoir mon bac pro, je peux faire quoi comme travail ?", "bac pro"),
+            ("quels débouchés après une licence ?", "licence"),
+        ] {
+            assert_eq!(d.outcomes_asked(asked).map(|t| t.short), Some(short), "{asked}");
+        }
+        for other in [
+            "quels métiers avec un bac pro logistique ?",
+            "Je suis en seconde pro logistique. Après le bac pro, je peux faire quels métiers ?",
+            "quels métiers avec un CAP dans la cuisine ?",
+            "j'aime les animaux, quels métiers avec un CAP ?",
+            "CAP ou bac pro, lequel mène à plus de métiers ?",
+            "c'est quoi un BTS ?",
+        ] {
+            assert!(d.outcomes_asked(other).is_none(), "{other}");
         }
     }
 

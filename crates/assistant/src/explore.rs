@@ -316,6 +316,12 @@ pub fn render(e: &Exploration) -> String {
     out
 }
 
+/// After the card of a diploma type whose jobs were asked ("quels métiers avec un bac pro ?"):
+/// the jobs depend on the course chosen, so what the person likes is asked.
+pub fn jobs_of_a_type_follow_up(tu: bool) -> String {
+    format!("Les métiers, eux, dépendent de la formation choisie. {}", question_text(FollowUp::Interests, tu))
+}
+
 fn question_text(q: FollowUp, tu: bool) -> &'static str {
     match (q, tu) {
         (FollowUp::Interests, true) => "Pour t'aider, dis-m'en un peu plus : qu'est-ce que tu aimes faire ? Par exemple bouger, bricoler, aider les autres, dessiner, les chiffres, les animaux, être dehors…",

@@ -565,6 +565,19 @@ impl Assistant {
             verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, all named by the question", answer.sources.len()), None));
             return Ok(());
         }
+        // "quels métiers avec un bac pro ?": every fiche of the type names its own jobs, so
+        // the first course found is no answer. What the type's fiches say together (and what
+        // comes after it), then what the person likes, with the type's level kept in the
+        // profile for the paths that follow. Not when tastes are known or told: those get paths.
+        let tastes_known = profile.as_ref().is_some_and(|p| !p.interests.is_empty()) || !read.interests.is_empty();
+        if let Some(facts) = self.diplomas.outcomes_asked(&input.redacted).filter(|_| {
+            !tastes_known
+                && self.names_no_fiche_but_types(&named, query)
+                && !crate::profile::says_what_they_like(&input.redacted)
+                && !crate::profile::says_a_wish(&input.redacted)
+        }) {
+            return self.answer_jobs_of_a_type(input, facts, profile.unwrap_or_default().updated_with(read), out, answer, verdicts);
+        }
         // "c koi la diff entre un cap et un bac pro ?": diploma types asked about as such, no
         // course named. What the fiches of each type say together answers it, not the first
         // course search finds, nor paths ("j'hésite entre un BTS et un BUT dans l'électronique"
@@ -880,6 +893,36 @@ impl Assistant {
             format!("diploma types ({}) answered from what their fiches say together; {} sources cited", names.join(", "), answer.sources.len()),
             None,
         ));
+        Ok(())
+    }
+
+    /// The jobs one diploma type leads to, asked with nothing else named: the type's card, then
+    /// the question of what the person likes (P6: the paths follow from their tastes, within
+    /// the type's level, which the profile keeps).
+    fn answer_jobs_of_a_type(
+        &self,
+        input: &InputReport,
+        facts: &crate::diplomas::TypeFacts,
+        profile: Profile,
+        out: &mut Out,
+        answer: &mut Answer,
+        verdicts: &mut Vec<Verdict>,
+    ) -> Result<(), AssistantError> {
+        let address = crate::profile::address(&input.redacted);
+        let tu = address == crate::profile::Address::Tu;
+        out.emit(&crate::diplomas::card(&[facts], &[], tu));
+        out.emit(&format!("\n\n{}", crate::explore::jobs_of_a_type_follow_up(tu)));
+        answer.sources = sources(&[], &crate::diplomas::cited(&self.searcher, &[facts], &[]));
+        answer.attributions.push(ONISEP_SOURCE.into());
+        verdicts.push(Verdict::new(
+            "grounding",
+            Action::Answer,
+            "P2",
+            format!("the jobs of a diploma type ({}): what its fiches say together; {} sources cited", facts.short, answer.sources.len()),
+            None,
+        ));
+        verdicts.push(Verdict::new("exploration", Action::Answer, "P6", "what the person likes asked before any path is proposed", None));
+        answer.exploration = Some(Exploration { profile, proposals: Vec::new(), follow_up: Some(crate::explore::FollowUp::Interests), address });
         Ok(())
     }
 

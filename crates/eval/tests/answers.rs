@@ -119,6 +119,26 @@ fn diploma_types_get_what_their_fiches_say_together() {
     }
 }
 
+/// "quels métiers avec un bac pro ?": the type's card and what the person likes asked, the
+/// type's level kept; the tastes told next get paths within it.
+#[test]
+fn the_jobs_of_a_diploma_type_are_asked_back_as_tastes() {
+    let first = ask("quels métiers avec un bac pro ?");
+    assert!(first.answer.contains("• bac pro (baccalauréat professionnel) : les fiches de l'Onisep en décrivent"), "{}", first.answer);
+    assert!(first.answer.contains("qu'est-ce que tu aimes faire ?"), "{}", first.answer);
+    let e = first.exploration.as_ref().unwrap_or_else(|| panic!("the profile is kept: {}", first.answer));
+    assert!(e.proposals.is_empty() && e.profile.max_level == Some(retrieval::Level::Bac), "{:?}", e.profile);
+    let opts = assistant::TurnOptions { profile: Some(e.profile.clone()), previous_question: Some(first.redacted_question.clone()), ..Default::default() };
+    let next = assistant().turn("j'aime bricoler et réparer des moteurs", opts, &mut |_| {}).unwrap();
+    let docs = proposals(&next);
+    assert!(!docs.is_empty(), "{}", next.answer);
+    assert!(docs.iter().all(|d| d.facts.level_order().is_some_and(|l| l <= retrieval::Level::Bac)), "{}", next.answer);
+    // A course named, or tastes told: not the type's card.
+    for not_type in ["quels métiers avec un bac pro commerce ?", "j'aime les animaux, quels métiers avec un CAP ?"] {
+        assert!(!ask(not_type).answer.contains("les fiches de l'Onisep en décrivent"), "{not_type}");
+    }
+}
+
 #[test]
 fn ruled_out_jobs_are_never_proposed() {
     let a = ask("J'aime les enfants et je veux travailler avec eux, mais surtout pas prof.");
