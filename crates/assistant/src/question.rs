@@ -392,6 +392,21 @@ mod tests {
         assert_eq!(Question::read("je suis cariste depuis 5 ans, j'en ai marre, je veux changer").excluded, vec!["cariste"]);
         assert!(Question::read("Je suis aide-soignante depuis 12 ans, je veux évoluer").excluded.is_empty());
         assert_eq!(Question::read("je veux vraiment pas du tout bosser en usine").excluded, vec!["usine"]);
+        // The job named first, then turned down.
+        for (q, what) in [
+            ("J'aime le dessin mais enseignant d'arts plastiques, non merci. Que faire ?", "enseignant d'arts plastiques"),
+            ("Être vétérinaire ne m'intéresse pas, mais soigner les animaux oui", "veterinaire"),
+            ("Le métier de vétérinaire ne me tente plus. Avec les animaux, je peux faire quoi ?", "veterinaire"),
+            ("viticulteur c pas pour moi mais le vin ça me plaît, ya quoi ?", "viticulteur"),
+            ("Mon fils adore la cuisine mais le métier de cuisinier ne lui dit rien", "cuisinier"),
+            ("Infirmier ? Non. Mais je veux aider les malades.", "infirmier"),
+            ("la compta c'est pas mon truc, j'aime le contact", "comptabilite"),
+        ] {
+            assert!(Question::read(q).excluded.iter().any(|e| e == what), "{q}: {:?}", Question::read(q).excluded);
+        }
+        for q in ["Je veux être infirmier, ça m'intéresse beaucoup", "le métier de cuisinier me tente bien, c'est quoi la formation ?"] {
+            assert!(Question::read(q).excluded.is_empty(), "{q}: {:?}", Question::read(q).excluded);
+        }
     }
 
     #[test]
