@@ -162,6 +162,9 @@ fn shortened_names_name_their_fiches() {
     assert!(maths.len() == 1 && maths[0].contains("maths ou de physique-chimie"), "{maths:?}");
     let bus = named("je veux être conducteur d'autocar");
     assert!(bus.len() == 1 && bus[0].contains("bus ou d'autocar"), "{bus:?}");
+    // A short form people use that no fiche writes ("auto" for "automobile").
+    let auto = named("jveu etre mecanicien auto, c koi le mieux apres la 3e");
+    assert!(auto.len() == 1 && auto[0].contains("technicien/ne automobile"), "{auto:?}");
     let sio = named("BTS SIO : je prends SISR ou SLAM ?");
     assert_eq!(sio.len(), 2, "{sio:?}");
     assert!(sio.iter().all(|t| t.contains("services informatiques aux organisations")), "{sio:?}");
