@@ -253,7 +253,20 @@ fn salary_sentence(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let i = lines.iter().position(|l| l.to_lowercase().starts_with("salaire du débutant"))?;
     let rest = lines[i].split_once(':').map(|(_, r)| r.trim()).filter(|s| !s.is_empty());
-    rest.or_else(|| lines.get(i + 1).copied()).map(|s| s.to_string())
+    // Some fiches put the heading and no figure: the next line is then the next heading
+    // ("Intégrer le marché du travail"), not a salary.
+    rest.or_else(|| lines.get(i + 1).copied()).filter(|s| says_a_pay(s)).map(|s| s.to_string())
+}
+
+/// Whether a line says something of a pay: a figure, or a word of pay ("Smic", "variable",
+/// "selon le statut").
+fn says_a_pay(line: &str) -> bool {
+    const PAY_WORDS: &[&str] = &[
+        "smic", "variable", "euro", "€", "selon", "depend", "remuner", "paye", "brut", "net", "grille", "indice", "statut", "traitement", "salaire",
+        "revenu", "gagn", "honoraire", "prime", "tarif",
+    ];
+    let folded = crate::french::fold(line);
+    line.chars().any(|c| c.is_ascii_digit()) || PAY_WORDS.iter().any(|w| folded.contains(w))
 }
 
 /// HTML fragment → plain text: one line per block (paragraph, heading, list item), inline
@@ -320,6 +333,9 @@ mod tests {
         assert_eq!(salary_sentence(t).as_deref(), Some("De 2080 à 2910 euros brut par mois."));
         assert_eq!(salary_sentence("Salaire du débutant : 1950 euros brut par mois").as_deref(), Some("1950 euros brut par mois"));
         assert_eq!(salary_sentence("rien ici"), None);
+        // The heading, then the next heading: no salary.
+        assert_eq!(salary_sentence("Salaire\nSalaire du débutant\nIntégrer le marché du travail\nUn secteur en pointe"), None);
+        assert_eq!(salary_sentence("Salaire du débutant\nVariable selon le statut."), Some("Variable selon le statut.".into()));
     }
 
     #[test]
