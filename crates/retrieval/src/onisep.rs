@@ -262,8 +262,26 @@ fn salary_sentence(text: &str) -> Option<String> {
 /// "selon le statut").
 fn says_a_pay(line: &str) -> bool {
     const PAY_WORDS: &[&str] = &[
-        "smic", "variable", "euro", "€", "selon", "depend", "remuner", "paye", "brut", "net", "grille", "indice", "statut", "traitement", "salaire",
-        "revenu", "gagn", "honoraire", "prime", "tarif",
+        "smic",
+        "variable",
+        "euro",
+        "€",
+        "selon",
+        "depend",
+        "remuner",
+        "paye",
+        "brut",
+        "net",
+        "grille",
+        "indice",
+        "statut",
+        "traitement",
+        "salaire",
+        "revenu",
+        "gagn",
+        "honoraire",
+        "prime",
+        "tarif",
     ];
     let folded = crate::french::fold(line);
     line.chars().any(|c| c.is_ascii_digit()) || PAY_WORDS.iter().any(|w| folded.contains(w))
