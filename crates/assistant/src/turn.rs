@@ -945,7 +945,7 @@ impl Assistant {
             .into_iter()
             .filter_map(|(id, before)| {
                 let d = self.searcher.document(&id)?;
-                (!asked.rules_out(d)).then(|| (id, is_situation(&before), d.kind, before))
+                (!asked.rules_out(d) || kept_despite_a_job_ruled_out(asked, d)).then(|| (id, is_situation(&before), d.kind, before))
             })
             .collect()
     }
@@ -1105,6 +1105,16 @@ const SITUATION_STATES: &[&str] =
 /// infirmier" is about the goal).
 const SITUATION_CUES_RIGHT_BEFORE: &[&str] =
     &["eleve", "eleves", "etudiant", "etudiante", "etudiants", "etudiantes", "il est", "elle est", "fils est", "fille est", "ils sont", "elles sont"];
+
+/// "j'ai un CAP maçon, maçon ça ne lui plaît plus", "après un bac pro cuisine, quoi à part
+/// cuisinier ?": the job turned down shares its name with the course the question names, which
+/// is where the person is, not what they rule out. A course whose title names its diploma type
+/// stays named (its card lists its other jobs, the one ruled out left out) unless what is ruled
+/// out names a diploma type ("surtout pas un CAP"). A course titled by the job alone (a school's
+/// "traducteur") is the job turned down.
+fn kept_despite_a_job_ruled_out(asked: &Question, d: &Document) -> bool {
+    d.kind == Kind::Formation && !crate::diplomas::types_named(&d.title).is_empty() && asked.excluded.iter().all(|e| crate::diplomas::types_named(e).is_empty())
+}
 
 fn is_situation(before: &str) -> bool {
     let words: Vec<&str> = before.split_whitespace().collect();

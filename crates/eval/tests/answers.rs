@@ -146,6 +146,12 @@ fn ruled_out_jobs_are_never_proposed() {
     for s in &a.sources {
         assert!(!s.title.to_lowercase().contains("professeur"), "{} proposed: {:?}", s.title, a.sources);
     }
+    // The job turned down after it is named; the course of the same name the person is in
+    // stays, its other jobs listed.
+    let a = ask("Je passe mon CAP boulanger, mais boulanger c'est pas pour moi finalement. Je peux faire quoi avec ?");
+    assert!(a.sources.iter().any(|s| s.title.starts_with("CAP boulanger")), "{:?}", a.sources);
+    let jobs = a.answer.lines().find(|l| l.contains("Métiers visés")).unwrap_or_else(|| panic!("{}", a.answer));
+    assert!(!jobs.contains("boulanger"), "{jobs}");
 }
 
 #[test]
