@@ -146,6 +146,11 @@ fn head_word(d: &Document) -> Option<String> {
     title.split([' ', '/', '-']).next().filter(|w| w.chars().count() >= 3).map(str::to_string)
 }
 
+/// Whether a folded, masculine word names a broad family of jobs ("technicien", "agent").
+pub fn is_generic_head(word: &str) -> bool {
+    generic_heads().contains(&word)
+}
+
 fn generic_heads() -> &'static [&'static str] {
     static HEADS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     HEADS.get_or_init(|| guardrails::data::words(include_str!("../data/generic-job-heads.txt")).collect())

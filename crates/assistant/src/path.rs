@@ -390,6 +390,9 @@ mod tests {
         assert_eq!(start_of("avec un CAP cuisine je peux faire quoi ?"), Some(Start::Holding(Level::Cap)));
         assert_eq!(start_of("mon fils est en 3e, quel parcours pour être plombier ?"), Some(Start::College));
         assert_eq!(start_of("comment devenir électricien ?"), None);
+        // A class said at a sentence's start is where one is; "depuis la 4e" there is a time.
+        assert_eq!(start_of("En terminale, je code des petits jeux depuis la 4e. Quel parcours ?"), Some(Start::Lycee));
+        assert_eq!(start_of("Bonjour. En 3e, je veux devenir plombier"), Some(Start::College));
         assert!(asks_the_way("jsui en 4e je veu etre boulanger c koi le chemin") && asks_the_way("je suis au collège, je fais comment ?"));
         assert!(!asks_the_way("combien gagne un boulanger ?"));
     }

@@ -510,10 +510,10 @@ impl Assistant {
             asked.yes_no || asked.asks(Asked::Salary) || asked.asks(Asked::Procedure) || (asked.asks(Asked::Outcomes) && asked.employment);
         if !read.interests.is_empty() && !only_a_fiche_answers {
             let by_activity = self.searcher.named_by_activity(query);
-            found.retain(|n| !by_activity.contains(&n.0));
+            found.retain(|n| !by_activity.contains(&n.id));
         }
         // Whether the message says "ou": two fiches either side of it are compared (below).
-        let says_or = guardrails::normalise::normalise(&input.redacted).contains(" ou ");
+        let says_or = says_or(&input.redacted);
         let named = self.without_unrelated_formations(&asked, Self::named_targets(&asked, &found), says_or);
         answer.retrieval_ms = t.elapsed().as_secs_f64() * 1e3;
         answer.coverage = coverage;
@@ -621,7 +621,17 @@ impl Assistant {
             verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("no fiche covers the question (coverage {coverage:.3})"), None));
             return Ok(());
         }
-        let fact_docs = self.fact_documents(&asked, &named, &hits);
+        // "je suis caissière et je voudrais devenir esthéticienne": the job wished for is
+        // written otherwise than its fiche's name, so only the person's situation is named;
+        // search finds both, and the card is not about where the person already is.
+        let situations: Vec<&str> = found.iter().filter(|n| n.situation).map(|n| n.id.as_str()).collect();
+        let elsewhere: Vec<Hit> = if named.is_empty() && !situations.is_empty() && states_a_goal(&input.redacted) {
+            hits.iter().filter(|h| !situations.contains(&h.id.as_str())).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        let card_hits = if elsewhere.is_empty() { &hits } else { &elsewhere };
+        let fact_docs = self.fact_documents(&asked, &named, card_hits);
         let mut facts = facts_block(&asked, &fact_docs, &Picks::default());
         // What the card's fields leave unanswered, from the sentences closest in meaning.
         let picks = self.ranker.picks(&input.redacted, &fact_docs, &facts);
@@ -630,7 +640,10 @@ impl Assistant {
         }
         // "Comment on y arrive depuis la 3e ?": the steps from where the person is, from the
         // fiches' links (never invented).
-        let start = crate::path::start_of(&input.redacted).filter(|_| asked.asks(Asked::Access) || crate::path::asks_the_way(&input.redacted));
+        // Read without what only says who the person is: "personne dans ma famille n'a fait
+        // d'études après le bac" is no starting point (P4: the same path whoever asks).
+        let start = crate::path::start_of(&guardrails::context::strip_self_descriptions(&input.redacted))
+            .filter(|_| asked.asks(Asked::Access) || crate::path::asks_the_way(&input.redacted));
         // The métier the question names leads, even when a formation it names has the card
         // ("après un bac pro ASSP, comment devenir aide-soignante ?").
         let candidates: Vec<&Document> = fact_docs
@@ -777,7 +790,7 @@ impl Assistant {
         &self,
         input: &InputReport,
         asked: &Question,
-        found: &[(String, bool, Kind, String)],
+        found: &[NamedFiche],
         hits: &[Hit],
         read: &Profile,
         has_profile: bool,
@@ -800,12 +813,12 @@ impl Assistant {
         // The person's own job or school ("je suis professeure des écoles et je veux changer")
         // is where they are: never proposed back to them.
         let mut situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
-        situations.extend(found.iter().filter(|n| n.1 && !situations.contains(&n.0)).map(|n| n.0.clone()).collect::<Vec<_>>());
+        situations.extend(found.iter().filter(|n| n.situation && !situations.contains(&n.id)).map(|n| n.id.clone()).collect::<Vec<_>>());
         // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
         // débouche sur quoi ?"), even the person's own.
-        let set_aside = |n: &(String, bool, Kind, String)| match n.2 {
-            Kind::Metier => n.1 || alternatives || writer_s_own(&n.3) || situations.contains(&n.0),
-            Kind::Formation => !asked.asks(Asked::Outcomes) && (n.1 || situations.contains(&n.0)),
+        let set_aside = |n: &NamedFiche| match n.kind {
+            Kind::Metier => n.situation || alternatives || writer_s_own(&n.before) || situations.contains(&n.id),
+            Kind::Formation => !asked.asks(Asked::Outcomes) && (n.situation || situations.contains(&n.id)),
         };
         // A fiche search found by its title written in the question ("photographe c'est mal
         // payé ?") is a goal as well, unless it is the person's situation or what they want
@@ -813,7 +826,7 @@ impl Assistant {
         // count (the ROME twin of a job the writer names as their own, "Je suis CPE, un
         // élève…", would otherwise be a goal).
         let by_title = hits.iter().take(3).filter(|h| !retrieval::rome::is_rome_document(&h.id)).any(|h| {
-            let set_aside_here = situations.contains(&h.id) || found.iter().any(|n| n.0 == h.id && set_aside(n)) || (h.kind == Kind::Metier && alternatives);
+            let set_aside_here = situations.contains(&h.id) || found.iter().any(|n| n.id == h.id && set_aside(n)) || (h.kind == Kind::Metier && alternatives);
             h.title_match && !set_aside_here
         });
         // A title search matched in a request for paths that states tastes is read as a domain
@@ -822,10 +835,10 @@ impl Assistant {
         // ("Licence STAPS : quels débouchés ?").
         // ("Professeure documentaliste, j'accompagne une élève qui adore lire. Quels métiers ?"
         // asks paths: the only fiche named is the writer's own.)
-        let a_formation_named = found.iter().any(|n| n.2 == Kind::Formation && !set_aside(n))
+        let a_formation_named = found.iter().any(|n| n.kind == Kind::Formation && !set_aside(n))
             || hits.iter().take(3).any(|h| h.kind == Kind::Formation && h.title_match && !situations.contains(&h.id));
         let tastes_and_paths = paths_asked && !read.interests.is_empty() && !(asked.asks(Asked::Outcomes) && a_formation_named);
-        let goal_named = (by_title && !tastes_and_paths) || found.iter().any(|n| !set_aside(n));
+        let goal_named = (by_title && !tastes_and_paths) || found.iter().any(|n| !set_aside(n)) || self.wishes_a_job(&input.redacted);
         let fiche_only = asked.asks(Asked::Salary) || asked.asks(Asked::Procedure);
         // A short message after paths were proposed ("plutôt des études courtes", "je suis en
         // 3e") refines them, unless it asks what only a fiche answers.
@@ -848,7 +861,7 @@ impl Assistant {
         // métiers"): paths when tastes are read, unless a fiche named is asked about (its
         // outcomes, whether it suits, a yes or a no: its card answers that, even when the
         // rules read it as an alternative to another job) or a procedure is.
-        let a_named_fiche_asked_about = found.iter().any(|n| !n.1) && (asked.yes_no || asked.asks(Asked::ForMe) || asked.asks(Asked::Outcomes));
+        let a_named_fiche_asked_about = found.iter().any(|n| !n.situation) && (asked.yes_no || asked.asks(Asked::ForMe) || asked.asks(Asked::Outcomes));
         let by_head = read_open && !by_rules && !outcomes_of_a_formation && !procedure_asked && !read.interests.is_empty() && !a_named_fiche_asked_about;
         // Why a message is or is not an open question (ORIENT_LOG=assistant=debug).
         tracing::debug!(
@@ -869,9 +882,32 @@ impl Assistant {
         // person wants an alternative to, as much as their own situation is.
         let mut not_proposed = situations;
         if alternatives {
-            not_proposed.extend(found.iter().filter(|n| n.2 == Kind::Metier && !not_proposed.contains(&n.0)).map(|n| n.0.clone()).collect::<Vec<_>>());
+            not_proposed.extend(found.iter().filter(|n| n.kind == Kind::Metier && !not_proposed.contains(&n.id)).map(|n| n.id.clone()).collect::<Vec<_>>());
         }
         (by_rules || by_head).then_some(OpenRoute { not_proposed, refining, by_head })
+    }
+
+    /// "je veux être militaire, à quel âge on peut s'engager ?": a job wished for by a word
+    /// that begins job names (`Searcher::is_job_head`), not a broad family
+    /// (`data/generic-job-heads.txt`), though no fiche has that name alone. A goal, that its
+    /// fiches answer, not tastes to explore ("je veux être utile", "être dans le social").
+    /// Alternatives asked ("autre chose que…") are never such a goal.
+    fn wishes_a_job(&self, message: &str) -> bool {
+        if crate::profile::asks_for_alternatives(message) {
+            return false;
+        }
+        static AFTER: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        // A wish said right before, never negated ("je veux pas être prof", "à part être
+        // joueur pro", "devenir psychologue, c'est long": no goal there).
+        let after = AFTER.get_or_init(|| {
+            regex::Regex::new(r"\b(?:veux|veut|voudrais|voudrait|aimerais|aimerait|souhaite|souhaiterais|reve|reves|revent|envie|compte)(?: bien| vraiment| absolument)? (?:d'|de )?(?:devenir|etre)(?: un| une)? (\w+)")
+                .expect("valid pattern")
+        });
+        let plain = guardrails::normalise::normalise(message);
+        after.captures_iter(&plain).any(|c| {
+            let word = retrieval::french::fold(&self.searcher.normalise(&c[1]));
+            self.searcher.is_job_head(&word) && !crate::explore::is_generic_head(&word)
+        })
     }
 
     /// The card of the diploma types a question names, with courses of each from the field it
@@ -936,16 +972,19 @@ impl Assistant {
         })
     }
 
-    /// Every fiche a question names (ruled-out ones left out), each with whether it was named
-    /// as the person's own situation ("je suis en bac pro commerce"), its kind, and the words
-    /// before its first mention.
-    fn named_found(&self, asked: &Question, query: &str) -> Vec<(String, bool, Kind, String)> {
+    /// Every fiche a question names (ruled-out ones left out), with how it names it.
+    fn named_found(&self, asked: &Question, query: &str) -> Vec<NamedFiche> {
         self.searcher
             .named_in_context(query)
             .into_iter()
-            .filter_map(|(id, before)| {
+            .filter_map(|(id, befores)| {
                 let d = self.searcher.document(&id)?;
-                (!asked.rules_out(d) || kept_despite_a_job_ruled_out(asked, d)).then(|| (id, is_situation(&before), d.kind, before))
+                let goal = befores.iter().any(|b| is_goal(b));
+                let before = befores.into_iter().next().unwrap_or_default();
+                // "vendeuse en boulangerie, je veux devenir boulangère": named as a goal once,
+                // it is a goal, wherever else it is named.
+                let situation = is_situation(&before) && !goal;
+                (!asked.rules_out(d) || kept_despite_a_job_ruled_out(asked, d)).then_some(NamedFiche { id, situation, goal, kind: d.kind, before })
             })
             .collect()
     }
@@ -972,15 +1011,21 @@ impl Assistant {
 
     /// The fiches a question is about, of those it names: situations are set aside when a
     /// goal is named too, and the kind of fiche that answers what is asked comes first.
-    fn named_targets(asked: &Question, found: &[(String, bool, Kind, String)]) -> Vec<String> {
-        let mut kept: Vec<&(String, bool, Kind, String)> = found.iter().collect();
-        if !asked.comparison && kept.iter().any(|n| !n.1) {
-            kept.retain(|n| !n.1);
+    fn named_targets(asked: &Question, found: &[NamedFiche]) -> Vec<String> {
+        let mut kept: Vec<&NamedFiche> = found.iter().collect();
+        // "Comptable depuis 10 ans, je veux devenir professeur des écoles": what is named before
+        // the first goal, and not as a goal itself, is where the person comes from. What is
+        // named after it stays ("je veux devenir infirmière, l'IFSI dure combien ?").
+        if let Some(first_goal) = kept.iter().position(|n| n.goal).filter(|_| !asked.comparison) {
+            kept = kept.into_iter().enumerate().filter(|(at, n)| n.goal || *at > first_goal).map(|(_, n)| n).collect();
+        }
+        if !asked.comparison && kept.iter().any(|n| !n.situation) {
+            kept.retain(|n| !n.situation);
         }
         // Only the person's own situation named ("Je suis comptable et j'ai envie d'ouvrir une
         // fromagerie, le secteur recrute ?"): it is not what is asked about, unless the
         // question asks what comes after it or compares.
-        if !asked.comparison && !asked.asks(Asked::Outcomes) && kept.iter().all(|n| n.1 && n.2 == Kind::Metier) {
+        if !asked.comparison && !asked.asks(Asked::Outcomes) && kept.iter().all(|n| n.situation && n.kind == Kind::Metier) {
             kept.clear();
         }
         let wanted = if asked.asks(Asked::Salary) || asked.asks(Asked::ForMe) || (asked.asks(Asked::Outcomes) && asked.employment) {
@@ -990,10 +1035,10 @@ impl Assistant {
         } else {
             None
         };
-        if let Some(kind) = wanted.filter(|k| !asked.comparison && kept.iter().any(|n| n.2 == *k)) {
-            kept.retain(|n| n.2 == kind);
+        if let Some(kind) = wanted.filter(|k| !asked.comparison && kept.iter().any(|n| n.kind == *k)) {
+            kept.retain(|n| n.kind == kind);
         }
-        kept.into_iter().map(|n| n.0.clone()).collect()
+        kept.into_iter().map(|n| n.id.clone()).collect()
     }
 
     /// The fiches whose facts the card states: those the question names (both sides of a
@@ -1075,36 +1120,73 @@ impl Assistant {
     }
 }
 
-/// Words before a name that make it the person's situation, not what they ask about.
-const SITUATION_CUES: &[&str] = &[
-    "je suis",
-    "jsuis",
-    "jsui",
-    "chui",
-    "chuis",
-    "j ai",
-    "jai",
-    "je travaille comme",
-    "je bosse comme",
-    "actuellement",
-    "titulaire",
-    "deja",
-    "je fais",
-    "j ai fait",
-    "en ce moment",
-];
+/// A fiche the question names, and how it names it.
+#[derive(Debug, Clone)]
+struct NamedFiche {
+    id: String,
+    /// Named as the person's own situation ("je suis en bac pro commerce"), never as a goal.
+    situation: bool,
+    /// Named right after words of wanting to become it ("je veux devenir", "elle rêve d'être").
+    goal: bool,
+    kind: Kind,
+    /// The words before its first mention (folded, little words left out).
+    before: String,
+}
 
-/// Words that say the person's state right after a situation's cue ("je suis en
-/// reconversion", "je suis en terminale"): the cue is about that, not about a fiche named after
-/// it ("Je suis en reconversion. Le CAPa…" asks about the CAPa).
-const SITUATION_STATES: &[&str] =
-    &["reconversion", "terminale", "seconde", "premiere", "3e", "4e", "recherche", "chomage", "formation", "train", "pleine", "galere", "difficulte"];
+/// Whether the words right before a name make it what the person wants to become (a `goal`
+/// of `data/naming-cues.tsv`, at the end of those words, an article allowed after).
+fn is_goal(before: &str) -> bool {
+    static CUES: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let cues = CUES.get_or_init(|| regex::Regex::new(&format!(r"\b(?:{})(?: un| une)?$", naming_cues().goal)).expect("naming-cues.tsv: valid goals"));
+    cues.is_match(before)
+}
 
-/// Words right before a name that make it where someone is ("mes élèves de bac pro MELEC",
-/// "mon fils est en BTS SIO"): only right before it ("un élève de terminale veut devenir
-/// infirmier" is about the goal).
-const SITUATION_CUES_RIGHT_BEFORE: &[&str] =
-    &["eleve", "eleves", "etudiant", "etudiante", "etudiants", "etudiantes", "il est", "elle est", "fils est", "fille est", "ils sont", "elles sont"];
+/// Whether a message says "ou" (or). Read before accents are folded: "où" (where) is no
+/// alternative, nor is "par ou"/"d'ou" written without its accent ("par où passer ?").
+fn says_or(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.iter().enumerate().any(|(at, w)| *w == "ou" && !(at > 0 && matches!(words[at - 1], "par" | "d")))
+}
+
+/// Whether a message says what the person wants to become, in the words of the `goal`s of
+/// `data/naming-cues.tsv` ("je voudrais devenir…", "elle rêve d'être…").
+fn states_a_goal(message: &str) -> bool {
+    static CUES: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let cues = CUES.get_or_init(|| regex::Regex::new(&format!(r"\b(?:{}) \w", naming_cues().goal)).expect("naming-cues.tsv: valid goals"));
+    // In the form names are read in: "rêve d'être" as "reve etre".
+    let plain = guardrails::normalise::normalise(message).replace(" d'", " ").replace(" de ", " ");
+    cues.is_match(&plain)
+}
+
+/// The cues of `data/naming-cues.tsv`: how a question names a fiche.
+struct NamingCues {
+    situation: Vec<Vec<&'static str>>,
+    states: Vec<&'static str>,
+    right_before: Vec<Vec<&'static str>>,
+    /// Every goal pattern, as alternatives.
+    goal: String,
+}
+
+fn naming_cues() -> &'static NamingCues {
+    static CUES: std::sync::OnceLock<NamingCues> = std::sync::OnceLock::new();
+    CUES.get_or_init(|| {
+        let mut cues = NamingCues { situation: Vec::new(), states: Vec::new(), right_before: Vec::new(), goal: String::new() };
+        let mut goals: Vec<&str> = Vec::new();
+        for row in guardrails::data::rows(include_str!("../data/naming-cues.tsv")) {
+            let [kind, words] = row[..] else { panic!("naming-cues.tsv: a row needs two columns: {row:?}") };
+            match kind {
+                "situation" => cues.situation.push(words.split_whitespace().collect()),
+                "state" => cues.states.push(words),
+                "right_before" => cues.right_before.push(words.split_whitespace().collect()),
+                "goal" => goals.push(words),
+                other => panic!("naming-cues.tsv: unknown kind {other}"),
+            }
+        }
+        cues.goal = goals.join("|");
+        cues
+    })
+}
 
 /// "j'ai un CAP maçon, maçon ça ne lui plaît plus", "après un bac pro cuisine, quoi à part
 /// cuisinier ?": the job turned down shares its name with the course the question names, which
@@ -1117,18 +1199,12 @@ fn kept_despite_a_job_ruled_out(asked: &Question, d: &Document) -> bool {
 }
 
 fn is_situation(before: &str) -> bool {
+    let cues = naming_cues();
     let words: Vec<&str> = before.split_whitespace().collect();
-    let right_before = SITUATION_CUES_RIGHT_BEFORE.iter().any(|c| {
-        let cue: Vec<&str> = c.split_whitespace().collect();
-        words.ends_with(&cue)
-    });
+    let right_before = cues.right_before.iter().any(|cue| words.ends_with(cue));
     right_before
-        || SITUATION_CUES.iter().any(|c| {
-            let cue: Vec<&str> = c.split_whitespace().collect();
-            words
-                .windows(cue.len())
-                .enumerate()
-                .any(|(at, w)| w == cue.as_slice() && !words.get(at + cue.len()).is_some_and(|next| SITUATION_STATES.contains(next)))
+        || cues.situation.iter().any(|cue| {
+            words.windows(cue.len()).enumerate().any(|(at, w)| w == cue.as_slice() && !words.get(at + cue.len()).is_some_and(|next| cues.states.contains(next)))
         })
 }
 
@@ -1196,5 +1272,28 @@ mod tests {
         assert!(!is_situation("je suis reconversion") && !is_situation("je suis terminale"));
         assert!(!is_situation("je veux devenir"));
         assert!(is_situation("un eleve") && is_situation("mon fils est") && !is_situation("eleve terminale veut devenir"));
+        // Search writes "fils" and "fille" as "enfant".
+        assert!(is_situation("mon enfant est") && is_situation("nos enfants sont"));
+    }
+
+    #[test]
+    fn where_is_not_or() {
+        assert!(super::says_or("CAP AEPE ou diplôme d'EJE ?") && super::says_or("infirmier OU aide-soignant"));
+        assert!(!super::says_or("elle rêve d'être éducatrice. Par où passer ?") && !super::says_or("par ou commencer") && !super::says_or("d'où ça vient"));
+    }
+
+    #[test]
+    fn a_goal_is_stated_in_words_of_wanting() {
+        assert!(super::states_a_goal("je suis caissière et je voudrais devenir esthéticienne"));
+        assert!(super::states_a_goal("elle rêve d'être vétérinaire") && super::states_a_goal("jveu etre boulanger"));
+        assert!(!super::states_a_goal("je suis aide-soignante, je veux savoir combien je peux gagner"));
+    }
+
+    #[test]
+    fn a_goal_is_what_words_of_wanting_name_right_before() {
+        use super::is_goal;
+        assert!(is_goal("je veux devenir") && is_goal("elle reve etre") && is_goal("ans je voudrais etre un"));
+        assert!(is_goal("je veux faire") && is_goal("me reconvertir comme"));
+        assert!(!is_goal("je suis") && !is_goal("devenir quoi apres") && !is_goal("je veux quitter mon poste"));
     }
 }

@@ -154,6 +154,37 @@ fn ruled_out_jobs_are_never_proposed() {
     assert!(!jobs.contains("boulanger"), "{jobs}");
 }
 
+/// The person's own job or course is where they come from; the job they want to become is
+/// what the card is about, however each is written.
+#[test]
+fn the_job_wished_for_leads_not_the_one_the_person_has() {
+    let first = |q: &str| {
+        let a = ask(q);
+        assert!(a.exploration.is_none(), "{q}: a goal is named, no paths: {}", a.answer);
+        a.sources.first().map(|s| s.id.clone()).unwrap_or_default()
+    };
+    // Named first without a cue, then a goal.
+    assert_eq!(first("Comptable depuis 10 ans, je veux devenir professeur des écoles. Quelles études ?"), "MET.557");
+    // The goal's name is also the shop the person works in.
+    let a = ask("je suis vendeuse en boulangerie et je veux devenir boulangère, cb de temps la formation ?");
+    assert!(a.exploration.is_none() && a.sources.first().is_some_and(|s| s.title.contains("boulanger")), "{:?}", a.sources);
+    // The goal is written otherwise than its fiche's name: search finds it, the situation is set aside.
+    assert_eq!(first("je suis caissière et je voudrais devenir esthéticienne, il faut le bac ?"), "MET.448");
+    // "Par où passer ?" is no comparison, and "ma fille est en…" is where she is.
+    let a = ask("Ma fille est en bac pro ASSP, elle rêve d'être éducatrice spécialisée. Par où passer ?");
+    assert!(!a.asked.comparison && a.sources.first().is_some_and(|s| s.id == "MET.311"), "{:?} {:?}", a.asked, a.sources);
+    // Names the fiches write otherwise: four letters, two names listed, a plural.
+    let a = ask("un juge ça gagne combien ?");
+    assert_eq!(a.action, guardrails::Action::Answer, "{}", a.answer);
+    assert!(a.sources.first().is_some_and(|s| s.id == "MET.769"), "{:?}", a.sources);
+    assert_eq!(first("c'est quoi le travail d'un lad driver ?"), "MET.155");
+    // "chauffeur" for the fiches' "conducteur".
+    let a = ask("un chauffeur de bus, ça gagne combien ?");
+    assert_eq!(a.action, guardrails::Action::Answer, "{}", a.answer);
+    assert!(a.sources.first().is_some_and(|s| s.id == "MET.907"), "{:?}", a.sources);
+    assert_eq!(first("je suis en BTS SIO et je veux devenir administrateur réseau, ça suffit ?"), "MET.665");
+}
+
 #[test]
 fn out_of_data_questions_say_where_to_look() {
     let a = ask("C'est quand les portes ouvertes du lycée Jean Moulin ?");

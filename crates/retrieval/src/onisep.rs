@@ -76,6 +76,18 @@ fn text(n: Node, tag: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
+/// A short format's HTML cut at its heading "Durée des études" (or "Les études"): the
+/// presentation before it, the studies that lead to the job after it (empty when there is no
+/// such heading).
+fn split_at_studies(html: &str) -> (&str, &str) {
+    static HEADING: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let heading = HEADING.get_or_init(|| regex::Regex::new(r"(?i)<h[1-6][^>]*>\s*(?:durée des études|les études)\s*</h[1-6]>").expect("valid pattern"));
+    match heading.find(html) {
+        Some(m) => (&html[..m.start()], &html[m.end()..]),
+        None => (html, ""),
+    }
+}
+
 fn html_field(n: Node, tag: &str) -> Option<String> {
     text(n, tag).map(|h| html_to_text(&h)).filter(|t| !t.is_empty())
 }
@@ -118,19 +130,31 @@ fn metier(n: Node, date: &str) -> Option<Document> {
             sections.push(Section { key: key.into(), label: label.into(), text: t });
         }
     }
-    // Short formats ("Dico des métiers"…): the only text of some recent fiches.
+    // Short formats ("Dico des métiers"…): the only text of some recent fiches. For a fiche
+    // with no access section, their part under "Durée des études" is its way in (about a
+    // hundred fiches: the thanatopracteur's national diploma is only said there).
+    let has_access = sections.iter().any(|s| s.key == "acces_metier");
     let mut short: Vec<String> = Vec::new();
+    let mut way_in: Vec<String> = Vec::new();
     if let Some(fc) = child(n, "formats_courts") {
         for f in fc.children().filter(|c| c.has_tag_name("format_court")) {
-            if let Some(t) = html_field(f, "descriptif") {
-                if !short.contains(&t) {
-                    short.push(t);
+            let Some(raw) = text(f, "descriptif") else { continue };
+            // A fiche with its own access section keeps its short format whole (its studies
+            // part may say more).
+            let (presentation, studies) = if has_access { (raw.as_str(), "") } else { split_at_studies(&raw) };
+            for (part, into) in [(presentation, &mut short), (studies, &mut way_in)] {
+                let t = html_to_text(part);
+                if !t.is_empty() && !into.contains(&t) {
+                    into.push(t);
                 }
             }
         }
     }
     if !short.is_empty() {
         sections.push(Section { key: "formats_courts".into(), label: "Présentation".into(), text: short.join("\n") });
+    }
+    if !way_in.is_empty() {
+        sections.push(Section { key: "acces_metier".into(), label: "Accès au métier".into(), text: way_in.join("\n") });
     }
     let salary = sections.iter().find(|s| s.key == "vie_professionnelle").and_then(|s| salary_sentence(&s.text));
     let facts = Facts {
@@ -354,6 +378,14 @@ mod tests {
         // The heading, then the next heading: no salary.
         assert_eq!(salary_sentence("Salaire\nSalaire du débutant\nIntégrer le marché du travail\nUn secteur en pointe"), None);
         assert_eq!(salary_sentence("Salaire du débutant\nVariable selon le statut."), Some("Variable selon le statut.".into()));
+    }
+
+    #[test]
+    fn a_short_format_is_cut_at_its_studies() {
+        let (presentation, studies) = split_at_studies("<p>Le métier.</p><h5>Durée des études</h5><h4>Après le bac</h4><p>Un diplôme national.</p>");
+        assert_eq!(html_to_text(presentation), "Le métier.");
+        assert_eq!(html_to_text(studies), "Après le bac\nUn diplôme national.");
+        assert_eq!(split_at_studies("<p>Rien d'autre.</p>"), ("<p>Rien d'autre.</p>", ""));
     }
 
     #[test]

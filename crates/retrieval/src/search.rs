@@ -75,6 +75,8 @@ pub struct Searcher {
     titles: Vec<(String, String)>,
     /// Names of `titles` that are a trade's activity, not a fiche's own name ("fromagerie").
     activity_names: std::collections::HashSet<String>,
+    /// First words of ONISEP job names ("militaire", "boulanger"), folded, four letters or more.
+    job_heads: std::collections::HashSet<String>,
     /// Feminine job-title words → masculine ones: both forms find the same fiches (P4, P5).
     gender: GenderForms,
     /// Jobs named by their acronym ("CPE") get their full name added before searching.
@@ -89,6 +91,22 @@ const ROME_WEIGHT: f32 = 0.8;
 const CANDIDATES: usize = 60;
 /// Passages asked beyond `CANDIDATES`, so that ties at the cut are broken by id, not by the store.
 const TIE_MARGIN: usize = 20;
+
+/// Other first words of job names: `data/name-heads.tsv`, (the fiches' word, people's word).
+fn name_heads() -> impl Iterator<Item = (&'static str, &'static str)> {
+    include_str!("../data/name-heads.tsv")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_once('\t').unwrap_or_else(|| panic!("name-heads.tsv: a row needs two columns: {l}")))
+}
+
+/// A job's name with its first word as people also say it ("chauffeur de bus").
+fn with_other_head(name: &str) -> Vec<String> {
+    let Some((first, rest)) = name.split_once(' ') else {
+        return Vec::new();
+    };
+    name_heads().filter(|(head, _)| fold(first) == *head).map(|(_, other)| format!("{other} {rest}")).collect()
+}
 
 /// Trades named by their shop or craft: `data/trades.tsv`, (activity, job title).
 fn trades() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -105,6 +123,9 @@ impl Searcher {
         // masculine form: "économie sociale" and "économie social" alike).
         let key = |name: &str| format!(" {} ", words(&fold(&gender.neutralise(name))));
         let mut titles = Vec::new();
+        // Names with their last word in the singular, or their first as people also say it,
+        // added where no fiche has that name.
+        let mut singulars: Vec<(String, String)> = Vec::new();
         for d in &docs {
             let mut names: Vec<&str> = vec![d.title.as_str()];
             names.extend(d.title_feminine.as_deref());
@@ -112,13 +133,22 @@ impl Searcher {
             // A formation's one-word synonyms are topics ("équitation", "informatique"), not
             // names of it; its acronyms are handled below.
             names.extend(d.synonyms.iter().map(String::as_str).filter(|s| d.kind == Kind::Metier || s.split_whitespace().count() > 1));
+            // A job's name of four letters is a word of its own ("juge"); shorter ones and a
+            // formation's are generic ("BTS", "CAP", "nez").
+            let shortest = if d.kind == Kind::Metier { 4 } else { 5 };
             for n in names {
                 let f = fold(n);
-                // Short generic names ("BTS", "CAP") would match far too much; "a/b" forms are
-                // covered by their feminine and masculine spellings.
-                if f.chars().count() >= 5 && !f.contains('/') {
+                // "a/b" forms are covered by their feminine and masculine spellings.
+                if f.chars().count() >= shortest && !f.contains('/') {
                     titles.push((key(n), d.id.clone()));
-                    titles.extend(alternatives(n).iter().map(|a| (key(a), d.id.clone())));
+                    // A formation's listed words are its topics ("haltérophilie, musculation").
+                    let listed = if d.kind == Kind::Metier { listed_names(n) } else { Vec::new() };
+                    titles.extend(alternatives(n).iter().chain(&listed).map(|a| (key(a), d.id.clone())));
+                    singulars.extend(singular_last_word(n).iter().map(|a| (key(a), d.id.clone())));
+                    if d.kind == Kind::Metier {
+                        let others = with_other_head(n).into_iter().flat_map(|o| alternatives(&o).into_iter().chain([o]));
+                        singulars.extend(others.map(|a| (key(&a), d.id.clone())));
+                    }
                 }
             }
             // A formation is also named by its type and its acronym ("BTS MCO", "bac pro ASSP").
@@ -137,6 +167,8 @@ impl Searcher {
                 }
             }
         }
+        let taken: std::collections::HashSet<String> = titles.iter().map(|(k, _)| k.clone()).collect();
+        titles.extend(singulars.into_iter().filter(|(k, _)| !taken.contains(k)));
         // A diploma's options ("CAPa opérateur en industries agroalimentaires option conduite
         // de machines") are named by the diploma's name without the option, unless a fiche
         // has that name itself: "le CAPa opérateur en industries agroalimentaires" names its
@@ -178,6 +210,11 @@ impl Searcher {
         }
         let activities: Vec<(String, String)> = activities.into_iter().filter(|(k, _)| !taken.contains(k)).collect();
         let activity_names: std::collections::HashSet<String> = activities.iter().map(|(k, _)| k.clone()).collect();
+        let job_heads = titles
+            .iter()
+            .filter(|(_, id)| id.starts_with("MET."))
+            .filter_map(|(k, _)| k.split_whitespace().next().filter(|w| w.chars().count() >= 4).map(str::to_string))
+            .collect();
         titles.extend(activities);
         titles.extend(fields.into_iter().filter(|(k, _)| !taken.contains(k)));
         let acronyms = crate::acronyms::Acronyms::from_documents(&docs);
@@ -191,6 +228,7 @@ impl Searcher {
             docs,
             titles,
             activity_names,
+            job_heads,
             embeddings: moka::sync::Cache::new(10_000),
             results: moka::sync::Cache::new(10_000),
         }
@@ -335,18 +373,27 @@ impl Searcher {
         self.named_in_context(question).into_iter().map(|(id, _)| id).collect()
     }
 
-    /// The fiches named, each with the words just before its first mention (folded, little
-    /// words left out): "je suis aide a domicile" tells the person's situation, "devenir" a goal.
-    pub fn named_in_context(&self, question: &str) -> Vec<(String, String)> {
+    /// The fiches named, in the order of their first mention, each with the words just before
+    /// every one of its mentions (folded, little words left out, the first mention's first):
+    /// "je suis aide a domicile" tells the person's situation, "devenir" a goal.
+    pub fn named_in_context(&self, question: &str) -> Vec<(String, Vec<String>)> {
         let (q, kept) = self.mentions(question);
-        let mut ids: Vec<(String, String)> = Vec::new();
+        let mut ids: Vec<(String, Vec<String>)> = Vec::new();
         for (start, _, id) in kept {
-            if !ids.iter().any(|(i, _)| i == id) {
-                let before: Vec<&str> = q[..start].split_whitespace().collect();
-                ids.push((id.to_string(), before[before.len().saturating_sub(4)..].join(" ")));
+            let before: Vec<&str> = q[..start].split_whitespace().collect();
+            let before = before[before.len().saturating_sub(4)..].join(" ");
+            match ids.iter_mut().find(|(i, _)| i == id) {
+                Some((_, befores)) => befores.push(before),
+                None => ids.push((id.to_string(), vec![before])),
             }
         }
         ids
+    }
+
+    /// Whether a word (as a question writes it) is the first word of a job's name: "militaire"
+    /// ("militaire technicien de l'air"), though no fiche is named by it alone.
+    pub fn is_job_head(&self, word: &str) -> bool {
+        self.job_heads.contains(words(&fold(&self.normalise(word))).as_str())
     }
 
     /// Fiches the question names only by their trade's activity ("ouvrir une fromagerie":
@@ -496,6 +543,35 @@ fn alternatives(name: &str) -> Vec<String> {
     std::iter::once(first.to_string()).chain(parts.iter().map(|p| format!("{head} {p}"))).collect()
 }
 
+/// A name that lists one-word names ("lad-jockey, lad-driver", "truqueur, truquiste"):
+/// each of them. Lists of three or more, or of several words, are a job's fields, not names
+/// ("ingénieur sécurité, environnement, prévention").
+fn listed_names(name: &str) -> Vec<String> {
+    let parts: Vec<&str> = name.split(", ").map(str::trim).collect();
+    let one_word = |p: &&str| !p.is_empty() && !p.contains(char::is_whitespace) && !p.contains(['(', ')']);
+    if parts.len() == 2 && parts.iter().all(one_word) {
+        parts.into_iter().map(str::to_string).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// A name of several words ending in a plural ("administrateur de réseaux"), with that word in
+/// the singular, as people write it ("administrateur réseau").
+fn singular_last_word(name: &str) -> Vec<String> {
+    let Some((head, last)) = name.trim().rsplit_once(' ') else {
+        return Vec::new();
+    };
+    let folded = fold(last);
+    // "réseaux" → "réseau", "engins" → "engin"; not "frais", "process", "bus".
+    let plural = folded.ends_with("eaux") || (folded.len() > 4 && folded.ends_with('s') && !["ss", "us", "is"].iter().any(|e| folded.ends_with(e)));
+    if !plural {
+        return Vec::new();
+    }
+    let singular = &last[..last.len() - 1];
+    vec![format!("{head} {singular}")]
+}
+
 /// Little words a name may or may not carry ("licence mention histoire", "licence d'histoire").
 const NAME_FILLERS: &[&str] = &["de", "d", "du", "des", "la", "le", "les", "l", "en", "mention", "specialite"];
 
@@ -550,6 +626,20 @@ mod tests {
         assert!(alternatives("chargé d'études qualitatives ou quantitatives").is_empty());
         assert!(alternatives("responsable ou spécialiste produit").is_empty());
         assert!(alternatives("boulanger").is_empty());
+    }
+
+    #[test]
+    fn names_listed_and_plurals_are_names_too() {
+        assert_eq!(super::listed_names("lad-jockey, lad-driver"), vec!["lad-jockey", "lad-driver"]);
+        assert!(super::listed_names("ingénieur sécurité, environnement, prévention").is_empty());
+        assert!(super::listed_names("spécialiste produits, matériels et dispositifs médicaux").is_empty());
+        assert!(super::listed_names("garde (chasse, pêche)").is_empty());
+        assert_eq!(super::singular_last_word("administrateur de réseaux"), vec!["administrateur de réseau"]);
+        assert_eq!(super::singular_last_word("conducteur d'engins"), vec!["conducteur d'engin"]);
+        assert!(super::singular_last_word("vendeur en produits frais").is_empty());
+        assert!(super::singular_last_word("agent de process").is_empty() && super::singular_last_word("boulanger").is_empty());
+        assert_eq!(super::with_other_head("conducteur de bus ou d'autocar"), vec!["chauffeur de bus ou d'autocar"]);
+        assert!(super::with_other_head("boulanger").is_empty() && super::with_other_head("agent de conduite").is_empty());
     }
 
     #[test]

@@ -48,6 +48,11 @@ fn all_metiers_parse_with_known_fields() {
     assert_eq!(met107.facts.salary.as_deref(), Some("De 2080 à 2910 euros brut par mois."));
     assert_eq!(met107.facts.level.as_deref(), Some("Bac + 2"));
     assert!(met107.links.iter().any(|l| l.id == "FOR.2316"));
+    // A fiche whose only text is a short format: its studies are its way in.
+    let met247 = docs.iter().find(|d| d.id == "MET.247").unwrap();
+    assert!(met247.section("acces_metier").unwrap().text.contains("diplôme national de thanatopraxie"));
+    assert!(!met247.section("formats_courts").unwrap().text.contains("Durée des études"));
+    assert!(docs.iter().filter(|d| d.section("acces_metier").is_some()).count() >= 920, "nearly every métier says its way in");
     // Every fiche has a title, a URL and at least one section of text.
     assert!(docs.iter().all(|d| !d.title.is_empty() && d.url.ends_with(&d.id) && !d.sections.is_empty()));
     // Nearly every métier has its interests and a level the filters can compare.
