@@ -21,9 +21,12 @@ const MIN_SIMILARITY: f32 = 0.80;
 const MARGIN: f32 = 0.04;
 /// Fiches whose sentences are searched: the card's first two (both sides of a comparison).
 const FICHES: usize = 2;
-/// A word the fiche says in more sentences than this is its topic ("armée" on a soldier's
-/// fiche), not what settles a clause ("vue", "Parcoursup", "nuit").
+/// A word the fiche says in more sentences than this, or than one in
+/// [`RARE_SHARE_OF_SENTENCES`] of them on a long fiche, is its topic ("armée" on a soldier's
+/// fiche), not what settles a clause ("vue", "Parcoursup", "nuit", "vertige" said three times
+/// in a roofer's 54 sentences).
 const RARE_IN_SENTENCES: usize = 2;
+const RARE_SHARE_OF_SENTENCES: usize = 16;
 /// Sentence vectors kept (about 1.5 KB each).
 const CACHED_SENTENCES: u64 = 20_000;
 
@@ -90,10 +93,9 @@ impl SentenceRanker {
             for doc in docs.iter().take(FICHES) {
                 let sentences = fiche_sentences(doc);
                 let folded: Vec<String> = sentences.iter().map(|s| fold(s)).collect();
-                let rare: Vec<&String> = words
-                    .iter()
-                    .filter(|w| (1..=RARE_IN_SENTENCES).contains(&folded.iter().filter(|f| says_one_of(f, std::slice::from_ref(*w))).count()))
-                    .collect();
+                let rare_at_most = RARE_IN_SENTENCES.max(sentences.len() / RARE_SHARE_OF_SENTENCES);
+                let rare: Vec<&String> =
+                    words.iter().filter(|w| (1..=rare_at_most).contains(&folded.iter().filter(|f| says_one_of(f, std::slice::from_ref(*w))).count())).collect();
                 let candidates: Vec<&str> = sentences
                     .iter()
                     .zip(&folded)
@@ -104,7 +106,11 @@ impl SentenceRanker {
                     continue;
                 }
                 if clause_vector.is_none() {
-                    clause_vector = self.embedder.embed(&[clause.as_str()], TextKind::Query).ok().and_then(|mut v| v.pop());
+                    // Read without the card's names: "faut pas avoir le vertige pour être couvreur"
+                    // is about vertigo, and the job's name would bring its opening closer than
+                    // the sentence that answers.
+                    let asked = without_names(&clause, &names);
+                    clause_vector = self.embedder.embed(&[asked.as_str()], TextKind::Query).ok().and_then(|mut v| v.pop());
                 }
                 let (Some(cv), Some(vectors)) = (clause_vector.as_ref(), self.vectors(&candidates)) else { return picks };
                 let best = candidates.iter().zip(&vectors).map(|(s, v)| (cosine(cv, v), *s)).max_by(|a, b| a.0.total_cmp(&b.0));
@@ -143,6 +149,18 @@ fn clause_words(clause: &str) -> Vec<String> {
     words
 }
 
+/// The clause without the words of the card's names (`names`: folded, space-separated), when
+/// something is left.
+fn without_names(clause: &str, names: &str) -> String {
+    let name_words: std::collections::HashSet<&str> = names.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4).collect();
+    let kept: Vec<&str> = clause.split_whitespace().filter(|w| !fold(w).split(|c: char| !c.is_alphanumeric()).any(|part| name_words.contains(part))).collect();
+    if kept.len() >= 3 {
+        kept.join(" ")
+    } else {
+        clause.to_string()
+    }
+}
+
 /// Whether a folded sentence says one of the words (whole when short, by stem when long).
 fn says_one_of(folded: &str, words: &[String]) -> bool {
     folded.split(|c: char| !c.is_alphanumeric()).any(|s| words.iter().any(|w| crate::facts::same_word(w, s)))
@@ -166,6 +184,12 @@ mod tests {
         assert!(words.contains(&"veterinaire".to_string()) && !words.contains(&"veto".to_string()), "{words:?}");
         assert!(says_one_of("il travaille de nuit", &["nuit".to_string()]));
         assert!(!says_one_of("la nuitee", &["nuit".to_string()]));
+    }
+
+    #[test]
+    fn a_clause_is_read_without_the_card_s_names() {
+        assert_eq!(without_names("faut pas avoir le vertige pour être couvreur ?", "couvreur couvreuse"), "faut pas avoir le vertige pour être ?");
+        assert_eq!(without_names("un couvreur ?", "couvreur"), "un couvreur ?");
     }
 
     #[test]
