@@ -630,8 +630,20 @@ impl Assistant {
         } else {
             Vec::new()
         };
-        let card_hits = if elsewhere.is_empty() { &hits } else { &elsewhere };
+        // ROME fiches are cited, never quoted: when the best of the others is one, ONISEP
+        // writes the goal in the situation's own fiche ("je suis magasinier, je veux passer
+        // cariste": France Travail's "Cariste" comes next, ONISEP's "magasinier cariste" is
+        // one fiche), which answers.
+        let onisep_elsewhere = elsewhere.first().is_some_and(|h| !retrieval::rome::is_rome_document(&h.id));
+        let card_hits = if onisep_elsewhere { &elsewhere } else { &hits };
         let fact_docs = self.fact_documents(&asked, &named, card_hits);
+        // Never a reply with nothing in it: no fiche to quote is "I do not know".
+        if fact_docs.is_empty() {
+            out.emit(NO_ANSWER);
+            answer.no_answer = true;
+            verdicts.push(Verdict::new("grounding", Action::Answer, "P2", "no ONISEP fiche to quote among those found", None));
+            return Ok(());
+        }
         let mut facts = facts_block(&asked, &fact_docs, &Picks::default());
         // What the card's fields leave unanswered, from the sentences closest in meaning.
         let picks = self.ranker.picks(&input.redacted, &fact_docs, &facts);
@@ -1294,6 +1306,7 @@ mod tests {
         use super::is_goal;
         assert!(is_goal("je veux devenir") && is_goal("elle reve etre") && is_goal("ans je voudrais etre un"));
         assert!(is_goal("je veux faire") && is_goal("me reconvertir comme"));
+        assert!(is_goal("je peux passer") && is_goal("evoluer vers") && is_goal("me tourner vers un"));
         assert!(!is_goal("je suis") && !is_goal("devenir quoi apres") && !is_goal("je veux quitter mon poste"));
     }
 }

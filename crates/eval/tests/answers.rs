@@ -183,6 +183,13 @@ fn the_job_wished_for_leads_not_the_one_the_person_has() {
     assert_eq!(a.action, guardrails::Action::Answer, "{}", a.answer);
     assert!(a.sources.first().is_some_and(|s| s.id == "MET.907"), "{:?}", a.sources);
     assert_eq!(first("je suis en BTS SIO et je veux devenir administrateur réseau, ça suffit ?"), "MET.665");
+    // "passer", "évoluer vers": the job after them is the goal, the one before it the situation.
+    assert_eq!(first("Clerc de notaire depuis 6 ans, est-ce que je peux passer notaire ?"), "MET.558");
+    let a = ask("Aide-soignante, je voudrais évoluer vers infirmière, combien d'années ?");
+    assert!(a.sources.first().is_some_and(|s| s.id == "MET.38") && !a.answer.contains("Métier : aide-soignante"), "{}", a.answer);
+    // One fiche with both names: the situation's own fiche answers, never an empty reply.
+    let a = ask("jsuis magasinier, je veu passer cariste c koi la formation");
+    assert!(a.answer.contains("Métier : magasinière cariste"), "{}", a.answer);
 }
 
 #[test]
@@ -237,6 +244,7 @@ fn answer_sets_meet_their_bars() {
         ("test.jsonl", 0.93, 0.74, 0.95, 0.85),
         ("train-b.jsonl", 0.88, 0.63, 0.85, 0.72),
         ("test-b.jsonl", 0.83, 0.58, 0.90, 0.78),
+        ("test-c.jsonl", 0.90, 0.48, 0.75, 0.72),
     ] {
         let qs = read_questions(&answer_set(name), None).unwrap();
         let details: Vec<_> = qs.iter().map(|q| evaluate_one(assistant(), q).unwrap()).collect();
