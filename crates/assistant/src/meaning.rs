@@ -120,7 +120,7 @@ impl SentenceRanker {
                 let Some(base) = self.vectors(&[opening.as_str()]).and_then(|v| v.first().map(|b| cosine(cv, b))) else { return picks };
                 if let Some((similarity, sentence)) = best {
                     tracing::debug!("meaning: {} | {clause} | {rare:?} | {similarity:.3} (opening {base:.3}) | {sentence}", doc.id);
-                    if similarity >= MIN_SIMILARITY && similarity - base >= MARGIN {
+                    if similarity >= MIN_SIMILARITY && (similarity - base >= MARGIN || settles_a_requirement(&words, &fold(sentence))) {
                         picks.add(&doc.id, sentence);
                     }
                 }
@@ -147,6 +147,15 @@ fn clause_words(clause: &str) -> Vec<String> {
     words.extend(plain.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() == 3 && w.chars().all(char::is_alphabetic)).map(String::from));
     words.retain(|w| !matches!(w.as_str(), "age" | "ans" | "bac") && !asking.contains(&w.as_str()) && !little.contains(&w.as_str()));
     words
+}
+
+/// Whether a (folded) sentence says a requirement the clause asks about
+/// (`data/requirement-words.txt`: "nager", "vertige", "permis"…).
+fn settles_a_requirement(clause_words: &[String], sentence: &str) -> bool {
+    static WORDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let requirements = WORDS.get_or_init(|| guardrails::data::words(include_str!("../data/requirement-words.txt")).map(String::from).collect());
+    let asked: Vec<String> = clause_words.iter().filter(|w| requirements.iter().any(|r| crate::facts::same_word(r, w))).cloned().collect();
+    !asked.is_empty() && says_one_of(sentence, &asked)
 }
 
 /// The clause without the words of the card's names (`names`: folded, space-separated), when
@@ -184,6 +193,14 @@ mod tests {
         assert!(words.contains(&"veterinaire".to_string()) && !words.contains(&"veto".to_string()), "{words:?}");
         assert!(says_one_of("il travaille de nuit", &["nuit".to_string()]));
         assert!(!says_one_of("la nuitee", &["nuit".to_string()]));
+    }
+
+    #[test]
+    fn a_requirement_asked_is_settled_by_a_sentence_saying_it() {
+        let words = clause_words("c'est vrai qu'il faut pas avoir le vertige pour être couvreur ?");
+        assert!(settles_a_requirement(&words, "s'il ne doit pas avoir le vertige, il lui faut aussi etre prudent."));
+        assert!(!settles_a_requirement(&words, "le couvreur travaille en equipe."));
+        assert!(!settles_a_requirement(&clause_words("ça paye bien ?"), "le salaire depend du permis."));
     }
 
     #[test]

@@ -192,6 +192,14 @@ fn the_job_wished_for_leads_not_the_one_the_person_has() {
     assert!(a.answer.contains("Métier : magasinière cariste"), "{}", a.answer);
 }
 
+/// A condition asked ("il faut pas avoir le vertige ?") is answered by the fiche's sentence
+/// that says it, even when the question names the job too.
+#[test]
+fn a_condition_asked_is_quoted_from_the_fiche() {
+    let a = ask("c'est vrai qu'il faut pas avoir le vertige pour être couvreur ? et ça paye bien ?");
+    assert!(a.answer.contains("Ce qui répond à ta question") && a.answer.contains("vertige"), "{}", a.answer);
+}
+
 #[test]
 fn out_of_data_questions_say_where_to_look() {
     let a = ask("C'est quand les portes ouvertes du lycée Jean Moulin ?");
