@@ -387,6 +387,8 @@ impl Card<'_> {
             .collect();
         // Best first; the fiche's order among equals.
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        // A sentence some fiches write in two sections counts once.
+        scored.dedup_by(|a, b| a.1 == b.1);
         let mut picked: Vec<&str> = scored.iter().take(2).map(|x| x.1).collect();
         // The sentences closest in meaning to a part of the question, when the card does not
         // quote them yet.

@@ -326,6 +326,13 @@ mod tests {
         let market = Question::read("Master de géographie en vue. Les géomaticiens, ils trouvent du boulot où ?");
         assert!(market.asks(Asked::Outcomes) && market.employment);
         assert!(!Question::read("après un BTS on peut faire quoi ?").employment);
+        // Living from a job is its pay and its market.
+        for living in ["comédien on peut en vivre ou pas ?", "Peut-on vivre du métier de céramiste ?", "musicien c'est payé toute l'année ?"] {
+            let q = Question::read(living);
+            assert!(q.asks(Asked::Salary) && q.asks(Asked::Outcomes) && q.employment, "{living}: {q:?}");
+        }
+        // A wish is no question: "j'aimerais vivre de l'écriture".
+        assert!(!asked("j'aimerais vivre de l'écriture si possible").contains(&Asked::Salary));
         // Whether a trade hires, however it is put.
         for hiring in ["BIM manager c'est quoi ? Ça a l'air de recruter dans le BTP.", "Le secteur recrute-t-il des gens en reconversion ?"] {
             let q = Question::read(hiring);

@@ -192,6 +192,14 @@ fn the_job_wished_for_leads_not_the_one_the_person_has() {
     assert!(a.answer.contains("Métier : magasinière cariste"), "{}", a.answer);
 }
 
+/// "On peut en vivre ?" is the pay and the job market: both parts of the fiche answer it.
+#[test]
+fn living_from_a_job_is_its_pay_and_its_market() {
+    let a = ask("comédien on peut en vivre ou pas ?");
+    assert!(a.answer.contains("Salaire du débutant") && a.answer.contains("Emploi et évolution"), "{}", a.answer);
+    assert!(a.answer.contains("Il est très difficile de vivre du métier de comédien"), "{}", a.answer);
+}
+
 /// A condition asked ("il faut pas avoir le vertige ?") is answered by the fiche's sentence
 /// that says it, even when the question names the job too.
 #[test]
