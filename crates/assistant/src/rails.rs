@@ -96,7 +96,7 @@ pub fn no_care_for_a_work_topic(report: &mut InputReport) {
 
 /// The rules below that set a care verdict aside: the verdict they leave names the rail, and no
 /// care paragraph follows it (`replies::care_preamble`).
-pub const CARE_SET_ASIDE: &[&str] = &["work_topic", "names_a_fiche_only"];
+pub const CARE_SET_ASIDE: &[&str] = &["work_topic", "names_a_fiche_only", "about_a_job_only"];
 
 /// "Mon fils est en BTS SIO, quels métiers ?": the rails' encoder reads some diplomas' acronyms
 /// close to special-education classes and asks for the disability care paragraph nobody asked
@@ -104,6 +104,41 @@ pub const CARE_SET_ASIDE: &[&str] = &["work_topic", "names_a_fiche_only"];
 /// fiche, asks what fiches answer (its outcomes, the way in…) and says nothing of a disability,
 /// an illness or a difficulty in any words (`guardrails::input::says_nothing_of_a_difficulty`),
 /// that verdict is set aside (rule `names_a_fiche_only`). A rule's verdict stands.
+/// "c'est vrai que les pâtissiers sont mal payés ?": a question about a job's pay or ways reads,
+/// for the rails' encoder, like a generalisation about a group ("c'est vrai que les filles
+/// sont…"), and the reply would open on "no job is reserved for girls or boys". When the
+/// semantic layer alone reads a stereotype in a message that names a fiche, asks what fiches
+/// answer and names no group of people (no gender, age, origin, religion…:
+/// `guardrails::input::names_a_group_of_people`, `data/people-groups.txt`), the verdict is set
+/// aside (rule
+/// `about_a_job_only`). A rule's stereotype verdict stands.
+pub fn no_stereotype_care_about_a_job_only(report: &mut InputReport, named: &[String]) {
+    let semantic_stereotype = |v: &Verdict| v.rail == "stereotype" && matches!(v.layer, Some(Layer::Semantic { window: false, .. }));
+    let by_rule = report.verdicts.iter().any(|v| v.rail == "stereotype" && !semantic_stereotype(v));
+    if named.is_empty()
+        || by_rule
+        || !report.verdicts.iter().any(semantic_stereotype)
+        || report.verdicts.iter().any(|v| v.rail == "stereotype" && v.action == Action::Refuse)
+    {
+        return;
+    }
+    if Question::read(&report.redacted).asked.is_empty()
+        || guardrails::input::names_a_group_of_people(&report.redacted)
+        || names_people_by_gender_or_age(&report.redacted)
+    {
+        return;
+    }
+    let reason = format!("asks about a fiche it names ({}) and names no group of people: no stereotype paragraph", named.join(", "));
+    set_aside_by_rule(report, semantic_stereotype, ("stereotype", "P5"), reason, "about_a_job_only");
+}
+
+/// Whether a message names people by gender, age or disability (`data/people-groups.txt`).
+fn names_people_by_gender_or_age(message: &str) -> bool {
+    static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let words = WORDS.get_or_init(|| guardrails::data::words(include_str!("../data/people-groups.txt")).collect());
+    fold(message).split(|c: char| !c.is_alphanumeric()).any(|w| words.contains(&w))
+}
+
 pub fn no_care_for_a_fiche_named_only(report: &mut InputReport, named: &[String]) {
     let semantic_disability = |v: &Verdict| v.rail == "disability_context" && matches!(v.layer, Some(Layer::Semantic { .. }));
     let by_rule = report.verdicts.iter().any(|v| v.rail == "disability_context" && !semantic_disability(v));
@@ -150,6 +185,7 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
     answer_questions_for_data_about_studies(report);
     no_care_for_a_work_topic(report);
     no_care_for_a_fiche_named_only(report, &ids);
+    no_stereotype_care_about_a_job_only(report, &ids);
     answer_short_replies(report, &names);
     answer_requests_for_paths_read_as_a_human_request(report);
     answer_orientation_requests_with_care(report, &ids);
@@ -479,6 +515,23 @@ mod tests {
         assert!(!also_answered_after_help(&handed_off(asks, encoder(0.99))));
         assert!(!also_answered_after_help(&handed_off(asks, Layer::Rule { id: "distress_self_harm#0".into() })));
         assert!(!also_answered_after_help(&handed_off("ça m'angoisse, je dors plus", encoder(0.5))));
+    }
+
+    #[test]
+    fn a_question_about_a_job_s_pay_gets_no_stereotype_paragraph() {
+        let care = |message: &str, layer: Layer| {
+            let v = Verdict::new("stereotype", Action::AnswerWithCare, "P5", "stereotype", None).with_layer(layer);
+            let mut r = InputReport::from_verdicts(message, vec![v]);
+            no_stereotype_care_about_a_job_only(&mut r, &["MET.152".into()]);
+            (r.action, crate::replies::care_preamble(&r.verdicts).is_empty())
+        };
+        let sem = Layer::Semantic { head: "stereotype".into(), score: 0.99, threshold: 0.35, nearest: vec![], window: false };
+        assert_eq!(care("c'est vrai que les pâtissiers sont mal payés ?", sem.clone()), (Action::Answer, true));
+        // A group of people named, or a rule's verdict: the paragraph stays.
+        assert_eq!(care("c'est vrai que les filles sont moins payées en pâtisserie ?", sem.clone()).0, Action::AnswerWithCare);
+        assert_eq!(care("c'est vrai que pâtissier c'est pas pour les filles ?", Layer::Rule { id: "stereotype_lex#0".into() }).0, Action::AnswerWithCare);
+        // Nothing a fiche answers is asked.
+        assert_eq!(care("les pâtissiers sont tous des fainéants", sem).0, Action::AnswerWithCare);
     }
 
     #[test]
