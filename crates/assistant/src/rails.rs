@@ -517,12 +517,18 @@ mod tests {
         assert!(!also_answered_after_help(&handed_off("ça m'angoisse, je dors plus", encoder(0.5))));
     }
 
+    /// A care verdict of `rail` from `layer`, then an assistant's `rule` with one fiche named.
+    fn with_care_rule(message: &str, (rail, point, layer): (&str, &str, Layer), rule: impl Fn(&mut InputReport, &[String]), named: &str) -> InputReport {
+        let v = Verdict::new(rail, Action::AnswerWithCare, point, rail, None).with_layer(layer);
+        let mut r = InputReport::from_verdicts(message, vec![v]);
+        rule(&mut r, &[named.to_string()]);
+        r
+    }
+
     #[test]
     fn a_question_about_a_job_s_pay_gets_no_stereotype_paragraph() {
         let care = |message: &str, layer: Layer| {
-            let v = Verdict::new("stereotype", Action::AnswerWithCare, "P5", "stereotype", None).with_layer(layer);
-            let mut r = InputReport::from_verdicts(message, vec![v]);
-            no_stereotype_care_about_a_job_only(&mut r, &["MET.152".into()]);
+            let r = with_care_rule(message, ("stereotype", "P5", layer), no_stereotype_care_about_a_job_only, "MET.152");
             (r.action, crate::replies::care_preamble(&r.verdicts).is_empty())
         };
         let sem = Layer::Semantic { head: "stereotype".into(), score: 0.99, threshold: 0.35, nearest: vec![], window: false };
@@ -536,12 +542,8 @@ mod tests {
 
     #[test]
     fn a_named_diploma_alone_gets_no_disability_care() {
-        let care = |message: &str, layer: Layer| {
-            let v = Verdict::new("disability_context", Action::AnswerWithCare, "P4", "disability", None).with_layer(layer);
-            let mut r = InputReport::from_verdicts(message, vec![v]);
-            no_care_for_a_fiche_named_only(&mut r, &["FOR.5337".into()]);
-            r.action
-        };
+        let care =
+            |message: &str, layer: Layer| with_care_rule(message, ("disability_context", "P4", layer), no_care_for_a_fiche_named_only, "FOR.5337").action;
         let sem = Layer::Semantic { head: "disability_context".into(), score: 0.92, threshold: 0.3, nearest: vec![], window: false };
         assert_eq!(care("Mon fils est en BTS SIO option SLAM. Quels métiers il pourra faire avec ça ?", sem.clone()), Action::Answer);
         // A difficulty said in any words, or a rule's verdict: the care stays.
