@@ -28,6 +28,14 @@ pub enum LiveData {
     Ranking,
     /// Which school teaches it, near where.
     Places,
+    /// A school's or a CIO's own facts: address, phone, opening hours, boarding.
+    Contact,
+    /// Changes announced: a diploma created, reformed or removed.
+    Changes,
+    /// The person's own file: a training account, an application followed up.
+    OwnFile,
+    /// Who hires now: job offers of the moment.
+    JobOffers,
 }
 
 impl LiveData {
@@ -41,6 +49,10 @@ impl LiveData {
             LiveData::Amounts => "les montants de cette année (bourses, aides, rémunération d'un apprenti)",
             LiveData::Ranking => "de classement des écoles ou des formations",
             LiveData::Places => "la liste des établissements qui préparent une formation",
+            LiveData::Contact => "les coordonnées d'un établissement (adresse, téléphone, horaires, internat)",
+            LiveData::Changes => "les changements annoncés (diplômes créés, réformés ou supprimés)",
+            LiveData::OwnFile => "ce qui concerne ton dossier personnel (compte formation, candidature, VAE)",
+            LiveData::JobOffers => "les offres d'emploi du moment",
         }
     }
 
@@ -67,6 +79,13 @@ ton collège et Affelnet te donnent les formations possibles."
                 "Sur onisep.fr, la page de chaque formation indique où la préparer ; pour l'entrée au lycée, ton collège et \
 Affelnet te donnent la liste, et après le bac, parcoursup.fr."
             }
+            LiveData::Contact => "Elles sont sur le site de l'établissement ; pour un CIO, sur le site de ton académie.",
+            LiveData::Changes => "Les réformes sont annoncées sur education.gouv.fr, et ton établissement sait ce qui change pour toi.",
+            LiveData::OwnFile => {
+                "Ton compte formation est sur moncompteformation.gouv.fr ; pour une candidature ou une VAE, c'est \
+l'organisme ou l'établissement qui l'a reçue qui peut te dire où elle en est."
+            }
+            LiveData::JobOffers => "Les offres du moment sont sur francetravail.fr et sur les sites des employeurs.",
         }
     }
 
@@ -91,7 +110,12 @@ ce qui dit que l'État la reconnaît, et demande un conseil en évolution profes
                 "Sur onisep.fr, la page de chaque formation indique où la préparer ; les formations pour adultes sont aussi \
 sur moncompteformation.gouv.fr."
             }
-            LiveData::Competition | LiveData::Exams | LiveData::Amounts => self.where_to_look(),
+            LiveData::Amounts => {
+                "Ce que tu peux toucher pendant une formation dépend de ta situation : si tu es inscrit à France Travail, \
+c'est France Travail qui te le dit ; si tu es salarié, regarde le projet de transition professionnelle \
+(transitionspro.fr). Un conseil en évolution professionnelle, gratuit (mon-cep.org), t'aide à monter le dossier."
+            }
+            LiveData::Competition | LiveData::Exams | LiveData::Contact | LiveData::Changes | LiveData::OwnFile | LiveData::JobOffers => self.where_to_look(),
         }
     }
 }
@@ -144,6 +168,10 @@ fn tables() -> &'static Patterns {
                 "montants" => kinds.push((LiveData::Amounts, re)),
                 "classement" => kinds.push((LiveData::Ranking, re)),
                 "lieux" => kinds.push((LiveData::Places, re)),
+                "contact" => kinds.push((LiveData::Contact, re)),
+                "changements" => kinds.push((LiveData::Changes, re)),
+                "dossier" => kinds.push((LiveData::OwnFile, re)),
+                "offres" => kinds.push((LiveData::JobOffers, re)),
                 "etudes" => studies = Some(re),
                 "adulte" => adult = Some(re),
                 _ => panic!("live-data.tsv: unknown kind {kind}"),
@@ -198,6 +226,31 @@ mod tests {
             ("C'est quand que Parcoursup ouvre cette année ?", LiveData::Dates),
             ("je vais toucher combien exactement par mois en apprentissage en 2025 ?", LiveData::Amounts),
             ("Quel est le montant exact de la bourse de lycée à l'échelon 3 ?", LiveData::Amounts),
+            ("Pour une reconversion, France Travail me verserait combien par mois pendant la formation ?", LiveData::Amounts),
+            ("la bourse du crous c'est combien par mois ?", LiveData::Amounts),
+            ("les resultats du brevet ils tombent kel jour cette annee ?", LiveData::Exams),
+            ("c'est quand les résultats du bac ?", LiveData::Exams),
+            ("c quoi le numero de tel du CIO de Marseille ?", LiveData::Contact),
+            ("le cio de ma ville il est ouvert pendant les vacances ?", LiveData::Contact),
+            ("Est-ce que le lycée agricole de Bazas a un internat ?", LiveData::Contact),
+            ("quand est-ce que les candidatures en école d'infirmier ferment ?", LiveData::Dates),
+            ("je peux encore postuler en IUT après le 20 mars ?", LiveData::Dates),
+            ("il y a encore des places en CAP fleuriste au CFA de Tours ?", LiveData::SchoolFigures),
+            ("Combien d'étudiants en première année de BUT info à Lannion ?", LiveData::SchoolFigures),
+            ("avec 10 de moyenne je serai pris au lycée Montaigne ?", LiveData::SchoolFigures),
+            ("Quel lycée a le plus de reçus au concours de l'ENS ?", LiveData::Ranking),
+            ("Le GRETA de Nantes propose-t-il un CAP petite enfance ?", LiveData::Places),
+            ("Le BTS assurance existera encore à la rentrée 2027 ?", LiveData::Changes),
+            ("Le smic c'est combien en 2026 ?", LiveData::Amounts),
+            ("Combien touche un apprenti de 18 ans en deuxième année ?", LiveData::Amounts),
+            ("j'ai 12 de moyenne, j'ai mes chances à l'IUT de Vannes ?", LiveData::SchoolFigures),
+            ("Le lycée hôtelier de Dinard prend encore des inscriptions ?", LiveData::SchoolFigures),
+            ("Quels CFA de mon département proposent un BP boucher ?", LiveData::Places),
+            ("quand ferment les candidatures pour le concours d'aide-soignant ?", LiveData::Dates),
+            ("jpo iut de Brest c quand", LiveData::Dates),
+            ("combien j'ai sur mon compte CPF ?", LiveData::OwnFile),
+            ("La Poste recrute des facteurs en ce moment ?", LiveData::JobOffers),
+            ("La prime d'activité pour les jeunes qui travaillent, elle est toujours d'actualité ?", LiveData::Changes),
         ] {
             assert!(live_data(q).contains(&kind), "{q}: {:?}", live_data(q));
         }
@@ -205,6 +258,8 @@ mod tests {
             assert!(live_data(q).contains(&LiveData::SchoolFigures), "{q}: {:?}", live_data(q));
         }
         assert!(asks_about_studies("c koi le meilleur lycee pro de lyon pour faire cuisine ??"));
+        assert!(asks_about_studies("les resultats du brevet ils tombent kel jour cette annee ?"));
+        assert!(asks_about_studies("ma bourse crous elle fait combien si mes parents gagnent 2000 euros ?"));
         assert!(!asks_about_studies("combien coûte un iPhone ?"));
         let both = live_data("combien coûte l'école et c'est quand les portes ouvertes ?");
         assert_eq!(both, vec![LiveData::Dates, LiveData::SchoolFigures]);
@@ -217,6 +272,8 @@ mod tests {
     fn an_adult_changing_careers_is_not_sent_to_the_lycee() {
         let q = "Quelle est la meilleure école pour devenir naturopathe ? Je veux me reconvertir à 50 ans.";
         assert!(is_adult_changing_careers(q));
+        let money = note(&live_data("Pour une reconversion, France Travail me verserait combien pendant la formation ?"), true);
+        assert!(money.contains("France Travail") && money.contains("transitionspro.fr") && !money.contains("apprentis"), "{money}");
         let n = note(&live_data(q), true);
         assert!(n.contains("RNCP") && n.contains("mon-cep.org") && !n.contains("collège") && !n.contains("Affelnet"), "{n}");
         for q in ["Licencié économique à 47 ans, je veux devenir chauffeur de taxi", "J'ai 38 ans, une licence de droit jamais utilisée"] {
@@ -252,6 +309,22 @@ mod tests {
             "comment s'inscrire au concours de gardien de la paix ?",
             "on peut passer le concours quand on a 30 ans ?",
             "J'ai été licencié l'an dernier, j'ai un CAP de plombier : quels métiers proches ?",
+            "Combien gagne une aide-soignante qui débute ?",
+            "Un étudiant en PASS est admis en deuxième année comment ?",
+            "Le BTS est ouvert aux titulaires d'un bac pro ?",
+            "Il faut quelle adresse manuelle pour être horloger ?",
+            "Est-ce qu'un boulanger gagne plus que le smic ?",
+            "Quand est-ce qu'on commence à travailler après un CAP ?",
+            "Combien de temps dure l'internat de médecine ?",
+            "il y a des places en apprentissage pour les CAP cuisine ?",
+            "c'est quoi une école d'ingénieurs ?",
+            "cest quoi le meilleur tel pour le lycee iphone ou samsung",
+            "En médecine, à quoi sert le classement à la fin des études ?",
+            "il sera admis en 2e année s'il réussit le concours ?",
+            "quelles chances de trouver un emploi en boulangerie ?",
+            "Est-ce que je peux entrer en BTS après un bac pro ?",
+            "La formation commence à quel âge ?",
+            "combien de temps pour passer de vendeur vers un métier du bois ?",
         ] {
             assert!(live_data(q).is_empty(), "{q}: {:?}", live_data(q));
         }

@@ -141,12 +141,13 @@ pub fn care_preamble(verdicts: &[Verdict]) -> String {
 }
 
 /// After an answer to a request for paths that the rails' encoder read close to distress: the
-/// help numbers and a counsellor, offered without alarm.
-pub const CARE_DISTRESS_DOUBT: &str = concat!(
-    "\n\nEt si quelque chose ne va pas en ce moment, tu n'as pas à rester seul·e. ",
-    help_numbers!(),
-    "Un conseiller ou une conseillère lira aussi ton message et pourra te répondre ici."
-);
+/// help numbers and a counsellor, offered without alarm. One short paragraph, said as an "if":
+/// the person said nothing of distress, and a list of crisis lines under a question about a
+/// roofer's pay reads as if they had (judged so on `train-b`, twenty-fourth session); every
+/// number of the handoff's list is still there.
+pub const CARE_DISTRESS_DOUBT: &str = "\n\nSi jamais quelque chose ne va pas en ce moment, tu peux en parler gratuitement : \
+3114 (idées noires, 24 h/24), 119 (danger ou maltraitance), 3018 (harcèlement), 15 ou 112 en cas d'urgence. \
+Un conseiller ou une conseillère lira aussi ton message et pourra te répondre ici.";
 
 /// Care sentences put after an answer.
 pub fn care_closing(verdicts: &[Verdict]) -> &'static str {

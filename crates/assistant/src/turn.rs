@@ -556,7 +556,13 @@ impl Assistant {
                 .take(self.config.fact_fiches)
                 .filter_map(|id| self.searcher.document(id))
                 .collect();
-            let general = Question { asked: asked.asked.iter().copied().filter(|a| !matches!(a, Asked::Procedure)).collect(), ..asked.clone() };
+            // An amount paid during studies ("France Travail me verserait combien ?") is not
+            // the job's pay: the card would read as its answer.
+            let amounts = answer.live_data.contains(&crate::live_data::LiveData::Amounts);
+            let general = Question {
+                asked: asked.asked.iter().copied().filter(|a| !matches!(a, Asked::Procedure) && !(amounts && *a == Asked::Salary)).collect(),
+                ..asked.clone()
+            };
             if !docs.is_empty() && !general.asked.is_empty() {
                 out.emit(&format!("\n\nCe que disent les fiches de l'Onisep :\n{}", facts_block(&general, &docs, &Picks::default())));
                 answer.sources = sources(&[], &docs);
