@@ -126,6 +126,12 @@ enum Command {
         #[command(subcommand)]
         action: OpenQuestionsAction,
     },
+    /// The head that reads whether a question asks for data the fiches do not hold (this
+    /// year's dates, a named school's or company's figures, one's own file).
+    LiveData {
+        #[command(subcommand)]
+        action: LiveDataAction,
+    },
     /// The transparency log.
     Log {
         #[command(subcommand)]
@@ -179,6 +185,37 @@ enum RailsAction {
 }
 
 #[derive(Subcommand)]
+enum LiveDataAction {
+    /// Train the live-data head on labelled questions (a fifth held out for the threshold) and
+    /// write it where the build includes it.
+    Train {
+        /// Labelled questions (`*.jsonl`, each line `{"text", "label": "outside" | "inside"}`).
+        #[arg(long, default_value = "crates/assistant/corpus/live-data")]
+        corpus: PathBuf,
+        /// Development answer sets, labelled by their `out_of_data` field.
+        #[arg(long, default_values = ["eval/answers/train.jsonl", "eval/answers/train-b.jsonl"])]
+        dev: Vec<PathBuf>,
+        /// Questions the fiches answer whatever their own labels: the open-question corpus and
+        /// the open questions of the exploration development sets.
+        #[arg(long, default_values = [
+            "crates/assistant/corpus/open-questions/train-a.jsonl",
+            "crates/assistant/corpus/open-questions/train-b.jsonl",
+            "eval/exploration/train.jsonl",
+            "eval/exploration/train-b.jsonl",
+        ])]
+        inside: Vec<PathBuf>,
+        #[arg(long, default_value = "crates/assistant/data/live-data-head.json")]
+        out: PathBuf,
+    },
+    /// Print the head's probability for each question of a JSONL file, as JSON lines.
+    Score {
+        #[arg(long, default_value = "crates/assistant/data/live-data-head.json")]
+        head: PathBuf,
+        questions: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum OpenQuestionsAction {
     /// Train the open-question head on labelled messages (a fifth held out for the threshold)
     /// and write it where the build includes it.
@@ -194,6 +231,13 @@ enum OpenQuestionsAction {
         named: Vec<PathBuf>,
         #[arg(long, default_value = "crates/assistant/data/open-question-head.json")]
         out: PathBuf,
+    },
+    /// Print a head's probability for each message of a JSONL file (`{"text"}` or
+    /// `{"question"}` per line), as JSON lines: to measure a head on a set it never saw.
+    Score {
+        #[arg(long, default_value = "crates/assistant/data/open-question-head.json")]
+        head: PathBuf,
+        questions: PathBuf,
     },
 }
 
@@ -454,8 +498,13 @@ pub fn run() -> Result<()> {
             crate::rails::train(&app, &corpus, &out, &opts, (layers > 0).then_some(layers))
         }
         Command::OpenQuestions { action: OpenQuestionsAction::Train { corpus, open, named, out } } => {
-            crate::open_questions::train(&app, &corpus, &open, &named, &out)
+            crate::open_questions::train(&app, &corpus, &open, &named, &[], &[], &out)
         }
+        Command::LiveData { action: LiveDataAction::Train { corpus, dev, inside, out } } => {
+            crate::open_questions::train(&app, &corpus, &[], &[], &dev, &inside, &out)
+        }
+        Command::LiveData { action: LiveDataAction::Score { head, questions } } => crate::open_questions::score(&app, &head, &questions),
+        Command::OpenQuestions { action: OpenQuestionsAction::Score { head, questions } } => crate::open_questions::score(&app, &head, &questions),
         Command::Log { action: LogAction::Verify { files, public_key, json } } => log_verify(&app, &config, files, public_key, json),
         Command::Log { action: LogAction::Purge { retention_days } } => {
             let mut log = app.transparency_log(&config.log)?;

@@ -9,6 +9,17 @@ use serde::Serialize;
 use std::sync::OnceLock;
 
 const TABLE: &str = include_str!("../data/live-data.tsv");
+/// The live-data head shipped with orient (`orient live-data train`; its corpus:
+/// `corpus/live-data/`).
+const HEAD: &str = include_str!("../data/live-data-head.json");
+
+/// The live-data head: a logistic head over the query vector that reads whether a question asks
+/// for data the fiches do not hold, whatever its words (the patterns of `data/live-data.tsv`
+/// name the kind when they match; the head catches what they miss: "combien il me reste sur mon
+/// CPF ?", "Thales prend des alternants ?").
+pub fn head() -> Result<crate::open_head::LogisticHead, crate::open_head::OpenHeadError> {
+    crate::open_head::LogisticHead::parse(HEAD)
+}
 
 /// What kind of data outside the fiches a question asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -36,6 +47,11 @@ pub enum LiveData {
     OwnFile,
     /// Who hires now: job offers of the moment.
     JobOffers,
+    /// A named employer's pay or hiring ("combien paye Decathlon un vendeur ?").
+    Employer,
+    /// None of the above by its words, but read as such by the live-data head
+    /// ([`head`]): something of this year, of one place or one file.
+    Elsewhere,
 }
 
 impl LiveData {
@@ -53,6 +69,8 @@ impl LiveData {
             LiveData::Changes => "les changements annoncés (diplômes créés, réformés ou supprimés)",
             LiveData::OwnFile => "ce qui concerne ton dossier personnel (compte formation, candidature, VAE)",
             LiveData::JobOffers => "les offres d'emploi du moment",
+            LiveData::Employer => "ce que paie ou recrute une entreprise précise",
+            LiveData::Elsewhere => "ce qui change chaque année, ni ce qui est propre à un établissement, à une entreprise ou à ton dossier",
         }
     }
 
@@ -86,6 +104,14 @@ Affelnet te donnent la liste, et après le bac, parcoursup.fr."
 l'organisme ou l'établissement qui l'a reçue qui peut te dire où elle en est."
             }
             LiveData::JobOffers => "Les offres du moment sont sur francetravail.fr et sur les sites des employeurs.",
+            LiveData::Employer => {
+                "La page « carrières » de l'entreprise le dit ; les salaires des fiches sont des repères pour tout un \
+métier, pas ceux d'un employeur."
+            }
+            LiveData::Elsewhere => {
+                "Ces informations sont sur le site officiel de qui les décide : l'établissement, parcoursup.fr, \
+education.gouv.fr ou service-public.fr."
+            }
         }
     }
 
@@ -115,10 +141,23 @@ sur moncompteformation.gouv.fr."
 c'est France Travail qui te le dit ; si tu es salarié, regarde le projet de transition professionnelle \
 (transitionspro.fr). Un conseil en évolution professionnelle, gratuit (mon-cep.org), t'aide à monter le dossier."
             }
-            LiveData::Competition | LiveData::Exams | LiveData::Contact | LiveData::Changes | LiveData::OwnFile | LiveData::JobOffers => self.where_to_look(),
+            LiveData::Competition
+            | LiveData::Exams
+            | LiveData::Contact
+            | LiveData::Changes
+            | LiveData::OwnFile
+            | LiveData::JobOffers
+            | LiveData::Employer
+            | LiveData::Elsewhere => self.where_to_look(),
         }
     }
 }
+
+/// After a card, when the live-data head alone read data outside the fiches in a question
+/// about a fiche it names (the card may answer it; if not, this says where to look).
+pub const AFTER_THE_CARD: &str = "Si ta question porte sur cette année, sur un établissement, une entreprise ou ton dossier, \
+les fiches de l'Onisep ne le disent pas : regarde le site officiel de qui le décide (l'établissement, parcoursup.fr, \
+education.gouv.fr ou service-public.fr), ou demande à un conseiller ou une conseillère.";
 
 /// What the person reads first: what the fiches do not hold, and where each thing is found;
 /// `adult`: an adult changing careers writes (`is_adult_changing_careers`).
@@ -141,6 +180,10 @@ pub fn is_adult_changing_careers(question: &str) -> bool {
 
 struct Patterns {
     kinds: Vec<(LiveData, Regex)>,
+    /// A named employer (`employeur`): its first group is the word that may name it…
+    employer: Vec<Regex>,
+    /// …unless it is one of these (`pas_employeur`: articles, pronouns, "soi").
+    not_an_employer: Regex,
     /// Words of studies (`etudes`): schools, diplomas, exams, applications.
     studies: Regex,
     /// An adult changing careers (`adulte`).
@@ -157,6 +200,8 @@ fn tables() -> &'static Patterns {
         let mut kinds = Vec::new();
         let mut studies = None;
         let mut adult = None;
+        let mut employer = Vec::new();
+        let mut not_an_employer = None;
         for row in guardrails::data::rows(TABLE) {
             let [kind, pattern] = row[..] else { panic!("live-data.tsv: a row needs two columns: {row:?}") };
             let re = Regex::new(pattern).unwrap_or_else(|e| panic!("live-data.tsv: {kind}: {e}"));
@@ -174,10 +219,18 @@ fn tables() -> &'static Patterns {
                 "offres" => kinds.push((LiveData::JobOffers, re)),
                 "etudes" => studies = Some(re),
                 "adulte" => adult = Some(re),
+                "employeur" => employer.push(re),
+                "pas_employeur" => not_an_employer = Some(re),
                 _ => panic!("live-data.tsv: unknown kind {kind}"),
             }
         }
-        Patterns { kinds, studies: studies.expect("live-data.tsv: an `etudes` row"), adult: adult.expect("live-data.tsv: an `adulte` row") }
+        Patterns {
+            kinds,
+            employer,
+            not_an_employer: not_an_employer.expect("live-data.tsv: a `pas_employeur` row"),
+            studies: studies.expect("live-data.tsv: an `etudes` row"),
+            adult: adult.expect("live-data.tsv: an `adulte` row"),
+        }
     })
 }
 
@@ -191,6 +244,9 @@ pub fn asks_about_studies(question: &str) -> bool {
 pub fn live_data(question: &str) -> Vec<LiveData> {
     let plain = guardrails::normalise::normalise(question);
     let mut kinds: Vec<LiveData> = patterns().iter().filter(|(_, re)| re.is_match(&plain)).map(|(k, _)| *k).collect();
+    if names_an_employer(&plain) {
+        kinds.push(LiveData::Employer);
+    }
     kinds.sort();
     kinds.dedup();
     // A competitive exam's or a national exam's dates are theirs: their own where-to-look says so.
@@ -198,6 +254,14 @@ pub fn live_data(question: &str) -> Vec<LiveData> {
         kinds.retain(|k| *k != LiveData::Dates);
     }
     kinds
+}
+
+/// Whether the (plain) question asks a named employer's pay or hiring: a word in the place of a
+/// company's name that is no article or pronoun ("combien paye decathlon", "chez thales", not
+/// "chez un particulier", "chez soi").
+fn names_an_employer(plain: &str) -> bool {
+    let t = tables();
+    t.employer.iter().flat_map(|re| re.captures_iter(plain)).filter_map(|c| c.get(1)).any(|w| !t.not_an_employer.is_match(w.as_str()))
 }
 
 /// Does the question ask for time- or place-specific data the fiches do not hold?
@@ -251,6 +315,16 @@ mod tests {
             ("combien j'ai sur mon compte CPF ?", LiveData::OwnFile),
             ("La Poste recrute des facteurs en ce moment ?", LiveData::JobOffers),
             ("La prime d'activité pour les jeunes qui travaillent, elle est toujours d'actualité ?", LiveData::Changes),
+            ("jsuis a rodez, ya quoi comme cap dans le coin", LiveData::Places),
+            ("avec 12 de moyenne j'ai mes chances pour la licence de droit d'Assas ?", LiveData::SchoolFigures),
+            ("le bac de philo ça a changé cette année ?", LiveData::Changes),
+            ("La garantie jeunes, ça donne combien en ce moment ?", LiveData::Amounts),
+            ("combien paie leroy merlin un vendeur qui débute ?", LiveData::Employer),
+            ("Un stage chez Renault c'est payé combien ?", LiveData::Employer),
+            ("Est-ce que Safran recrute des apprentis en usinage ?", LiveData::Employer),
+            // A company's name masked as a person's by the rails ("Thales" → "[NOM]").
+            ("Est-ce que [NOM] prend des alternants en cybersécurité ?", LiveData::Employer),
+            ("le salaire de sortie de la promo 2023 de l'ESSEC ?", LiveData::SchoolFigures),
         ] {
             assert!(live_data(q).contains(&kind), "{q}: {:?}", live_data(q));
         }
@@ -260,12 +334,23 @@ mod tests {
         assert!(asks_about_studies("c koi le meilleur lycee pro de lyon pour faire cuisine ??"));
         assert!(asks_about_studies("les resultats du brevet ils tombent kel jour cette annee ?"));
         assert!(asks_about_studies("ma bourse crous elle fait combien si mes parents gagnent 2000 euros ?"));
+        assert!(asks_about_studies("combien paye decathlon un vendeur en cdi"));
+        assert!(!asks_about_studies("Quel est le salaire de Mbappé au Real Madrid, le montant exact ?"));
         assert!(!asks_about_studies("combien coûte un iPhone ?"));
+        // A number of posts is the competition's, not an amount.
+        assert_eq!(live_data("Combien de postes au concours de CPE cette année ?"), vec![LiveData::Competition]);
         let both = live_data("combien coûte l'école et c'est quand les portes ouvertes ?");
         assert_eq!(both, vec![LiveData::Dates, LiveData::SchoolFigures]);
         let n = note(&both, false);
         assert!(n.starts_with("Les fiches de l'Onisep ne donnent pas les dates de cette année, ni les chiffres"), "{n}");
         assert!(n.contains("parcoursup.fr") && n.contains("site de l'établissement"), "{n}");
+    }
+
+    #[test]
+    fn the_shipped_head_parses_and_has_a_threshold_chosen_on_validation() {
+        let h = head().unwrap();
+        assert!(!h.weights.is_empty() && h.threshold >= 0.5 && h.threshold < 1.0, "{}", h.threshold);
+        assert!(h.trained["validation"]["negative_read_positive"].as_f64().unwrap() <= 0.02);
     }
 
     #[test]
@@ -324,6 +409,20 @@ mod tests {
             "quelles chances de trouver un emploi en boulangerie ?",
             "Est-ce que je peux entrer en BTS après un bac pro ?",
             "La formation commence à quel âge ?",
+            "J'ai 40 ans, j'ai encore mes chances pour devenir aide-soignante ?",
+            "Un boulanger commence à quelle heure le matin ?",
+            "je veux un métier près de la nature, un CAP ça suffit ?",
+            "Est-ce que le métier de plombier recrute encore ?",
+            "Un coiffeur à domicile, ça gagne combien chez les particuliers ?",
+            "combien paie un patron pour un apprenti boulanger ?",
+            "est-ce que l'armée recrute des jeunes sans diplôme ?",
+            "un infirmier qui travaille chez lui en libéral gagne combien ?",
+            "combien on paie un apprenti en CAP cuisine ?",
+            "un guide qui loge chez l'habitant gagne combien ?",
+            "Combien est payé un artiste de cirque qui débute ?",
+            "Mon frère est malade, je peux aller au collège quand même ?",
+            "mon ado a fait une bêtise le mois dernier, il veut devenir pompier, c'est possible ?",
+            "donne moi les reponses du brevet de maths de cette annee",
             "combien de temps pour passer de vendeur vers un métier du bois ?",
         ] {
             assert!(live_data(q).is_empty(), "{q}: {:?}", live_data(q));

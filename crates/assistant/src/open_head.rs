@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 /// The head shipped with orient.
 pub const BUILTIN: &str = include_str!("../data/open-question-head.json");
 
+/// A logistic head over query vectors, trained by `orient open-questions train` (this file's
+/// head) or `orient live-data train` (`crate::live_data`'s).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OpenQuestionHead {
+pub struct LogisticHead {
     /// The embedder whose query vectors the head reads: name and weights' sha256.
     pub encoder: String,
     pub encoder_sha256: String,
@@ -31,18 +33,22 @@ pub struct OpenQuestionHead {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenHeadError {
-    #[error("open-question head: {0}")]
+    #[error("logistic head: {0}")]
     Parse(#[from] serde_json::Error),
-    #[error("open-question head: {0} weights for vectors of {1}")]
+    #[error("logistic head: {0} weights for vectors of {1}")]
     Dimension(usize, usize),
 }
 
-impl OpenQuestionHead {
-    pub fn parse(text: &str) -> Result<OpenQuestionHead, OpenHeadError> {
+/// The head that reads whether a message asks for paths.
+pub type OpenQuestionHead = LogisticHead;
+
+impl LogisticHead {
+    pub fn parse(text: &str) -> Result<LogisticHead, OpenHeadError> {
         Ok(serde_json::from_str(text)?)
     }
 
-    pub fn builtin() -> Result<OpenQuestionHead, OpenHeadError> {
+    /// The open-question head shipped with orient.
+    pub fn builtin() -> Result<LogisticHead, OpenHeadError> {
         Self::parse(BUILTIN)
     }
 
@@ -112,7 +118,7 @@ mod tests {
         let x: Vec<Vec<f32>> = (0..40).map(|i| if i % 2 == 0 { vec![1.0, 0.1, (i % 5) as f32 * 0.1] } else { vec![0.1, 1.0, (i % 7) as f32 * 0.1] }).collect();
         let y: Vec<bool> = (0..40).map(|i| i % 2 == 0).collect();
         let (w, b) = fit(&x, &y, 0.01, 500, 1.0);
-        let h = OpenQuestionHead { encoder: "t".into(), encoder_sha256: "t".into(), weights: w, bias: b, threshold: 0.5, trained: serde_json::Value::Null };
+        let h = LogisticHead { encoder: "t".into(), encoder_sha256: "t".into(), weights: w, bias: b, threshold: 0.5, trained: serde_json::Value::Null };
         assert!(h.probability(&[1.0, 0.1, 0.2]).unwrap() > 0.8);
         assert!(h.probability(&[0.1, 1.0, 0.2]).unwrap() < 0.2);
     }

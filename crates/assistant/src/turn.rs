@@ -172,6 +172,9 @@ pub struct Answer {
     pub needs_live_data: bool,
     /// Which data outside the fiches it asks for.
     pub live_data: Vec<crate::live_data::LiveData>,
+    /// The live-data head alone read data outside the fiches in a question about a fiche it
+    /// names: the card answers first, and where such data is found follows it.
+    pub live_data_after: bool,
     /// What the question asks, as read.
     pub asked: Question,
     /// Fiches the question names (title, synonym or acronym), in the order named.
@@ -254,6 +257,9 @@ pub struct Assistant {
     /// Reads whether a message asks for paths; absent when the searcher's embedder is not the
     /// one it was trained on (the routing rules then decide alone).
     open_head: Option<crate::open_head::OpenQuestionHead>,
+    /// Reads whether a question asks for data the fiches do not hold when its words do not say
+    /// it; absent when the searcher's embedder is not the one it was trained on.
+    live_data_head: Option<crate::open_head::LogisticHead>,
     /// Ranks the card's fiches' sentences by meaning against each part of the question.
     ranker: crate::meaning::SentenceRanker,
 }
@@ -295,8 +301,15 @@ impl Assistant {
             tracing::warn!("the open-question head was trained on {}, not this embedder: open questions are read by the rules alone", head.encoder);
             None
         };
+        let head = crate::live_data::head()?;
+        let live_data_head = if head.reads(&searcher.embedder_handle().info().sha256) {
+            Some(head)
+        } else {
+            tracing::warn!("the live-data head was trained on {}, not this embedder: data outside the fiches is read by its words alone", head.encoder);
+            None
+        };
         let ranker = crate::meaning::SentenceRanker::new(searcher.embedder_handle());
-        Ok(Assistant { searcher, guard, generator, config, index_version: String::new(), paths, diplomas, open_head, ranker })
+        Ok(Assistant { searcher, guard, generator, config, index_version: String::new(), paths, diplomas, open_head, live_data_head, ranker })
     }
 
     /// The input rails' report for a message in its conversation. If the rails' encoder fails,
@@ -374,6 +387,7 @@ impl Assistant {
             redacted_question: input.redacted.clone(),
             no_answer: false,
             needs_live_data: false,
+            live_data_after: false,
             live_data: Vec::new(),
             asked: Question::default(),
             named: Vec::new(),
@@ -417,6 +431,9 @@ impl Assistant {
                 }
                 out.emit(&replies::care_preamble(&input.verdicts));
                 self.answer(&input, opts.previous_question.as_deref(), opts.profile.take(), &mut out, &mut answer, &mut verdicts)?;
+                if answer.live_data_after {
+                    out.emit(&format!("\n\n{}", crate::live_data::AFTER_THE_CARD));
+                }
                 out.emit(replies::care_closing(&input.verdicts));
                 // A distress the encoder was unsure of, on a request for paths: answered, and a
                 // counsellor reads the conversation too (P7, P8).
@@ -524,7 +541,6 @@ impl Assistant {
         // Dates, a school's figures, rankings, places: said at once, with where to find them;
         // a fiche is added only when the question names one (it answers the general part).
         answer.live_data = crate::live_data::live_data(&input.redacted);
-        answer.needs_live_data = !answer.live_data.is_empty();
         // An open question ("jsp quoi faire, j'aime cuisiner") gets paths to explore, not the
         // card of whichever fiche came first.
         let has_profile = profile.as_ref().is_some_and(|p| !p.is_empty());
@@ -534,6 +550,36 @@ impl Assistant {
             _ => false,
         };
         let route = self.open_question(input, &asked, &found, &hits, &read, has_profile, read_open);
+        // Words that say no known kind: the head reads the whole question. When the question
+        // asks what a card answers (the pay, the way in…) and names a fiche search agrees on or
+        // the fiches cover it ("comment on entre à Sciences Po Grenoble ?"), the head's reading
+        // alone does not take the card's place: the card comes first, and where data of this
+        // year, of one school or one file is found follows it.
+        // Not over an open question: its paths come first (its words name the places it asks
+        // for, if any).
+        if answer.live_data.is_empty() && route.is_none() {
+            if let Some(head) = &self.live_data_head {
+                let p = head.probability(&dense)?;
+                if p >= head.threshold {
+                    let card_answers = !asked.asked.is_empty()
+                        && (named.first().is_some_and(|id| hits.iter().take(3).any(|h| &h.id == id)) || coverage >= self.config.no_answer_threshold);
+                    tracing::debug!("live-data head: {p:.3} (threshold {:.2}); a named fiche answers first: {card_answers}", head.threshold);
+                    if card_answers {
+                        answer.live_data_after = true;
+                        verdicts.push(Verdict::new(
+                            "grounding",
+                            Action::Answer,
+                            "P2",
+                            format!("may ask for data the fiches do not hold (live-data head {p:.2}): where it is found follows the card"),
+                            None,
+                        ));
+                    } else {
+                        answer.live_data.push(crate::live_data::LiveData::Elsewhere);
+                    }
+                }
+            }
+        }
+        answer.needs_live_data = !answer.live_data.is_empty();
         // "elle veut rester près de chez nous, à Lyon, et aime le commerce": staying near home
         // is a constraint of an open question, not a question for a school's address; the
         // paths come first, then where to find the places.
@@ -559,10 +605,12 @@ impl Assistant {
             // An amount paid during studies ("France Travail me verserait combien ?") is not
             // the job's pay: the card would read as its answer.
             let amounts = answer.live_data.contains(&crate::live_data::LiveData::Amounts);
-            let general = Question {
-                asked: asked.asked.iter().copied().filter(|a| !matches!(a, Asked::Procedure) && !(amounts && *a == Asked::Salary)).collect(),
-                ..asked.clone()
+            let a_card_answers = |a: &Asked| match a {
+                Asked::Procedure => false,
+                Asked::Salary => !amounts,
+                _ => true,
             };
+            let general = Question { asked: asked.asked.iter().copied().filter(a_card_answers).collect(), ..asked.clone() };
             if !docs.is_empty() && !general.asked.is_empty() {
                 out.emit(&format!("\n\nCe que disent les fiches de l'Onisep :\n{}", facts_block(&general, &docs, &Picks::default())));
                 answer.sources = sources(&[], &docs);

@@ -1,28 +1,33 @@
-//! `orient open-questions train`: the open-question head (`assistant::open_head`) from labelled
-//! messages: the corpus written for it (`crates/assistant/corpus/open-questions/*.jsonl`, each
-//! line `{"text", "label": "open" | "named"}`) and the development sets (open questions of
-//! `eval/exploration/train.jsonl`, named ones of `eval/answers/train.jsonl`). A deterministic
-//! fifth (by the hash of each text) is held out as validation, where the threshold is chosen.
-//! The held-out sets (`test*.jsonl`) are never read here.
+//! `orient open-questions train` and `orient live-data train`: a logistic head
+//! (`assistant::open_head::LogisticHead`) from labelled messages. The open-question head reads
+//! its corpus (`crates/assistant/corpus/open-questions/*.jsonl`, each line `{"text", "label":
+//! "open" | "named"}`) and the development sets (open questions of
+//! `eval/exploration/train.jsonl`, named ones of `eval/answers/train.jsonl`); the live-data head
+//! its own (`crates/assistant/corpus/live-data/`, `"label": "outside" | "inside"`) and the
+//! answer development sets, whose `out_of_data` field is the label. A deterministic fifth (by
+//! the hash of each text) is held out as validation, where the threshold is chosen. The
+//! held-out sets (`test*.jsonl`) are never read here.
 
 use crate::EvalError;
-use assistant::open_head::{fit, OpenQuestionHead};
+use assistant::open_head::{fit, LogisticHead};
 use retrieval::Searcher;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// Share of the validation questions about a named fiche the threshold may read as open.
+/// Share of the validation's negative messages (about a named fiche; answered by the fiches)
+/// the threshold may read as positive.
 pub const MAX_NAMED_OPENED: f64 = 0.02;
 const L2: f32 = 1e-4;
 const STEPS: usize = 20000;
 const LEARNING_RATE: f32 = 8.0;
 
-/// One labelled message.
+/// One labelled message: `positive` is "open" (asks for paths) or "outside" (asks for data
+/// the fiches do not hold).
 #[derive(Debug, Clone)]
 pub struct Line {
     pub text: String,
-    pub open: bool,
+    pub positive: bool,
 }
 
 #[derive(Deserialize)]
@@ -31,10 +36,13 @@ struct Raw {
     text: String,
     #[serde(default)]
     label: Option<String>,
+    /// An answer set's own mark: the fiches cannot hold the answer.
+    #[serde(default)]
+    out_of_data: Option<bool>,
 }
 
 /// The lines of a JSONL file: each its own `label`, else `default` (a development set whose
-/// every question is of one kind).
+/// every question is of one kind), else its `out_of_data` mark (an answer set).
 pub fn read_lines(path: &Path, default: Option<bool>) -> Result<Vec<Line>, EvalError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| EvalError::Read { path: shown.clone(), reason: e.to_string() })?;
@@ -42,13 +50,25 @@ pub fn read_lines(path: &Path, default: Option<bool>) -> Result<Vec<Line>, EvalE
     for (i, l) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let bad = |reason: String| EvalError::Line { path: shown.clone(), line: i + 1, reason };
         let raw: Raw = serde_json::from_str(l).map_err(|e| bad(e.to_string()))?;
-        let open = match raw.label.as_deref() {
-            Some("open") => true,
-            Some("named") => false,
-            Some(other) => return Err(bad(format!("label {other:?} is neither \"open\" nor \"named\""))),
-            None => default.ok_or_else(|| bad("no label".into()))?,
+        let positive = match raw.label.as_deref() {
+            Some("open" | "outside") => true,
+            Some("named" | "inside") => false,
+            Some(other) => return Err(bad(format!("label {other:?} is none of \"open\", \"named\", \"outside\", \"inside\""))),
+            None => default.or(raw.out_of_data).ok_or_else(|| bad("no label".into()))?,
         };
-        lines.push(Line { text: raw.text, open });
+        lines.push(Line { text: raw.text, positive });
+    }
+    Ok(lines)
+}
+
+/// The lines of a JSONL file, all of one label whatever their own (the open-question corpus,
+/// open and named alike, is all answered by the fiches for the live-data head).
+pub fn read_lines_as(path: &Path, positive: bool) -> Result<Vec<Line>, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|e| EvalError::Read { path: path.display().to_string(), reason: e.to_string() })?;
+    let mut lines = Vec::new();
+    for (i, l) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let raw: Raw = serde_json::from_str(l).map_err(|e| EvalError::Line { path: path.display().to_string(), line: i + 1, reason: e.to_string() })?;
+        lines.push(Line { text: raw.text, positive });
     }
     Ok(lines)
 }
@@ -75,7 +95,7 @@ fn is_validation(text: &str) -> bool {
 
 /// The head trained on the lines' query vectors (the searcher's, as a turn computes them),
 /// with its threshold chosen on validation.
-pub fn train(searcher: &Searcher, lines: &[Line], progress: &mut dyn FnMut(usize, usize)) -> Result<OpenQuestionHead, EvalError> {
+pub fn train(searcher: &Searcher, lines: &[Line], progress: &mut dyn FnMut(usize, usize)) -> Result<LogisticHead, EvalError> {
     let mut vectors = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
         // As a turn sees it: personal data redacted, self-descriptions stripped.
@@ -84,16 +104,16 @@ pub fn train(searcher: &Searcher, lines: &[Line], progress: &mut dyn FnMut(usize
     }
     let val: Vec<bool> = lines.iter().map(|l| is_validation(&l.text)).collect();
     let pick = |want_val: bool| -> (Vec<Vec<f32>>, Vec<bool>) {
-        lines.iter().zip(&vectors).zip(&val).filter(|(_, v)| **v == want_val).map(|((l, x), _)| (x.clone(), l.open)).unzip()
+        lines.iter().zip(&vectors).zip(&val).filter(|(_, v)| **v == want_val).map(|((l, x), _)| (x.clone(), l.positive)).unzip()
     };
     let (x, y) = pick(false);
     let (vx, vy) = pick(true);
     if !y.contains(&true) || !y.contains(&false) || !vy.contains(&true) || !vy.contains(&false) {
-        return Err(EvalError::Run("the open-question corpus needs open and named messages in both its parts".into()));
+        return Err(EvalError::Run("the corpus needs messages of both labels in both its parts".into()));
     }
     let (weights, bias) = fit(&x, &y, L2, STEPS, LEARNING_RATE);
     let info = searcher.embedder_handle().info().clone();
-    let mut head = OpenQuestionHead { encoder: info.name, encoder_sha256: info.sha256, weights, bias, threshold: 0.5, trained: serde_json::Value::Null };
+    let mut head = LogisticHead { encoder: info.name, encoder_sha256: info.sha256, weights, bias, threshold: 0.5, trained: serde_json::Value::Null };
     let p: Vec<f32> = vx.iter().map(|v| head.probability(v)).collect::<Result<_, _>>().map_err(|e| EvalError::Run(e.to_string()))?;
     let named: Vec<f32> = p.iter().zip(&vy).filter(|(_, o)| !**o).map(|(p, _)| *p).collect();
     let open: Vec<f32> = p.iter().zip(&vy).filter(|(_, o)| **o).map(|(p, _)| *p).collect();
@@ -101,9 +121,9 @@ pub fn train(searcher: &Searcher, lines: &[Line], progress: &mut dyn FnMut(usize
     let rate = |ps: &[f32]| ps.iter().filter(|p| **p >= head.threshold).count() as f64 / ps.len() as f64;
     head.trained = serde_json::json!({
         "lines": lines.len(),
-        "open": lines.iter().filter(|l| l.open).count(),
-        "named": lines.iter().filter(|l| !l.open).count(),
-        "validation": { "open": open.len(), "named": named.len(), "open_read_open": rate(&open), "named_read_open": rate(&named) },
+        "positive": lines.iter().filter(|l| l.positive).count(),
+        "negative": lines.iter().filter(|l| !l.positive).count(),
+        "validation": { "positive": open.len(), "negative": named.len(), "positive_read_positive": rate(&open), "negative_read_positive": rate(&named) },
         "l2": L2, "steps": STEPS, "learning_rate": LEARNING_RATE, "max_named_opened": MAX_NAMED_OPENED,
     });
     Ok(head)
@@ -134,7 +154,10 @@ mod tests {
         std::fs::write(&p, "{\"text\": \"jsp quoi faire\", \"label\": \"open\"}\n{\"question\": \"combien gagne un juge ?\"}\n").unwrap();
         assert!(read_lines(&p, None).is_err());
         let lines = read_lines(&p, Some(false)).unwrap();
-        assert_eq!((lines[0].open, lines[1].open), (true, false));
+        assert_eq!((lines[0].positive, lines[1].positive), (true, false));
+        std::fs::write(&p, "{\"question\": \"frais de l'ESSEC ?\", \"out_of_data\": true}\n{\"text\": \"x\", \"label\": \"inside\"}\n").unwrap();
+        let lines = read_lines(&p, None).unwrap();
+        assert_eq!((lines[0].positive, lines[1].positive), (true, false));
         std::fs::write(&p, "{\"text\": \"x\", \"label\": \"peut-être\"}\n").unwrap();
         assert!(read_lines(&p, Some(true)).is_err());
     }
