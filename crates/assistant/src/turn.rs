@@ -172,8 +172,9 @@ pub struct Answer {
     pub needs_live_data: bool,
     /// Which data outside the fiches it asks for.
     pub live_data: Vec<crate::live_data::LiveData>,
-    /// The live-data head alone read data outside the fiches in a question about a fiche it
-    /// names: the card answers first, and where such data is found follows it.
+    /// The live-data head alone read data outside the fiches in a question a card answers
+    /// (a fiche named or covered, something it answers asked): the card comes first, and where
+    /// such data is found follows it.
     pub live_data_after: bool,
     /// What the question asks, as read.
     pub asked: Question,
@@ -575,6 +576,13 @@ impl Assistant {
                         ));
                     } else {
                         answer.live_data.push(crate::live_data::LiveData::Elsewhere);
+                        verdicts.push(Verdict::new(
+                            "grounding",
+                            Action::Answer,
+                            "P2",
+                            format!("read by the live-data head ({p:.2}, threshold {:.2}) as asking for data the fiches do not hold", head.threshold),
+                            None,
+                        ));
                     }
                 }
             }
