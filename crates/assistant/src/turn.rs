@@ -565,25 +565,14 @@ impl Assistant {
                     let card_answers = !asked.asked.is_empty()
                         && (named.first().is_some_and(|id| hits.iter().take(3).any(|h| &h.id == id)) || coverage >= self.config.no_answer_threshold);
                     tracing::debug!("live-data head: {p:.3} (threshold {:.2}); a named fiche answers first: {card_answers}", head.threshold);
-                    if card_answers {
+                    let reason = if card_answers {
                         answer.live_data_after = true;
-                        verdicts.push(Verdict::new(
-                            "grounding",
-                            Action::Answer,
-                            "P2",
-                            format!("may ask for data the fiches do not hold (live-data head {p:.2}): where it is found follows the card"),
-                            None,
-                        ));
+                        format!("may ask for data the fiches do not hold (live-data head {p:.2}): where it is found follows the card")
                     } else {
                         answer.live_data.push(crate::live_data::LiveData::Elsewhere);
-                        verdicts.push(Verdict::new(
-                            "grounding",
-                            Action::Answer,
-                            "P2",
-                            format!("read by the live-data head ({p:.2}, threshold {:.2}) as asking for data the fiches do not hold", head.threshold),
-                            None,
-                        ));
-                    }
+                        format!("read by the live-data head ({p:.2}, threshold {:.2}) as asking for data the fiches do not hold", head.threshold)
+                    };
+                    verdicts.push(Verdict::new("grounding", Action::Answer, "P2", reason, None));
                 }
             }
         }

@@ -64,13 +64,7 @@ pub fn read_lines(path: &Path, default: Option<bool>) -> Result<Vec<Line>, EvalE
 /// The lines of a JSONL file, all of one label whatever their own (the open-question corpus,
 /// open and named alike, is all answered by the fiches for the live-data head).
 pub fn read_lines_as(path: &Path, positive: bool) -> Result<Vec<Line>, EvalError> {
-    let text = std::fs::read_to_string(path).map_err(|e| EvalError::Read { path: path.display().to_string(), reason: e.to_string() })?;
-    let mut lines = Vec::new();
-    for (i, l) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let raw: Raw = serde_json::from_str(l).map_err(|e| EvalError::Line { path: path.display().to_string(), line: i + 1, reason: e.to_string() })?;
-        lines.push(Line { text: raw.text, positive });
-    }
-    Ok(lines)
+    Ok(read_lines(path, Some(positive))?.into_iter().map(|l| Line { positive, ..l }).collect())
 }
 
 /// Every `*.jsonl` of a corpus directory, sorted by name.
