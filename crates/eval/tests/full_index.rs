@@ -168,6 +168,9 @@ fn shortened_names_name_their_fiches() {
     let sio = named("BTS SIO : je prends SISR ou SLAM ?");
     assert_eq!(sio.len(), 2, "{sio:?}");
     assert!(sio.iter().all(|t| t.contains("services informatiques aux organisations")), "{sio:?}");
+    // The diploma named with one option's acronym names that option only.
+    let slam = named("Mon fils est en BTS SIO option SLAM. Quels métiers il pourra faire avec ça ?");
+    assert!(slam.len() == 1 && slam[0].contains("solutions logicielles"), "{slam:?}");
     let sisr = named("le BTS SISR c'est dur ?");
     assert!(sisr.len() == 1 && sisr[0].contains("systèmes et réseaux"), "{sisr:?}");
     // A diploma named without its option names its options.

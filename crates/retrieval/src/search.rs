@@ -432,6 +432,7 @@ impl Searcher {
         // A name three fiches share ("informatique", "Polytech") names none of them.
         let shared = |a: &(usize, usize, &str)| found.iter().filter(|b| b.0 == a.0 && b.1 == a.1 && b.2 != a.2).count() >= 2;
         let mut kept: Vec<(usize, usize, &str)> = found.iter().filter(|a| !found.iter().any(|b| inside(a, b)) && !shared(a)).copied().collect();
+        kept = named_otherwise_first(kept);
         kept.sort_by_key(|k| k.0);
         for k in kept.iter_mut() {
             if let Some((id, end)) = self.qualified(&q, k) {
@@ -590,6 +591,21 @@ fn words(folded: &str) -> String {
     out.join(" ")
 }
 
+/// A name two fiches share ("bts sio" for both options) names only the one the question also
+/// names otherwise ("BTS SIO option SLAM"), when one is; "BTS SIO : SISR ou SLAM ?" still names
+/// both. `mentions`: (start, end, fiche id).
+fn named_otherwise_first(mentions: Vec<(usize, usize, &str)>) -> Vec<(usize, usize, &str)> {
+    let elsewhere = |id: &str, at: (usize, usize)| mentions.iter().any(|m| m.2 == id && (m.0, m.1) != at);
+    mentions
+        .iter()
+        .filter(|m| {
+            let at = (m.0, m.1);
+            elsewhere(m.2, at) || !mentions.iter().any(|o| (o.0, o.1) == at && o.2 != m.2 && elsewhere(o.2, at))
+        })
+        .copied()
+        .collect()
+}
+
 /// Words after which a noun is plural ("les géomaticiens"): an adjective's plural ("séries
 /// policières") stays as written, so it does not name a job ("policier").
 const PLURAL_ARTICLES: &[&str] = &["les", "des", "ces", "aux", "mes", "tes", "ses", "nos", "vos", "leurs"];
@@ -640,6 +656,19 @@ mod tests {
         assert!(super::singular_last_word("agent de process").is_empty() && super::singular_last_word("boulanger").is_empty());
         assert_eq!(super::with_other_head("conducteur de bus ou d'autocar"), vec!["chauffeur de bus ou d'autocar"]);
         assert!(super::with_other_head("boulanger").is_empty() && super::with_other_head("agent de conduite").is_empty());
+    }
+
+    #[test]
+    fn a_shared_name_names_the_fiche_named_otherwise_too() {
+        // "bts sio" (both options) … "slam" (option B only).
+        let options = vec![(1, 8, "FOR.A"), (1, 8, "FOR.B"), (16, 20, "FOR.B")];
+        assert_eq!(super::named_otherwise_first(options), vec![(1, 8, "FOR.B"), (16, 20, "FOR.B")]);
+        // Each option named: both stay.
+        let both = vec![(1, 8, "FOR.A"), (1, 8, "FOR.B"), (12, 16, "FOR.A"), (20, 24, "FOR.B")];
+        assert_eq!(super::named_otherwise_first(both.clone()), both);
+        // Neither named otherwise: both stay.
+        let neither = vec![(1, 8, "FOR.A"), (1, 8, "FOR.B")];
+        assert_eq!(super::named_otherwise_first(neither.clone()), neither);
     }
 
     #[test]
