@@ -602,6 +602,18 @@ fn section_items_text(d: &Document, key: &str, max: usize) -> Option<String> {
     (!items.is_empty()).then(|| items.join(" ; "))
 }
 
+/// The card block with one more item at the end of `doc`'s card ("  – Parcours de ce
+/// diplôme (4) : …"); unchanged when the block has no card for it.
+pub fn add_to_card(block: &str, doc: &Document, item: &str) -> String {
+    let header = format!("• {} : {}", if doc.kind == Kind::Metier { "Métier" } else { "Formation" }, doc.display_title());
+    let mut lines: Vec<&str> = block.lines().collect();
+    let Some(start) = lines.iter().position(|l| *l == header) else { return block.to_string() };
+    let end = lines.iter().skip(start + 1).position(|l| l.starts_with("• ")).map(|i| start + 1 + i).unwrap_or(lines.len());
+    let item = format!("  – {item}");
+    lines.insert(end, &item);
+    lines.join("\n")
+}
+
 /// A short French block of facts for the fiches that answer the question: for each fiche,
 /// what it says about each thing asked, in the order asked, word for word.
 pub fn facts_block(question: &Question, docs: &[&Document], picks: &Picks) -> String {
@@ -669,6 +681,19 @@ pub fn facts_block(question: &Question, docs: &[&Document], picks: &Picks) -> St
 mod tests {
     use super::*;
     use retrieval::{Facts, Link, Section};
+
+    #[test]
+    fn an_item_is_added_at_the_end_of_its_fiche_s_card() {
+        let a = Document::bare("FOR.1", Kind::Formation, "BUT A parcours x");
+        let b = Document::bare("MET.2", Kind::Metier, "métier B");
+        let block = "• Formation : BUT A parcours x\n  – Durée : 3 ans\n• Métier : métier B\n  – En bref : b";
+        assert_eq!(
+            add_to_card(block, &a, "Parcours de ce diplôme (2) : x ; y"),
+            "• Formation : BUT A parcours x\n  – Durée : 3 ans\n  – Parcours de ce diplôme (2) : x ; y\n• Métier : métier B\n  – En bref : b"
+        );
+        assert!(add_to_card(block, &b, "z").ends_with("  – En bref : b\n  – z"));
+        assert_eq!(add_to_card(block, &Document::bare("FOR.3", Kind::Formation, "autre"), "z"), block);
+    }
 
     fn cpe() -> Document {
         Document {

@@ -10,6 +10,7 @@ mod grounding;
 pub mod live_data;
 mod meaning;
 pub mod open_head;
+mod options;
 pub mod path;
 pub mod profile;
 mod prompt;

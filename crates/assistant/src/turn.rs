@@ -688,6 +688,7 @@ impl Assistant {
         let onisep_elsewhere = elsewhere.first().is_some_and(|h| !retrieval::rome::is_rome_document(&h.id));
         let card_hits = if onisep_elsewhere { &elsewhere } else { &hits };
         let fact_docs = self.fact_documents(&asked, &named, card_hits);
+        let (fact_docs, options) = self.one_card_per_diploma(&asked, &input.redacted, fact_docs);
         // Never a reply with nothing in it: no fiche to quote is "I do not know".
         if fact_docs.is_empty() {
             out.emit(NO_ANSWER);
@@ -700,6 +701,9 @@ impl Assistant {
         let picks = self.ranker.picks(&input.redacted, &fact_docs, &facts);
         if !picks.is_empty() {
             facts = facts_block(&asked, &fact_docs, &picks);
+        }
+        for (doc, item) in &options {
+            facts = crate::facts::add_to_card(&facts, doc, item);
         }
         // "Comment on y arrive depuis la 3e ?": the steps from where the person is, from the
         // fiches' links (never invented).
@@ -1107,6 +1111,36 @@ impl Assistant {
     /// The fiches whose facts the card states: those the question names (both sides of a
     /// comparison), else the best hit and a further one scoring close to it. ROME fiches are
     /// cited, not quoted as facts.
+    /// One card per diploma: of options of one diploma found for a question that names none
+    /// of them and compares nothing, the first keeps the card and names the options there
+    /// (`crate::options`). Returns the fiches kept and, for each card that names its
+    /// diploma's options, the item to add.
+    fn one_card_per_diploma<'s>(&'s self, asked: &Question, question: &str, docs: Vec<&'s Document>) -> (Vec<&'s Document>, Vec<(&'s Document, String)>) {
+        // Every fiche the question names, the person's own course too ("je suis en BTS SIO
+        // option SLAM").
+        let named = self.searcher.named(question);
+        let named = named.as_slice();
+        let mut kept: Vec<&Document> = Vec::new();
+        let mut items = Vec::new();
+        for d in docs {
+            let siblings = crate::options::siblings(d, self.searcher.documents());
+            if siblings.is_empty() || crate::options::names_the_option(question, d, &siblings, named) {
+                kept.push(d);
+                continue;
+            }
+            // Another option of the same diploma has the card already: this one is named there.
+            if !asked.comparison && kept.iter().any(|k| siblings.iter().any(|s| s.id == k.id)) {
+                continue;
+            }
+            items.extend(crate::options::line(d, &siblings).map(|line| (d, line)));
+            kept.push(d);
+        }
+        // Two options compared side by side need no list of the options.
+        let beside_a_sibling = |d: &Document| kept.iter().any(|k| k.id != d.id && crate::options::siblings(d, std::iter::once(*k)).len() == 1);
+        items.retain(|(d, _)| !beside_a_sibling(d));
+        (kept, items)
+    }
+
     fn fact_documents<'s>(&'s self, asked: &Question, named: &[String], hits: &[Hit]) -> Vec<&'s Document> {
         let onisep = |id: &&String| !retrieval::rome::is_rome_document(id);
         let mut ids: Vec<&String> = named.iter().filter(onisep).take(self.config.fact_fiches).collect();
