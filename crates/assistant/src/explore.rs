@@ -185,9 +185,10 @@ fn pick_varied(mut scored: Vec<(f32, &Document)>) -> Vec<&Document> {
 
 fn proposal(searcher: &Searcher, d: &Document, profile: &Profile) -> Proposal {
     let start = profile.class.as_deref().and_then(crate::path::start_of_class);
-    let first_step = first_step(searcher, d, start).map(|l| Step {
+    let listed: Vec<&str> = d.links.iter().map(|l| l.label.as_str()).collect();
+    let first_step = first_step(|id| searcher.document(id), d, start).map(|l| Step {
         id: l.id.clone(),
-        title: searcher.document(&l.id).map(|f| f.title.clone()).unwrap_or_else(|| l.label.clone()),
+        title: one_of_a_family(&searcher.document(&l.id).map(|f| f.title.clone()).unwrap_or_else(|| l.label.clone()), &d.title, &listed),
         url: retrieval::onisep::fiche_url(Kind::Formation, &l.id),
     });
     Proposal {
@@ -205,26 +206,93 @@ fn proposal(searcher: &Searcher, d: &Document, profile: &Profile) -> Proposal {
 
 /// The formation shown as a way in, of those the fiche lists: when the person's class is known,
 /// one they can enter from there first (a CAP or a bac pro for a collégien, not a course
-/// after the bac); then one named like the métier ("CAP agent de sécurité" for "agent de
-/// sécurité"), then the one of the lowest level (the most open first step), then the fiche's
-/// order.
-fn first_step<'d>(searcher: &Searcher, d: &'d Document, start: Option<crate::path::Start>) -> Option<&'d retrieval::Link> {
-    let title_words: Vec<String> = retrieval::french::fold(&d.title).split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 4).map(String::from).collect();
-    d.links
+/// after the bac); then a first diploma rather than a course taken after one
+/// ([`is_second_step`]: not "FCIL mécanicien moto de compétition" when a CAP for motorcycles
+/// is listed, though "FCIL nivoculteur" when nothing else is named like the job); then one of
+/// the job's own level or below (not a licence pro beside "Niveau minimum : CAP"); then one
+/// named like the métier ("CAP agent de sécurité" for "agent de sécurité"), of the lowest
+/// level (the most open first step), sharing most of the métier's words ("CAP charpentier
+/// bois" before "CAP charpentier de marine") and among those the least specialised (fewest
+/// other words); then the fiche's order.
+fn first_step<'d, 's>(formation: impl Fn(&str) -> Option<&'s Document>, d: &'d Document, start: Option<crate::path::Start>) -> Option<&'d retrieval::Link> {
+    // The métier's own words, not the family's ("technicien", "agent").
+    let title_words: Vec<String> = significant_words(&d.title).into_iter().filter(|w| !is_generic_head(w)).collect();
+    let candidates: Vec<(usize, &retrieval::Link, Option<&Document>, usize)> = d
+        .links
         .iter()
         .enumerate()
-        .min_by_key(|(i, l)| {
-            let label = retrieval::french::fold(&l.label);
-            let named_alike = title_words.iter().any(|w| label.split(|c: char| !c.is_alphanumeric()).any(|x| x == w));
-            let formation = searcher.document(&l.id);
+        .map(|(i, l)| {
+            let label_words = significant_words(&l.label);
+            let shared = title_words.iter().filter(|w| label_words.iter().any(|x| alike(w, x))).count();
+            (i, l, formation(&l.id), shared)
+        })
+        .collect();
+    let second = |f: Option<&Document>| f.is_some_and(is_second_step);
+    let a_first_diploma_named_alike = candidates.iter().any(|(_, _, f, shared)| *shared > 0 && !second(*f));
+    candidates
+        .iter()
+        .min_by_key(|(i, l, formation, shared)| {
+            let others = significant_words(&l.label).iter().filter(|w| !title_words.iter().any(|t| alike(t, w))).count();
             let level = formation.and_then(|f| f.facts.level_order()).unwrap_or(Level::Beyond);
             let enterable = match (start, formation) {
                 (Some(s), Some(f)) => crate::path::level(f).is_some_and(|lv| s.enters(f, lv)),
                 _ => false,
             };
-            (!enterable, !named_alike, level, *i)
+            let set_back = second(*formation) && (*shared == 0 || a_first_diploma_named_alike);
+            // Shown beside the job's level, a first step above it would contradict it.
+            let above_the_job = d.facts.level_order().is_some_and(|job| level > job && level != Level::Beyond);
+            // Fewest other words only among those named alike: between unrelated courses the
+            // fiche's order says more than their length.
+            let specialised = if *shared > 0 { others } else { 0 };
+            (!enterable, set_back, above_the_job, *shared == 0, level, std::cmp::Reverse(*shared), specialised, *i)
         })
-        .map(|(_, l)| l)
+        .map(|(_, l, _, _)| *l)
+}
+
+/// The name of a diploma's option shown as one of several when the fiche lists others of the
+/// same diploma and the job's name says nothing of this one: "BPJEPS spécialité éducateur
+/// sportif (plusieurs mentions, par exemple : activités du cyclisme)", not the cycling mention
+/// alone as the way to become a sports instructor; "CAP maintenance des véhicules option C
+/// motocycles" stays whole for a motorcycle mechanic.
+fn one_of_a_family(title: &str, job: &str, listed: &[&str]) -> String {
+    let Some(of) = crate::options::split(title) else { return title.to_string() };
+    let prefix = format!("{}{}", of.diploma, of.part);
+    let siblings = listed.iter().any(|l| *l != title && l.starts_with(&prefix));
+    let job_words = significant_words(job);
+    let says_the_job = significant_words(of.own).iter().any(|w| job_words.iter().any(|j| alike(j, w)));
+    if siblings && !says_the_job {
+        format!("{} (plusieurs {}, par exemple : {})", of.diploma, of.plural, of.own)
+    } else {
+        title.to_string()
+    }
+}
+
+/// Folded words of four letters or more of a title ("agent de sécurité" → agent, securite),
+/// hyphenated words whole ("socio-educative").
+fn significant_words(title: &str) -> Vec<String> {
+    retrieval::french::fold(title).split(|c: char| !(c.is_alphanumeric() || c == '-')).filter(|w| w.len() >= 4).map(String::from).collect()
+}
+
+/// Two words of a métier and a course alike: a short word that begins the other ("moto",
+/// "motocycles"), or a stem of five letters or more followed by endings of three letters at
+/// most in the shorter ("coiffeur" and "coiffure", "cuisinier" and "cuisine"; not
+/// "socioculturel" and "socio-educative").
+fn alike(a: &str, b: &str) -> bool {
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let shorter = a.chars().count().min(b.chars().count());
+    common == shorter || (common >= 5 && common + 3 >= shorter)
+}
+
+/// Whether a formation is one taken after a first diploma of the trade
+/// (`data/second-step-types.txt`: a mention complémentaire, a certificat de spécialisation, a
+/// FCIL, a mastère spécialisé, a brevet de maîtrise).
+fn is_second_step(formation: &Document) -> bool {
+    static TYPES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let types = TYPES.get_or_init(|| guardrails::data::words(include_str!("../data/second-step-types.txt")).map(retrieval::french::fold).collect());
+    formation.facts.formation_type.as_deref().is_some_and(|t| {
+        let t = retrieval::french::fold(t);
+        types.iter().any(|s| t.starts_with(s.as_str()))
+    })
 }
 
 /// The fiche's first sentence (its summary, else its first section), cut to a short line.
@@ -397,6 +465,57 @@ mod tests {
         let scored: Vec<(f32, &Document)> = vec![(1.0, &docs[0]), (0.95, &docs[1]), (0.9, &docs[2]), (0.8, &docs[3])];
         let ids: Vec<&str> = pick_varied(scored).iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, vec!["A", "D", "B", "C"]);
+    }
+
+    #[test]
+    fn the_way_in_is_a_first_diploma_named_like_the_job() {
+        let course = |id: &str, title: &str, kind: &str, level: &str| {
+            let mut f = Document::bare(id, Kind::Formation, title);
+            f.facts.formation_type = Some(kind.into());
+            f.facts.level = Some(level.into());
+            f
+        };
+        let courses = [
+            course("FOR.1", "FCIL mécanicien moto de compétition", "formation complémentaire d'initiative locale", "CAP ou équivalent"),
+            course("FOR.2", "CAP maintenance des véhicules option C motocycles", "CAP", "CAP ou équivalent"),
+            course("FOR.3", "BTS électrotechnique", "brevet de technicien supérieur", "Bac + 2"),
+            course("FOR.4", "FCIL nivoculteur", "formation complémentaire d'initiative locale", "Bac ou équivalent"),
+            course("FOR.5", "CAP charpentier de marine", "CAP", "CAP ou équivalent"),
+            course("FOR.6", "CAP charpentier bois", "CAP", "CAP ou équivalent"),
+        ];
+        let lookup = |id: &str| courses.iter().find(|c| c.id == id);
+        let job = |title: &str, links: &[&str]| {
+            let mut d = Document::bare("MET.1", Kind::Metier, title);
+            d.links = links.iter().map(|id| Link { id: id.to_string(), label: lookup(id).unwrap().title.clone() }).collect();
+            d
+        };
+        let step = |d: &Document| first_step(lookup, d, None).map(|l| l.id.clone());
+        // A course taken after a first diploma gives way to the diploma ("moto", "motocycles").
+        assert_eq!(step(&job("mécanicien/ne moto", &["FOR.1", "FOR.3", "FOR.2"])).as_deref(), Some("FOR.2"));
+        // …unless nothing else is named like the job.
+        assert_eq!(step(&job("nivoculteur/trice", &["FOR.3", "FOR.4"])).as_deref(), Some("FOR.4"));
+        // Not a course above the job's own level, though named like it.
+        let extra = [
+            course("FOR.7", "licence pro mention métiers de l'animation sociale, socio-éducative et socioculturelle", "licence pro", "Bac + 3"),
+            course("FOR.8", "CPJEPS mention animateur d'activités et de vie quotidienne", "CPJEPS", "CAP ou équivalent"),
+        ];
+        let lookup2 = |id: &str| extra.iter().find(|c| c.id == id);
+        let mut animator = Document::bare("MET.2", Kind::Metier, "animateur/trice socioculturel/le");
+        animator.facts.level = Some("CAP ou équivalent".into());
+        animator.links = extra.iter().map(|c| Link { id: c.id.clone(), label: c.title.clone() }).collect();
+        assert_eq!(first_step(lookup2, &animator, None).map(|l| l.id.as_str()), Some("FOR.8"));
+        // The course that shares most of the job's words.
+        assert_eq!(step(&job("charpentier/ère bois", &["FOR.5", "FOR.6"])).as_deref(), Some("FOR.6"));
+        assert!(alike("coiffeur", "coiffure") && alike("moto", "motocycles") && alike("cuisinier", "cuisine"));
+        assert!(!alike("bois", "boulanger") && !alike("socioculturel", "socio-educative"));
+        let sport = ["BPJEPS spécialité éducateur sportif mention activités du cyclisme", "BPJEPS spécialité éducateur sportif mention activités de la forme"];
+        assert_eq!(
+            one_of_a_family(sport[0], "éducateur/trice sportif/ve", &sport),
+            "BPJEPS spécialité éducateur sportif (plusieurs mentions, par exemple : activités du cyclisme)"
+        );
+        let cap = ["CAP maintenance des véhicules option A voitures particulières", "CAP maintenance des véhicules option C motocycles"];
+        assert_eq!(one_of_a_family(cap[1], "mécanicien/ne moto", &cap), cap[1]);
+        assert_eq!(one_of_a_family("CAP charpentier bois", "charpentier/ère bois", &["CAP charpentier bois"]), "CAP charpentier bois");
     }
 
     #[test]
