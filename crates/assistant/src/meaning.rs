@@ -19,6 +19,10 @@ use std::sync::Arc;
 const MIN_SIMILARITY: f32 = 0.80;
 /// How much closer to the clause than the fiche's opening sentence the quoted one must be.
 const MARGIN: f32 = 0.04;
+/// Sentences quoted at most for one clause from one fiche, and how much less close to the
+/// clause than the best the second may be.
+const SENTENCES_PER_CLAUSE: usize = 2;
+const NEAR_EQUAL: f32 = 0.015;
 /// Fiches whose sentences are searched: the card's first two (both sides of a comparison).
 const FICHES: usize = 2;
 /// A word the fiche says in more sentences than this, or than one in
@@ -113,16 +117,28 @@ impl SentenceRanker {
                     clause_vector = self.embedder.embed(&[asked.as_str()], TextKind::Query).ok().and_then(|mut v| v.pop());
                 }
                 let (Some(cv), Some(vectors)) = (clause_vector.as_ref(), self.vectors(&candidates)) else { return picks };
-                let best = candidates.iter().zip(&vectors).map(|(s, v)| (cosine(cv, v), *s)).max_by(|a, b| a.0.total_cmp(&b.0));
+                let mut ranked: Vec<(f32, &str)> = candidates.iter().zip(&vectors).map(|(s, v)| (cosine(cv, v), *s)).collect();
+                ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
                 // A sentence that answers the clause is closer to it than the fiche's own
                 // opening, which says what the job is and shares the clause's topic.
                 let opening = crate::facts::opening_sentences(&doc.summary);
                 let Some(base) = self.vectors(&[opening.as_str()]).and_then(|v| v.first().map(|b| cosine(cv, b))) else { return picks };
-                if let Some((similarity, sentence)) = best {
+                let Some(&(best, _)) = ranked.first() else { continue };
+                // The best sentence, and a second as close to the clause ("un premier contrat
+                // de 4 ans" beside "jusqu'à 19 ans de service" for "on s'engage pour combien de
+                // temps ?"): the embedder's order between near equals says little.
+                let mut chosen: Vec<&str> = Vec::new();
+                for &(similarity, sentence) in ranked.iter().take(SENTENCES_PER_CLAUSE).filter(|(s, _)| best - s <= NEAR_EQUAL) {
                     tracing::debug!("meaning: {} | {clause} | {rare:?} | {similarity:.3} (opening {base:.3}) | {sentence}", doc.id);
-                    if similarity >= MIN_SIMILARITY && (similarity - base >= MARGIN || settles_a_requirement(&words, &fold(sentence))) {
-                        picks.add(&doc.id, sentence);
+                    let settles = settles_a_requirement(&words, &fold(sentence)) || states_a_requirement(&fold(sentence));
+                    if similarity >= MIN_SIMILARITY && (similarity - base >= MARGIN || settles) {
+                        chosen.push(sentence);
                     }
+                }
+                // Quoted in the fiche's order.
+                chosen.sort_by_key(|c| candidates.iter().position(|s| s == c));
+                for sentence in chosen {
+                    picks.add(&doc.id, sentence);
                 }
             }
         }
@@ -156,6 +172,16 @@ fn settles_a_requirement(clause_words: &[String], sentence: &str) -> bool {
     let requirements = WORDS.get_or_init(|| guardrails::data::words(include_str!("../data/requirement-words.txt")).map(String::from).collect());
     let asked: Vec<String> = clause_words.iter().filter(|w| requirements.iter().any(|r| crate::facts::same_word(r, w))).cloned().collect();
     !asked.is_empty() && says_one_of(sentence, &asked)
+}
+
+/// Whether a (folded) sentence states a requirement (`data/requirement-markers.txt`: "exigée",
+/// "indispensable", "il faut"…). The candidates already say a word of the clause the fiche
+/// says rarely, so such a sentence is the requirement the clause asks about ("une excellente
+/// vue est exigée" for "est-ce que la vue compte ?").
+fn states_a_requirement(sentence: &str) -> bool {
+    static MARKERS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let markers = MARKERS.get_or_init(|| guardrails::data::words(include_str!("../data/requirement-markers.txt")).map(String::from).collect());
+    says_one_of(sentence, markers)
 }
 
 /// The clause without the words of the card's names (`names`: folded, space-separated), when
@@ -201,6 +227,9 @@ mod tests {
         assert!(settles_a_requirement(&words, "s'il ne doit pas avoir le vertige, il lui faut aussi etre prudent."));
         assert!(!settles_a_requirement(&words, "le couvreur travaille en equipe."));
         assert!(!settles_a_requirement(&clause_words("ça paye bien ?"), "le salaire depend du permis."));
+        assert!(states_a_requirement("pour exercer ce metier, une excellente vue est exigee, ainsi qu'une bonne sante generale."));
+        assert!(states_a_requirement("il faut etre en bonne sante."));
+        assert!(!states_a_requirement("le controleur guide les pilotes."));
     }
 
     #[test]

@@ -314,6 +314,9 @@ mod tests {
         assert_eq!(asked("Combien gagne un plombier débutant ?"), vec![Asked::Salary]);
         assert_eq!(asked("c koi le salaire dun cpe"), vec![Asked::Salary]);
         assert!(asked("comment devenir infirmier ?").contains(&Asked::Access));
+        // The way in, asked as what the training is.
+        assert!(asked("je veux devenir éducateur sportif, c'est quoi la formation ?").contains(&Asked::Access));
+        assert!(asked("les études c'est combien de temps pour être kiné ?").contains(&Asked::Access));
         assert_eq!(asked("combien de temps dure le BTS MCO ?"), vec![Asked::Duration]);
         assert!(asked("après un bac pro commerce on peut faire quoi ?").contains(&Asked::Outcomes));
         assert!(asked("Comment s'inscrire en BTS ? c'est sur Parcoursup ?").contains(&Asked::Procedure));
