@@ -432,7 +432,7 @@ impl Searcher {
         // A name three fiches share ("informatique", "Polytech") names none of them.
         let shared = |a: &(usize, usize, &str)| found.iter().filter(|b| b.0 == a.0 && b.1 == a.1 && b.2 != a.2).count() >= 2;
         let mut kept: Vec<(usize, usize, &str)> = found.iter().filter(|a| !found.iter().any(|b| inside(a, b)) && !shared(a)).copied().collect();
-        kept = named_otherwise_first(kept);
+        kept = self.shared_names_narrowed(&q, kept);
         kept.sort_by_key(|k| k.0);
         for k in kept.iter_mut() {
             if let Some((id, end)) = self.qualified(&q, k) {
@@ -440,6 +440,29 @@ impl Searcher {
             }
         }
         (q, kept)
+    }
+
+    /// A name several fiches share ("bts sio", both options) names only one of them when the
+    /// question also names that one otherwise, or says next a word only that one's names hold
+    /// ("BTS SIO option SLAM": "bts slam" is option B's); "BTS SIO : SISR ou SLAM ?" still names
+    /// both. `mentions`: (start, end, fiche id) in `q`.
+    fn shared_names_narrowed<'a>(&self, q: &str, mentions: Vec<(usize, usize, &'a str)>) -> Vec<(usize, usize, &'a str)> {
+        let mentions = named_otherwise_first(mentions);
+        let next_word = |end: usize| q[end..].split_whitespace().find(|w| !OPTION_WORDS.contains(w) && w.chars().count() >= 3).map(|w| format!(" {w} "));
+        let holds = |id: &str, word: &str| self.titles.iter().any(|(t, i)| i == id && t.contains(word));
+        mentions
+            .iter()
+            .filter(|m| {
+                let sharing: Vec<&str> = mentions.iter().filter(|o| (o.0, o.1) == (m.0, m.1)).map(|o| o.2).collect();
+                if sharing.len() < 2 {
+                    return true;
+                }
+                let Some(word) = next_word(m.1) else { return true };
+                let holders: Vec<&&str> = sharing.iter().filter(|id| holds(id, &word)).collect();
+                holders.len() != 1 || *holders[0] == m.2
+            })
+            .copied()
+            .collect()
     }
 
     /// A name followed by a word that qualifies it ("surveillant de prison"): when exactly one
@@ -605,6 +628,9 @@ fn named_otherwise_first(mentions: Vec<(usize, usize, &str)>) -> Vec<(usize, usi
         .copied()
         .collect()
 }
+
+/// Words between a diploma's name and its option's ("BTS SIO option SLAM").
+const OPTION_WORDS: &[&str] = &["option", "parcours", "mention", "specialite", "en"];
 
 /// Words after which a noun is plural ("les géomaticiens"): an adjective's plural ("séries
 /// policières") stays as written, so it does not name a job ("policier").
