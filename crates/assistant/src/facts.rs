@@ -312,12 +312,44 @@ struct Card<'a> {
 
 impl Card<'_> {
     fn add(&mut self, label: &str, text: Option<String>) -> bool {
+        // Fiches often repeat their opening inside the presentation, and two fields can quote
+        // the same paragraph: each sentence is quoted once per card.
+        let text = text.map(|t| self.not_quoted_yet(&t));
         match text.filter(|t| !t.trim().is_empty()) {
             Some(t) if !self.lines.iter().any(|l| l.contains(&t)) => {
                 self.lines.push(format!("  – {label} : {t}"));
                 true
             }
             _ => false,
+        }
+    }
+
+    /// The text without its sentences (of five words or more, ending as a sentence does) the
+    /// card already says, or that
+    /// the text says twice: the same sentence, or one whose every word of four letters or more
+    /// and every figure is in one sentence said before ("Il rencontre les parents et les
+    /// enfants." after "Il rencontre parents et enfants.").
+    fn not_quoted_yet(&self, text: &str) -> String {
+        let words =
+            |s: &str| -> Vec<String> { retrieval::french::fold(s).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(String::from).collect() };
+        let significant = |w: &String| w.chars().count() >= 4 || w.chars().any(|c| c.is_ascii_digit());
+        let mut said: Vec<Vec<String>> = self.lines.iter().flat_map(|l| sentences(l).into_iter().map(words)).collect();
+        let mut kept: Vec<&str> = Vec::new();
+        let all = sentences(text);
+        for sentence in &all {
+            let w = words(sentence);
+            // A list of names ("Exemples de formations : …") is no sentence: always kept.
+            let a_sentence = sentence.ends_with(['.', '!', '?', '…']);
+            let repeated = a_sentence && w.len() >= 5 && said.iter().any(|before| w.iter().filter(|x| significant(x)).all(|x| before.contains(x)));
+            if !repeated {
+                kept.push(sentence);
+            }
+            said.push(w);
+        }
+        if kept.len() == all.len() {
+            text.to_string()
+        } else {
+            kept.join(" ")
         }
     }
 
@@ -681,6 +713,33 @@ pub fn facts_block(question: &Question, docs: &[&Document], picks: &Picks) -> St
 mod tests {
     use super::*;
     use retrieval::{Facts, Link, Section};
+
+    #[test]
+    fn a_sentence_is_quoted_once_per_card() {
+        let mut d = Document::bare("MET.1", Kind::Metier, "psychologue");
+        d.summary = "Le psychologue intervient dans les écoles de son secteur. Il rencontre les parents.".into();
+        d.sections = vec![Section {
+            key: "metier".into(),
+            label: "Présentation".into(),
+            text: "Le psychologue intervient dans les écoles de son secteur. Il veille aux apprentissages des élèves de l'école. Il veille aux apprentissages des élèves de l'école. Il rencontre les parents. Il rencontre parents et enfants. Il rencontre les parents et les enfants. Le BTS se prépare en 2 ans en lycée. Le BTS se prépare en 2 ans en alternance.".into(),
+        }];
+        let question = Question::read("il fait quoi le psychologue ?");
+        let mut card = Card {
+            lines: vec!["  – En bref : Le psychologue intervient dans les écoles de son secteur.".into()],
+            doc: &d,
+            question: &question,
+            picks: &Picks::default(),
+        };
+        card.add("Présentation", Some(d.sections[0].text.clone()));
+        assert_eq!(
+            card.lines[1],
+            "  – Présentation : Il veille aux apprentissages des élèves de l'école. Il rencontre les parents. Il rencontre parents et enfants. Le BTS se prépare en 2 ans en lycée. Le BTS se prépare en 2 ans en alternance."
+        );
+        // A list of names is kept whole, though its words were said.
+        assert!(card.add("Exemples de formations", Some("psychologue des écoles ; son secteur".into())));
+        // Nothing new: no line.
+        assert!(!card.add("Encore", Some("Le psychologue intervient dans les écoles de son secteur.".into())));
+    }
 
     #[test]
     fn an_item_is_added_at_the_end_of_its_fiche_s_card() {
