@@ -90,6 +90,7 @@ impl SentenceRanker {
         let mut picks = Picks::default();
         for clause in clauses(question) {
             let words = clause_words(&clause);
+            let yes_no = Question::read(&clause).yes_no;
             let mut clause_vector: Option<Vec<f32>> = None;
             // The card's names say what the clause is about, not what it asks of it.
             let names: String = docs.iter().flat_map(|d| std::iter::once(&d.title).chain(&d.synonyms)).map(|n| fold(n)).collect::<Vec<_>>().join(" ");
@@ -130,7 +131,10 @@ impl SentenceRanker {
                 let mut chosen: Vec<&str> = Vec::new();
                 for &(similarity, sentence) in ranked.iter().take(SENTENCES_PER_CLAUSE).filter(|(s, _)| best - s <= NEAR_EQUAL) {
                     tracing::debug!("meaning: {} | {clause} | {rare:?} | {similarity:.3} (opening {base:.3}) | {sentence}", doc.id);
-                    let settles = settles_a_requirement(&words, &fold(sentence)) || states_a_requirement(&fold(sentence));
+                    // A yes or a no ("est-ce que la vue compte ?") is settled by a sentence
+                    // that states a requirement, when it reads closer to the clause than the
+                    // opening does.
+                    let settles = settles_a_requirement(&words, &fold(sentence)) || (yes_no && similarity > base && states_a_requirement(&fold(sentence)));
                     if similarity >= MIN_SIMILARITY && (similarity - base >= MARGIN || settles) {
                         chosen.push(sentence);
                     }
@@ -228,7 +232,7 @@ mod tests {
         assert!(!settles_a_requirement(&words, "le couvreur travaille en equipe."));
         assert!(!settles_a_requirement(&clause_words("ça paye bien ?"), "le salaire depend du permis."));
         assert!(states_a_requirement("pour exercer ce metier, une excellente vue est exigee, ainsi qu'une bonne sante generale."));
-        assert!(states_a_requirement("il faut etre en bonne sante."));
+        assert!(states_a_requirement("le permis b est indispensable."));
         assert!(!states_a_requirement("le controleur guide les pilotes."));
     }
 
