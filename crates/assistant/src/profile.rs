@@ -870,6 +870,10 @@ mod tests {
             ("j'adore le labo mais je me vois pas faire une thèse, bac+5 maximum", Level::Bac5),
             ("je vise un truc court après le bac, dans le social", Level::Bac2),
             ("dans le bien-être, mais sans passer trois ans en école", Level::Bac2),
+            // A plain limit wins over "pas de longues études".
+            ("il aime les chevaux, pas de longues études, le bac au maximum", Level::Bac),
+            ("un CAP au maximum, je veux vite travailler", Level::Cap),
+            ("un BTS max, j'aime le contact", Level::Bac2),
         ] {
             assert_eq!(read(m).max_level, Some(level), "{m}");
         }
