@@ -232,7 +232,9 @@ fn first_step<'d, 's>(formation: impl Fn(&str) -> Option<&'s Document>, d: &'d D
     candidates
         .iter()
         .min_by_key(|(i, l, formation, shared)| {
-            let others = significant_words(&l.label).iter().filter(|w| !title_words.iter().any(|t| alike(t, w))).count();
+            // The label's first word is its diploma's type ("CAPa", "BPJEPS"), not a speciality.
+            let speciality = l.label.split_once(' ').map_or("", |(_, rest)| rest);
+            let others = significant_words(speciality).iter().filter(|w| !title_words.iter().any(|t| alike(t, w))).count();
             let level = formation.and_then(|f| f.facts.level_order()).unwrap_or(Level::Beyond);
             let enterable = match (start, formation) {
                 (Some(s), Some(f)) => crate::path::level(f).is_some_and(|lv| s.enters(f, lv)),
