@@ -369,6 +369,8 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport, named: &[
         format!("a question about a fiche it names ({})", named.join(", "))
     } else if let Some(tastes) = tastes_told_under_a_faint_doubt(report) {
         format!("tastes told with a verb of liking ({})", tastes.join(", "))
+    } else if asks_for_data_about_studies_under_a_faint_doubt(report) {
+        "a question for data about studies the fiches do not hold (a school's open days, fees, places)".to_string()
     } else {
         return;
     };
@@ -399,6 +401,20 @@ fn tastes_told_under_a_faint_doubt(report: &InputReport) -> Option<Vec<String>> 
     // the counsellor reads it.
     let told = faint && crate::profile::says_what_they_like(&report.redacted) && !crate::profile::speaks_of_a_mood(&report.redacted);
     told.then(|| tastes_stated(&report.redacted)).flatten()
+}
+
+/// "Est-ce que l'école fait ses portes ouvertes en janvier ? Notre fille voudrait y aller.": a
+/// question for data about studies (`crate::live_data::asks_about_studies`: a school's dates,
+/// fees, places) asks for information. With every distress score under
+/// [`TASTES_DOUBT_BELOW`] and no word of feeling or mood in the message, it is the evidence
+/// (the reply still carries the help numbers and queues the conversation for a counsellor).
+fn asks_for_data_about_studies_under_a_faint_doubt(report: &InputReport) -> bool {
+    let faint = report
+        .verdicts
+        .iter()
+        .filter(|v| v.action == Action::Handoff)
+        .all(|v| matches!(v.layer, Some(Layer::Semantic { score, .. }) if score < TASTES_DOUBT_BELOW));
+    faint && crate::live_data::asks_about_studies(&report.redacted) && !crate::profile::speaks_of_a_mood(&report.redacted)
 }
 
 /// Above this semantic distress score a handoff is the whole reply, whatever else the message
@@ -515,6 +531,22 @@ mod tests {
         assert!(!also_answered_after_help(&handed_off(asks, encoder(0.99))));
         assert!(!also_answered_after_help(&handed_off(asks, Layer::Rule { id: "distress_self_harm#0".into() })));
         assert!(!also_answered_after_help(&handed_off("ça m'angoisse, je dors plus", encoder(0.5))));
+    }
+
+    #[test]
+    fn a_question_for_a_school_s_dates_under_a_faint_doubt_is_answered_with_care() {
+        let handed_off = |message: &str, score: f32| {
+            let layer = Layer::Semantic { head: "distress".into(), score, threshold: 0.012, nearest: vec![], window: false };
+            let mut r = InputReport::from_verdicts(message, vec![Verdict::new("distress", Action::Handoff, "P8", "distress", None).with_layer(layer)]);
+            answer_orientation_requests_with_care(&mut r, &[]);
+            r.action
+        };
+        let open_days = "Est-ce que l'école de design fait ses portes ouvertes en février cette année ? Notre fils voudrait y aller.";
+        assert_eq!(handed_off(open_days, 0.02), Action::AnswerWithCare);
+        // Not faint, a mood said, or no data about studies asked: the handoff stays.
+        assert_eq!(handed_off(open_days, 0.7), Action::Handoff);
+        assert_eq!(handed_off("Les portes ouvertes de l'école, c'est quand ? de toute façon je suis nul, j'ai le moral à zéro", 0.02), Action::Handoff);
+        assert_eq!(handed_off("notre fils ne sort plus de sa chambre", 0.02), Action::Handoff);
     }
 
     /// A care verdict of `rail` from `layer`, then an assistant's `rule` with one fiche named.
