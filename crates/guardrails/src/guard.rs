@@ -134,7 +134,9 @@ impl Guard {
                     // and the conversation window below still decide.
                     let courtesy = crate::courtesy::only_courtesies(&plain);
                     // "t'es un robot ?" and nothing more is answered with the truth (P1), not
-                    // handed off: the encoder's request for a human is set aside.
+                    // handed off: the encoder's request for a human is set aside, and so are its
+                    // other heads but distress (nothing else in the message for a care
+                    // paragraph to answer: "vous êtes une IA ?" read as delegation at 0.50).
                     let asks_what = crate::input::asks_only_what_the_assistant_is(message);
                     for (head, score, threshold) in fired_heads(sem, &own) {
                         let read = if head == SELF_DESCRIBED_HEAD { 0 } else { own_at };
@@ -142,7 +144,7 @@ impl Guard {
                             add_semantic(&mut dismissed, sem, &vectors[read], head, score, threshold, false);
                             continue;
                         }
-                        if head == HUMAN_REQUEST_HEAD && (!names_a_human(&plain) || asks_what) {
+                        if (head == HUMAN_REQUEST_HEAD && (!names_a_human(&plain) || asks_what)) || (asks_what && head != DISTRESS_HEAD) {
                             // Kept for the receipt and the log, not decided on.
                             let mut unsupported = Vec::new();
                             add_semantic(&mut unsupported, sem, &vectors[read], head, score, threshold, false);
@@ -227,6 +229,7 @@ fn fired_heads<'a>(sem: &'a Semantic, scores: &[f32]) -> Vec<(&'a str, f32, f32)
 }
 
 const HUMAN_REQUEST_HEAD: &str = "human_request";
+const DISTRESS_HEAD: &str = "distress";
 
 /// Whether a normalised message names a person, a way to reach one, or says the assistant is
 /// not one (`data/human-cues.txt`): without that, the semantic layer's request for a human
