@@ -26,6 +26,7 @@ pub use grounding::{Evidence, SentenceCheck, SentenceFilter, Unsupported};
 pub use profile::Profile;
 pub use prompt::{build_messages, SYSTEM_PROMPT};
 pub use receipt::Receipt;
+pub use replies::without_fixed_replies;
 pub use turn::{
     is_follow_up, Answer, Assistant, AssistantConfig, AssistantError, Channel, Event, GenerationMode, Handoff, ModelSlot, Source, TurnOptions, TurnRecord,
     FOLLOW_UP_MAX_WORDS, NO_ANSWER, TURN_RECORD,

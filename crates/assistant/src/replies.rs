@@ -149,11 +149,30 @@ pub const CARE_DISTRESS_DOUBT: &str = "\n\nSi jamais quelque chose ne va pas en 
 3114 (idées noires, 24 h/24), 119 (danger ou maltraitance), 3018 (harcèlement), 15 ou 112 en cas d'urgence. \
 Un conseiller ou une conseillère lira aussi ton message et pourra te répondre ici.";
 
+/// The answer without the rails' fixed texts that carry figures of their own (the help
+/// numbers, "24 h/24"): what remains is what the fiches are checked against.
+pub fn without_fixed_replies(answer: &str) -> String {
+    answer.replace(CARE_DISTRESS_DOUBT.trim(), "").replace(DISTRESS, "")
+}
+
 /// Care sentences put after an answer.
 pub fn care_closing(verdicts: &[Verdict]) -> &'static str {
     if verdicts.iter().any(crate::rails::is_distress_doubt) {
         CARE_DISTRESS_DOUBT
     } else {
         ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_numbers_are_left_out_of_what_is_checked_against_the_fiches() {
+        let answer = format!("Le CAP dure 2 ans.{CARE_DISTRESS_DOUBT}");
+        assert_eq!(without_fixed_replies(&answer).trim(), "Le CAP dure 2 ans.");
+        let after_help = format!("{DISTRESS}\n\nLe BTS dure 2 ans.");
+        assert_eq!(without_fixed_replies(&after_help).trim(), "Le BTS dure 2 ans.");
     }
 }

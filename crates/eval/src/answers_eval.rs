@@ -222,7 +222,7 @@ pub fn evaluate_one(assistant: &Assistant, q: &AnswerQuestion) -> Result<AnswerD
         unsupported: if matches!(a.action, guardrails::Action::Handoff | guardrails::Action::Refuse) {
             Vec::new()
         } else {
-            unsupported_claims(&a.answer, &evidence(assistant, &sources))
+            unsupported_claims(&assistant::without_fixed_replies(&a.answer), &evidence(assistant, &sources))
         },
         must_not_hits: q.must_not.iter().filter(|m| coverage(m, &words) >= MUST_NOT_HIT).cloned().collect(),
         out_of_data: q.out_of_data,
