@@ -277,7 +277,7 @@ fn waiting_handoffs_survive_a_crash_and_a_second_server_on_the_same_home_is_refu
     // Generating answers are the slow ones that hold the queue (the last part below).
     let s = Server::start("rate_limit_per_minute = 0\nworkers = 1\nqueue_capacity = 1\n[assistant]\ngeneration = \"bridge\"");
     // The card of facts leads with what is asked.
-    let (st, a) = s.post("/v1/chat", None, r#"{"message": "combien gagne un plombier débutant ?", "stream": false}"#);
+    let (st, a) = s.post("/v1/chat", None, r#"{"message": "un plombier qui débute, il gagne combien ?", "stream": false}"#);
     assert_eq!(st, 200, "{a}");
     assert!(a["answer"].as_str().unwrap().contains("Salaire du débutant"), "{a}");
     let events = s.chat_stream(&json!({ "message": "chui au bout jveux plus etre la" }));

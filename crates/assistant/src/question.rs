@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn what_is_asked_is_read_in_every_register() {
-        assert_eq!(asked("Combien gagne un plombier débutant ?"), vec![Asked::Salary]);
+        assert_eq!(asked("Un plombier qui débute, il gagne combien ?"), vec![Asked::Salary]);
         assert_eq!(asked("c koi le salaire dun cpe"), vec![Asked::Salary]);
         assert!(asked("comment devenir infirmier ?").contains(&Asked::Access));
         // The way in, asked as what the training is.
