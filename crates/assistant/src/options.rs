@@ -10,7 +10,7 @@ use retrieval::{Document, Kind};
 /// Words that introduce a fiche's option in its title, with their plural.
 const PARTS: &[(&str, &str)] = &[(" parcours ", "parcours"), (" option ", "options"), (" mention ", "mentions"), (" spécialité ", "spécialités")];
 /// Options named at most in the card's line.
-const LISTED: usize = 6;
+pub const LISTED: usize = 6;
 
 /// A fiche's title read as a diploma and one of its options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -153,6 +153,10 @@ pub struct Handoff {
     pub reason: String,
 }
 
+/// A card's item naming its diploma's options: the card's fiche, the item, and the other
+/// options it names (cited as sources).
+type OptionsItem<'s> = (&'s Document, String, Vec<&'s Document>);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub answer: String,
@@ -702,7 +706,7 @@ impl Assistant {
         if !picks.is_empty() {
             facts = facts_block(&asked, &fact_docs, &picks);
         }
-        for (doc, item) in &options {
+        for (doc, item, _) in &options {
             facts = crate::facts::add_to_card(&facts, doc, item);
         }
         // "Comment on y arrive depuis la 3e ?": the steps from where the person is, from the
@@ -727,9 +731,9 @@ impl Assistant {
             path_docs = self.paths.path(target, start, &doc).unwrap_or_default();
             path_docs.push(target);
         }
-        // The path's formations are sources too.
+        // The options a card names and the path's formations are sources too.
         let mut cited: Vec<&Document> = fact_docs.clone();
-        for d in path_docs {
+        for d in options.iter().flat_map(|(_, _, siblings)| siblings.iter().copied()).chain(path_docs) {
             if !cited.iter().any(|c| c.id == d.id) {
                 cited.push(d);
             }
@@ -1115,7 +1119,7 @@ impl Assistant {
     /// of them and compares nothing, the first keeps the card and names the options there
     /// (`crate::options`). Returns the fiches kept and, for each card that names its
     /// diploma's options, the item to add.
-    fn one_card_per_diploma<'s>(&'s self, asked: &Question, question: &str, docs: Vec<&'s Document>) -> (Vec<&'s Document>, Vec<(&'s Document, String)>) {
+    fn one_card_per_diploma<'s>(&'s self, asked: &Question, question: &str, docs: Vec<&'s Document>) -> (Vec<&'s Document>, Vec<OptionsItem<'s>>) {
         // Every fiche the question names, the person's own course too ("je suis en BTS SIO
         // option SLAM").
         let named = self.searcher.named(question);
@@ -1132,12 +1136,12 @@ impl Assistant {
             if !asked.comparison && kept.iter().any(|k| siblings.iter().any(|s| s.id == k.id)) {
                 continue;
             }
-            items.extend(crate::options::line(d, &siblings).map(|line| (d, line)));
+            items.extend(crate::options::line(d, &siblings).map(|line| (d, line, siblings.into_iter().take(crate::options::LISTED).collect())));
             kept.push(d);
         }
         // Two options compared side by side need no list of the options.
         let beside_a_sibling = |d: &Document| kept.iter().any(|k| k.id != d.id && crate::options::siblings(d, std::iter::once(*k)).len() == 1);
-        items.retain(|(d, _)| !beside_a_sibling(d));
+        items.retain(|(d, _, _)| !beside_a_sibling(d));
         (kept, items)
     }
 
