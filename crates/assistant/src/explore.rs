@@ -26,6 +26,8 @@ const CANDIDATES: usize = 40;
 const W_INTERESTS: f32 = 1.0;
 const W_DENSE: f32 = 1.0;
 const W_HYBRID: f32 = 0.5;
+/// Bonus for a métier the fiche of the job to leave lists as related ("métiers proches").
+const W_RELATED: f32 = 0.5;
 /// Penalty for each already proposed métier of the same main sector.
 const SAME_SECTOR: f32 = 0.25;
 /// Bonus for short studies when school is hard for the person (never a filter).
@@ -76,14 +78,25 @@ pub struct Exploration {
     pub proposals: Vec<Proposal>,
     pub follow_up: Option<FollowUp>,
     pub address: Address,
+    /// The jobs the proposals are close to, when the person asked for jobs close to one and
+    /// said no taste ("d'autres métiers proches de psychologue").
+    pub near: Vec<String>,
 }
 
 /// Propose métiers for an open question. `query` is the question as retrieval reads it (self
 /// descriptions removed), `dense` its vector.
 /// `not_proposed`: fiches of the person's own situation (their job, their studies) and jobs they
 /// want an alternative to; nor are the jobs named after them ("infirmier/ère humanitaire"
-/// for a nurse who wants to stop nursing).
-pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profile, not_proposed: &[String]) -> Result<Vec<Proposal>, SearchError> {
+/// for a nurse who wants to stop nursing). `related`: métiers a fiche lists as related to the
+/// job the person wants to leave, candidates with a bonus.
+pub fn propose(
+    searcher: &Searcher,
+    query: &str,
+    dense: &[f32],
+    profile: &Profile,
+    not_proposed: &[String],
+    related: &[String],
+) -> Result<Vec<Proposal>, SearchError> {
     let opts = SearchOptions { k: CANDIDATES, kind: Some(Kind::Metier), passages_per_doc: 1, ..Default::default() };
     let hybrid = searcher.search_with_vector(query, Some(dense.to_vec()), &opts)?;
     // Conditions ruled out are left out after the search (`Profile::admits`), not by the index
@@ -96,9 +109,9 @@ pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profil
     let mut closeness: HashMap<&str, f32> = close.iter().map(|(id, s)| (id.as_str(), s / best)).collect();
     let mut ids: Vec<&str> = close.iter().map(|(id, _)| id.as_str()).collect();
     let hybrid_rank: HashMap<&str, usize> = hybrid.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
-    for h in &hybrid {
-        if !ids.contains(&h.id.as_str()) {
-            ids.push(h.id.as_str());
+    for id in hybrid.iter().map(|h| h.id.as_str()).chain(related.iter().map(String::as_str)) {
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
     // Hybrid-only candidates are scored on closeness too (their identity passage's cosine).
@@ -122,7 +135,8 @@ pub fn propose(searcher: &Searcher, query: &str, dense: &[f32], profile: &Profil
             let close = closeness.get(d.id.as_str()).copied().unwrap_or(0.0);
             let hybrid = hybrid_rank.get(d.id.as_str()).map_or(0.0, |r| 1.0 / (1.0 + *r as f32).sqrt());
             let short = if profile.shorter_first && d.facts.level_order().is_some_and(|l| l <= Level::Bac2) { SHORTER_FIRST } else { 0.0 };
-            (W_INTERESTS * interests + W_DENSE * close + W_HYBRID * hybrid + short, d)
+            let near = if related.contains(&d.id) { W_RELATED } else { 0.0 };
+            (W_INTERESTS * interests + W_DENSE * close + W_HYBRID * hybrid + short + near, d)
         })
         .collect();
     // Ties broken by id: the same question always gives the same list.
@@ -341,6 +355,10 @@ pub fn render(e: &Exploration) -> String {
     } else {
         let what: Vec<String> = e.profile.interests.iter().map(|i| format!("« {i} »")).collect();
         let mut intro = "Voici des métiers à explorer".to_string();
+        if !e.near.is_empty() && what.is_empty() {
+            let near: Vec<String> = e.near.iter().map(|n| format!("« {n} »")).collect();
+            intro.push_str(&format!(", proches de {} d'après les fiches de l'Onisep (métiers liés, mêmes centres d'intérêt)", near.join(", ")));
+        }
         if !what.is_empty() {
             intro.push_str(&format!(", d'après {} : {}", if tu { "ce que tu aimes" } else { "ce que vous décrivez" }, what.join(", ")));
         }
@@ -558,7 +576,7 @@ mod tests {
             matched_interests: profile.interests.clone(),
             url: d.url.clone(),
         };
-        let e = Exploration { profile, proposals: vec![proposal], follow_up: Some(FollowUp::Class), address: Address::Tu };
+        let e = Exploration { profile, proposals: vec![proposal], follow_up: Some(FollowUp::Class), address: Address::Tu, near: Vec::new() };
         let text = render(&e);
         assert!(text.contains("• métier A : Une phrase qui dit ce que fait ce métier au quotidien."), "{text}");
         assert!(text.contains("Niveau minimum : CAP ou équivalent. Une formation pour y aller : CAP exemple."), "{text}");

@@ -140,6 +140,9 @@ pub enum Event {
 /// they want an alternative to), and whether it refines paths proposed before.
 struct OpenRoute {
     not_proposed: Vec<String>,
+    /// The jobs the person wants an alternative to ("d'autres métiers proches de
+    /// psychologue").
+    alternative_to: Vec<String>,
     refining: bool,
     /// Read as open by the open-question head where the rules read a named question.
     by_head: bool,
@@ -467,10 +470,25 @@ impl Assistant {
         answer: &mut Answer,
         verdicts: &mut Vec<Verdict>,
     ) -> Result<(), AssistantError> {
-        let proposals =
-            if profile.interests.is_empty() { Vec::new() } else { crate::explore::propose(&self.searcher, query, dense, &profile, &route.not_proposed)? };
+        // "d'autres métiers proches" of a job, with no taste said: the job's own centres
+        // d'intérêt stand for the tastes, and the métiers its fiche lists as related come first.
+        // The profile the person sees keeps only what they said.
+        let near: Vec<&Document> =
+            if profile.interests.is_empty() { route.alternative_to.iter().filter_map(|id| self.searcher.document(id)).collect() } else { Vec::new() };
+        let proposals = if !profile.interests.is_empty() {
+            crate::explore::propose(&self.searcher, query, dense, &profile, &route.not_proposed, &[])?
+        } else if !near.is_empty() {
+            let mut as_near = profile.clone();
+            as_near.interests = near.iter().flat_map(|d| d.facts.interests.iter().cloned()).collect();
+            as_near.interests.dedup();
+            let related: Vec<String> = near.iter().flat_map(|d| d.facts.related.iter().map(|l| l.id.clone())).collect();
+            crate::explore::propose(&self.searcher, query, dense, &as_near, &route.not_proposed, &related)?
+        } else {
+            Vec::new()
+        };
         let follow_up = crate::explore::follow_up(&profile, &proposals);
-        let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message) };
+        let near = if proposals.is_empty() { Vec::new() } else { near.iter().map(|d| d.display_title()).collect() };
+        let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message), near };
         out.emit(&crate::explore::render(&exploration));
         let docs: Vec<&Document> = exploration.proposals.iter().filter_map(|p| self.searcher.document(&p.id)).collect();
         answer.sources = sources(&[], &docs);
@@ -952,10 +970,13 @@ impl Assistant {
         // "je voulais être infirmière… autre chose dans le soin ?": the jobs named are what the
         // person wants an alternative to, as much as their own situation is.
         let mut not_proposed = situations;
-        if alternatives {
-            not_proposed.extend(found.iter().filter(|n| n.kind == Kind::Metier && !not_proposed.contains(&n.id)).map(|n| n.id.clone()).collect::<Vec<_>>());
-        }
-        (by_rules || by_head).then_some(OpenRoute { not_proposed, refining, by_head })
+        let alternative_to: Vec<String> = if alternatives {
+            found.iter().filter(|n| n.kind == Kind::Metier && !not_proposed.contains(&n.id)).map(|n| n.id.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        not_proposed.extend(alternative_to.iter().cloned());
+        (by_rules || by_head).then_some(OpenRoute { not_proposed, alternative_to, refining, by_head })
     }
 
     /// "je veux être militaire, à quel âge on peut s'engager ?": a job wished for by a word
@@ -1029,7 +1050,8 @@ impl Assistant {
             None,
         ));
         verdicts.push(Verdict::new("exploration", Action::Answer, "P6", "what the person likes asked before any path is proposed", None));
-        answer.exploration = Some(Exploration { profile, proposals: Vec::new(), follow_up: Some(crate::explore::FollowUp::Interests), address });
+        answer.exploration =
+            Some(Exploration { profile, proposals: Vec::new(), follow_up: Some(crate::explore::FollowUp::Interests), address, near: Vec::new() });
         Ok(())
     }
 
