@@ -27,7 +27,7 @@ fn grounded_answer_handoff_and_a_log_without_personal_data() {
         &[
             "-q",
             "ask",
-            "Bonjour je m'appelle Léa Martin (lea.martin08@example.com, 06 39 98 12 34), quelles formations pour devenir infirmier ?",
+            "Bonjour je m'appelle Léa Martin (lea.martin08@example.com, 06 39 98 12 34), quelle formation pour devenir infirmière ?",
             "--json",
             "--max-tokens",
             "48",
@@ -50,7 +50,7 @@ fn grounded_answer_handoff_and_a_log_without_personal_data() {
     assert_eq!(a["receipt"]["models"].as_array().unwrap().len(), 1);
     assert!(a["generation"].is_null() && a["generated"] == "");
     // With a bridge sentence the generator is named, and what it wrote passed the checks.
-    let b = json(&orient(h.path(), &["-q", "ask", "quelles formations pour devenir infirmier ?", "--json", "--generation", "bridge", "--max-tokens", "48"]));
+    let b = json(&orient(h.path(), &["-q", "ask", "quelle formation pour devenir infirmière ?", "--json", "--generation", "bridge", "--max-tokens", "48"]));
     assert_eq!(b["receipt"]["models"].as_array().unwrap().len(), 2);
     assert!(b["generation"]["generated_tokens"].as_u64().unwrap() > 0);
     let shown = b["answer"].as_str().unwrap();

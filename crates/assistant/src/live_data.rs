@@ -376,10 +376,10 @@ mod tests {
     #[test]
     fn general_orientation_questions_are_not_flagged() {
         for q in [
-            "Quelles formations pour devenir infirmier ?",
+            "Quelle formation pour être infirmière ?",
             "c quoi le métier de garagiste",
             "bac pro ou CAP pour être boulanger ?",
-            "Combien gagne un peintre en bâtiment débutant ?",
+            "Un peintre en bâtiment qui débute gagne combien ?",
             "je veux bosser avec les animaux",
             "Quelle école pour devenir vétérinaire ?",
             "Je suis au lycée Jean Moulin et je veux devenir infirmière",

@@ -439,7 +439,7 @@ fn a_failing_generator_leaves_the_card_and_says_so() {
     let off = Arc::new(NoGeneration(ModelInfo { name: "engine-down".into(), architecture: "openai-chat (remote)".into(), sha256: String::new() }));
     let config = AssistantConfig { generation: assistant::GenerationMode::Bridge, ..Default::default() };
     let bridge = Assistant::new(assistant().searcher.clone(), off, config).unwrap();
-    let a = bridge.ask("Combien gagne un boulanger débutant ?", false, &mut |_| {}).expect("the turn succeeds without the generator");
+    let a = bridge.ask("Un boulanger qui débute, il gagne combien ?", false, &mut |_| {}).expect("the turn succeeds without the generator");
     assert!(!a.answer.trim().is_empty() && !a.sources.is_empty(), "{a:?}");
     assert!(a.generated.is_empty());
     let receipt = serde_json::to_string(&a.receipt).unwrap();

@@ -763,12 +763,12 @@ mod tests {
     #[test]
     fn ordinary_questions_pass_every_rail() {
         for t in [
-            "Quelles formations pour devenir infirmier ?",
-            "je meurs d'envie de faire de la pâtisserie, c'est quel CAP ?",
+            "Quelle formation faut-il pour être infirmière ?",
+            "je meurs d'envie de devenir chocolatier, il faut quel CAP ?",
             "Quelle formation pour devenir cascadeuse ? Ça a l'air mortel",
-            "C'est quoi les études pour être démineur dans l'armée ?",
+            "Quelles études pour devenir démineur dans l'armée de terre ?",
             "armurier c'est un vrai métier ?",
-            "Je suis une fille et je veux faire un bac pro MELEC, c'est possible ?",
+            "Je suis une fille, je peux faire un bac pro MELEC ?",
             "combien gagne un conseiller bancaire ?",
             "Comment devenir hacker éthique ?",
         ] {

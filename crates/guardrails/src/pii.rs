@@ -872,7 +872,7 @@ mod tests {
     fn ordinary_orientation_text_is_left_alone() {
         for t in [
             "Je suis en Terminale et je veux faire un BTS",
-            "C'est quoi la différence entre un BTS et un BUT ?",
+            "Quelle différence entre un BTS et un BUT ?",
             "je suis une fille et je veux faire un bac pro MELEC",
             "Le salaire est de 1 950 euros brut par mois en 2024",
             "J'ai 17 ans et je vis à Lyon",

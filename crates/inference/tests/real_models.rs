@@ -45,7 +45,7 @@ fn qwen_tokenizer_built_from_gguf_has_the_known_ids() {
     assert_eq!(tok.token_to_id("<|im_end|>"), Some(151645));
     let enc = tok.encode("<|im_start|>user\n", false).unwrap();
     assert_eq!(enc.get_ids(), &[151644, 872, 198]);
-    for text in ["Quelles formations pour devenir infirmier ?", "L'élève de 3ᵉ veut être pâtissière — 1 950 € brut."] {
+    for text in ["Quelle formation pour devenir infirmière ?", "L'élève de 3ᵉ veut être pâtissière — 1 950 € brut."] {
         let ids = tok.encode(text, false).unwrap();
         assert_eq!(tok.decode(ids.get_ids(), false).unwrap(), text, "round trip");
     }
