@@ -155,7 +155,7 @@ fn named_after(d: &Document, left_out: &[&Document]) -> bool {
 }
 
 /// The first word of a job's masculine title, folded ("traducteur" for "traducteur-interprète").
-fn head_word(d: &Document) -> Option<String> {
+pub(crate) fn head_word(d: &Document) -> Option<String> {
     let title = retrieval::french::fold(d.title_masculine.as_deref().unwrap_or(&d.title));
     title.split([' ', '/', '-']).next().filter(|w| w.chars().count() >= 3).map(str::to_string)
 }
@@ -343,7 +343,9 @@ pub fn follow_up(profile: &Profile, proposals: &[Proposal]) -> Option<FollowUp> 
 }
 
 /// The reply: the proposals, the choice left to the person, the question asked back.
-pub fn render(e: &Exploration) -> String {
+/// The reply to an open question; `detail`: what the fiche of the first proposal says about
+/// what was asked (its card), put after the list.
+pub fn render(e: &Exploration, detail: Option<&str>) -> String {
     let tu = e.address == Address::Tu;
     let mut out = String::new();
     if e.proposals.is_empty() {
@@ -391,6 +393,9 @@ pub fn render(e: &Exploration) -> String {
             if !facts.is_empty() {
                 out.push_str(&format!("\n  {}", facts.join(" ")));
             }
+        }
+        if let Some(detail) = detail {
+            out.push_str(&format!("\n\nSur la première piste, d'après sa fiche :\n{detail}"));
         }
         out.push_str("\n\n");
         out.push_str(if tu {
@@ -577,17 +582,22 @@ mod tests {
             url: d.url.clone(),
         };
         let e = Exploration { profile, proposals: vec![proposal], follow_up: Some(FollowUp::Class), address: Address::Tu, near: Vec::new() };
-        let text = render(&e);
+        let text = render(&e, None);
         assert!(text.contains("• métier A : Une phrase qui dit ce que fait ce métier au quotidien."), "{text}");
         assert!(text.contains("Niveau minimum : CAP ou équivalent. Une formation pour y aller : CAP exemple."), "{text}");
         assert!(text.contains("c'est toi qui choisis"), "{text}");
         assert!(text.trim_end().ends_with('?'), "ends with the one question: {text}");
         assert!(!text.contains("laissé de côté"), "nothing was ruled out: {text}");
-        let vous = render(&Exploration { address: Address::Vous, ..e.clone() });
+        let vous = render(&Exploration { address: Address::Vous, ..e.clone() }, None);
         assert!(vous.contains("le choix revient à la personne concernée") && !vous.contains("c'est toi"), "{vous}");
         // Working conditions ruled out are said, with where the conditions come from.
         let profile = Profile { avoided_conditions: vec!["travailler la nuit".into()], ..e.profile.clone() };
-        let night = render(&Exploration { profile, ..e });
+        let night = render(&Exploration { profile, ..e.clone() }, None);
         assert!(night.contains("J'ai laissé de côté les métiers où, d'après France Travail, il faut parfois : travailler la nuit."), "{night}");
+        // The first proposal's card, when the way in was asked, comes after the list and
+        // before the question.
+        let detail = render(&e, Some("• Métier : métier A\n  – Pour y accéder : un CAP."));
+        let (list, card) = (detail.find("• métier A :").unwrap(), detail.find("Sur la première piste, d'après sa fiche :\n• Métier : métier A").unwrap());
+        assert!(list < card && card < detail.find("c'est toi qui choisis").unwrap() && detail.trim_end().ends_with('?'), "{detail}");
     }
 }

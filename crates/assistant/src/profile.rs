@@ -445,6 +445,11 @@ pub fn situation_text(message: &str) -> String {
     split_situations(&normalise(message)).1
 }
 
+/// The message's other clauses: what it asks or wishes, beside where the person is.
+pub fn beside_situations(message: &str) -> String {
+    split_situations(&normalise(message)).0
+}
+
 /// (the clauses that are not situations, the clauses that are), on the plain form.
 fn split_situations(plain: &str) -> (String, String) {
     let situation: Vec<&Regex> = tables().cues.iter().filter(|(c, _)| *c == Cue::Situation).map(|(_, re)| re).collect();
@@ -898,6 +903,10 @@ mod tests {
         assert!(situation_text("Mon père est plombier et il voudrait que je reprenne sa boîte").contains("plombier"));
         assert!(situation_text("Mon fils a son CAP de menuisier, il ne veut plus faire ça").contains("menuisier"));
         assert!(situation_text("Enseignante en lycée pro, section ASSP. D'autres idées ?").contains("enseignante"));
+        // The other clauses keep what is asked or wished.
+        let (ask, own) = ("Serveur depuis 4 ans, je m'intéresse au métier de barman", "Serveur depuis 4 ans");
+        assert!(situation_text(ask).contains("serveur") && !situation_text(ask).contains("barman"));
+        assert!(beside_situations(ask).contains("barman") && !beside_situations(ask).contains("serveur"), "{}", beside_situations(own));
         // A pastime kept up for years is a taste.
         let p = read("Je fais de l'équitation depuis 8 ans et j'aimerais en faire mon métier");
         assert!(p.interests.iter().any(|i| i == "je veux m'occuper d'animaux"), "{p:?}");

@@ -231,6 +231,9 @@ impl Question {
                         let what = c.name("what").map(|m| m.as_str().trim().to_string()).unwrap_or_default();
                         // "pas banque ni assurance": each thing ruled out apart.
                         for one in what.split(" ni ") {
+                            // ". mais véto c trop long": the sentence's connector is not what
+                            // is ruled out.
+                            let one = ["mais ", "et ", "par contre ", "donc ", "sinon "].iter().fold(one.trim(), |o, c| o.strip_prefix(c).unwrap_or(o));
                             let one = fold(&retrieval::informal::spell_out(one.trim()));
                             if one.split_whitespace().any(|w| w.chars().count() >= 3 && !EMPTY_WORDS.contains(&w)) && !q.excluded.contains(&one) {
                                 q.excluded.push(one);
@@ -259,7 +262,8 @@ impl Question {
         let clauses: Vec<&str> = plain.split_inclusive('?').filter(|c| c.trim_end().ends_with('?')).collect();
         q.yes_no |= clauses.iter().any(|c| {
             let c = c.rsplit(['.', '!']).next().unwrap_or(c);
-            c.split_whitespace().count() >= 2 && !question_word().is_match(c)
+            // "je peux quand même être cordiste ?" asks no "when".
+            c.split_whitespace().count() >= 2 && !question_word().is_match(&c.replace("quand meme", ""))
         });
         q
     }
@@ -269,7 +273,13 @@ impl Question {
     pub fn rules_out_name(&self, name: &str) -> bool {
         let n = fold(name);
         let words: Vec<&str> = n.split(|c: char| !c.is_alphanumeric()).collect();
-        self.excluded.iter().flat_map(|e| e.split_whitespace()).filter(|w| w.len() >= 5 && !EMPTY_WORDS.contains(w)).any(|e| words.contains(&e))
+        self.excluded_words().filter(|w| w.len() >= 5).any(|e| words.contains(&e))
+    }
+
+    /// The words of what is ruled out, apostrophes cut ("études d'infirmière" says
+    /// "infirmière"), the empty ones left out.
+    fn excluded_words(&self) -> impl Iterator<Item = &str> {
+        self.excluded.iter().flat_map(|e| e.split(|c: char| !c.is_alphanumeric())).filter(|w| !w.is_empty() && !EMPTY_WORDS.contains(w))
     }
 
     pub fn asks(&self, a: Asked) -> bool {
@@ -290,7 +300,7 @@ impl Question {
         names.extend(doc.synonyms.iter().map(|s| fold(s)));
         names.extend(doc.facts.sectors.iter().map(|s| fold(s)));
         let words: Vec<&str> = names.iter().flat_map(|n| n.split(|c: char| !c.is_alphanumeric())).filter(|w| w.len() >= 4).collect();
-        self.excluded.iter().flat_map(|e| e.split_whitespace()).filter(|w| w.len() >= 4 && !EMPTY_WORDS.contains(w)).any(|e| {
+        self.excluded_words().filter(|w| w.len() >= 4).any(|e| {
             // Short words must match whole ("cher" is not "chercheur"); longer ones by their start.
             if e.chars().count() < 6 || !by_start {
                 return words.contains(&e);
@@ -312,6 +322,8 @@ mod tests {
     #[test]
     fn what_is_asked_is_read_in_every_register() {
         assert_eq!(asked("Un plombier qui débute, il gagne combien ?"), vec![Asked::Salary]);
+        assert!(asked("jveu reparer des velos, on fait koi comme etude ?").contains(&Asked::Access));
+        assert!(Question::read("j'ai le vertige, je peux quand même être couvreur ?").yes_no);
         assert_eq!(asked("c koi le salaire dun cpe"), vec![Asked::Salary]);
         assert!(asked("comment devenir infirmier ?").contains(&Asked::Access));
         // The way in, asked as what the training is.
@@ -392,6 +404,11 @@ mod tests {
         // A fear of failing rules nothing out.
         assert!(Question::read("j'ai peur de rater, j'aime les animaux").excluded.is_empty());
         assert_eq!(Question::read("elle ne veut pas enseigner, quelles portes ?").excluded, vec!["enseigner"]);
+        // A thing ruled out with its reason in brackets, or as "too long".
+        assert_eq!(Question::read("j'aimerais soigner les chevaux, mais pas véto (trop d'études). Comment ?").excluded, vec!["veterinaire"]);
+        assert_eq!(Question::read("j'adore les avions mais pilote c trop long pour moi").excluded, vec!["pilote"]);
+        assert!(Question::read("pilote c'est trop long ?").excluded.is_empty());
+        assert_eq!(Question::read("j'adore les avions. mais pilote c trop long pour moi").excluded, vec!["pilote"]);
         assert_eq!(Question::read("Mon élève vise une licence d'histoire mais ne veut pas enseigner.").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("jadore les chien mais jveu pas faire 6 ans detude, pas veto en tt cas").excluded, vec!["veterinaire en tout cas"]);
         assert_eq!(Question::read("Elle ne veut ni faire d'études longues ni devenir prof de chimie.").excluded, vec!["professeur de chimie"]);

@@ -367,6 +367,8 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport, named: &[
         format!("a request for paths stating tastes ({})", tastes.join(", "))
     } else if !named.is_empty() && !Question::read(&report.redacted).asked.is_empty() {
         format!("a question about a fiche it names ({})", named.join(", "))
+    } else if !named.is_empty() && yes_or_no_under_a_faint_doubt(report) {
+        format!("a yes-or-no question about a fiche it names ({})", named.join(", "))
     } else if let Some(tastes) = tastes_told_under_a_faint_doubt(report) {
         format!("tastes told with a verb of liking ({})", tastes.join(", "))
     } else if asks_for_data_about_studies_under_a_faint_doubt(report) {
@@ -378,6 +380,12 @@ pub fn answer_orientation_requests_with_care(report: &mut InputReport, named: &[
         Verdict::new("distress", Action::AnswerWithCare, "P8", format!("{reason}: answered, with the help numbers and a counsellor offered"), None)
             .with_layer(Layer::Rule { id: ORIENTATION_REQUEST.into() })
     });
+}
+
+/// Whether every verdict handing the message off is the encoder's, with a score under
+/// [`TASTES_DOUBT_BELOW`].
+fn every_handoff_faint(report: &InputReport) -> bool {
+    report.verdicts.iter().filter(|v| v.action == Action::Handoff).all(|v| matches!(v.layer, Some(Layer::Semantic { score, .. }) if score < TASTES_DOUBT_BELOW))
 }
 
 /// A semantic distress score under this is a faint doubt on a message that tells what the
@@ -392,11 +400,7 @@ pub const TASTES_DOUBT_BELOW: f32 = 0.5;
 /// `data/profile.tsv`), the tastes the interests table knows are the evidence (the reply
 /// then still carries the help numbers and queues the conversation for a counsellor).
 fn tastes_told_under_a_faint_doubt(report: &InputReport) -> Option<Vec<String>> {
-    let faint = report
-        .verdicts
-        .iter()
-        .filter(|v| v.action == Action::Handoff)
-        .all(|v| matches!(v.layer, Some(Layer::Semantic { score, .. }) if score < TASTES_DOUBT_BELOW));
+    let faint = every_handoff_faint(report);
     // A word of feeling beside the tastes ("j'aime les chevaux mais plus rien n'a de sens"):
     // the counsellor reads it.
     let told = faint && crate::profile::says_what_they_like(&report.redacted) && !crate::profile::speaks_of_a_mood(&report.redacted);
@@ -409,12 +413,19 @@ fn tastes_told_under_a_faint_doubt(report: &InputReport) -> Option<Vec<String>> 
 /// [`TASTES_DOUBT_BELOW`] and no word of feeling or mood in the message, it is the evidence
 /// (the reply still carries the help numbers and queues the conversation for a counsellor).
 fn asks_for_data_about_studies_under_a_faint_doubt(report: &InputReport) -> bool {
-    let faint = report
-        .verdicts
-        .iter()
-        .filter(|v| v.action == Action::Handoff)
-        .all(|v| matches!(v.layer, Some(Layer::Semantic { score, .. }) if score < TASTES_DOUBT_BELOW));
+    let faint = every_handoff_faint(report);
     faint && crate::live_data::asks_about_studies(&report.redacted) && !crate::profile::speaks_of_a_mood(&report.redacted)
+}
+
+/// "jsuis sujette au vertige, je peux quand même être couvreuse ?": a yes or a no about a
+/// fiche the message names asks what its fiche settles (a condition, an age, a diploma). The
+/// encoder reads "sujet au vertige", "je peux quand même" close to distress; with every
+/// distress score under [`TASTES_DOUBT_BELOW`] and no word of feeling or mood, the question is
+/// the evidence (the reply still carries the help numbers and queues the conversation for a
+/// counsellor).
+fn yes_or_no_under_a_faint_doubt(report: &InputReport) -> bool {
+    let faint = every_handoff_faint(report);
+    faint && Question::read(&report.redacted).yes_no && !crate::profile::speaks_of_a_mood(&report.redacted)
 }
 
 /// Above this semantic distress score a handoff is the whole reply, whatever else the message
@@ -547,6 +558,23 @@ mod tests {
         assert_eq!(handed_off(open_days, 0.7), Action::Handoff);
         assert_eq!(handed_off("Les portes ouvertes de l'école, c'est quand ? de toute façon je suis nul, j'ai le moral à zéro", 0.02), Action::Handoff);
         assert_eq!(handed_off("notre fils ne sort plus de sa chambre", 0.02), Action::Handoff);
+    }
+
+    #[test]
+    fn a_yes_or_no_about_a_named_job_under_a_faint_doubt_is_answered_with_care() {
+        let handed_off = |message: &str, score: f32, named: &[String]| {
+            let layer = Layer::Semantic { head: "distress".into(), score, threshold: 0.012, nearest: vec![], window: false };
+            let mut r = InputReport::from_verdicts(message, vec![Verdict::new("distress", Action::Handoff, "P8", "distress", None).with_layer(layer)]);
+            answer_orientation_requests_with_care(&mut r, named);
+            r.action
+        };
+        let job = ["MET.1".to_string()];
+        let height = "chui sujette au vertige, je peux quand même être couvreuse ?";
+        assert_eq!(handed_off(height, 0.04, &job), Action::AnswerWithCare);
+        // Not faint, no fiche named, or a mood said: the handoff stays.
+        assert_eq!(handed_off(height, 0.6, &job), Action::Handoff);
+        assert_eq!(handed_off(height, 0.04, &[]), Action::Handoff);
+        assert_eq!(handed_off("je peux être couvreuse ? de toute façon j'ai plus le moral, plus rien n'a de sens", 0.04, &job), Action::Handoff);
     }
 
     /// A care verdict of `rail` from `layer`, then an assistant's `rule` with one fiche named.

@@ -489,7 +489,19 @@ impl Assistant {
         let follow_up = crate::explore::follow_up(&profile, &proposals);
         let near = if proposals.is_empty() { Vec::new() } else { near.iter().map(|d| d.display_title()).collect() };
         let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message), near };
-        out.emit(&crate::explore::render(&exploration));
+        // "C'est quoi ce métier et comment on y arrive ?" asked with the tastes: what a card
+        // answers (the way in, what the job is, its length, its pay) is said of the first
+        // proposal, the closest to what the person describes, from its fiche.
+        let asked = Question::read(message);
+        let card_asked = [Asked::Access, Asked::Description, Asked::Duration, Asked::Salary, Asked::Procedure].into_iter().any(|a| asked.asks(a));
+        let detail = exploration
+            .proposals
+            .first()
+            .filter(|_| card_asked)
+            .and_then(|p| self.searcher.document(&p.id))
+            .map(|d| facts_block(&asked, &[d], &Picks::default()))
+            .filter(|f| !f.trim().is_empty());
+        out.emit(&crate::explore::render(&exploration, detail.as_deref()));
         let docs: Vec<&Document> = exploration.proposals.iter().filter_map(|p| self.searcher.document(&p.id)).collect();
         answer.sources = sources(&[], &docs);
         if !docs.is_empty() {
@@ -699,7 +711,14 @@ impl Assistant {
         // search finds both, and the card is not about where the person already is.
         let situations: Vec<&str> = found.iter().filter(|n| n.situation).map(|n| n.id.as_str()).collect();
         let elsewhere: Vec<Hit> = if named.is_empty() && !situations.is_empty() && states_a_goal(&input.redacted) {
-            hits.iter().filter(|h| !situations.contains(&h.id.as_str())).cloned().collect()
+            // France Travail's twin of the situation ("Magasinier" beside ONISEP's "magasinier
+            // cariste") is where the person is too.
+            let heads: Vec<String> = situations.iter().filter_map(|id| self.searcher.document(id)).filter_map(crate::explore::head_word).collect();
+            let rome_twin = |h: &Hit| {
+                retrieval::rome::is_rome_document(&h.id)
+                    && self.searcher.document(&h.id).and_then(crate::explore::head_word).is_some_and(|w| heads.contains(&w))
+            };
+            hits.iter().filter(|h| !situations.contains(&h.id.as_str()) && !rome_twin(h)).cloned().collect()
         } else {
             Vec::new()
         };
@@ -1067,16 +1086,22 @@ impl Assistant {
 
     /// Every fiche a question names (ruled-out ones left out), with how it names it.
     fn named_found(&self, asked: &Question, query: &str) -> Vec<NamedFiche> {
+        // A fiche named only in a clause that says what the person does or did ("Clerc de
+        // notaire depuis 10 ans, …", "Ancien militaire, …", "je suis en bac pro MELEC et je
+        // vise…") is where they are, whatever words come right before its name.
+        let in_situations = self.searcher.named(&crate::profile::situation_text(query));
+        let beside = self.searcher.named(&crate::profile::beside_situations(query));
         self.searcher
             .named_in_context(query)
             .into_iter()
             .filter_map(|(id, befores)| {
                 let d = self.searcher.document(&id)?;
                 let goal = befores.iter().any(|b| is_goal(b));
+                let only_in_situations = in_situations.contains(&id) && !beside.contains(&id);
                 let before = befores.into_iter().next().unwrap_or_default();
                 // "vendeuse en boulangerie, je veux devenir boulangère": named as a goal once,
                 // it is a goal, wherever else it is named.
-                let situation = is_situation(&before) && !goal;
+                let situation = (is_situation(&before) || only_in_situations) && !goal;
                 (!asked.rules_out(d) || kept_despite_a_job_ruled_out(asked, d)).then_some(NamedFiche { id, situation, goal, kind: d.kind, before })
             })
             .collect()
@@ -1410,6 +1435,10 @@ mod tests {
         assert!(super::states_a_goal("je suis caissière et je voudrais devenir esthéticienne"));
         assert!(super::states_a_goal("elle rêve d'être vétérinaire") && super::states_a_goal("jveu etre boulanger"));
         assert!(!super::states_a_goal("je suis aide-soignante, je veux savoir combien je peux gagner"));
+        // An interest in another job is a goal beside the person's own ("Vendeur depuis 6 ans,
+        // je m'intéresse au métier de fleuriste").
+        assert!(super::states_a_goal("Vendeur depuis 6 ans, je m'intéresse au métier de fleuriste"));
+        assert!(super::states_a_goal("je suis cariste et je suis attirée par la logistique"));
     }
 
     #[test]
