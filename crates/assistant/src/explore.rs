@@ -363,6 +363,8 @@ pub fn render(e: &Exploration, detail: Option<&str>) -> String {
         }
         if !what.is_empty() {
             intro.push_str(&format!(", d'après {} : {}", if tu { "ce que tu aimes" } else { "ce que vous décrivez" }, what.join(", ")));
+        } else if e.near.is_empty() {
+            intro.push_str(if tu { ", d'après ce que tu décris" } else { ", d'après ce que vous décrivez" });
         }
         if let Some(max) = e.profile.max_level {
             intro.push_str(&format!(" (études jusqu'au niveau {} au plus)", max.label()));

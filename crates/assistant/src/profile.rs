@@ -109,6 +109,9 @@ enum Cue {
     ShortReply,
     /// What work they would like ("j'aimerais bosser dans le ciné").
     Wish,
+    /// Where or with what they would like to work, named ("travailler dans un aéroport",
+    /// "bosser sur les bateaux"): something search can find when no taste is read.
+    WishedPlace,
     /// An adult who opens with their job and age ("Comptable, 45 ans, …").
     OwnJobFirst,
     /// They say what they like ("j'aime bien dessiner", "il adore les chevaux").
@@ -157,6 +160,7 @@ fn tables() -> &'static Tables {
                     None if key == "autre_piste" => Cue::Alternatives,
                     None if key == "reponse_courte" => Cue::ShortReply,
                     None if key == "souhait" => Cue::Wish,
+                    None if key == "lieu_souhaite" => Cue::WishedPlace,
                     None if key == "metier_en_tete" => Cue::OwnJobFirst,
                     None if key == "gout" => Cue::Likes,
                     None if key == "gagner_sa_vie" => Cue::EarningWish,
@@ -319,6 +323,7 @@ impl Profile {
                 | Cue::Situation
                 | Cue::ShortReply
                 | Cue::Wish
+                | Cue::WishedPlace
                 | Cue::OwnJobFirst
                 | Cue::Likes
                 | Cue::EarningWish
@@ -532,6 +537,20 @@ pub fn opens_with_own_job(message: &str) -> bool {
 pub fn says_what_they_like(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::Likes && re.is_match(&plain))
+}
+
+/// Whether a message names where or with what the person would like to work ("j'aimerais
+/// travailler dans un aéroport"), whether or not a taste is read from it.
+pub fn names_where_to_work(message: &str) -> bool {
+    static VAGUE: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let vague = VAGUE.get_or_init(|| guardrails::data::words(include_str!("../data/vague-places.txt")).collect());
+    let plain = normalise(message);
+    tables()
+        .cues
+        .iter()
+        .filter(|(c, _)| *c == Cue::WishedPlace)
+        .flat_map(|(_, re)| re.captures_iter(&plain))
+        .any(|c| c.name("what").is_some_and(|w| !vague.contains(&w.as_str())))
 }
 
 /// Whether a message speaks of a feeling or a mood ("j'ai peur", "plus rien n'a de sens",
@@ -895,6 +914,15 @@ mod tests {
         // A clause that speaks of the child too is kept.
         let p = read("je suis inquiète car mon fils adore les animaux");
         assert!(p.interests.iter().any(|i| i == "je veux m'occuper d'animaux"), "{p:?}");
+    }
+
+    #[test]
+    fn a_place_to_work_is_named_with_what_follows_the_wish() {
+        assert!(names_where_to_work("J'aimerais travailler dans un aéroport, une idée de métier ?"));
+        assert!(names_where_to_work("jveu bosser sur les bateaux de croisière"));
+        for vague in ["je veux travailler dans un métier qui bouge", "travailler en alternance, des idées ?", "je sais pas quoi faire"] {
+            assert!(!names_where_to_work(vague), "{vague}");
+        }
     }
 
     #[test]

@@ -483,6 +483,10 @@ impl Assistant {
             as_near.interests.dedup();
             let related: Vec<String> = near.iter().flat_map(|d| d.facts.related.iter().map(|l| l.id.clone())).collect();
             crate::explore::propose(&self.searcher, query, dense, &as_near, &route.not_proposed, &related)?
+        } else if crate::profile::names_where_to_work(message) {
+            // "j'aimerais travailler dans un aéroport, une idée ?": no taste of ONISEP's list is
+            // read, but the place is said; the jobs closest to the message are the paths.
+            crate::explore::propose(&self.searcher, query, dense, &profile, &route.not_proposed, &[])?
         } else {
             Vec::new()
         };
