@@ -409,6 +409,7 @@ mod tests {
         assert_eq!(Question::read("j'adore les avions mais pilote c trop long pour moi").excluded, vec!["pilote"]);
         assert!(Question::read("pilote c'est trop long ?").excluded.is_empty());
         assert_eq!(Question::read("j'adore les avions. mais pilote c trop long pour moi").excluded, vec!["pilote"]);
+        assert_eq!(Question::read("j'aime les langues mais je veux être ni prof ni interprète, il reste quoi ?").excluded, vec!["professeur", "interprete"]);
         assert_eq!(Question::read("Mon élève vise une licence d'histoire mais ne veut pas enseigner.").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("jadore les chien mais jveu pas faire 6 ans detude, pas veto en tt cas").excluded, vec!["veterinaire en tout cas"]);
         assert_eq!(Question::read("Elle ne veut ni faire d'études longues ni devenir prof de chimie.").excluded, vec!["professeur de chimie"]);
