@@ -109,6 +109,8 @@ enum Cue {
     ShortReply,
     /// What work they would like ("j'aimerais bosser dans le ciné").
     Wish,
+    /// Their own course turned down ("c'est pas pour moi", "il déteste ça").
+    CourseRejected,
     /// Where or with what they would like to work, named ("travailler dans un aéroport",
     /// "bosser sur les bateaux"): something search can find when no taste is read.
     WishedPlace,
@@ -161,6 +163,7 @@ fn tables() -> &'static Tables {
                     None if key == "reponse_courte" => Cue::ShortReply,
                     None if key == "souhait" => Cue::Wish,
                     None if key == "lieu_souhaite" => Cue::WishedPlace,
+                    None if key == "cours_rejete" => Cue::CourseRejected,
                     None if key == "metier_en_tete" => Cue::OwnJobFirst,
                     None if key == "gout" => Cue::Likes,
                     None if key == "gagner_sa_vie" => Cue::EarningWish,
@@ -324,6 +327,7 @@ impl Profile {
                 | Cue::ShortReply
                 | Cue::Wish
                 | Cue::WishedPlace
+                | Cue::CourseRejected
                 | Cue::OwnJobFirst
                 | Cue::Likes
                 | Cue::EarningWish
@@ -670,6 +674,13 @@ fn made_of_reply_words(plain: &str, names: &[String]) -> bool {
 
 /// Whether a message asks for something else than what it names ("véto c'est trop dur, y a
 /// d'autres pistes ?", "je veux pas être prof, autre chose ?").
+/// Whether a message turns down the course the person is in ("je suis en CAP cuisine mais c'est
+/// pas pour moi").
+pub fn turns_down_a_course(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::CourseRejected && re.is_match(&plain))
+}
+
 pub fn asks_for_alternatives(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::Alternatives && re.is_match(&plain))
@@ -914,6 +925,15 @@ mod tests {
         // A clause that speaks of the child too is kept.
         let p = read("je suis inquiète car mon fils adore les animaux");
         assert!(p.interests.iter().any(|i| i == "je veux m'occuper d'animaux"), "{p:?}");
+    }
+
+    #[test]
+    fn a_course_turned_down_is_read_as_such() {
+        assert!(turns_down_a_course("chui en bac pro vente mais c pas pour moi, koi d'autre ?"));
+        assert!(turns_down_a_course("Il est en CAP cuisine et il déteste ça."));
+        assert!(asks_for_alternatives("jsuis en cap mais ya koi dautre ?"));
+        // A job turned down is not the course.
+        assert!(!turns_down_a_course("En master de lettres, je ne veux pas enseigner. Quels métiers en dehors de l'enseignement ?"));
     }
 
     #[test]

@@ -999,6 +999,25 @@ impl Assistant {
             Vec::new()
         };
         not_proposed.extend(alternative_to.iter().cloned());
+        // "chui en CAP cuisine mais c'est pas pour moi, quoi d'autre ?": something else than the
+        // course the person turns down is something else than the jobs it leads to. (Not when
+        // only a job is turned down: "en master de lettres, en dehors de l'enseignement" keeps
+        // the master's writing jobs.)
+        if alternatives && crate::profile::turns_down_a_course(&input.redacted) {
+            let course_jobs: Vec<String> = not_proposed
+                .iter()
+                .filter_map(|id| self.searcher.document(id))
+                .filter(|d| d.kind == Kind::Formation)
+                .flat_map(|d| d.links.iter())
+                .filter(|l| self.searcher.document(&l.id).is_some_and(|j| j.kind == Kind::Metier))
+                .map(|l| l.id.clone())
+                .collect();
+            for id in course_jobs {
+                if !not_proposed.contains(&id) {
+                    not_proposed.push(id);
+                }
+            }
+        }
         (by_rules || by_head).then_some(OpenRoute { not_proposed, alternative_to, refining, by_head })
     }
 
