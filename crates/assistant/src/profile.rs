@@ -951,6 +951,10 @@ mod tests {
         assert!(situation_text("Mon père est plombier et il voudrait que je reprenne sa boîte").contains("plombier"));
         assert!(situation_text("Mon fils a son CAP de menuisier, il ne veut plus faire ça").contains("menuisier"));
         assert!(situation_text("Enseignante en lycée pro, section ASSP. D'autres idées ?").contains("enseignante"));
+        // Out of work, and the work one did most: where the person is.
+        let jobless = "Au chômage depuis 6 mois. J'ai surtout fait de la manutention. Vers quoi aller ?";
+        assert!(situation_text(jobless).contains("chomage") && situation_text(jobless).contains("manutention"));
+        assert!(beside_situations(jobless).contains("vers quoi"));
         // The other clauses keep what is asked or wished.
         let (ask, own) = ("Serveur depuis 4 ans, je m'intéresse au métier de barman", "Serveur depuis 4 ans");
         assert!(situation_text(ask).contains("serveur") && !situation_text(ask).contains("barman"));

@@ -331,6 +331,9 @@ mod tests {
         assert!(asked("les études c'est combien de temps pour être kiné ?").contains(&Asked::Access));
         assert_eq!(asked("combien de temps dure le BTS MCO ?"), vec![Asked::Duration]);
         assert!(asked("après un bac pro commerce on peut faire quoi ?").contains(&Asked::Outcomes));
+        // Being out of work is a situation; the risk of it is an outcome asked.
+        assert!(!asked("Au chômage depuis 6 mois, j'aime bricoler, des idées ?").contains(&Asked::Outcomes));
+        assert!(asked("après une licence d'histoire, y a un risque de chômage ?").contains(&Asked::Outcomes));
         assert!(asked("Comment s'inscrire en BTS ? c'est sur Parcoursup ?").contains(&Asked::Procedure));
         assert!(asked("je suis timide, est-ce que le métier de vendeur est fait pour moi ?").contains(&Asked::ForMe));
         assert!(asked("c'est quoi un cordiste").contains(&Asked::Description));
@@ -410,6 +413,8 @@ mod tests {
         assert!(Question::read("pilote c'est trop long ?").excluded.is_empty());
         assert_eq!(Question::read("j'adore les avions. mais pilote c trop long pour moi").excluded, vec!["pilote"]);
         assert_eq!(Question::read("j'aime les langues mais je veux être ni prof ni interprète, il reste quoi ?").excluded, vec!["professeur", "interprete"]);
+        // A wish given up.
+        assert_eq!(Question::read("Au départ je voulais devenir psychologue mais 5 ans c'est long. Avec une licence ?").excluded, vec!["psychologue"]);
         assert_eq!(Question::read("Mon élève vise une licence d'histoire mais ne veut pas enseigner.").excluded, vec!["enseigner"]);
         assert_eq!(Question::read("jadore les chien mais jveu pas faire 6 ans detude, pas veto en tt cas").excluded, vec!["veterinaire en tout cas"]);
         assert_eq!(Question::read("Elle ne veut ni faire d'études longues ni devenir prof de chimie.").excluded, vec!["professeur de chimie"]);

@@ -432,21 +432,39 @@ fn yes_or_no_under_a_faint_doubt(report: &InputReport) -> bool {
 /// asks.
 pub const PATHS_AFTER_HELP_BELOW: f32 = 0.95;
 
+/// What a handed-off message also asked of orientation, answered after the help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterHelp {
+    /// Paths asked for ("koi comme metier pour moi", "vers quoi aller ?"), tastes or not.
+    PathsAsked,
+    /// Tastes told with a verb of liking, nothing asked ("moi jkiff faire a manger").
+    TastesTold,
+}
+
 /// A message handed off on the encoder's reading alone (no distress rule, no request for a
-/// human, not read over several messages, score under [`PATHS_AFTER_HELP_BELOW`]) that states
-/// tastes and asks for paths ("ça commence à m'angoisser un peu, ce que j'aime : l'histoire,
-/// les musées…"): the handoff stands (the help numbers first, a counsellor reads it, P8), and
-/// the paths it asked for follow, so the person is not left without the answer they came for.
-pub fn also_answered_after_help(report: &InputReport) -> bool {
+/// human, not read over several messages, score under [`PATHS_AFTER_HELP_BELOW`]) that asks
+/// for paths ("ça commence à m'angoisser un peu, ce que j'aime : l'histoire, les musées…",
+/// "jsui nul a l ecole g redoublé 2 fois, koi comme metier pour moi") or tells what the person
+/// likes ("g un peu peur de rien trouver. moi ce que jaime cest reparer les scooters"): the
+/// handoff stands (the help numbers first, a counsellor reads it, P8), and the paths follow,
+/// so the person is not left without the answer they came for. Worry about one's future is
+/// the commonest thing said beside an orientation question; the encoder reads it as distress
+/// (0.87 for the scooters), and without the paths such a message got only crisis lines.
+pub fn also_answered_after_help(report: &InputReport) -> Option<AfterHelp> {
     let handoffs: Vec<&Verdict> = report.verdicts.iter().filter(|v| v.action == Action::Handoff).collect();
     let encoder_only =
         |v: &&Verdict| v.rail == "distress" && matches!(v.layer, Some(Layer::Semantic { score, window: false, .. }) if score < PATHS_AFTER_HELP_BELOW);
     let no_distress_rule = !report.verdicts.iter().any(|v| v.rail == "distress" && matches!(v.layer, Some(Layer::Rule { .. })));
-    report.action == Action::Handoff
-        && !handoffs.is_empty()
-        && handoffs.iter().all(encoder_only)
-        && no_distress_rule
-        && tastes_of_a_request_for_paths(&report.redacted).is_some()
+    if report.action != Action::Handoff || handoffs.is_empty() || !handoffs.iter().all(encoder_only) || !no_distress_rule {
+        return None;
+    }
+    if tastes_of_a_request_for_paths(&report.redacted).is_some() || crate::profile::asks_for_paths(&report.redacted) {
+        Some(AfterHelp::PathsAsked)
+    } else if crate::profile::says_what_they_like(&report.redacted) && tastes_stated(&report.redacted).is_some() {
+        Some(AfterHelp::TastesTold)
+    } else {
+        None
+    }
 }
 
 /// The rule id of [`answer_orientation_requests_with_care`]'s verdict.
@@ -537,11 +555,17 @@ mod tests {
         };
         let encoder = |score: f32| Layer::Semantic { head: "distress".into(), score, threshold: 0.02, nearest: vec![], window: false };
         let asks = "ça commence à m'angoisser un peu, j'aime dessiner et la mode, quels métiers ?";
-        assert!(also_answered_after_help(&handed_off(asks, encoder(0.9))));
-        // A high score, a rule, or no request for paths: the handoff is the whole reply.
-        assert!(!also_answered_after_help(&handed_off(asks, encoder(0.99))));
-        assert!(!also_answered_after_help(&handed_off(asks, Layer::Rule { id: "distress_self_harm#0".into() })));
-        assert!(!also_answered_after_help(&handed_off("ça m'angoisse, je dors plus", encoder(0.5))));
+        assert_eq!(also_answered_after_help(&handed_off(asks, encoder(0.9))), Some(AfterHelp::PathsAsked));
+        let no_tastes = "jsui nul a l ecole g redoublé 2 fois, koi comme metier pour moi";
+        assert_eq!(also_answered_after_help(&handed_off(no_tastes, encoder(0.3))), Some(AfterHelp::PathsAsked));
+        let told = "g un peu peur de rien trouver. moi ce que jaime cest reparer les scooters avec mon cousin";
+        assert_eq!(also_answered_after_help(&handed_off(told, encoder(0.87))), Some(AfterHelp::TastesTold));
+        // A high score, a rule, or neither paths asked nor tastes told: the handoff is the
+        // whole reply.
+        assert_eq!(also_answered_after_help(&handed_off(asks, encoder(0.99))), None);
+        assert_eq!(also_answered_after_help(&handed_off(asks, Layer::Rule { id: "distress_self_harm#0".into() })), None);
+        assert_eq!(also_answered_after_help(&handed_off("ça m'angoisse, je dors plus", encoder(0.5))), None);
+        assert_eq!(also_answered_after_help(&handed_off("j'aime plus rien, je veux disparaître", encoder(0.9))), None);
     }
 
     #[test]

@@ -422,10 +422,13 @@ impl Assistant {
                     priority: if distress { "urgent" } else { "normal" }.into(),
                     reason: input.verdicts.iter().filter(|v| v.action == Action::Handoff).map(|v| v.reason.clone()).collect::<Vec<_>>().join("; "),
                 });
-                // The help first; then the paths the message asked for, when only the encoder
-                // read distress in a request for paths stating tastes.
-                if crate::rails::also_answered_after_help(&input) {
-                    out.emit(replies::PATHS_AFTER_HELP);
+                // The help first; then paths, when only the encoder read distress in a message
+                // that asks for them or tells what the person likes.
+                if let Some(after) = crate::rails::also_answered_after_help(&input) {
+                    out.emit(match after {
+                        crate::rails::AfterHelp::PathsAsked => replies::PATHS_AFTER_HELP,
+                        crate::rails::AfterHelp::TastesTold => replies::PATHS_AFTER_HELP_FOR_TASTES,
+                    });
                     self.answer(&input, None, opts.profile.take(), &mut out, &mut answer, &mut verdicts)?;
                     verdicts.push(Verdict::new("distress", Action::Handoff, "P8", "handed off; the paths the message asked for follow the help", None));
                 }
