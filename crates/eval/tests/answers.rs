@@ -325,6 +325,25 @@ fn the_first_path_s_card_follows_when_the_way_in_is_asked() {
     assert!(e.proposals.len() >= 3 && !a.answer.contains("ne savent pas encore"), "{}", a.answer);
 }
 
+/// Open questions that say where the person is (out of work, the work they did most, no
+/// project yet), what they dislike about school, a wish given up or a condition on pay get
+/// paths, never a card about a word of their situation.
+#[test]
+fn open_questions_with_a_situation_or_a_condition_get_paths() {
+    let a = ask("Au chômage depuis 6 mois. J'ai le bac et j'ai surtout fait de la manutention. Vers quoi aller ?");
+    assert!(a.exploration.is_some(), "{}", a.answer);
+    let a = ask("salut, terminale générale et zéro projet, Parcoursup arrive");
+    assert!(a.exploration.is_some(), "{}", a.answer);
+    let a = ask("Quelles études pour un jeune qui aime les animaux mais pas trop l'école ? Un CAP suffit-il ?");
+    let docs = proposals(&a);
+    assert!(docs.iter().all(|d| d.facts.level_order().is_none_or(|l| l <= retrieval::Level::Cap)), "{}", a.answer);
+    let a = ask("en 1ère, je rêve d'un métier créatif mais qui paie correctement");
+    assert!(a.exploration.is_some(), "{}", a.answer);
+    let a = ask("L2 de psycho. Au départ je voulais devenir psychologue mais 5 ans c'est trop. J'aime écouter les gens, je peux faire quoi avec une licence ?");
+    let docs = proposals(&a);
+    assert!(docs.iter().all(|d| !d.title.contains("psychologue")), "{}", a.answer);
+}
+
 fn proposals(a: &Answer) -> Vec<&retrieval::Document> {
     let e = a.exploration.as_ref().unwrap_or_else(|| panic!("an open question gets paths to explore: {}", a.answer));
     e.proposals.iter().map(|p| assistant().searcher.document(&p.id).expect("a proposed métier is a fiche")).collect()

@@ -173,6 +173,11 @@ fn shortened_names_name_their_fiches() {
     assert!(slam.len() == 1 && slam[0].contains("solutions logicielles"), "{slam:?}");
     let sisr = named("le BTS SISR c'est dur ?");
     assert!(sisr.len() == 1 && sisr[0].contains("systèmes et réseaux"), "{sisr:?}");
+    // A job name used in another sense names no fiche: servers beside code are computers.
+    let it = named("ce qui me plaît c'est l'informatique, les serveurs, le code");
+    assert!(!it.iter().any(|t| t.contains("café")), "{it:?}");
+    let cafe = named("je suis serveur dans un café, je voudrais changer");
+    assert!(cafe.iter().any(|t| t.contains("café")), "{cafe:?}");
     // A diploma named without its option names its options.
     let capa = named("le CAPa opérateur en industries agroalimentaires, en lycée agricole ?");
     assert!(capa.len() == 2 && capa.iter().all(|t| t.contains("option")), "{capa:?}");

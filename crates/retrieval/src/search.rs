@@ -108,6 +108,23 @@ fn with_other_head(name: &str) -> Vec<String> {
     name_heads().filter(|(head, _)| fold(first) == *head).map(|(_, other)| format!("{other} {rest}")).collect()
 }
 
+/// Job names that also mean something else: `data/other-senses.tsv`, (the name's folded
+/// words, the pattern of the other sense's words).
+fn other_senses() -> &'static [(String, regex::Regex)] {
+    static SENSES: std::sync::OnceLock<Vec<(String, regex::Regex)>> = std::sync::OnceLock::new();
+    SENSES.get_or_init(|| {
+        include_str!("../data/other-senses.tsv")
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let (name, pattern) = l.split_once('\t').unwrap_or_else(|| panic!("other-senses.tsv: a row needs two columns: {l}"));
+                let re = regex::Regex::new(pattern).unwrap_or_else(|e| panic!("other-senses.tsv: {name}: {e}"));
+                (format!(" {} ", words(&fold(name))), re)
+            })
+            .collect()
+    })
+}
+
 /// Trades named by their shop or craft: `data/trades.tsv`, (activity, job title).
 fn trades() -> impl Iterator<Item = (&'static str, &'static str)> {
     include_str!("../data/trades.tsv")
@@ -431,7 +448,10 @@ impl Searcher {
         let inside = |a: &(usize, usize, &str), b: &(usize, usize, &str)| b.0 <= a.0 && a.1 <= b.1 && (b.1 - b.0) > (a.1 - a.0);
         // A name three fiches share ("informatique", "Polytech") names none of them.
         let shared = |a: &(usize, usize, &str)| found.iter().filter(|b| b.0 == a.0 && b.1 == a.1 && b.2 != a.2).count() >= 2;
-        let mut kept: Vec<(usize, usize, &str)> = found.iter().filter(|a| !found.iter().any(|b| inside(a, b)) && !shared(a)).copied().collect();
+        // "les serveurs, le code": a name the question uses in another sense names no fiche.
+        let other_sense = |a: &(usize, usize, &str)| other_senses().iter().any(|(name, re)| q[a.0..a.1] == *name && re.is_match(&q));
+        let mut kept: Vec<(usize, usize, &str)> =
+            found.iter().filter(|a| !found.iter().any(|b| inside(a, b)) && !shared(a) && !other_sense(a)).copied().collect();
         kept = self.shared_names_narrowed(&q, kept);
         kept.sort_by_key(|k| k.0);
         for k in kept.iter_mut() {
