@@ -255,6 +255,19 @@ impl Picks {
     }
 }
 
+/// Whether a folded sentence states an age condition ("être âgé d'au moins 21 ans", "avoir
+/// moins de 30 ans au 1er janvier", "limite d'âge").
+fn states_an_age_condition(folded: &str) -> bool {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        regex::Regex::new(
+            r"\b(?:limite d'age|age (?:minimum|maximum|limite|requis)|(?:etre|etant) agee?/?e?s? (?:de|d'au moins|d'au plus|de moins de|de plus de|entre)|(?:avoir|ayant) (?:au moins |moins de |plus de |entre )?\d{2}(?: et \d{2})? ans|(?:de moins de|de plus de|d'au moins|d'au plus) \d{2} ans|(?:recrute\w*|integre\w*|admis|inscri\w*|concours|engage\w*)[^.]{0,40}\b(?:entre|de) \d{2} (?:et|a) \d{2} ans)\b",
+        )
+        .expect("valid pattern")
+    })
+    .is_match(folded)
+}
+
 /// Whether a sentence's subject is a pronoun for something named before it.
 fn opens_on_a_pronoun(sentence: &str) -> bool {
     let first = sentence.split_whitespace().next().unwrap_or("");
@@ -405,16 +418,33 @@ impl Card<'_> {
         let settling = |i: usize| self.question.settling.iter().any(|w| same_word(useful[i], w));
         let settles = |shared: &[usize]| self.question.yes_no && shared.iter().any(|&i| settling(i));
         let settles_alone = |shared: &[usize]| self.question.yes_no && shared.iter().any(|&i| sentences_with[i] == 1 && settling(i));
+        // "J'ai 19 ans, je peux devenir convoyeur de fonds ?": the fiche's age condition ("être
+        // âgé d'au moins 21 ans") settles it, whatever words it shares with the question.
+        if self.question.age {
+            for s in self.doc.sections.iter().filter(|s| !retrieval::rome::is_rome_section(&s.key)) {
+                for line in parts(&s.text).into_iter().flat_map(|p| p.lines) {
+                    for sentence in sentences(line) {
+                        if states_an_age_condition(&retrieval::french::fold(sentence)) && !candidates.iter().any(|c| c.1 == sentence) {
+                            candidates.push((Vec::new(), sentence));
+                        }
+                    }
+                }
+            }
+        }
         let mut scored: Vec<(f64, &str)> = candidates
             .iter()
             // Never a sentence that brings back what the person ruled out, nor one the card
             // already quotes.
             .filter(|(shared, sentence)| {
-                (shared.len() >= 2 || settles_alone(shared)) && !self.question.rules_out_name(sentence) && !self.lines.iter().any(|l| l.contains(*sentence))
+                let age = self.question.age && states_an_age_condition(&retrieval::french::fold(sentence));
+                (shared.len() >= 2 || settles_alone(shared) || age)
+                    && !self.question.rules_out_name(sentence)
+                    && !self.lines.iter().any(|l| l.contains(*sentence))
             })
             .map(|(shared, sentence)| {
                 let words: f64 = shared.iter().map(|&i| 1.0 / sentences_with[i] as f64).sum();
-                (words + if settles(shared) { 1.0 } else { 0.0 }, *sentence)
+                let age = self.question.age && states_an_age_condition(&retrieval::french::fold(sentence));
+                (words + if settles(shared) || age { 1.0 } else { 0.0 }, *sentence)
             })
             .collect();
         // Best first; the fiche's order among equals.
@@ -713,6 +743,25 @@ pub fn facts_block(question: &Question, docs: &[&Document], picks: &Picks) -> St
 mod tests {
     use super::*;
     use retrieval::{Facts, Link, Section};
+
+    #[test]
+    fn age_conditions_are_told_from_other_ages() {
+        for condition in
+            ["il faut etre agee d'au moins 21 ans", "militaires de moins de 30 ans sont recrutes", "ayant moins de 27 ans au 1er janvier", "limite d'age"]
+        {
+            assert!(states_an_age_condition(condition), "{condition}");
+        }
+        for other in [
+            "enfants ages de 3 mois a 3 ans",
+            "reste dans le meme cabinet entre 10 et 14 ans",
+            "la conduite accompagnee des 16 ans",
+            "apres 15 ans dans la vente",
+        ] {
+            assert!(!states_an_age_condition(other), "{other}");
+        }
+        assert!(Question::read("J'ai 19 ans, je peux devenir convoyeur de fonds ?").age);
+        assert!(!Question::read("après 15 ans dans la vente, je peux devenir assistante maternelle ?").age);
+    }
 
     #[test]
     fn a_sentence_is_quoted_once_per_card() {

@@ -72,6 +72,10 @@ pub struct Question {
     /// The words that would settle its yes or no ("obligatoire"), folded.
     #[serde(skip)]
     pub settling: Vec<String>,
+    /// The person's age is said or asked about ("j'ai 19 ans, je peux…", "trop vieux ?"): a
+    /// fiche's age condition answers.
+    #[serde(skip)]
+    pub age: bool,
 }
 
 enum Pattern {
@@ -84,6 +88,8 @@ enum Pattern {
     Employment(Regex),
     /// Words that settle a yes or a no ("obligatoire", "nécessaire").
     Settling(Regex),
+    /// An age said or asked about.
+    Age(Regex),
 }
 
 fn patterns() -> &'static [Pattern] {
@@ -100,6 +106,7 @@ fn patterns() -> &'static [Pattern] {
                     "exclut" => Pattern::Excluded(re),
                     "emploi" => Pattern::Employment(re),
                     "tranche" => Pattern::Settling(re),
+                    "age" => Pattern::Age(re),
                     _ => Pattern::Asked(Asked::from_key(key).unwrap_or_else(|| panic!("asked.tsv: unknown key {key}")), re),
                 }
             })
@@ -226,6 +233,7 @@ impl Question {
                 Pattern::YesNo(re) => q.yes_no |= re.is_match(plain.trim_start()),
                 Pattern::Employment(re) => q.employment |= re.is_match(&plain),
                 Pattern::Settling(re) => q.settling.extend(re.find_iter(&plain).map(|m| m.as_str().to_string())),
+                Pattern::Age(re) => q.age |= re.is_match(&plain),
                 Pattern::Excluded(re) => {
                     for c in re.captures_iter(&plain) {
                         let what = c.name("what").map(|m| m.as_str().trim().to_string()).unwrap_or_default();

@@ -237,14 +237,15 @@ pub const REFUSAL_RULE: &str = "refusal_rule";
 pub fn answer_requests_for_paths_refused_by_the_encoder(report: &mut InputReport) {
     // Out of scope or an instruction only: acting in the person's place (P6) is refused
     // whatever tastes are stated, and so is a list of people by origin (P4), unless the
-    // encoder doubts it (score under REFUSAL_DOUBT_BELOW) in a message that names no group
-    // of people, no origin, religion or colour: it has nothing to be about ("animatrice,
-    // j'aimerais évoluer vers un métier avec les tout-petits").
+    // encoder doubts it (score under LIST_WITHOUT_A_GROUP_DOUBT_BELOW) in a message that names
+    // no group of people, no origin, religion or colour: it has nothing to be about
+    // ("animatrice, j'aimerais évoluer vers un métier avec les tout-petits", "quelles études
+    // pour un jeune qui aime les animaux ?" read at 0.57).
     let no_group = !guardrails::input::names_a_group_of_people(&report.redacted);
     let encoder_refusal = |v: &Verdict| {
         v.action == Action::Refuse
             && matches!(&v.layer, Some(Layer::Semantic { head, window: false, score, .. })
-                if head == "out_of_scope" || head == "injection" || (head == "discrimination_list" && no_group && *score < REFUSAL_DOUBT_BELOW))
+                if head == "out_of_scope" || head == "injection" || (head == "discrimination_list" && no_group && *score < LIST_WITHOUT_A_GROUP_DOUBT_BELOW))
     };
     if report.action != Action::Refuse || !report.verdicts.iter().filter(|v| v.action == Action::Refuse).all(encoder_refusal) {
         return;
@@ -278,6 +279,11 @@ pub fn answer_requests_for_paths_refused_by_the_encoder(report: &mut InputReport
 /// A semantic refusal score under this is a doubt on a message that states tastes (see
 /// [`answer_requests_for_paths_refused_by_the_encoder`]).
 pub const REFUSAL_DOUBT_BELOW: f32 = 0.5;
+
+/// A list of people by origin, religion or sex that the encoder alone reads in a message
+/// naming no group of people is a doubt under this score, when the message states tastes and
+/// asks for paths (see [`answer_requests_for_paths_refused_by_the_encoder`]).
+pub const LIST_WITHOUT_A_GROUP_DOUBT_BELOW: f32 = 0.9;
 
 /// The rule id of [`answer_requests_for_paths_refused_by_the_encoder`]'s verdict.
 pub const PATHS_REQUEST: &str = "paths_request";
@@ -823,7 +829,12 @@ mod tests {
         // people: set aside. Sure of itself, or a group named: it stands.
         let wish = "animatrice en centre de loisirs, j'aimerais évoluer vers un métier avec les enfants";
         assert_eq!(run(wish, "discrimination", doubt("discrimination_list")), Action::Answer);
-        assert_eq!(run(wish, "discrimination", sem("discrimination_list")), Action::Refuse);
+        assert_eq!(run(wish, "discrimination", sem("discrimination_list")), Action::Answer);
+        let sure = Layer::Semantic { head: "discrimination_list".into(), score: 0.95, threshold: 0.35, nearest: vec![], window: false };
+        assert_eq!(run(wish, "discrimination", sure), Action::Refuse);
+        // Tastes told without asking anything: only under the plain doubt.
+        let told = "j'aime bien m'occuper des enfants et dessiner";
+        assert_eq!(run(told, "discrimination", sem("discrimination_list")), Action::Refuse);
         let grouped = "j'aimerais un métier avec les enfants, lesquels sont pour les gens de ma communauté ?";
         assert_eq!(run(grouped, "discrimination", doubt("discrimination_list")), Action::Refuse);
     }
