@@ -441,17 +441,17 @@ pub const PATHS_AFTER_HELP_BELOW: f32 = 0.95;
 /// What a handed-off message also asked of orientation, answered after the help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterHelp {
-    /// Paths asked for ("koi comme metier pour moi", "vers quoi aller ?"), tastes or not.
+    /// Paths asked for, with tastes ("j'aime l'histoire et les musées, des idées ?").
     PathsAsked,
     /// Tastes told with a verb of liking, nothing asked ("moi jkiff faire a manger").
     TastesTold,
 }
 
 /// A message handed off on the encoder's reading alone (no distress rule, no request for a
-/// human, not read over several messages, score under [`PATHS_AFTER_HELP_BELOW`]) that asks
-/// for paths ("ça commence à m'angoisser un peu, ce que j'aime : l'histoire, les musées…",
-/// "jsui nul a l ecole g redoublé 2 fois, koi comme metier pour moi") or tells what the person
-/// likes ("g un peu peur de rien trouver. moi ce que jaime cest reparer les scooters"): the
+/// human, not read over several messages, score under [`PATHS_AFTER_HELP_BELOW`]) that states
+/// tastes and asks for paths ("ça commence à m'angoisser un peu, ce que j'aime : l'histoire,
+/// les musées…") or tells what the person likes with a verb of liking ("g un peu peur de rien
+/// trouver. moi ce que jaime cest reparer les scooters"): the
 /// handoff stands (the help numbers first, a counsellor reads it, P8), and the paths follow,
 /// so the person is not left without the answer they came for. Worry about one's future is
 /// the commonest thing said beside an orientation question; the encoder reads it as distress
@@ -464,7 +464,10 @@ pub fn also_answered_after_help(report: &InputReport) -> Option<AfterHelp> {
     if report.action != Action::Handoff || handoffs.is_empty() || !handoffs.iter().all(encoder_only) || !no_distress_rule {
         return None;
     }
-    if tastes_of_a_request_for_paths(&report.redacted).is_some() || crate::profile::asks_for_paths(&report.redacted) {
+    // Tastes are the evidence in both cases: a request for paths alone sits beside real
+    // distress too ("je voulais me réorienter en bts mais je pense plus à comment en finir"),
+    // where a list of jobs after the help lines reads as if nothing had been said.
+    if tastes_of_a_request_for_paths(&report.redacted).is_some() {
         Some(AfterHelp::PathsAsked)
     } else if crate::profile::says_what_they_like(&report.redacted) && tastes_stated(&report.redacted).is_some() {
         Some(AfterHelp::TastesTold)
@@ -562,8 +565,9 @@ mod tests {
         let encoder = |score: f32| Layer::Semantic { head: "distress".into(), score, threshold: 0.02, nearest: vec![], window: false };
         let asks = "ça commence à m'angoisser un peu, j'aime dessiner et la mode, quels métiers ?";
         assert_eq!(also_answered_after_help(&handed_off(asks, encoder(0.9))), Some(AfterHelp::PathsAsked));
-        let no_tastes = "jsui nul a l ecole g redoublé 2 fois, koi comme metier pour moi";
-        assert_eq!(also_answered_after_help(&handed_off(no_tastes, encoder(0.3))), Some(AfterHelp::PathsAsked));
+        // Paths asked with no taste: the help alone (real distress asks "que faire ?" too).
+        let no_tastes = "je voulais me réorienter en bts mais je pense plus à autre chose, koi faire";
+        assert_eq!(also_answered_after_help(&handed_off(no_tastes, encoder(0.3))), None);
         let told = "g un peu peur de rien trouver. moi ce que jaime cest reparer les scooters avec mon cousin";
         assert_eq!(also_answered_after_help(&handed_off(told, encoder(0.87))), Some(AfterHelp::TastesTold));
         // A high score, a rule, or neither paths asked nor tastes told: the handoff is the

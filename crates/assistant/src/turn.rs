@@ -129,6 +129,26 @@ pub fn is_follow_up(message: &str) -> bool {
     message.split_whitespace().count() <= FOLLOW_UP_MAX_WORDS
 }
 
+/// Whether a message asks for other jobs, things or ideas, rather than other ways to one.
+fn asks_for_other_jobs(message: &str) -> bool {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| regex::Regex::new(r"\b(?:autres? (?:metiers?|jobs?|boulots?|trucs?|pistes?|idees?|choses?|domaines?)|quoi d'? ?autres?|autre chose|ce genre de (?:choses?|metiers?|trucs?)|(?:metiers?|jobs?) (?:proches?|similaires?|voisins?))\b").expect("valid pattern"))
+        .is_match(&guardrails::normalise::normalise(message))
+}
+
+/// Whether the words before a job's name give it as an example ("genre", "un métier comme").
+fn is_an_example(before: &str) -> bool {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // "comme" after a kind of thing only: "je veux bosser comme infirmière" names the goal.
+    R.get_or_init(|| {
+        regex::Regex::new(
+            r"(?:^|\s)(?:genre|style|du genre|un peu comme|tel que|telle que|par exemple|(?:metiers?|trucs?|jobs?|boulots?|chose|choses|domaines?) comme)$",
+        )
+        .expect("valid pattern")
+    })
+    .is_match(before.trim())
+}
+
 /// What streams to the user, in order.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -931,9 +951,18 @@ impl Assistant {
         situations.extend(found.iter().filter(|n| n.situation && !situations.contains(&n.id)).map(|n| n.id.clone()).collect::<Vec<_>>());
         // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
         // débouche sur quoi ?"), even the person's own.
+        // "genre infirmière ça me plaît… des métiers du soin sans nuit ?", "un métier comme
+        // vétérinaire… d'autres trucs avec les animaux ?": a job given as an example of what
+        // is liked, in a request for paths, is not the goal.
+        let example = |n: &NamedFiche| (paths_asked || alternatives) && is_an_example(&n.before);
+        // Other jobs asked ("quels autres métiers dans l'aérien ?"), not other ways to the same
+        // one ("quelles sont les autres voies ?"): a course named is then what the person wants
+        // an alternative to as much as a job is ("section ASSP… d'autres idées ?"), unless its
+        // outcomes are asked.
+        let other_jobs = alternatives && asks_for_other_jobs(&input.redacted);
         let set_aside = |n: &NamedFiche| match n.kind {
-            Kind::Metier => n.situation || alternatives || writer_s_own(&n.before) || situations.contains(&n.id),
-            Kind::Formation => !asked.asks(Asked::Outcomes) && (n.situation || situations.contains(&n.id)),
+            Kind::Metier => n.situation || alternatives || example(n) || writer_s_own(&n.before) || situations.contains(&n.id),
+            Kind::Formation => !asked.asks(Asked::Outcomes) && (n.situation || other_jobs || situations.contains(&n.id)),
         };
         // A fiche search found by its title written in the question ("photographe c'est mal
         // payé ?") is a goal as well, unless it is the person's situation or what they want
@@ -941,7 +970,15 @@ impl Assistant {
         // count (the ROME twin of a job the writer names as their own, "Je suis CPE, un
         // élève…", would otherwise be a goal).
         let by_title = hits.iter().take(3).filter(|h| !retrieval::rome::is_rome_document(&h.id)).any(|h| {
-            let set_aside_here = situations.contains(&h.id) || found.iter().any(|n| n.id == h.id && set_aside(n)) || (h.kind == Kind::Metier && alternatives);
+            // With other jobs asked, a title found but not named as a goal is what the person
+            // wants an alternative to ("pilote de ligne… quels autres métiers dans l'aérien ?"
+            // finds the pilots' course by its title), unless a course's outcomes are asked.
+            let named_as_goal = found.iter().any(|n| n.id == h.id && !set_aside(n));
+            let outcomes_of_it = h.kind == Kind::Formation && asked.asks(Asked::Outcomes);
+            let set_aside_here = situations.contains(&h.id)
+                || found.iter().any(|n| n.id == h.id && set_aside(n))
+                || (h.kind == Kind::Metier && alternatives)
+                || (other_jobs && !named_as_goal && !outcomes_of_it);
             h.title_match && !set_aside_here
         });
         // A title search matched in a request for paths that states tastes is read as a domain
@@ -976,7 +1013,8 @@ impl Assistant {
         // métiers"): paths when tastes are read, unless a fiche named is asked about (its
         // outcomes, whether it suits, a yes or a no: its card answers that, even when the
         // rules read it as an alternative to another job) or a procedure is.
-        let a_named_fiche_asked_about = found.iter().any(|n| !n.situation) && (asked.yes_no || asked.asks(Asked::ForMe) || asked.asks(Asked::Outcomes));
+        let a_named_fiche_asked_about =
+            found.iter().any(|n| !n.situation && !example(n)) && (asked.yes_no || asked.asks(Asked::ForMe) || asked.asks(Asked::Outcomes));
         let by_head = read_open && !by_rules && !outcomes_of_a_formation && !procedure_asked && !read.interests.is_empty() && !a_named_fiche_asked_about;
         // Why a message is or is not an open question (ORIENT_LOG=assistant=debug).
         tracing::debug!(
@@ -987,6 +1025,7 @@ impl Assistant {
             tastes_and_paths,
             goal_named,
             paths_asked,
+            alternatives,
             procedure_asked,
             by_rules,
             read_open,

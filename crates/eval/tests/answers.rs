@@ -344,6 +344,22 @@ fn open_questions_with_a_situation_or_a_condition_get_paths() {
     assert!(docs.iter().all(|d| !d.title.contains("psychologue")), "{}", a.answer);
 }
 
+/// A job given as an example, or one the person wants other jobs than, is not the subject;
+/// other ways to the same job keep its card.
+#[test]
+fn examples_and_other_jobs_asked_get_paths_other_ways_keep_the_card() {
+    let a = ask("genre aide-soignante ça me plairait mais pas les nuits, y a des métiers du soin sans nuit ?");
+    assert!(a.exploration.is_some(), "{}", a.answer);
+    let a = ask("Je voulais devenir pilote de ligne mais c'est trop cher. Quels autres métiers dans l'aérien ?");
+    let docs = proposals(&a);
+    assert!(docs.iter().all(|d| !d.title.contains("pilote de ligne")), "{}", a.answer);
+    let a = ask("Mon fils veut devenir pilote de ligne, faut-il forcément une école privée ? Quelles sont les autres voies ?");
+    assert!(a.exploration.is_none() && a.answer.contains("pilote de ligne"), "{}", a.answer);
+    let a = ask("Je rêvais d'être policière mais je ne suis pas sportive. Des métiers de la justice plus calmes ?");
+    let docs = proposals(&a);
+    assert!(docs.iter().all(|d| !d.title.contains("policier")), "{}", a.answer);
+}
+
 fn proposals(a: &Answer) -> Vec<&retrieval::Document> {
     let e = a.exploration.as_ref().unwrap_or_else(|| panic!("an open question gets paths to explore: {}", a.answer));
     e.proposals.iter().map(|p| assistant().searcher.document(&p.id).expect("a proposed métier is a fiche")).collect()

@@ -196,6 +196,13 @@ lexicon!(
         // "Je veux en finir" said of oneself, with nothing after it ("en finir avec les maths" is
         // not this), or with oneself or one's life after it.
         r"(?i)\b(veux |vais |voudrais |envie d.\s?|besoin d.\s?|pr[eê]te? [aà] |d[eé]cid[eé]e? d.\s?|temps d.\s?)en finir(\s*$|\s*[.!?,;…]|\s+(une bonne fois|pour de bon|ce soir|cette nuit|demain|bient[oô]t|avec moi|avec ma vie|avec mes jours))",
+        // "comment en finir" as a thought of oneself ("je pense plus à comment en finir qu'à mes
+        // études"), not "comment en finir avec le stress des examens".
+        r"(?i)\bcomment en finir(\s*$|\s*[.!?,;…]|\s+(qu.|que |plut[oô]t|une bonne fois|pour de bon|avec moi|avec ma vie|avec mes jours|avec tout))",
+        // Pills put aside, hidden or gathered by the writer (issue 10's "pills put aside"); not
+        // the pharmacy's work ("préparer des médicaments").
+        r"(?i)\b(j.?ai|g|j) (d[eé]j[aà] |commenc[eé] [aà] )?(mis|mettre|gard[eé]|stock[eé]|cach[eé]|pr[eé]par[eé]|accumul[eé]|r[eé]cup[eé]r[eé]) (de c[oô]t[eé] )?(des|les|mes|plein de|beaucoup de|quelques|assez de) (m[eé]dicaments|m[eé]docs|cachets|comprim[eé]s)\b",
+        r"(?i)\b(mettre|mets|met|mis|garde|gardé|cache|caché) (des|les|mes|plein de) (m[eé]dicaments|m[eé]docs|cachets|comprim[eé]s) de c[oô]t[eé]\b",
         // A goodbye with a word of finality: never a courtesy ("adieu tout le monde", "bonne
         // nuit pour toujours", "vous me reverrez plus", "ne plus me réveiller").
         r"(?i)\badieu(\s*$|\s*[.!…]|\s+(à |a )?(tout le monde|à tous|a tous|la vie|le monde|les gens|les amis|mes amis|maman|papa|vous|toi))",
@@ -705,6 +712,9 @@ mod tests {
             "je vais fermer les yeux et ne plus me réveiller",
             "c'est la dernière fois que je vous écris",
             "demain je serai plus là",
+            "je voulais un bts mais je pense plus à comment en finir qu'à mes études",
+            "j'ai commencé à mettre des cachets de côté",
+            "g deja caché des médocs dans ma chambre",
         ] {
             assert_eq!(action(text), Action::Handoff, "{text}");
         }
@@ -718,6 +728,8 @@ mod tests {
             "je pars pour de bon en Espagne après le bac, quelles études là-bas ?",
             "à demain, je reviendrai pour la suite",
             "je n'ai pas envie de me battre pour une place en master, quelles licences pro ?",
+            "comment en finir avec le stress des examens ?",
+            "préparateur en pharmacie, on prépare des médicaments toute la journée ?",
         ] {
             assert_ne!(action(text), Action::Handoff, "{text}");
         }
