@@ -242,6 +242,9 @@ impl Question {
                             // ". mais véto c trop long": the sentence's connector is not what
                             // is ruled out.
                             let one = ["mais ", "et ", "par contre ", "donc ", "sinon "].iter().fold(one.trim(), |o, c| o.strip_prefix(c).unwrap_or(o));
+                            // "pas envie d'être prof": the wish's words are not what is ruled out.
+                            let one =
+                                ["envie d'etre ", "envie de devenir ", "envie de faire ", "envie d'"].iter().fold(one, |o, c| o.strip_prefix(c).unwrap_or(o));
                             let one = fold(&retrieval::informal::spell_out(one.trim()));
                             if one.split_whitespace().any(|w| w.chars().count() >= 3 && !EMPTY_WORDS.contains(&w)) && !q.excluded.contains(&one) {
                                 q.excluded.push(one);
@@ -421,6 +424,7 @@ mod tests {
         assert!(Question::read("pilote c'est trop long ?").excluded.is_empty());
         assert_eq!(Question::read("j'adore les avions. mais pilote c trop long pour moi").excluded, vec!["pilote"]);
         assert_eq!(Question::read("j'aime les langues mais je veux être ni prof ni interprète, il reste quoi ?").excluded, vec!["professeur", "interprete"]);
+        assert_eq!(Question::read("j'adore l'économie, mais pas envie d'être prof. Des idées ?").excluded, vec!["professeur"]);
         // A wish given up.
         assert_eq!(Question::read("Au départ je voulais devenir psychologue mais 5 ans c'est long. Avec une licence ?").excluded, vec!["psychologue"]);
         assert_eq!(Question::read("Mon élève vise une licence d'histoire mais ne veut pas enseigner.").excluded, vec!["enseigner"]);

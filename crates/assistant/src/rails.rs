@@ -326,7 +326,7 @@ pub fn answer_requests_for_paths_read_as_a_human_request(report: &mut InputRepor
     // "pour quelqu'un qui adore discuter": a person described, not someone to talk to.
     static DESCRIBED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let described = DESCRIBED.get_or_init(|| regex::Regex::new(r"\bquelqu'un qui (?:aime|adore|kiffe|prefere|deteste|est|a|veut|n'aime)\b").expect("valid"));
-    let plain = guardrails::normalise::normalise(&report.redacted).replace("contact humain", "contact");
+    let plain = guardrails::normalise::normalise(&report.redacted).replace("contact humain", "contact").replace("plus humain", "plus");
     let plain = described.replace_all(&plain, " ");
     if who.is_match(&plain) {
         return;

@@ -129,6 +129,17 @@ pub fn is_follow_up(message: &str) -> bool {
     message.split_whitespace().count() <= FOLLOW_UP_MAX_WORDS
 }
 
+/// Whether a message asks anything: a question mark or a question word.
+fn asks_something(message: &str) -> bool {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    message.contains('?')
+        || R.get_or_init(|| {
+            regex::Regex::new(r"\b(?:comment|combien|quel|quels|quelle|quelles|quand|pourquoi|est-ce|c'est quoi|c quoi|koi|kel|kelle)\b")
+                .expect("valid pattern")
+        })
+        .is_match(&guardrails::normalise::normalise(message))
+}
+
 /// Whether a message asks for other jobs, things or ideas, rather than other ways to one.
 fn asks_for_other_jobs(message: &str) -> bool {
     static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
@@ -1002,7 +1013,9 @@ impl Assistant {
         // asked (a salary, a procedure) or a yes or a no ("je peux devenir concepteur de jeux
         // ?" is about one thing); "pas de longues études" is about studies in general, and
         // "en alternance" is a wish for the paths (the profile reads it), not a procedure.
-        let procedure_asked = fiche_only && {
+        // Nothing asked at all ("je suis en retard pour Parcoursup et je panique. J'aime les
+        // maths"): Parcoursup named as a worry is no procedure asked.
+        let procedure_asked = fiche_only && asks_something(&input.redacted) && {
             let rest = Question::read(&crate::profile::without_wish_words(&input.redacted));
             rest.asks(Asked::Salary) || rest.asks(Asked::Procedure)
         };
@@ -1081,6 +1094,12 @@ impl Assistant {
         });
         let plain = guardrails::normalise::normalise(message);
         after.captures_iter(&plain).any(|c| {
+            // "pas envie d'être prof": a wish negated names no goal.
+            let start = c.get(0).map_or(0, |m| m.start());
+            let before = plain[..start].trim_end();
+            if before.ends_with(" pas") || before.ends_with(" plus") || before.ends_with(" jamais") || before == "pas" {
+                return false;
+            }
             let word = retrieval::french::fold(&self.searcher.normalise(&c[1]));
             self.searcher.is_job_head(&word) && !crate::explore::is_generic_head(&word)
         })

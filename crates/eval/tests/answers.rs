@@ -360,6 +360,17 @@ fn examples_and_other_jobs_asked_get_paths_other_ways_keep_the_card() {
     assert!(docs.iter().all(|d| !d.title.contains("policier")), "{}", a.answer);
 }
 
+/// Tastes told beside a worry about Parcoursup, or beside a wish turned down ("pas envie
+/// d'être prof"), get paths: Parcoursup named is no procedure asked, a wish negated no goal.
+#[test]
+fn tastes_beside_a_worry_or_a_negated_wish_get_paths() {
+    let a = ask("Parcoursup approche et je stresse un peu. J'aime les chiffres et les ordinateurs.");
+    assert!(a.exploration.is_some(), "{}", a.answer);
+    let a = ask("en 1re spé SES, j'aime l'économie mais pas envie d'être prof, des idées ?");
+    let docs = proposals(&a);
+    assert!(docs.iter().all(|d| !d.title.starts_with("professeur")), "{}", a.answer);
+}
+
 fn proposals(a: &Answer) -> Vec<&retrieval::Document> {
     let e = a.exploration.as_ref().unwrap_or_else(|| panic!("an open question gets paths to explore: {}", a.answer));
     e.proposals.iter().map(|p| assistant().searcher.document(&p.id).expect("a proposed métier is a fiche")).collect()

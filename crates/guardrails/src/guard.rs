@@ -240,7 +240,10 @@ pub fn names_a_human(normalised: &str) -> bool {
     static CUES: OnceLock<Regex> = OnceLock::new();
     static NAMING: OnceLock<Regex> = OnceLock::new();
     // "je m'appelle Léa", "il s'appelle Noé" give a name; "qu'on m'appelle" asks for a call.
-    let naming = NAMING.get_or_init(|| Regex::new(r"(?i)\b(?:je m'appelle|je m'apelle|(?:il|elle) s'appelle)\b").expect("valid naming"));
+    // "quelque chose de plus humain": a kind of work, not a person to talk to.
+    let naming = NAMING.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:je m'appelle|je m'apelle|(?:il|elle) s'appelle|(?:plus|moins|tres|vraiment|tellement|de) humaine?s?)\b").expect("valid naming")
+    });
     let text = naming.replace_all(normalised, " ");
     CUES.get_or_init(|| {
         let words: Vec<String> = crate::data::words(crate::data::HUMAN_CUES).map(regex::escape).collect();
@@ -299,6 +302,9 @@ mod tests {
         assert!(!names_a_human("mon frere il s'appelle  et il est en 3e"));
         assert!(names_a_human("je voudrais qu'on m'appelle"));
         assert!(names_a_human("appelez-moi svp"));
+        // A kind of work described as human is not a person asked for.
+        assert!(!names_a_human("je voudrais quelque chose de plus humain, accompagner des gens"));
+        assert!(names_a_human("je veux parler a un humain"));
     }
 
     #[test]
