@@ -995,6 +995,12 @@ mod tests {
         assert!(has("elle veut un métier de terrain", "j'aimerais travailler dehors"));
         assert!(has("il est minutieux, il monte des maquettes", "je veux travailler de mes mains"));
         assert!(has("il écrit bien et dévore les livres", "J'aime communiquer"));
+        assert!(has("jaime bien moccuper de ma grand mere et des gens agés", "je veux être utile aux autres"));
+        assert!(has("ce qui me plaît c'est écouter et accompagner les gens", "je veux être utile aux autres"));
+        assert!(has("j'adore l'économie", "j'aime jongler avec les chiffres"));
+        assert!(has("jaime bien lelectricite et les trucs techniques", "réparer, bricoler, j'adore ça"));
+        // A supplier of electricity is no taste.
+        assert!(!has("je veux changer de fournisseur d'électricité", "réparer, bricoler, j'adore ça"));
         // "assez" rules out only as "en avoir assez": a shy person may still love animals.
         let p = read("Je suis assez timide mais j'adore les animaux et la nature");
         assert!(p.interests.iter().any(|i| i == "je veux m'occuper d'animaux"), "{p:?}");
