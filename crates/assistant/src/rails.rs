@@ -451,9 +451,9 @@ pub enum AfterHelp {
 /// human, not read over several messages, score under [`PATHS_AFTER_HELP_BELOW`]) that states
 /// tastes and asks for paths ("ça commence à m'angoisser un peu, ce que j'aime : l'histoire,
 /// les musées…") or tells what the person likes with a verb of liking ("g un peu peur de rien
-/// trouver. moi ce que jaime cest reparer les scooters"): the
-/// handoff stands (the help numbers first, a counsellor reads it, P8), and the paths follow,
-/// so the person is not left without the answer they came for. Worry about one's future is
+/// trouver. moi ce que jaime cest reparer les scooters"): the handoff stands (the help numbers
+/// first, a counsellor reads it, P8), and the paths follow, so the person is not left without
+/// the answer they came for. Worry about one's future is
 /// the commonest thing said beside an orientation question; the encoder reads it as distress
 /// (0.87 for the scooters), and without the paths such a message got only crisis lines.
 pub fn also_answered_after_help(report: &InputReport) -> Option<AfterHelp> {

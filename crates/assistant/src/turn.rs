@@ -960,8 +960,6 @@ impl Assistant {
         // is where they are: never proposed back to them.
         let mut situations = self.searcher.named(&crate::profile::situation_text(&input.redacted));
         situations.extend(found.iter().filter(|n| n.situation && !situations.contains(&n.id)).map(|n| n.id.clone()).collect::<Vec<_>>());
-        // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
-        // débouche sur quoi ?"), even the person's own.
         // "genre infirmière ça me plaît… des métiers du soin sans nuit ?", "un métier comme
         // vétérinaire… d'autres trucs avec les animaux ?": a job given as an example of what
         // is liked, in a request for paths, is not the goal.
@@ -971,6 +969,8 @@ impl Assistant {
         // an alternative to as much as a job is ("section ASSP… d'autres idées ?"), unless its
         // outcomes are asked.
         let other_jobs = alternatives && asks_for_other_jobs(&input.redacted);
+        // A formation named is the subject when its outcomes are asked ("je suis en BTS SIO, ça
+        // débouche sur quoi ?"), even the person's own.
         let set_aside = |n: &NamedFiche| match n.kind {
             Kind::Metier => n.situation || alternatives || example(n) || writer_s_own(&n.before) || situations.contains(&n.id),
             Kind::Formation => !asked.asks(Asked::Outcomes) && (n.situation || other_jobs || situations.contains(&n.id)),
