@@ -23,6 +23,8 @@ const BRIEF_WORDS: usize = 45;
 const DESCRIPTION_WORDS: usize = 160;
 /// What a job's fiche says of finding work and moving on: its employers, demand, evolutions.
 const OUTCOMES_WORDS: usize = 110;
+/// A job's sentences on the working conditions asked (hours, travel, places…).
+const CONDITIONS_WORDS: usize = 110;
 
 /// A section's text cut into its parts: fiches write a short heading line ("Bon relationnel")
 /// above the paragraphs it introduces, and lists as short lines.
@@ -192,11 +194,19 @@ fn states_a_length(sentence: &str) -> bool {
 /// before it, which says what "il" is ("Le CAP boulanger est le diplôme de référence").
 fn matching_sentences(d: &Document, key: &str, cues: &[&str], budget: usize) -> Option<String> {
     let text = section(d, key)?;
-    let all: Vec<&str> = parts(text).into_iter().flat_map(|p| p.lines).flat_map(sentences).filter(|s| !is_boilerplate(s)).collect();
     let mut hits: Vec<&str> = Vec::new();
+    add_matching(text, |f| cues.iter().any(|c| f.contains(c)), &mut hits);
+    let q = quote(hits, budget);
+    (!q.is_empty()).then_some(q)
+}
+
+/// Adds to `hits` the sentences of a section's text whose folded form `keep`s, in order, each
+/// once. A sentence that opens on a pronoun ("Il travaille de nuit…") comes with the one
+/// before it, which says who "il" is.
+fn add_matching<'a>(text: &'a str, keep: impl Fn(&str) -> bool, hits: &mut Vec<&'a str>) {
+    let all: Vec<&str> = parts(text).into_iter().flat_map(|p| p.lines).flat_map(sentences).filter(|s| !is_boilerplate(s)).collect();
     for (i, s) in all.iter().enumerate() {
-        let f = retrieval::french::fold(s);
-        if !cues.iter().any(|c| f.contains(c)) {
+        if hits.contains(s) || !keep(&retrieval::french::fold(s)) {
             continue;
         }
         if i > 0 && opens_on_a_pronoun(s) && hits.last() != Some(&all[i - 1]) {
@@ -204,8 +214,6 @@ fn matching_sentences(d: &Document, key: &str, cues: &[&str], budget: usize) -> 
         }
         hits.push(s);
     }
-    let q = quote(hits, budget);
-    (!q.is_empty()).then_some(q)
 }
 
 /// A fiche's sentences that could answer a question, wherever the fiche says them (ROME's
@@ -518,6 +526,10 @@ impl Card<'_> {
                 self.add("Comment on y entre", text);
                 self.level();
             }
+            Asked::Conditions => {
+                let asked = self.conditions_asked();
+                self.add("Conditions de travail", asked.or_else(|| section_quote(d, "condition_travail", CONDITIONS_WORDS)));
+            }
             Asked::ForMe => {
                 let qualities: Vec<&str> =
                     section(d, "competences").map(|t| parts(t).into_iter().filter_map(|p| p.heading).take(6).collect()).unwrap_or_default();
@@ -525,7 +537,10 @@ impl Card<'_> {
                     self.add("Qualités demandées", Some(qualities.join(" ; ")));
                 }
                 self.add("Ce que dit la fiche", section_quote(d, "competences", 130));
-                self.add("Conditions de travail", section_quote(d, "condition_travail", 60));
+                // Asked for themselves, the conditions have their own line, for what was asked.
+                if !self.question.asks(Asked::Conditions) {
+                    self.add("Conditions de travail", section_quote(d, "condition_travail", 60));
+                }
             }
             Asked::Description => {
                 self.add("En bref", Some(opening_sentences(&d.summary)));
@@ -585,6 +600,10 @@ impl Card<'_> {
                     self.add("Poursuites d'études", Some(further.join(" ; ")));
                 }
             }
+            Asked::Conditions => {
+                let asked = self.conditions_asked();
+                self.add("Ce que dit la fiche", asked);
+            }
             Asked::ForMe => {
                 self.add("Ce qui est attendu", section_quote(d, "attendus", 70).or_else(|| section_items_text(d, "attendus", 5)));
                 self.add("En bref", section_quote(d, "descriptif_format_court", 40));
@@ -601,6 +620,24 @@ impl Card<'_> {
                 self.add("Durée", d.facts.duration.clone());
             }
         }
+    }
+
+    /// The sentences that answer the working conditions asked: those of the job's "conditions de
+    /// travail" that match a topic asked (its hours, its travel…), or else those of its other
+    /// sections, in the fiche's order.
+    fn conditions_asked(&self) -> Option<String> {
+        let topics = &self.question.conditions;
+        let answers = |f: &str| topics.iter().any(|t| t.answered.is_match(f));
+        let sections = self.doc.sections.iter().filter(|s| !retrieval::rome::is_rome_section(&s.key));
+        let (own, others): (Vec<_>, Vec<_>) = sections.partition(|s| s.key == "condition_travail");
+        [own, others].into_iter().find_map(|group| {
+            let mut hits: Vec<&str> = Vec::new();
+            for s in group {
+                add_matching(&s.text, answers, &mut hits);
+            }
+            let q = quote(hits, CONDITIONS_WORDS);
+            (!q.is_empty()).then_some(q)
+        })
     }
 
     /// The card when nothing precise is asked: what the fiche says first.
@@ -911,6 +948,27 @@ mod tests {
         let card = facts_block(&Question::read("Quelles démarches pour obtenir le droit d'exercer comme chauffeur de taxi ?"), &[&taxi], &Picks::default());
         assert!(card.contains("pas d'autorisation d'exercer.") && card.contains("casier judiciaire vierge"), "{card}");
         assert!(!card.contains("nombreux candidats"), "{card}");
+    }
+
+    #[test]
+    fn working_conditions_asked_quote_the_sentences_of_that_topic() {
+        let refinery = metier_with(
+            "MET.1",
+            "opérateur/trice de raffinerie",
+            &[
+                (
+                    "condition_travail",
+                    "Toujours dehors\nUne raffinerie est située en extérieur, sans toit. Il évolue dans un environnement bruyant.\nUn travail d'équipe\nIl communique avec son collègue par radio.\n24 h sur 24\nUne raffinerie ne s'arrête jamais. Les opérateurs travaillent en 3x8 et 3 week-ends sur 5.",
+                ),
+                ("vie_professionnelle", "Les opérateurs partent parfois en déplacement sur d'autres sites."),
+            ],
+        );
+        let card = facts_block(&Question::read("Opérateur de raffinerie, et les horaires c'est comment ?"), &[&refinery], &Picks::default());
+        assert!(card.contains("Conditions de travail : Les opérateurs travaillent en 3x8 et 3 week-ends sur 5."), "{card}");
+        assert!(!card.contains("sans toit"), "{card}");
+        // Nothing on the topic in the section itself: the job's other sections are read.
+        let card = facts_block(&Question::read("Opérateur de raffinerie, on part souvent en déplacement ?"), &[&refinery], &Picks::default());
+        assert!(card.contains("déplacement sur d'autres sites"), "{card}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::sync::OnceLock;
 
 const ASKED: &str = include_str!("../data/asked.tsv");
+const ASKED_CONDITIONS: &str = include_str!("../data/asked-conditions.tsv");
 
 /// One thing a question can ask, in the order an answer gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -19,6 +20,9 @@ pub enum Asked {
     Access,
     Duration,
     Outcomes,
+    /// The working conditions: hours, travel, places, alone or in a team, hardship
+    /// (`data/asked-conditions.tsv`).
+    Conditions,
     Procedure,
     ForMe,
     Description,
@@ -31,6 +35,7 @@ impl Asked {
             "acces" => Asked::Access,
             "duree" => Asked::Duration,
             "debouches" => Asked::Outcomes,
+            "conditions" => Asked::Conditions,
             "demarche" => Asked::Procedure,
             "pour_moi" => Asked::ForMe,
             "description" => Asked::Description,
@@ -45,6 +50,7 @@ impl Asked {
             Asked::Access => "acces",
             Asked::Duration => "duree",
             Asked::Outcomes => "debouches",
+            Asked::Conditions => "conditions",
             Asked::Procedure => "demarche",
             Asked::ForMe => "pour_moi",
             Asked::Description => "description",
@@ -76,6 +82,38 @@ pub struct Question {
     /// fiche's age condition answers.
     #[serde(skip)]
     pub age: bool,
+    /// The topics of the working conditions asked ("horaires", "deplacements"…), in the
+    /// table's order.
+    #[serde(skip)]
+    pub conditions: Vec<&'static ConditionTopic>,
+}
+
+/// A topic of the working conditions: how a question asks it, and which of a fiche's
+/// sentences answer it.
+#[derive(Debug)]
+pub struct ConditionTopic {
+    pub name: &'static str,
+    asked: Regex,
+    pub answered: Regex,
+}
+
+impl PartialEq for ConditionTopic {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+pub fn condition_topics() -> &'static [ConditionTopic] {
+    static T: OnceLock<Vec<ConditionTopic>> = OnceLock::new();
+    T.get_or_init(|| {
+        guardrails::data::rows(ASKED_CONDITIONS)
+            .map(|row| {
+                let [name, asked, answered] = row[..] else { panic!("asked-conditions.tsv: a row needs three columns: {row:?}") };
+                let re = |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("asked-conditions.tsv: {name}: {e}"));
+                ConditionTopic { name, asked: re(asked), answered: re(answered) }
+            })
+            .collect()
+    })
 }
 
 enum Pattern {
@@ -255,6 +293,10 @@ impl Question {
                 Pattern::Asked(..) => {}
             }
         }
+        q.conditions = condition_topics().iter().filter(|t| t.asked.is_match(&plain)).collect();
+        if !q.conditions.is_empty() {
+            q.asked.push(Asked::Conditions);
+        }
         // A comparison that only asks "what is the difference" gets the general card of each.
         if definition && q.asked.is_empty() && !q.comparison {
             q.asked.push(Asked::Description);
@@ -380,6 +422,27 @@ mod tests {
             "Je peux tenter le DE de moniteur éducateur ?",
         ] {
             assert!(asked(q).contains(&Asked::Access), "{q}: {:?}", asked(q));
+        }
+    }
+
+    #[test]
+    fn working_conditions_asked_are_read_by_topic_and_a_person_s_own_life_is_not() {
+        let topics = |t: &str| Question::read(t).conditions.iter().map(|c| c.name).collect::<Vec<_>>();
+        assert_eq!(topics("Conducteur de train, est-ce qu'on travaille de nuit et le week-end ?"), ["horaires"]);
+        assert_eq!(topics("Opérateur de raffinerie, et les horaires c'est comment ?"), ["horaires"]);
+        assert_eq!(topics("Soudeur, on travaille où ? On part souvent loin de chez soi ?"), ["deplacements", "lieux"]);
+        assert_eq!(topics("géomètre c'est dehors ou dans un bureau ?"), ["lieux"]);
+        assert!(asked("on bosse seul ou en equipe quand on est cariste ?").contains(&Asked::Conditions));
+        assert!(asked("couvreur c'est dangereux ?").contains(&Asked::Conditions));
+        for own_life in [
+            "je dors plus la nuit",
+            "je travaille le week-end au macdo, quel bts ?",
+            "j'aime travailler dehors, quels métiers ?",
+            "je veux pas bosser loin de chez moi",
+            "j'aime plus les horaires de la restau, quoi d'autre ?",
+            "je cherche un poste où je pars souvent hors de France",
+        ] {
+            assert!(!asked(own_life).contains(&Asked::Conditions), "{own_life}");
         }
     }
 
