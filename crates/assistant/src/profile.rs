@@ -886,6 +886,10 @@ mod tests {
         let p = read("j'aime souder et travailler le métal, mais je suis un peu découragé");
         assert_eq!(p.interests, vec!["je veux travailler de mes mains"], "{p:?}");
         assert!(read("j'adore la déco et la décoration d'intérieur").interests.contains(&"je rêve d'un métier artistique".to_string()));
+        // Beauty work is done with one's hands, and hair and make-up are an art too.
+        let p = read("moi jaime la coiffure et le maquillage");
+        assert_eq!(p.interests, vec!["je veux travailler de mes mains", "je rêve d'un métier artistique"], "{p:?}");
+        assert_eq!(read("je kiffe faire les ongles de mes copines").interests, vec!["je veux travailler de mes mains"]);
     }
 
     #[test]

@@ -348,19 +348,45 @@ impl Question {
         if self.excluded.is_empty() {
             return false;
         }
-        let by_start = doc.kind == retrieval::Kind::Metier;
+        let names = NamesOf::new(doc);
+        self.excluded_words().filter(|w| w.len() >= 4).any(|e| names.say(e))
+    }
+
+    /// Whether every word of one thing ruled out names the fiche ("professeur d'EPS" is not
+    /// said of "enseignant en activité physique adaptée", though "professeur" alone may be):
+    /// the stricter reading, for fiches ruled out through the jobs they lead to.
+    pub fn rules_out_wholly(&self, doc: &Document) -> bool {
+        let names = NamesOf::new(doc);
+        self.excluded.iter().any(|phrase| {
+            let mut words = phrase.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 3 && !EMPTY_WORDS.contains(w)).peekable();
+            words.peek().is_some() && words.all(|w| names.say(w))
+        })
+    }
+}
+
+/// The words of a fiche's title, synonyms and sectors, to compare with what is ruled out.
+struct NamesOf {
+    words: Vec<String>,
+    by_start: bool,
+}
+
+impl NamesOf {
+    fn new(doc: &Document) -> NamesOf {
         let mut names = vec![fold(&doc.title)];
         names.extend(doc.synonyms.iter().map(|s| fold(s)));
         names.extend(doc.facts.sectors.iter().map(|s| fold(s)));
-        let words: Vec<&str> = names.iter().flat_map(|n| n.split(|c: char| !c.is_alphanumeric())).filter(|w| w.len() >= 4).collect();
-        self.excluded_words().filter(|w| w.len() >= 4).any(|e| {
-            // Short words must match whole ("cher" is not "chercheur"); longer ones by their start.
-            if e.chars().count() < 6 || !by_start {
-                return words.contains(&e);
-            }
-            let stem: String = e.chars().take(7).collect();
-            words.iter().any(|w| w.starts_with(&stem) || (w.len() >= 6 && stem.starts_with(*w)))
-        })
+        let words = names.iter().flat_map(|n| n.split(|c: char| !c.is_alphanumeric())).filter(|w| w.len() >= 3).map(String::from).collect();
+        NamesOf { words, by_start: doc.kind == retrieval::Kind::Metier }
+    }
+
+    /// Short words must match whole ("cher" is not "chercheur"); a job's longer ones by their
+    /// start ("enseign" for "enseignement", "enseignant").
+    fn say(&self, e: &str) -> bool {
+        if e.chars().count() < 6 || !self.by_start {
+            return self.words.iter().any(|w| w == e);
+        }
+        let stem: String = e.chars().take(7).collect();
+        self.words.iter().any(|w| w.starts_with(&stem) || (w.len() >= 6 && stem.starts_with(w.as_str())))
     }
 }
 
@@ -423,6 +449,15 @@ mod tests {
         ] {
             assert!(asked(q).contains(&Asked::Access), "{q}: {:?}", asked(q));
         }
+    }
+
+    #[test]
+    fn what_one_needs_asks_the_way_in() {
+        assert_eq!(asked("38 ans, cariste depuis 15 ans, je veux passer conducteur routier. Qu'est-ce qu'il me faut concrètement ?"), [Asked::Access]);
+        assert!(asked("il lui faut quel diplôme pour être guide de haute montagne ?").contains(&Asked::Access));
+        assert!(asked("de quoi j'ai besoin pour devenir taxi ?").contains(&Asked::Access));
+        // A need stated is not a question about the way in.
+        assert!(!asked("mon ado adore les sports extrêmes, il lui faut un métier physique, une idée ?").contains(&Asked::Access));
     }
 
     #[test]
@@ -526,5 +561,17 @@ mod tests {
         doc.facts.sectors = vec!["santé".into()];
         doc.title = "auxiliaire de puériculture".into();
         assert!(!q.rules_out(&doc));
+    }
+
+    #[test]
+    fn a_job_is_wholly_ruled_out_only_by_every_word_of_one_exclusion() {
+        let mut teacher = Document::bare("MET.1", retrieval::Kind::Metier, "professeur/e de collège et de lycée");
+        teacher.facts.sectors = vec!["enseignement".into()];
+        let mut apa = Document::bare("MET.2", retrieval::Kind::Metier, "enseignant/e en activité physique adaptée");
+        apa.synonyms = vec!["professeur d'APA".into()];
+        let not_eps = Question::read("Licence STAPS : quels débouchés ? surtout pas devenir prof d'EPS");
+        assert!(!not_eps.rules_out_wholly(&apa));
+        let not_teaching = Question::read("J'adore l'histoire mais je ne veux pas être enseignant. C'est une impasse ?");
+        assert!(not_teaching.rules_out_wholly(&teacher) && not_teaching.rules_out_wholly(&apa));
     }
 }

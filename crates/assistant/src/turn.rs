@@ -586,7 +586,10 @@ impl Assistant {
         let widen = if asked.excluded.is_empty() { 0 } else { 5 };
         let opts = SearchOptions { k: self.config.top_k + widen, ..Default::default() };
         let mut hits = self.searcher.search_with_vector(query, Some(dense.clone()), &opts)?;
-        hits.retain(|h| !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d)));
+        let named_here = self.searcher.named(query);
+        hits.retain(|h| {
+            !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d) || (!named_here.contains(&d.id) && self.leads_only_to_ruled_out(&asked, d)))
+        });
         hits.truncate(self.config.top_k);
         // Read without what only says who the person is: a disability, an origin, where one
         // lives or what one's parents do is not a taste ("je suis en situation de handicap"
@@ -1189,6 +1192,15 @@ impl Assistant {
                 (!asked.rules_out(d) || kept_despite_a_job_ruled_out(asked, d)).then_some(NamedFiche { id, situation, goal, kind: d.kind, before })
             })
             .collect()
+    }
+
+    /// A formation every job of which the person ruled out ("je ne veux pas être enseignant":
+    /// the master MEEF, whose jobs are all teachers; a licence that also leads elsewhere
+    /// stays). The caller keeps the formations the message names: "Licence STAPS APAS, mais pas
+    /// prof d'EPS" asks about that licence, whatever its jobs' names share with "prof".
+    fn leads_only_to_ruled_out(&self, asked: &Question, d: &Document) -> bool {
+        let jobs: Vec<&Document> = d.links.iter().filter_map(|l| self.searcher.document(&l.id)).filter(|m| m.kind == Kind::Metier).collect();
+        d.kind == Kind::Formation && !jobs.is_empty() && jobs.iter().all(|m| asked.rules_out_wholly(m))
     }
 
     /// A job named with a formation that neither leads to it nor is listed by its fiche ("le
