@@ -137,7 +137,17 @@ fn matching(clause: &str) -> Option<&'static Pattern> {
     if b.is_empty() {
         return None;
     }
-    patterns().iter().find(|p| p.regex.is_match(b))
+    patterns().iter().find(|p| p.regex.is_match(b) && !(p.attribute == Attribute::Territory && names_no_place(b)))
+}
+
+/// "je suis du genre à tout planifier", "je suis d'accord": "je suis de…" followed by a word
+/// that names no place (`data/not-places.txt`).
+fn names_no_place(clause: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(?i)\b(?:je suis|j.suis|chuis|je sui|jsuis) (?:du |de la |de l.|des |de |d.)(\p{L}+)").expect("valid pattern"));
+    let words = WORDS.get_or_init(|| crate::data::words(crate::data::NOT_PLACES).collect());
+    re.captures(clause).and_then(|c| c.get(1)).is_some_and(|w| words.contains(&crate::normalise::fold(w.as_str()).as_str()))
 }
 
 /// Attributes the message describes (for the care sentences of the answer).
@@ -244,6 +254,10 @@ mod tests {
         }
         assert_eq!(strip_self_descriptions("Je suis dyslexique, est-ce que je peux faire un BTS ?"), "est-ce que je peux faire un BTS ?");
         assert_eq!(described_attributes("J'habite à Mayotte. Mes parents sont médecins."), vec![Attribute::Territory, Attribute::Social]);
+        // Saying what kind of person one is names no place.
+        assert_eq!(described_attributes("Je voudrais un poste stable, je suis du genre à tout planifier."), vec![]);
+        assert_eq!(described_attributes("je suis d'accord, je suis de nature timide"), vec![]);
+        assert_eq!(described_attributes("Je suis de Marseille."), vec![Attribute::Territory]);
         assert_eq!(
             strip_self_descriptions("Mon enfant est en seconde. Mon conjoint et moi sommes ouvriers. Comment l'aider ?"),
             "Mon enfant est en seconde. Comment l'aider ?"
