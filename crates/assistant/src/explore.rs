@@ -81,6 +81,9 @@ pub struct Exploration {
     /// The jobs the proposals are close to, when the person asked for jobs close to one and
     /// said no taste ("d'autres métiers proches de psychologue").
     pub near: Vec<String>,
+    /// The course whose jobs the proposals start from, when the person asked for them and
+    /// ruled something out ("Master de biologie en poche, pas de thèse, quels métiers ?").
+    pub course: Option<String>,
 }
 
 /// Propose métiers for an open question. `query` is the question as retrieval reads it (self
@@ -142,6 +145,45 @@ pub fn propose(
     // Ties broken by id: the same question always gives the same list.
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
     Ok(pick_varied(scored).into_iter().map(|d| proposal(searcher, d, profile)).collect())
+}
+
+/// The most proposals [`propose_starting_with`] takes from the métiers it is given first: the
+/// rest of the list comes from the person's tastes and words, so that it is not all one trade.
+pub const GIVEN_FIRST: usize = 2;
+
+/// Proposals that start with `first` (a course's jobs, then the métiers their fiches list as
+/// related: "quels métiers avec mon master, sans thèse ?"), each one the profile admits and
+/// none left out, at most [`GIVEN_FIRST`] of them, then the best of [`propose`] (with `first`
+/// as related métiers) to fill the list.
+pub fn propose_starting_with(
+    searcher: &Searcher,
+    query: &str,
+    dense: &[f32],
+    profile: &Profile,
+    not_proposed: &[String],
+    first: &[String],
+) -> Result<Vec<Proposal>, SearchError> {
+    let left_out: Vec<&Document> = not_proposed.iter().filter_map(|id| searcher.document(id)).collect();
+    // Those that share a taste the person said come first, in the order given.
+    let mut firsts: Vec<&Document> = first.iter().filter_map(|id| searcher.document(id)).collect();
+    firsts.sort_by_key(|d| !d.facts.interests.iter().any(|i| profile.interests.contains(i)));
+    let mut given: Vec<&Document> = Vec::new();
+    for d in firsts {
+        let fits = d.kind == Kind::Metier && !retrieval::rome::is_rome_document(&d.id) && profile.admits(d) && !named_after(d, &left_out);
+        if fits && !given.iter().any(|g| g.id == d.id) && given.len() < GIVEN_FIRST {
+            given.push(d);
+        }
+    }
+    let mut out: Vec<Proposal> = given.iter().map(|d| proposal(searcher, d, profile)).collect();
+    for p in propose(searcher, query, dense, profile, not_proposed, first)? {
+        if out.len() >= MAX_PROPOSALS {
+            break;
+        }
+        if !out.iter().any(|o| o.id == p.id) {
+            out.push(p);
+        }
+    }
+    Ok(out)
 }
 
 /// Whether `d` is one of `left_out` or a job of the same trade: its title begins with the same
@@ -357,13 +399,17 @@ pub fn render(e: &Exploration, detail: Option<&str>) -> String {
     } else {
         let what: Vec<String> = e.profile.interests.iter().map(|i| format!("« {i} »")).collect();
         let mut intro = "Voici des métiers à explorer".to_string();
-        if !e.near.is_empty() && what.is_empty() {
+        if let Some(course) = &e.course {
+            intro.push_str(&format!(
+                " à partir de « {course} » : des métiers où mène la formation d'après les fiches de l'Onisep, et d'autres proches, sans ce qui est écarté"
+            ));
+        } else if !e.near.is_empty() && what.is_empty() {
             let near: Vec<String> = e.near.iter().map(|n| format!("« {n} »")).collect();
             intro.push_str(&format!(", proches de {} d'après les fiches de l'Onisep (métiers liés, mêmes centres d'intérêt)", near.join(", ")));
         }
         if !what.is_empty() {
             intro.push_str(&format!(", d'après {} : {}", if tu { "ce que tu aimes" } else { "ce que vous décrivez" }, what.join(", ")));
-        } else if e.near.is_empty() {
+        } else if e.near.is_empty() && e.course.is_none() {
             intro.push_str(if tu { ", d'après ce que tu décris" } else { ", d'après ce que vous décrivez" });
         }
         if let Some(max) = e.profile.max_level {
@@ -583,7 +629,7 @@ mod tests {
             matched_interests: profile.interests.clone(),
             url: d.url.clone(),
         };
-        let e = Exploration { profile, proposals: vec![proposal], follow_up: Some(FollowUp::Class), address: Address::Tu, near: Vec::new() };
+        let e = Exploration { profile, proposals: vec![proposal], follow_up: Some(FollowUp::Class), address: Address::Tu, near: Vec::new(), course: None };
         let text = render(&e, None);
         assert!(text.contains("• métier A : Une phrase qui dit ce que fait ce métier au quotidien."), "{text}");
         assert!(text.contains("Niveau minimum : CAP ou équivalent. Une formation pour y aller : CAP exemple."), "{text}");
@@ -592,6 +638,9 @@ mod tests {
         assert!(!text.contains("laissé de côté"), "nothing was ruled out: {text}");
         let vous = render(&Exploration { address: Address::Vous, ..e.clone() }, None);
         assert!(vous.contains("le choix revient à la personne concernée") && !vous.contains("c'est toi"), "{vous}");
+        // Paths drawn from a course's jobs say so.
+        let from_course = render(&Exploration { course: Some("BUT exemple".into()), ..e.clone() }, None);
+        assert!(from_course.contains("à partir de « BUT exemple » : des métiers où mène la formation"), "{from_course}");
         // Working conditions ruled out are said, with where the conditions come from.
         let profile = Profile { avoided_conditions: vec!["travailler la nuit".into()], ..e.profile.clone() };
         let night = render(&Exploration { profile, ..e.clone() }, None);

@@ -1100,6 +1100,11 @@ mod tests {
         // Staying in a field, or moving on from one's job, is a wish too.
         assert!(says_a_wish("je veux rester dans l'écrit et la communication mais ailleurs que dans la presse"));
         assert!(says_a_wish("aide-soignante depuis 12 ans, je veux évoluer"));
+        // "j'" before the verb, the kind of work as its object, and a picture of oneself at work.
+        assert!(says_a_wish("j'aimerais un boulot avec des horaires fixes"));
+        assert!(says_a_wish("après des années à la maison, je voudrais retravailler"));
+        assert!(says_a_wish("il se verrait bien dans une cuisine"));
+        assert!(!says_a_wish("je me vois bien rester au lit demain"));
         assert!(!says_a_wish("je veux rester chez moi ce week-end"));
     }
 

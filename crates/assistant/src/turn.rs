@@ -14,7 +14,7 @@ use guardrails::semantic::{EncodeError, SemanticError};
 use guardrails::{Action, Guard, History, InputReport, Verdict};
 use inference::{GenerationRequest, GenerationStats, Generator, InferenceError, TextKind};
 use retrieval::search::{SearchError, Searcher};
-use retrieval::{Document, Hit, Kind, SearchOptions};
+use retrieval::{Document, Hit, Kind, Level, SearchOptions};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -177,6 +177,20 @@ struct OpenRoute {
     refining: bool,
     /// Read as open by the open-question head where the rules read a named question.
     by_head: bool,
+    /// The course whose jobs the person asks for while ruling something out, and the jobs
+    /// its fiche (and its options') lists, none ruled out (see `Assistant::course_asked_with_a_rule_out`).
+    course: Option<CourseJobs>,
+}
+
+/// A course and the métiers its fiche and its options' fiches lead to.
+struct CourseJobs {
+    /// The course's fiche: its card comes first.
+    id: String,
+    title: String,
+    /// Every métier the course leads to: their centres d'intérêt stand for the person's tastes.
+    all: Vec<String>,
+    /// Those the person does not rule out: proposed first.
+    kept: Vec<String>,
 }
 
 /// Why a conversation goes to a counsellor.
@@ -509,7 +523,24 @@ impl Assistant {
         // The profile the person sees keeps only what they said.
         let near: Vec<&Document> =
             if profile.interests.is_empty() { route.alternative_to.iter().filter_map(|id| self.searcher.document(id)).collect() } else { Vec::new() };
-        let proposals = if !profile.interests.is_empty() {
+        let proposals = if let Some(course) = &route.course {
+            // The jobs the course leads to stand for the tastes when none is said.
+            let mut from_course = profile.clone();
+            let jobs: Vec<&Document> = course.all.iter().filter_map(|id| self.searcher.document(id)).collect();
+            if from_course.interests.is_empty() {
+                from_course.interests = shared_by_most(&jobs);
+            }
+            // No limit said: jobs within one diploma of the course ("à part diététicien" after
+            // a BTS is not medicine).
+            if from_course.max_level.is_none() {
+                from_course.max_level = self.searcher.document(&course.id).and_then(|d| d.facts.level_order()).map(one_diploma_further);
+            }
+            // The course's own jobs first, then those their fiches (the ruled-out ones' too:
+            // "pas prof d'EPS" keeps the sport) list as related.
+            let mut first = course.kept.clone();
+            first.extend(jobs.iter().flat_map(|d| d.facts.related.iter().map(|l| l.id.clone())));
+            crate::explore::propose_starting_with(&self.searcher, query, dense, &from_course, &route.not_proposed, &first)?
+        } else if !profile.interests.is_empty() {
             crate::explore::propose(&self.searcher, query, dense, &profile, &route.not_proposed, &[])?
         } else if !near.is_empty() {
             let mut as_near = profile.clone();
@@ -526,7 +557,8 @@ impl Assistant {
         };
         let follow_up = crate::explore::follow_up(&profile, &proposals);
         let near = if proposals.is_empty() { Vec::new() } else { near.iter().map(|d| d.display_title()).collect() };
-        let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message), near };
+        let course = route.course.as_ref().filter(|_| !proposals.is_empty()).map(|c| c.title.clone());
+        let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message), near, course };
         // "C'est quoi ce métier et comment on y arrive ?" asked with the tastes: what a card
         // answers (the way in, what the job is, its length, its pay) is said of the first
         // proposal, the closest to what the person describes, from its fiche.
@@ -539,8 +571,21 @@ impl Assistant {
             .and_then(|p| self.searcher.document(&p.id))
             .map(|d| facts_block(&asked, &[d], &Picks::default()))
             .filter(|f| !f.trim().is_empty());
+        // A course's jobs asked: its card first (what it leads to, without what is ruled out,
+        // and what comes after it), the paths after.
+        let course_card = route
+            .course
+            .as_ref()
+            .filter(|_| !exploration.proposals.is_empty())
+            .and_then(|c| self.searcher.document(&c.id))
+            .map(|d| (d, facts_block(&asked, &[d], &Picks::default())))
+            .filter(|(_, f)| !f.trim().is_empty());
+        if let Some((_, card)) = &course_card {
+            out.emit(&format!("D'après les fiches de l'Onisep :\n{card}\n\n"));
+        }
         out.emit(&crate::explore::render(&exploration, detail.as_deref()));
-        let docs: Vec<&Document> = exploration.proposals.iter().filter_map(|p| self.searcher.document(&p.id)).collect();
+        let mut docs: Vec<&Document> = course_card.iter().map(|(d, _)| *d).collect();
+        docs.extend(exploration.proposals.iter().filter_map(|p| self.searcher.document(&p.id)));
         answer.sources = sources(&[], &docs);
         if !docs.is_empty() {
             answer.attributions.push(ONISEP_SOURCE.into());
@@ -557,7 +602,17 @@ impl Assistant {
             None,
         ));
         verdicts.push(Verdict::new("exploration", Action::Answer, "P4", "proposals read from the question without its self-descriptions", None));
-        verdicts.push(Verdict::new("grounding", Action::Answer, "P2", format!("{} sources cited, one per métier proposed", answer.sources.len()), None));
+        verdicts.push(Verdict::new(
+            "grounding",
+            Action::Answer,
+            "P2",
+            format!(
+                "{} sources cited, one per métier proposed{}",
+                answer.sources.len(),
+                if course_card.is_some() { " and the course whose jobs were asked" } else { "" }
+            ),
+            None,
+        ));
         answer.exploration = Some(exploration);
         Ok(())
     }
@@ -587,8 +642,13 @@ impl Assistant {
         let opts = SearchOptions { k: self.config.top_k + widen, ..Default::default() };
         let mut hits = self.searcher.search_with_vector(query, Some(dense.clone()), &opts)?;
         let named_here = self.searcher.named(query);
+        let other_names = self.ruled_out_by_another_name(&asked);
         hits.retain(|h| {
-            !self.searcher.document(&h.id).is_some_and(|d| asked.rules_out(d) || (!named_here.contains(&d.id) && self.leads_only_to_ruled_out(&asked, d)))
+            !other_names.contains(&h.id)
+                && !self
+                    .searcher
+                    .document(&h.id)
+                    .is_some_and(|d| asked.rules_out(d) || (!named_here.contains(&d.id) && self.leads_only_to_ruled_out(&asked, d)))
         });
         hits.truncate(self.config.top_k);
         // Read without what only says who the person is: a disability, an origin, where one
@@ -596,6 +656,7 @@ impl Assistant {
         // must not read as "je veux être utile aux autres" and bring care jobs).
         let read = Profile::read(&guardrails::context::strip_self_descriptions(&input.redacted), &asked);
         let mut found = self.named_found(&asked, query);
+        found.retain(|n| !other_names.contains(&n.id));
         // A trade named by its activity is one taste among others in a message that states
         // tastes ("j'aime la coiffure et la couture"), unless something only its fiche answers
         // is asked ("ouvrir une fromagerie, le secteur recrute ?").
@@ -1076,7 +1137,71 @@ impl Assistant {
                 }
             }
         }
-        (by_rules || by_head).then_some(OpenRoute { not_proposed, alternative_to, refining, by_head })
+        let course = if by_rules || by_head { None } else { self.course_asked_with_a_rule_out(asked, found, hits, paths_asked || alternatives, fiche_only) };
+        if course.is_some() {
+            not_proposed.extend(self.ruled_out_by_another_name(asked));
+        }
+        (by_rules || by_head || course.is_some()).then_some(OpenRoute { not_proposed, alternative_to, refining, by_head, course })
+    }
+
+    /// The métiers ruled out by a name people use for them that their fiche does not hold
+    /// ("à part vigile": the agent de sécurité, by `data/acronyms.tsv` of retrieval).
+    fn ruled_out_by_another_name(&self, asked: &Question) -> Vec<String> {
+        let full_names: Vec<String> = asked
+            .excluded
+            .iter()
+            .flat_map(|e| e.split(|c: char| !c.is_alphanumeric()))
+            .filter_map(|w| self.searcher.acronyms().full_name(w))
+            .map(retrieval::french::fold)
+            .collect();
+        if full_names.is_empty() {
+            return Vec::new();
+        }
+        self.searcher
+            .documents()
+            .filter(|d| d.kind == Kind::Metier && full_names.contains(&retrieval::french::fold(d.title_masculine.as_deref().unwrap_or(&d.title))))
+            .map(|d| d.id.clone())
+            .collect()
+    }
+
+    /// "Master de biologie en poche, je ne veux pas faire de thèse. Quels métiers je peux
+    /// viser ?", "en STAPS, je veux pas être prof d'EPS, autres débouchés ?": the jobs a course
+    /// leads to, asked by someone who rules something out (a job, further studies). The course's
+    /// card lists its jobs whatever is ruled out, and only those its fiche names; paths start
+    /// from them (and from its options'), leave out what is ruled out, and go on to métiers of
+    /// the same centres d'intérêt. Not when a job is named as the goal, nor for what only a
+    /// fiche answers (a salary, a procedure).
+    fn course_asked_with_a_rule_out(&self, asked: &Question, found: &[NamedFiche], hits: &[Hit], paths_asked: bool, fiche_only: bool) -> Option<CourseJobs> {
+        let jobs_asked = asked.asks(Asked::Outcomes) || paths_asked;
+        if !jobs_asked || asked.excluded.is_empty() || fiche_only || asked.comparison || found.iter().any(|n| n.kind == Kind::Metier && !n.situation) {
+            return None;
+        }
+        // The course named (of several options named, the one search puts first: "licence
+        // STAPS APAS"), else one search finds by its title ("en STAPS").
+        let rank = |id: &str| hits.iter().position(|h| h.id == id).unwrap_or(usize::MAX);
+        let named = found.iter().filter(|n| n.kind == Kind::Formation).map(|n| n.id.as_str()).min_by_key(|id| rank(id));
+        let course = named
+            .into_iter()
+            .chain(hits.iter().take(3).filter(|h| h.kind == Kind::Formation && h.title_match).map(|h| h.id.as_str()))
+            .find_map(|id| self.searcher.document(id))?;
+        let mut all: Vec<String> = Vec::new();
+        for d in std::iter::once(course).chain(crate::options::siblings(course, self.searcher.documents())) {
+            for l in &d.links {
+                if self.searcher.document(&l.id).is_some_and(|m| m.kind == Kind::Metier) && !all.contains(&l.id) {
+                    all.push(l.id.clone());
+                }
+            }
+        }
+        let other_names = self.ruled_out_by_another_name(asked);
+        let kept: Vec<String> =
+            all.iter().filter(|id| !other_names.contains(id) && self.searcher.document(id).is_some_and(|m| !asked.rules_out(m))).cloned().collect();
+        let siblings = crate::options::siblings(course, self.searcher.documents());
+        let title = if siblings.is_empty() {
+            course.display_title()
+        } else {
+            crate::options::split(&course.title).map_or_else(|| course.display_title(), |of| of.diploma.to_string())
+        };
+        (!all.is_empty()).then_some(CourseJobs { id: course.id.clone(), title, all, kept })
     }
 
     /// "je veux être militaire, à quel âge on peut s'engager ?": a job wished for by a word
@@ -1157,7 +1282,7 @@ impl Assistant {
         ));
         verdicts.push(Verdict::new("exploration", Action::Answer, "P6", "what the person likes asked before any path is proposed", None));
         answer.exploration =
-            Some(Exploration { profile, proposals: Vec::new(), follow_up: Some(crate::explore::FollowUp::Interests), address, near: Vec::new() });
+            Some(Exploration { profile, proposals: Vec::new(), follow_up: Some(crate::explore::FollowUp::Interests), address, near: Vec::new(), course: None });
         Ok(())
     }
 
@@ -1440,6 +1565,32 @@ fn naming_cues() -> &'static NamingCues {
 /// "traducteur") is the job turned down.
 fn kept_despite_a_job_ruled_out(asked: &Question, d: &Document) -> bool {
     d.kind == Kind::Formation && !crate::diplomas::types_named(&d.title).is_empty() && asked.excluded.iter().all(|e| crate::diplomas::types_named(e).is_empty())
+}
+
+/// The level of the diploma usually taken after one of level `l` (a BTS, then a licence pro).
+fn one_diploma_further(l: Level) -> Level {
+    match l {
+        Level::NoDiploma | Level::Cap => Level::Bac,
+        Level::Bac | Level::Bac1 => Level::Bac2,
+        Level::Bac2 => Level::Bac3,
+        Level::Bac3 | Level::Bac4 | Level::Bac5 => Level::Bac5,
+        Level::Beyond => Level::Beyond,
+    }
+}
+
+/// The centres d'intérêt at least half of `jobs` carry (the commonest one at least): what a
+/// course's jobs have in common, not every taste one of them touches ("BTS SIO": the digital,
+/// not the creativity of one web job).
+fn shared_by_most(jobs: &[&Document]) -> Vec<String> {
+    let mut counts: Vec<(&String, usize)> = Vec::new();
+    for i in jobs.iter().flat_map(|d| d.facts.interests.iter()) {
+        match counts.iter_mut().find(|(c, _)| *c == i) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((i, 1)),
+        }
+    }
+    let most = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    counts.into_iter().filter(|(_, n)| *n == most || 2 * n >= jobs.len()).map(|(i, _)| i.clone()).collect()
 }
 
 fn is_situation(before: &str) -> bool {

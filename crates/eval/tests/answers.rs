@@ -152,10 +152,33 @@ fn ruled_out_jobs_are_never_proposed() {
     let a = ask("Je nage bien et j'aimerais travailler à la piscine, mais pas prof de sport (trop d'études). Ça se passe comment ?");
     assert!(a.asked.excluded.iter().any(|e| e.contains("professeur")), "{:?}", a.asked);
     assert!(!a.sources.iter().any(|s| s.title.to_lowercase().contains("professeur")), "{:?}", a.sources);
+    // Paths that start from the course's other jobs.
     let a = ask("Je passe mon CAP boulanger, mais boulanger c'est pas pour moi finalement. Je peux faire quoi avec ?");
-    assert!(a.sources.iter().any(|s| s.title.starts_with("CAP boulanger")), "{:?}", a.sources);
-    let jobs = a.answer.lines().find(|l| l.contains("Métiers visés")).unwrap_or_else(|| panic!("{}", a.answer));
-    assert!(!jobs.contains("boulanger"), "{jobs}");
+    let e = a.exploration.as_ref().unwrap_or_else(|| panic!("{}", a.answer));
+    assert_eq!(e.course.as_deref(), Some("CAP boulanger"), "{}", a.answer);
+    assert!(proposals(&a).iter().all(|d| !d.title.contains("boulanger")), "{}", a.answer);
+}
+
+/// A course's jobs asked by someone who rules something out (a job, more studies): paths that
+/// start from the jobs the course's fiches list, none ruled out, then others close to them;
+/// not the course's card, which lists its jobs whatever is ruled out.
+#[test]
+fn the_jobs_of_a_course_asked_with_a_rule_out_start_from_the_course() {
+    let a = ask("J'ai un BUT GEII et pas envie d'une école d'ingénieur, je peux faire quels métiers ?");
+    let e = a.exploration.as_ref().unwrap_or_else(|| panic!("{}", a.answer));
+    assert!(e.course.as_deref().is_some_and(|c| c.starts_with("BUT génie électrique")), "{}", a.answer);
+    let docs = proposals(&a);
+    assert!(docs.len() >= 3 && docs.iter().all(|d| !d.title.starts_with("ingénieur")), "{}", a.answer);
+    let course_jobs: Vec<String> = assistant()
+        .searcher
+        .documents()
+        .filter(|d| d.kind == retrieval::Kind::Formation && d.title.starts_with("BUT génie électrique et informatique industrielle"))
+        .flat_map(|d| d.links.iter().map(|l| l.id.clone()))
+        .collect();
+    assert!(course_jobs.contains(&docs[0].id), "{}", a.answer);
+    // A job named as the goal keeps its card.
+    let a = ask("En BUT GEII, pas d'école d'ingénieur pour moi : technicien en automatisme, ça recrute ?");
+    assert!(a.exploration.is_none(), "{}", a.answer);
 }
 
 /// The person's own job or course is where they come from; the job they want to become is

@@ -12,6 +12,7 @@ const SHORT_FORMS: &[(&str, &str)] = &[
     ("véto", "vétérinaire"),
     ("veto", "vétérinaire"),
     ("ingé", "ingénieur"),
+    ("inge", "ingénieur"),
     ("archi", "architecte"),
     ("psy", "psychologue"),
     ("éduc", "éducateur"),
