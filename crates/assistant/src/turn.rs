@@ -555,7 +555,8 @@ impl Assistant {
         } else {
             Vec::new()
         };
-        let follow_up = crate::explore::follow_up(&profile, &proposals);
+        // The course whose jobs are asked says where the person is: their class is not asked.
+        let follow_up = crate::explore::follow_up(&profile, &proposals).filter(|f| !(route.course.is_some() && *f == crate::explore::FollowUp::Class));
         let near = if proposals.is_empty() { Vec::new() } else { near.iter().map(|d| d.display_title()).collect() };
         let course = route.course.as_ref().filter(|_| !proposals.is_empty()).map(|c| c.title.clone());
         let exploration = Exploration { profile, proposals, follow_up, address: crate::profile::address(message), near, course };

@@ -176,6 +176,8 @@ fn the_jobs_of_a_course_asked_with_a_rule_out_start_from_the_course() {
         .flat_map(|d| d.links.iter().map(|l| l.id.clone()))
         .collect();
     assert!(course_jobs.contains(&docs[0].id), "{}", a.answer);
+    // The course says where the person is: their class is not asked back.
+    assert_ne!(e.follow_up, Some(assistant::explore::FollowUp::Class), "{}", a.answer);
     // A job named as the goal keeps its card.
     let a = ask("En BUT GEII, pas d'école d'ingénieur pour moi : technicien en automatisme, ça recrute ?");
     assert!(a.exploration.is_none(), "{}", a.answer);
