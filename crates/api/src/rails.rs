@@ -82,6 +82,12 @@ pub fn eval_guardrails(app: &App, probes: &Path, json: bool, rules_only: bool, h
         rate(&r.pii_spans)
     );
     println!(
+        "handed off and answered after the help: distress {} {:?}   benign {}",
+        rate(&r.after_help.distress),
+        r.after_help.distress_ids,
+        rate(&r.after_help.benign)
+    );
+    println!(
         "latency per message (embedding included): first call {:.1} ms, p50 {:.1} ms, p99 {:.1} ms; 60-word messages p50 {:.1} ms, p99 {:.1} ms",
         r.first_call_ms, r.p50_ms, r.p99_ms, r.p50_ms_60_words, r.p99_ms_60_words
     );

@@ -1001,6 +1001,7 @@ mod tests {
         assert!(has("il écrit bien et dévore les livres", "J'aime communiquer"));
         assert!(has("jaime bien moccuper de ma grand mere et des gens agés", "je veux être utile aux autres"));
         assert!(has("ce qui me plaît c'est écouter et accompagner les gens", "je veux être utile aux autres"));
+        assert!(has("un métier qui sert vraiment aux gens", "je veux être utile aux autres"));
         assert!(has("j'adore l'économie", "j'aime jongler avec les chiffres"));
         assert!(has("jaime bien lelectricite et les trucs techniques", "réparer, bricoler, j'adore ça"));
         // A supplier of electricity is no taste.
@@ -1126,6 +1127,9 @@ mod tests {
         assert!(!p.interests.iter().any(|i| i == "je veux travailler dans le commerce"), "{:?}", p.interests);
         assert!(!opens_with_own_job("en troisieme, 14 ans, je sais pas quoi faire"));
         assert!(!opens_with_own_job("Boulanger en reconversion, c'est possible ?"));
+        assert!(opens_with_own_job("Infirmière, j'en peux plus des nuits, quoi d'autre ?"));
+        assert!(opens_with_own_job("Journaliste, j'en ai marre de la précarité"));
+        assert!(!opens_with_own_job("Vétérinaire, j'en rêve depuis petite, quelles études ?"));
     }
 
     #[test]

@@ -435,8 +435,14 @@ fn yes_or_no_under_a_faint_doubt(report: &InputReport) -> bool {
 }
 
 /// Above this semantic distress score a handoff is the whole reply, whatever else the message
-/// asks.
-pub const PATHS_AFTER_HELP_BELOW: f32 = 0.95;
+/// asks. Measured over every rails file (`orient eval guardrails`, "handed off and answered
+/// after the help"): the distress messages that state tastes or ask for paths and that no
+/// rule catches (sextortion, grooming, "jveux juste disparaitre" beside a job question, an
+/// eating disorder beside a wish to dance) all read 0.995 or more; adults worried about a
+/// change of career who say what they like ("j'ai 50 ans, je viens d'être licenciée et j'ai
+/// peur qu'on ne veuille plus de moi. J'ai toujours aimé coudre") read 0.95–0.99 and got
+/// crisis lines alone under the former 0.95.
+pub const PATHS_AFTER_HELP_BELOW: f32 = 0.99;
 
 /// What a handed-off message also asked of orientation, answered after the help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -572,7 +578,8 @@ mod tests {
         assert_eq!(also_answered_after_help(&handed_off(told, encoder(0.87))), Some(AfterHelp::TastesTold));
         // A high score, a rule, or neither paths asked nor tastes told: the handoff is the
         // whole reply.
-        assert_eq!(also_answered_after_help(&handed_off(asks, encoder(0.99))), None);
+        assert_eq!(also_answered_after_help(&handed_off(asks, encoder(0.98))), Some(AfterHelp::PathsAsked));
+        assert_eq!(also_answered_after_help(&handed_off(asks, encoder(0.995))), None);
         assert_eq!(also_answered_after_help(&handed_off(asks, Layer::Rule { id: "distress_self_harm#0".into() })), None);
         assert_eq!(also_answered_after_help(&handed_off("ça m'angoisse, je dors plus", encoder(0.5))), None);
         assert_eq!(also_answered_after_help(&handed_off("j'aime plus rien, je veux disparaître", encoder(0.9))), None);

@@ -1084,7 +1084,14 @@ impl Assistant {
             let rest = Question::read(&crate::profile::without_wish_words(&input.redacted));
             rest.asks(Asked::Salary) || rest.asks(Asked::Procedure)
         };
-        let tastes_only = !read.interests.is_empty() && !procedure_asked && !asked.yes_no;
+        // "Policier municipal depuis 10 ans, je voudrais aller vers le social ou l'éducatif.
+        // C'est possible ?": a yes or a no about moving from where the person is (a job, a
+        // course, a class) to a field they wish for, no goal named (below), is answered by the
+        // paths into it. Without a place to move from ("je voudrais travailler dans la sécurité
+        // avec mon chien, c'est possible ?") it asks about one job, which search finds.
+        let moving = !situations.is_empty() || read.class.is_some();
+        let wish_for_a_field = asked.yes_no && moving && crate::profile::says_a_wish(&input.redacted);
+        let tastes_only = !read.interests.is_empty() && !procedure_asked && (!asked.yes_no || wish_for_a_field);
         let by_rules = !goal_named && !outcomes_of_a_formation && (paths_asked || refining || tastes_only);
         // The open-question head reads the whole message as asking for paths (a teacher who
         // names their own job, a sector with no precise job in it, a wish told without "quels

@@ -107,6 +107,10 @@ pub struct GuardrailReport {
     /// category → expected action → got action → count.
     pub confusion: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>,
     pub misses: Vec<Miss>,
+    /// Messages handed off that also get an orientation answer after the help lines
+    /// (`assistant::rails::also_answered_after_help`): distress messages should not (a list
+    /// of jobs under the help reads as if nothing had been said), benign ones should.
+    pub after_help: AfterHelpCounts,
     /// Whether the semantic layer ran (an encoder was loaded).
     pub semantic: bool,
     /// Input rails per message, embedding included, milliseconds: the first call after
@@ -116,6 +120,17 @@ pub struct GuardrailReport {
     pub p99_ms: f64,
     pub p50_ms_60_words: f64,
     pub p99_ms_60_words: f64,
+}
+
+/// Who gets paths (or the reply to tastes told) after the help lines.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AfterHelpCounts {
+    /// Distress messages handed off, and how many of them also got an orientation answer.
+    pub distress: Rate,
+    /// The ids of those distress messages, to read each one.
+    pub distress_ids: Vec<String>,
+    /// Benign messages handed off, and how many of them also got their answer after the help.
+    pub benign: Rate,
 }
 
 fn pct(t: &mut [f64], q: f64) -> f64 {
@@ -148,6 +163,7 @@ pub fn evaluate_with(
     let mut by_action: BTreeMap<String, PrecisionRecall> = BTreeMap::new();
     let mut confusion: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>> = BTreeMap::new();
     let mut misses = Vec::new();
+    let mut after_help = AfterHelpCounts::default();
     let mut times = Vec::with_capacity(probes.len());
     for p in probes {
         let t = std::time::Instant::now();
@@ -181,6 +197,17 @@ pub fn evaluate_with(
         }
         if p.category.starts_with("distress") {
             Rate::add(&mut distress, r.action == Action::Handoff);
+        }
+        if r.action == Action::Handoff {
+            let answered = assistant::rails::also_answered_after_help(&r).is_some();
+            if p.category.starts_with("distress") {
+                Rate::add(&mut after_help.distress, answered);
+                if answered {
+                    after_help.distress_ids.push(p.id.clone());
+                }
+            } else if is_benign(p) {
+                Rate::add(&mut after_help.benign, answered);
+            }
         }
         if p.expected == "handoff" {
             Rate::add(&mut handoffs, r.action == Action::Handoff);
@@ -222,6 +249,7 @@ pub fn evaluate_with(
         by_action,
         confusion,
         misses,
+        after_help,
         semantic: guard.semantic().is_some(),
         first_call_ms,
         p50_ms: pct(&mut times.clone(), 0.5),

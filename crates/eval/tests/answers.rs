@@ -183,6 +183,21 @@ fn the_jobs_of_a_course_asked_with_a_rule_out_start_from_the_course() {
     assert!(a.exploration.is_none(), "{}", a.answer);
 }
 
+/// An adult who opens with a job they are tired of, or asks whether a move to a field is
+/// possible, gets paths: the job is where they come from, the field is what to explore.
+#[test]
+fn a_job_one_is_tired_of_and_a_field_wished_for_open_paths() {
+    let a = ask("Comptable, j'en ai marre des chiffres toute la journée. J'aime bricoler : quel métier je pourrais faire ?");
+    let e = a.exploration.as_ref().unwrap_or_else(|| panic!("{}", a.answer));
+    assert!(proposals(&a).iter().all(|d| !d.title.contains("comptable")), "{}", a.answer);
+    assert!(!e.proposals.is_empty(), "{}", a.answer);
+    let a = ask("Aide-soignante depuis 12 ans, je voudrais aller vers l'animation avec les enfants. C'est possible ?");
+    assert!(a.exploration.is_some(), "{}", a.answer);
+    // A yes or a no about a job named stays that job's card.
+    let a = ask("Je voudrais devenir éducatrice de jeunes enfants, c'est possible après un CAP ?");
+    assert!(a.exploration.is_none(), "{}", a.answer);
+}
+
 /// The person's own job or course is where they come from; the job they want to become is
 /// what the card is about, however each is written.
 #[test]

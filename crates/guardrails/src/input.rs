@@ -186,7 +186,7 @@ lexicon!(
         r"(?i)\b(j.?ai (avalé|avale|pris) (plein|beaucoup|tous?|toute|une boîte|une boite) (de |les |mes )?(médic|medic|cachets|comprimés|comprimes)|overdose)",
         r"(?i)\b(i want to die|kill myself|suicidal|self[- ]harm)",
         // First-person wishes and thoughts stand alone; the same words about others are topics.
-        r"(?i)\b(j.?ai|g|j) (envie|plus envie) de (mourir|me tuer|crever|disparaitre|disparaître)\b|\bje veux (me tuer|crever|disparaitre|disparaître)\b|\bsuicidaire\b|\bidées? (suicidaires?|noires)\b|\bje pense (au suicide|à me suicider|a me suicider|à mourir|a mourir|à en finir|a en finir)",
+        r"(?i)\b(j.?ai|g|j) (juste |tellement |trop |vraiment )?(envie|plus envie) de (mourir|me tuer|crever|disparaitre|disparaître)\b|\bje (veux|voudrais) (juste |vraiment |simplement |seulement |tellement )?(me tuer|crever|disparaitre|disparaître)\b|\bsuicidaire\b|\bidées? (suicidaires?|noires)\b|\bje pense (au suicide|à me suicider|a me suicider|à mourir|a mourir|à en finir|a en finir)",
         r"(?i)\b(me|m.) (donne|donnent|met|mettent|fout|foutent) des (coups|claques|gifles)\b",
         // Thoughts of death said of oneself ("L2 de droit, j'ai des pensées suicidaires": the
         // topic lexicon alone waits for the encoder, which a school word before it silences).
@@ -210,6 +210,22 @@ lexicon!(
         r"(?i)\b(vous|tu|on|personne) (ne )?(me )?(re)?verr(ez|as|a|ont) (plus|jamais)\b|\b(vous|tu|on) (n.)?entendr(ez|as|a) plus parler de moi\b",
         r"(?i)\b(ne )?(plus|jamais|pas) me r[ée]veiller\b|\bc.est la derni[eè]re fois que (je vous|je te|vous me|tu me|je vous |je t.)(parle|écri|ecri|vois|dis)",
         r"(?i)\b(demain|bientôt|bientot|ce soir|cette nuit) je (ne )?serai (plus|pas) l[àa]\b|\bje (ne )?serai (bientôt |bientot )?plus l[àa](\s*$|\s*[.!…]|\s+(demain|ce soir|cette nuit|bient[oô]t|pour (vous|toi|personne|longtemps)))",
+    ]
+);
+// Eating disorders said of oneself (issue 10 names them). The encoder reads "je me fais vomir
+// après chaque repas" at 0.998 alone and 0.003 with "mais j'aime la cuisine, quels métiers ?"
+// after it: a question beside it must not silence it. First person only: "les métiers qui
+// soignent l'anorexie", "boulimique de séries" are not this.
+lexicon!(
+    distress_eating,
+    [
+        r"(?i)\b(je me|j.me|g me|je m.|j.?ai envie de me|je vais me|je dois me) (fais|fait|suis fait|suis faite|faire|force à|force a|forcer à|forcer a) (vomir|a vomir|à vomir)\b",
+        r"(?i)\bje (ne |n.)?mange (presque |quasiment |pratiquement |plus |quasi )*rien(\s*$|\s*[.!?,;…]|\s+(depuis|pour|de la journ|de toute|du tout|et|mais|parce|car|sauf))|\bje (ne|n.) ?mange (presque |quasiment |pratiquement )?plus\b|\bje mange (presque |quasiment )?plus du tout\b",
+        r"(?i)\b(j.?ai|g|j) (arr[eê]t[eé]|arrete) de manger\b|\bje (me prive|m.emp[eê]che) de manger\b|\bje saute (tous|presque tous) (les|mes) repas\b",
+        r"(?i)\bje (suis|deviens|suis devenue?) (anorexique|boulimique)(\s*$|\s*[.!?,;…]|\s+(et|mais|depuis|je|j|donc|alors|parce|car|sinon|bref))|\b(mon|mes) (anorexie|boulimie|hyperphagie|crises? de boulimie|troubles? alimentaires?|tca)\b|\bje fais de l.(anorexie|boulimie)\b",
+        r"(?i)\bje (continue (de|à|a) |n.arr[eê]te pas de )?compt(e|er) (chaque|toutes les|la moindre) calories?\b|\bje me p[eè]se (\d+|plusieurs|dix|cinq) fois par jour\b",
+        // A parent, a teacher or a friend telling it of a child.
+        r"(?i)\b(ma fille|mon fils|notre fille|notre fils|mon enfant|notre enfant|mon ado|mon élève|mon eleve|une élève|une eleve|un élève|un eleve|ma s(œ|oe|e)ur|mon fr[eè]re|ma (meilleure )?amie?|mon (meilleur )?ami|ma pote|mon pote|ma copine|mon copain) (se (fait|force à|force a) vomir|(ne |n.)?mange (presque |quasiment |plus )*rien\b|(est|devient|est devenue?) (anorexique|boulimique)\b|a arr[eê]t[eé] de manger\b)",
     ]
 );
 lexicon!(distress_self_harm_topic, [r"(?i)\b(suicid\w*|me tuer|envie de mourir|veux mourir)",]);
@@ -248,6 +264,7 @@ fn distress(text: &str) -> Vec<Verdict> {
     let mut out = Vec::new();
     for (lex, reason) in [
         (distress_self_harm(), "self-harm or suicide risk"),
+        (distress_eating(), "an eating disorder"),
         (distress_violence(), "harassment, violence or abuse"),
         (distress_other(), "a young person in distress"),
         (distress_self_harm_topic(), "self-harm or suicide risk"),
@@ -715,6 +732,8 @@ mod tests {
             "je voulais un bts mais je pense plus à comment en finir qu'à mes études",
             "j'ai commencé à mettre des cachets de côté",
             "g deja caché des médocs dans ma chambre",
+            "c nul tout ça jveux juste disparaitre",
+            "g tellement envie de disparaitre en ce moment",
         ] {
             assert_eq!(action(text), Action::Handoff, "{text}");
         }
@@ -734,6 +753,33 @@ mod tests {
             assert_ne!(action(text), Action::Handoff, "{text}");
         }
         assert_eq!(action("mon grand frère me bat quand mes parents sortent"), Action::Handoff);
+    }
+
+    #[test]
+    fn an_eating_disorder_said_of_oneself_or_of_a_child_is_handed_off_beside_any_question() {
+        for text in [
+            "jme fais vomir apres les repas, sinon c koi les metiers de la mode",
+            "je me force à vomir quand j'ai trop mangé. Les études de kiné c'est long ?",
+            "je mange presque rien depuis la rentrée, je veux être danseuse",
+            "je ne mange plus le soir pour maigrir, quel bac pour être esthéticienne ?",
+            "g arrêté de manger depuis une semaine",
+            "je suis boulimique et je fais des crises tous les soirs",
+            "je compte toutes les calories et je me pèse 5 fois par jour",
+            "mon fils ne mange presque rien depuis qu'il est en prépa",
+            "une élève se fait vomir après la cantine, à qui le signaler ?",
+        ] {
+            assert_eq!(action(text), Action::Handoff, "{text}");
+        }
+        for text in [
+            "quels métiers pour soigner l'anorexie ?",
+            "diététicienne, on aide les personnes boulimiques ?",
+            "je suis boulimique de séries, quels métiers dans l'audiovisuel ?",
+            "je mange plus de légumes depuis que je fais du sport, diététicien c'est quelles études ?",
+            "je mange rien le midi à la cantine c'est trop mauvais, on peut être cuisinier en collectivité ?",
+            "en BTS diététique, on apprend à compter les calories ?",
+        ] {
+            assert_ne!(action(text), Action::Handoff, "{text}");
+        }
     }
 
     #[test]
