@@ -536,6 +536,18 @@ pub fn opens_with_own_job(message: &str) -> bool {
     tables().cues.iter().any(|(c, re)| *c == Cue::OwnJobFirst && re.is_match(&plain))
 }
 
+/// Whether a message asks what comes after a class or the bac as such ("quoi faire après la
+/// 3e ?", "je sais pas quoi faire après le bac"), not after a course ("après le bac pro
+/// logistique").
+pub fn after_a_class(message: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"\bapres (?:la |le |l'|ma |mon |ta |ton |sa |son )?(?:3e|3eme|troisieme|seconde|2nde|premiere|1re|terminale|bac|brevet|college|lycee)(?:\s*$|\s*[?!.,;:]|\s+(?:je|j'|on|il|elle|quoi|qu'|que|c'est|et|ou|svp|stp|aide)\b)")
+            .expect("valid pattern")
+    });
+    re.is_match(&normalise(message))
+}
+
 /// Whether a message says what the person likes ("j'aime bien dessiner", "il adore les
 /// chevaux"), as a verb of liking, not a topic merely named ("le score du match").
 pub fn says_what_they_like(message: &str) -> bool {
@@ -1127,6 +1139,8 @@ mod tests {
         assert!(!p.interests.iter().any(|i| i == "je veux travailler dans le commerce"), "{:?}", p.interests);
         assert!(!opens_with_own_job("en troisieme, 14 ans, je sais pas quoi faire"));
         assert!(!opens_with_own_job("Boulanger en reconversion, c'est possible ?"));
+        assert!(after_a_class("je sais pas quoi faire après la 3e") && after_a_class("quoi faire après le bac ?"));
+        assert!(!after_a_class("après le bac pro logistique, quels métiers ?") && !after_a_class("Après le bac pro, je peux faire quoi ?"));
         assert!(opens_with_own_job("Infirmière, j'en peux plus des nuits, quoi d'autre ?"));
         assert!(opens_with_own_job("Journaliste, j'en ai marre de la précarité"));
         assert!(!opens_with_own_job("Vétérinaire, j'en rêve depuis petite, quelles études ?"));

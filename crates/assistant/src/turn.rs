@@ -1073,7 +1073,12 @@ impl Assistant {
         let refining = has_profile && is_follow_up(&input.retrieval_text) && !fiche_only;
         // "Ça débouche sur quoi ?" with no taste stated, when search finds a formation first,
         // asks that formation's outcomes.
-        let outcomes_of_a_formation = asked.asks(Asked::Outcomes) && read.interests.is_empty() && hits.first().is_some_and(|h| h.kind == Kind::Formation);
+        // Not "je sais pas quoi faire après la 3e / après le bac": a class is no course, and
+        // not knowing what to do is the open question itself (search then finds courses by
+        // "3e" or "bac" alone).
+        let open_after_a_class = paths_asked && !found.iter().any(|n| n.kind == Kind::Formation) && crate::profile::after_a_class(&input.redacted);
+        let outcomes_of_a_formation =
+            asked.asks(Asked::Outcomes) && read.interests.is_empty() && hits.first().is_some_and(|h| h.kind == Kind::Formation) && !open_after_a_class;
         // Tastes stated and no goal named: paths, unless something only a fiche answers is
         // asked (a salary, a procedure) or a yes or a no ("je peux devenir concepteur de jeux
         // ?" is about one thing); "pas de longues études" is about studies in general, and
@@ -1089,7 +1094,7 @@ impl Assistant {
         // course, a class) to a field they wish for, no goal named (below), is answered by the
         // paths into it. Without a place to move from ("je voudrais travailler dans la sécurité
         // avec mon chien, c'est possible ?") it asks about one job, which search finds.
-        let moving = !situations.is_empty() || read.class.is_some();
+        let moving = !situations.is_empty() || read.class.is_some() || !crate::profile::situation_text(&input.redacted).trim().is_empty();
         let wish_for_a_field = asked.yes_no && moving && crate::profile::says_a_wish(&input.redacted);
         let tastes_only = !read.interests.is_empty() && !procedure_asked && (!asked.yes_no || wish_for_a_field);
         let by_rules = !goal_named && !outcomes_of_a_formation && (paths_asked || refining || tastes_only);

@@ -193,6 +193,14 @@ fn a_job_one_is_tired_of_and_a_field_wished_for_open_paths() {
     assert!(!e.proposals.is_empty(), "{}", a.answer);
     let a = ask("Aide-soignante depuis 12 ans, je voudrais aller vers l'animation avec les enfants. C'est possible ?");
     assert!(a.exploration.is_some(), "{}", a.answer);
+    // Not knowing what to do after a class is the open question itself, not a course's
+    // outcomes: the tastes are asked, no card of a course found by "3e" or "bac".
+    for q in ["je sais pas quoi faire après la 3e", "quoi faire après le bac ?"] {
+        let a = ask(q);
+        let e = a.exploration.as_ref().unwrap_or_else(|| panic!("{q}: {}", a.answer));
+        assert_eq!(e.follow_up, Some(assistant::explore::FollowUp::Interests), "{q}: {}", a.answer);
+        assert!(a.sources.is_empty(), "{q}: {}", a.answer);
+    }
     // A yes or a no about a job named stays that job's card.
     let a = ask("Je voudrais devenir éducatrice de jeunes enfants, c'est possible après un CAP ?");
     assert!(a.exploration.is_none(), "{}", a.answer);
