@@ -444,6 +444,10 @@ fn yes_or_no_under_a_faint_doubt(report: &InputReport) -> bool {
 /// crisis lines alone under the former 0.95.
 pub const PATHS_AFTER_HELP_BELOW: f32 = 0.99;
 
+/// A request for paths with no taste gets its tastes asked after the help only when it is
+/// this short (see [`also_answered_after_help`]).
+pub const TASTES_ASKED_MAX_WORDS: usize = 20;
+
 /// What a handed-off message also asked of orientation, answered after the help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterHelp {
@@ -451,6 +455,9 @@ pub enum AfterHelp {
     PathsAsked,
     /// Tastes told with a verb of liking, nothing asked ("moi jkiff faire a manger").
     TastesTold,
+    /// Paths asked with no taste and a faint doubt ("aidez moi svp jsp koi faire apres la
+    /// 3e"): what the person likes is asked, as the open question would be.
+    TastesAsked,
 }
 
 /// A message handed off on the encoder's reading alone (no distress rule, no request for a
@@ -477,6 +484,16 @@ pub fn also_answered_after_help(report: &InputReport) -> Option<AfterHelp> {
         Some(AfterHelp::PathsAsked)
     } else if crate::profile::says_what_they_like(&report.redacted) && tastes_stated(&report.redacted).is_some() {
         Some(AfterHelp::TastesTold)
+    } else if every_handoff_faint(report)
+        && crate::profile::asks_for_paths(&report.redacted)
+        && !crate::profile::speaks_of_a_mood(&report.redacted)
+        && report.redacted.split_whitespace().count() <= TASTES_ASKED_MAX_WORDS
+    {
+        // Without tastes only under a faint doubt, with no word of feeling, and when the
+        // message says little else: "Quels métiers sans diplôme ? Je vais devoir arrêter
+        // l'école, mes parents m'ont dit de partir de la maison…" (0.47) tells something a
+        // counsellor answers first.
+        Some(AfterHelp::TastesAsked)
     } else {
         None
     }
@@ -571,9 +588,15 @@ mod tests {
         let encoder = |score: f32| Layer::Semantic { head: "distress".into(), score, threshold: 0.02, nearest: vec![], window: false };
         let asks = "ça commence à m'angoisser un peu, j'aime dessiner et la mode, quels métiers ?";
         assert_eq!(also_answered_after_help(&handed_off(asks, encoder(0.9))), Some(AfterHelp::PathsAsked));
-        // Paths asked with no taste: the help alone (real distress asks "que faire ?" too).
-        let no_tastes = "je voulais me réorienter en bts mais je pense plus à autre chose, koi faire";
-        assert_eq!(also_answered_after_help(&handed_off(no_tastes, encoder(0.3))), None);
+        // Paths asked with no taste: the tastes asked after the help under a faint doubt only,
+        // and never beside a word of feeling (real distress asks "que faire ?" too).
+        let no_tastes = "aidez moi svp jsp koi faire apres la 3e";
+        assert_eq!(also_answered_after_help(&handed_off(no_tastes, encoder(0.3))), Some(AfterHelp::TastesAsked));
+        assert_eq!(also_answered_after_help(&handed_off(no_tastes, encoder(0.7))), None);
+        assert_eq!(also_answered_after_help(&handed_off("jsp koi faire, j'ai trop peur de tout", encoder(0.3))), None);
+        let more_told = "C'est quoi les métiers possibles sans diplôme ? Je dois arrêter le collège le mois prochain, on n'aura plus de logement et ma mère dit que je dois travailler.";
+        assert_eq!(also_answered_after_help(&handed_off("C'est quoi les métiers possibles sans diplôme ?", encoder(0.3))), Some(AfterHelp::TastesAsked));
+        assert_eq!(also_answered_after_help(&handed_off(more_told, encoder(0.3))), None);
         let told = "g un peu peur de rien trouver. moi ce que jaime cest reparer les scooters avec mon cousin";
         assert_eq!(also_answered_after_help(&handed_off(told, encoder(0.87))), Some(AfterHelp::TastesTold));
         // A high score, a rule, or neither paths asked nor tastes told: the handoff is the

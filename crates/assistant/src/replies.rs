@@ -27,6 +27,8 @@ pub const PATHS_AFTER_HELP: &str =
 /// The same, when the message told what the person likes without asking anything.
 pub const PATHS_AFTER_HELP_FOR_TASTES: &str =
     "\n\nTu m'as aussi dit ce que tu aimes. En attendant le conseiller ou la conseillère, voici quelques pistes, à regarder quand tu veux :\n\n";
+/// The same, when the message asked for paths without saying what the person likes.
+pub const TASTES_ASKED_AFTER_HELP: &str = "\n\nTu m'as aussi demandé des pistes. En attendant le conseiller ou la conseillère :\n\n";
 
 /// A counsellor's starting draft for a user in distress: to be rewritten in their own words.
 pub const COUNSELLOR_DISTRESS_DRAFT: &str = concat!(

@@ -473,6 +473,7 @@ impl Assistant {
                     out.emit(match after {
                         crate::rails::AfterHelp::PathsAsked => replies::PATHS_AFTER_HELP,
                         crate::rails::AfterHelp::TastesTold => replies::PATHS_AFTER_HELP_FOR_TASTES,
+                        crate::rails::AfterHelp::TastesAsked => replies::TASTES_ASKED_AFTER_HELP,
                     });
                     self.answer(&input, None, opts.profile.take(), &mut out, &mut answer, &mut verdicts)?;
                     verdicts.push(Verdict::new("distress", Action::Handoff, "P8", "handed off; the paths the message asked for follow the help", None));
