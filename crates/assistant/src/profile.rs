@@ -999,6 +999,9 @@ mod tests {
         // Help to choose something else than a way is not a request for paths.
         assert!(!asks_for_paths("tu peux m'aider à choisir un ordi portable à moins de 600 euros ?"));
         assert!(asks_for_paths("aidez-moi à trouver ma voie"));
+        assert!(asks_for_paths("ma fille veut être influenceuse, comment l'orienter vers autre chose ?"));
+        assert!(asks_for_alternatives("comment l'orienter vers quelque chose de plus solide ?"));
+        assert!(asks_for_alternatives("il veut être footballeur pro, je voudrais un métier plus stable pour lui"));
     }
 
     #[test]

@@ -153,7 +153,8 @@ fn is_an_example(before: &str) -> bool {
     // "comme" after a kind of thing only: "je veux bosser comme infirmière" names the goal.
     R.get_or_init(|| {
         regex::Regex::new(
-            r"(?:^|\s)(?:genre|style|du genre|un peu comme|tel que|telle que|par exemple|(?:metiers?|trucs?|jobs?|boulots?|chose|choses|domaines?) comme)$",
+            // The second of a list of examples too ("genre journaliste ou youtubeur").
+            r"(?:^|\s)(?:genre|style|du genre|un peu comme|tel que|telle que|par exemple|(?:metiers?|trucs?|jobs?|boulots?|chose|choses|domaines?) comme)(?: [\w'-]+(?: [\w'-]+){0,3},? (?:ou|et))?$",
         )
         .expect("valid pattern")
     })
@@ -1029,7 +1030,10 @@ impl Assistant {
         // "genre infirmière ça me plaît… des métiers du soin sans nuit ?", "un métier comme
         // vétérinaire… d'autres trucs avec les animaux ?": a job given as an example of what
         // is liked, in a request for paths, is not the goal.
-        let example = |n: &NamedFiche| (paths_asked || alternatives) && is_an_example(&n.before);
+        // "je kiffe les trucs genre journaliste ou youtubeur": examples of what is liked, told
+        // with a verb of liking, are not a goal either.
+        let likes = crate::profile::says_what_they_like(&input.redacted);
+        let example = |n: &NamedFiche| (paths_asked || alternatives || likes) && is_an_example(&n.before);
         // Other jobs asked ("quels autres métiers dans l'aérien ?"), not other ways to the same
         // one ("quelles sont les autres voies ?"): a course named is then what the person wants
         // an alternative to as much as a job is ("section ASSP… d'autres idées ?"), unless its
@@ -1671,7 +1675,16 @@ fn sources(hits: &[Hit], fact_docs: &[&Document]) -> Vec<Source> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_situation;
+    use super::{is_an_example, is_situation};
+
+    #[test]
+    fn jobs_given_as_examples_of_a_taste_are_read_as_such() {
+        assert!(is_an_example("je kiffe les trucs genre"));
+        assert!(is_an_example("je kiffe les trucs genre journaliste ou"));
+        assert!(is_an_example("des metiers comme"));
+        assert!(!is_an_example("je veux bosser comme"));
+        assert!(!is_an_example("je veux devenir journaliste ou"));
+    }
 
     #[test]
     fn a_situation_is_what_the_cue_says_the_person_is() {
