@@ -1000,6 +1000,8 @@ mod tests {
         assert!(!asks_for_paths("tu peux m'aider à choisir un ordi portable à moins de 600 euros ?"));
         assert!(asks_for_paths("aidez-moi à trouver ma voie"));
         assert!(asks_for_paths("ma fille veut être influenceuse, comment l'orienter vers autre chose ?"));
+        // Towards help, a person: no path asked.
+        assert!(!asks_for_paths("un élève ne va pas bien, comment l'orienter vers de l'aide ?"));
         assert!(asks_for_alternatives("comment l'orienter vers quelque chose de plus solide ?"));
         assert!(asks_for_alternatives("il veut être footballeur pro, je voudrais un métier plus stable pour lui"));
     }

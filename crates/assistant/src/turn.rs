@@ -147,6 +147,19 @@ fn asks_for_other_jobs(message: &str) -> bool {
         .is_match(&guardrails::normalise::normalise(message))
 }
 
+/// Whether the words before a course's name say the person means to take it ("je vais faire
+/// un", "je voudrais passer un"), not that it is someone else's ("section", "mes élèves de").
+fn is_meant(before: &str) -> bool {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        regex::Regex::new(
+            r"\b(?:faire|fais|fait|passer|passe|preparer|prepare|commencer|commence|integrer|entrer en|rentrer en|m'inscrire en)(?: un| une| le| la| l'| en)?$",
+        )
+        .expect("valid pattern")
+    })
+    .is_match(before.trim())
+}
+
 /// Whether the words before a job's name give it as an example ("genre", "un métier comme").
 fn is_an_example(before: &str) -> bool {
     static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
@@ -1140,9 +1153,17 @@ impl Assistant {
         // course the person turns down is something else than the jobs it leads to. (Not when
         // only a job is turned down: "en master de lettres, en dehors de l'enseignement" keeps
         // the master's writing jobs.)
-        if alternatives && crate::profile::turns_down_a_course(&input.redacted) {
+        // "Je vais faire un CAP boulanger… quels autres métiers avec ce genre de formation ?":
+        // other jobs than those of a course the person means to take.
+        let courses_meant: Vec<String> = if other_jobs {
+            found.iter().filter(|n| n.kind == Kind::Formation && !n.situation && is_meant(&n.before)).map(|n| n.id.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        if (alternatives && crate::profile::turns_down_a_course(&input.redacted)) || !courses_meant.is_empty() {
             let course_jobs: Vec<String> = not_proposed
                 .iter()
+                .chain(&courses_meant)
                 .filter_map(|id| self.searcher.document(id))
                 .filter(|d| d.kind == Kind::Formation)
                 .flat_map(|d| d.links.iter())
@@ -1155,9 +1176,24 @@ impl Assistant {
                 }
             }
         }
-        let course = if by_rules || by_head { None } else { self.course_asked_with_a_rule_out(asked, found, hits, paths_asked || alternatives, fiche_only) };
-        if course.is_some() {
+        // Other jobs than a course's own, with no taste said, are asked from that course (one
+        // named, not one search finds by a word) whichever rule routes the question ("en master de droit, pas avocat, autre chose ?");
+        // tastes said lead the paths otherwise. Never from a course the person turns down
+        // ("chui en cap cuisine mais c pas pour moi, ya koi dautre ?").
+        let from_the_course =
+            other_jobs && read.interests.is_empty() && found.iter().any(|n| n.kind == Kind::Formation) && !crate::profile::turns_down_a_course(&input.redacted);
+        let course = if by_head || (by_rules && !from_the_course) {
+            None
+        } else {
+            self.course_asked_with_a_rule_out(asked, found, hits, paths_asked || alternatives, other_jobs, procedure_asked || asked.asks(Asked::Salary))
+        };
+        if let Some(c) = &course {
             not_proposed.extend(self.ruled_out_by_another_name(asked));
+            // "je voudrais passer un CAP pâtissier… d'autres métiers de bouche accessibles de la
+            // même façon ?": other jobs than the course's own, starting from their neighbours.
+            if other_jobs && asked.excluded.is_empty() {
+                not_proposed.extend(c.all.iter().cloned());
+            }
         }
         (by_rules || by_head || course.is_some()).then_some(OpenRoute { not_proposed, alternative_to, refining, by_head, course })
     }
@@ -1189,9 +1225,23 @@ impl Assistant {
     /// from them (and from its options'), leave out what is ruled out, and go on to métiers of
     /// the same centres d'intérêt. Not when a job is named as the goal, nor for what only a
     /// fiche answers (a salary, a procedure).
-    fn course_asked_with_a_rule_out(&self, asked: &Question, found: &[NamedFiche], hits: &[Hit], paths_asked: bool, fiche_only: bool) -> Option<CourseJobs> {
+    fn course_asked_with_a_rule_out(
+        &self,
+        asked: &Question,
+        found: &[NamedFiche],
+        hits: &[Hit],
+        paths_asked: bool,
+        other_jobs: bool,
+        fiche_only: bool,
+    ) -> Option<CourseJobs> {
         let jobs_asked = asked.asks(Asked::Outcomes) || paths_asked;
-        if !jobs_asked || asked.excluded.is_empty() || fiche_only || asked.comparison || found.iter().any(|n| n.kind == Kind::Metier && !n.situation) {
+        // Other jobs than the course's own rule those out.
+        if !jobs_asked
+            || (asked.excluded.is_empty() && !other_jobs)
+            || fiche_only
+            || asked.comparison
+            || found.iter().any(|n| n.kind == Kind::Metier && !n.situation)
+        {
             return None;
         }
         // The course named (of several options named, the one search puts first: "licence
@@ -1675,7 +1725,13 @@ fn sources(hits: &[Hit], fact_docs: &[&Document]) -> Vec<Source> {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_an_example, is_situation};
+    use super::{is_an_example, is_meant, is_situation};
+
+    #[test]
+    fn a_course_the_person_means_to_take_is_read_from_the_words_before_it() {
+        assert!(is_meant("je vais faire un") && is_meant("je voudrais passer un") && is_meant("je compte m'inscrire en"));
+        assert!(!is_meant("enseignante en lycee pro, section") && !is_meant("je suis en"));
+    }
 
     #[test]
     fn jobs_given_as_examples_of_a_taste_are_read_as_such() {

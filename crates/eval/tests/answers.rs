@@ -181,6 +181,11 @@ fn the_jobs_of_a_course_asked_with_a_rule_out_start_from_the_course() {
     // A job named as the goal keeps its card.
     let a = ask("En BUT GEII, pas d'école d'ingénieur pour moi : technicien en automatisme, ça recrute ?");
     assert!(a.exploration.is_none(), "{}", a.answer);
+    // Other jobs than the course's own: its card, then its jobs' neighbours, not its own.
+    let a = ask("Je vais faire un CAP boulanger en apprentissage. Quels autres métiers de l'alimentation je pourrais faire avec ce genre de formation ?");
+    assert!(a.exploration.is_some(), "{}", a.answer);
+    let docs = proposals(&a);
+    assert!(docs.len() >= 3 && docs.iter().all(|d| !d.title.starts_with("boulang")), "{}", a.answer);
 }
 
 /// An adult who opens with a job they are tired of, or asks whether a move to a field is
