@@ -783,7 +783,7 @@ impl Assistant {
         }
         // "c koi la diff entre un cap et un bac pro ?": diploma types asked about as such, no
         // course named. What the fiches of each type say together answers it, not the first
-        // course search finds, nor paths ("j'hésite entre un BTS et un BUT dans l'électronique"
+        // course search finds, nor paths ("BTS ou BUT en électronique, lequel je choisis ?"
         // states no taste). Read without what only says who the person is (P4: the same card
         // whoever asks); never when tastes or a wish are told ("je suis en BTS et j'aimerais
         // bosser avec des enfants"), nor for paths asked beside one type ("quels métiers avec un
