@@ -420,6 +420,8 @@ mod tests {
         assert!(asked("C'est payé combien et la formation est longue ?").contains(&Asked::Duration));
         assert!(asked("Mon fils veut devenir chargé HSE. C'est quoi comme travail ?").contains(&Asked::Description));
         assert!(Question::read("c koi la diff entre lad jockey et jockey ?").comparison);
+        assert!(Question::read("pour l'électronique, il vaut mieux un BTS ou un BUT ?").comparison);
+        assert!(!Question::read("il vaut mieux avoir le bac pour être infirmier ?").comparison);
         let market = Question::read("Master de géographie en vue. Les géomaticiens, ils trouvent du boulot où ?");
         assert!(market.asks(Asked::Outcomes) && market.employment);
         assert!(!Question::read("après un BTS on peut faire quoi ?").employment);
