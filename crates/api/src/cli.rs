@@ -182,6 +182,18 @@ enum RailsAction {
         #[arg(long)]
         distress_recall: Option<f64>,
     },
+    /// Fit the distress head's second opinion (a words model stacked with the encoder) to a
+    /// semantic head, on the same training and validation parts, and write it where the build
+    /// includes it. Run it after every `orient rails train`.
+    Words {
+        #[arg(long, default_value = "crates/guardrails/corpus")]
+        corpus: PathBuf,
+        /// The semantic head to fit it to (default: the shipped one).
+        #[arg(long)]
+        head: Option<PathBuf>,
+        #[arg(long, default_value = "crates/guardrails/data/distress-words.json")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -497,6 +509,7 @@ pub fn run() -> Result<()> {
             };
             crate::rails::train(&app, &corpus, &out, &opts, (layers > 0).then_some(layers))
         }
+        Command::Rails { action: RailsAction::Words { corpus, head, out } } => crate::rails::fit_words(&app, &corpus, head.as_deref(), &out),
         Command::OpenQuestions { action: OpenQuestionsAction::Train { corpus, open, named, out } } => {
             crate::open_questions::train(&app, &corpus, &open, &named, &[], &[], &out)
         }

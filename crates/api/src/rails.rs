@@ -148,5 +148,34 @@ pub fn train(app: &App, corpus: &Path, out: &Path, opts: &eval::rails_train::Net
             h.head, h.threshold, h.train_positives, h.validation_positives, h.validation_precision, h.validation_recall
         );
     }
+    println!("The distress second opinion was fitted to the previous head: fit it to this one with `orient rails words --head {}`.", out.display());
+    Ok(())
+}
+
+/// Fit the distress second opinion to a semantic head (`head`, or the shipped one) and write it.
+pub fn fit_words(app: &App, corpus: &Path, head: Option<&Path>, out: &Path) -> Result<()> {
+    let lines = read_training_corpus(corpus)?;
+    anyhow::ensure!(!lines.is_empty(), "no training files in {}", corpus.display());
+    let model = match head {
+        Some(p) => guardrails::semantic::SemanticModel::parse(&std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?)?,
+        None => guardrails::semantic::SemanticModel::builtin()?,
+    };
+    let full = app.embedder()?;
+    let encoder = EmbedderEncoder(match model.encoder_layers() {
+        Some(n) => full.first_layers(n).unwrap_or(full),
+        None => full,
+    });
+    let quiet = app.quiet;
+    let (words, r) = eval::words_train::fit(&lines, &model, &encoder, &mut |done, total| {
+        if !quiet && (done % 512 == 0 || done == total) {
+            eprintln!("  validation embedded {done}/{total}");
+        }
+    })?;
+    std::fs::write(out, serde_json::to_string_pretty(&words)? + "\n").with_context(|| format!("cannot write {}", out.display()))?;
+    println!("{} training messages, {} features → {}", r.train_messages, r.features, out.display());
+    println!(
+        "  validation ({} messages, {} distress): distress caught {} → {}, other messages read as distress {} → {}",
+        r.validation_messages, r.validation_distress, r.caught_by_encoder, r.caught_with_words, r.flagged_by_encoder, r.flagged_with_words
+    );
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod open_head_train;
 pub mod rails_train;
 pub mod report_html;
 pub mod retrieval_eval;
+pub mod words_train;
 
 use retrieval::search::SearchError;
 use sha2::{Digest, Sha256};

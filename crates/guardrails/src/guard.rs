@@ -4,6 +4,7 @@
 //! short messages). Every verdict names the layer that fired.
 
 use crate::input::{rule_verdicts, InputReport};
+use crate::words::Reading;
 use crate::semantic::{category, encoder_text, encoder_texts, EncodeError, Semantic, ALTERNATIVES, CATEGORIES};
 use crate::verdict::{Action, Layer, Verdict};
 use base64::Engine;
@@ -141,21 +142,25 @@ impl Guard {
                     for (head, score, threshold) in fired_heads(sem, &own) {
                         let read = if head == SELF_DESCRIBED_HEAD { 0 } else { own_at };
                         if courtesy {
-                            add_semantic(&mut dismissed, sem, &vectors[read], head, score, threshold, false);
+                            add_semantic(&mut dismissed, sem, &vectors[read], head, score, threshold, false, None);
                             continue;
                         }
                         if (head == HUMAN_REQUEST_HEAD && (!names_a_human(&plain) || asks_what)) || (asks_what && head != DISTRESS_HEAD) {
                             // Kept for the receipt and the log, not decided on.
                             let mut unsupported = Vec::new();
-                            add_semantic(&mut unsupported, sem, &vectors[read], head, score, threshold, false);
+                            add_semantic(&mut unsupported, sem, &vectors[read], head, score, threshold, false, None);
                             dismissed.extend(unsupported);
                             continue;
                         }
-                        add_semantic(&mut verdicts, sem, &vectors[read], head, score, threshold, false);
+                        let reading = second_opinion(sem, head, score, &texts[read]);
+                        let to = if reading.as_ref().is_some_and(|r| !r.confirms) { &mut dismissed } else { &mut verdicts };
+                        add_semantic(to, sem, &vectors[read], head, score, threshold, false, reading.as_ref());
                     }
-                    if let (Some(v), Some(joint)) = (joint_at.map(|i| &vectors[i]), &joint) {
-                        for (head, score, threshold) in fired_heads(sem, joint).into_iter().filter(|(h, ..)| *h == "distress") {
-                            add_semantic(&mut verdicts, sem, v, head, score, threshold, true);
+                    if let (Some(i), Some(joint)) = (joint_at, &joint) {
+                        for (head, score, threshold) in fired_heads(sem, joint).into_iter().filter(|(h, ..)| *h == DISTRESS_HEAD) {
+                            let reading = second_opinion(sem, head, score, &texts[i]);
+                            let to = if reading.as_ref().is_some_and(|r| !r.confirms) { &mut dismissed } else { &mut verdicts };
+                            add_semantic(to, sem, &vectors[i], head, score, threshold, true, reading.as_ref());
                         }
                     }
                 }
@@ -256,7 +261,14 @@ pub fn names_a_human(normalised: &str) -> bool {
 /// (a delegation, a stereotype, a disability) needs this score: the rule knows what it is.
 pub const REFUSAL_OVER_RULE: f32 = 0.9;
 
-fn add_semantic(verdicts: &mut Vec<Verdict>, sem: &Semantic, v: &[f32], head: &str, score: f32, threshold: f32, window: bool) {
+/// The words model's reading of a distress verdict of the encoder (none for other heads, or
+/// without a second opinion fitted to this head).
+fn second_opinion(sem: &Semantic, head: &str, score: f32, text: &str) -> Option<Reading> {
+    sem.second_opinion.as_ref().filter(|_| head == DISTRESS_HEAD).map(|w| w.read(score, text))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_semantic(verdicts: &mut Vec<Verdict>, sem: &Semantic, v: &[f32], head: &str, score: f32, threshold: f32, window: bool, reading: Option<&Reading>) {
     let Some(c) = category(head) else { return };
     // A rule already said the same: the rule is the explanation.
     if verdicts.iter().any(|x| x.rail == c.rail && x.action == c.action) {
@@ -267,7 +279,12 @@ fn add_semantic(verdicts: &mut Vec<Verdict>, sem: &Semantic, v: &[f32], head: &s
         return;
     }
     let nearest = sem.model.nearest(head, v, 3);
-    let reason = if window { format!("{} (the last messages read together)", c.reason) } else { c.reason.to_string() };
+    let mut reason = if window { format!("{} (the last messages read together)", c.reason) } else { c.reason.to_string() };
+    if let Some(r) = reading {
+        let strongest: Vec<&str> = r.strongest.iter().map(|(f, _)| f.as_str()).collect();
+        let verdict = if r.confirms { "confirmed" } else { "not confirmed, set aside" };
+        reason.push_str(&format!("; words model {:.3} (strongest: {}), combined {:.2}: {verdict}", r.words, strongest.join(", "), r.combined));
+    }
     verdicts.push(Verdict::new(c.rail, c.action, c.point, reason, None).with_layer(Layer::Semantic { head: head.into(), score, threshold, nearest, window }));
 }
 
@@ -366,6 +383,29 @@ mod tests {
         // Only the last three messages count.
         let old = History { previous: vec!["j'en ai marre".into(), "ok".into(), "merci".into()], distress_pending: false };
         assert_eq!(g.check("tout est noir", &old).unwrap().action, Action::Answer);
+    }
+
+    #[test]
+    fn the_words_model_must_confirm_the_encoder_and_never_sets_a_rule_aside() {
+        use crate::words::{DistressWords, Stack, WordModel};
+        // The words model reads "marre" as distress, nothing else; the stack weighs both.
+        let model = WordModel { bias: -3.0, weights: [("marre".to_string(), 6.0)].into_iter().collect() };
+        let words = DistressWords { head: String::new(), model, stack: Stack { encoder: 0.5, words: 1.0, bias: 0.0, threshold: 0.0 }, trained: serde_json::Value::Null };
+        let mut g = toy_guard();
+        let sem = g.semantic.take().unwrap().with_second_opinion(Some(words));
+        g.semantic = Some(sem);
+        // Three words of the encoder's list: the encoder fires (0.88); "marre" is among them.
+        let r = g.check("j'en ai marre, seul, tout est noir", &History::default()).unwrap();
+        assert_eq!(r.action, Action::Handoff, "{:?}", r.verdicts);
+        assert!(r.verdicts.iter().any(|v| v.reason.contains("words model") && v.reason.contains("confirmed") && v.reason.contains("marre")));
+        // The encoder fires, the words do not confirm: set aside, kept for the receipt.
+        let r = g.check("seul au fond, la fin du noir", &History::default()).unwrap();
+        assert_eq!(r.action, Action::Answer, "{:?}", r.verdicts);
+        assert!(r.dismissed.iter().any(|v| v.rail == "distress" && v.reason.contains("not confirmed")), "{:?}", r.dismissed);
+        // A rule's override stands whatever either model reads.
+        let r = g.check("je veux mourir, seul, noir, fin", &History::default()).unwrap();
+        assert_eq!(r.action, Action::Handoff, "{:?}", r.verdicts);
+        assert!(r.verdicts.iter().any(|v| v.rail == "distress" && matches!(v.layer, Some(Layer::Rule { .. }))));
     }
 
     /// Counts the words of its list: a distress "head" on it fires at three.

@@ -14,6 +14,7 @@ pub mod output;
 pub mod pii;
 pub mod semantic;
 mod verdict;
+pub mod words;
 
 pub use guard::{Guard, History};
 pub use input::{check_input, InputReport};

@@ -290,6 +290,9 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 pub struct Semantic {
     pub model: Arc<SemanticModel>,
     pub encoder: Arc<dyn Encoder>,
+    /// The words model that must confirm the distress head's verdicts
+    /// ([`crate::words`]); the shipped one when it was fitted with this head.
+    pub second_opinion: Option<Arc<crate::words::DistressWords>>,
 }
 
 impl Semantic {
@@ -298,7 +301,14 @@ impl Semantic {
         if sha != model.encoder_sha256 {
             return Err(SemanticError::EncoderMismatch { trained: format!("{} ({})", model.encoder, model.encoder_sha256), loaded: format!("{name} ({sha})") });
         }
-        Ok(Semantic { model: Arc::new(model), encoder })
+        let second_opinion = crate::words::DistressWords::builtin_for(&model).map(Arc::new);
+        Ok(Semantic { model: Arc::new(model), encoder, second_opinion })
+    }
+
+    /// Another second opinion, or none (`orient eval guardrails --words`).
+    pub fn with_second_opinion(mut self, words: Option<crate::words::DistressWords>) -> Semantic {
+        self.second_opinion = words.map(Arc::new);
+        self
     }
 }
 
