@@ -293,6 +293,9 @@ enum EvalWhat {
         /// A semantic head file to try instead of the shipped one (from `orient rails train --out`).
         #[arg(long)]
         head: Option<PathBuf>,
+        /// The distress head's verdicts without the words model's second opinion.
+        #[arg(long)]
+        no_second_opinion: bool,
     },
     /// Counterfactual fairness: every variant of a question compared with its neutral
     /// variant; report.json and report.html in --out. `--diff OLD NEW` compares two reports.
@@ -528,8 +531,8 @@ pub fn run() -> Result<()> {
             println!("{} rotated file(s) removed", removed.len());
             Ok(())
         }
-        Command::Eval { what: EvalWhat::Guardrails { probes, json, rules_only, head } } => {
-            crate::rails::eval_guardrails(&app, &probes, json, rules_only, head.as_deref())
+        Command::Eval { what: EvalWhat::Guardrails { probes, json, rules_only, head, no_second_opinion } } => {
+            crate::rails::eval_guardrails(&app, &probes, json, rules_only, head.as_deref(), no_second_opinion)
         }
         Command::Eval { what: EvalWhat::Fairness { diff: Some(files), .. } } => crate::reports::fairness_diff(&files[0], &files[1]),
         Command::Eval { what: EvalWhat::Fairness { probes, out, mode, thresholds, bases, max_tokens, diff: None } } => {

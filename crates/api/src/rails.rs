@@ -57,9 +57,10 @@ pub fn guard(app: &App, message: &str, json: bool, rules_only: bool, head: Optio
     Ok(())
 }
 
-pub fn eval_guardrails(app: &App, probes: &Path, json: bool, rules_only: bool, head: Option<&Path>) -> Result<()> {
+pub fn eval_guardrails(app: &App, probes: &Path, json: bool, rules_only: bool, head: Option<&Path>, no_second_opinion: bool) -> Result<()> {
     let probes = eval::guardrails_eval::read_probes(&probes.display().to_string()).map_err(anyhow::Error::msg)?;
     let guard = load_guard(app, rules_only, head)?;
+    let guard = if no_second_opinion { guard.without_second_opinion() } else { guard };
     // As the service decides: with the assistant's fiche names on top of the rails.
     let searcher = if rules_only { None } else { Some(app.searcher()?) };
     let after = |r: &mut guardrails::InputReport| {

@@ -131,6 +131,9 @@ enum Cue {
     /// A word of feeling or mood ("peur", "plus rien", "seule", "épuisée"): a message told
     /// with one is never read as tastes alone by the rails' doubt rules.
     Mood,
+    /// A course named by its type and field ("bac pro commerce", "BTS tourisme"): the field
+    /// word is the course's name, not a taste.
+    CourseName,
 }
 
 fn tables() -> &'static Tables {
@@ -171,6 +174,7 @@ fn tables() -> &'static Tables {
                     None if key == "redacteur" => Cue::WriterSelf,
                     None if key == "loisir" => Cue::Pastime,
                     None if key == "humeur" => Cue::Mood,
+                    None if key == "nom_de_cours" => Cue::CourseName,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -294,6 +298,8 @@ impl Profile {
         // do or did ("je suis comptable depuis 10 ans", "en BTS tourisme").
         // "pas forcément dans la police" does not rule the police out: it only opens the list.
         let tastes = without_situations(&plain).replace("pas forcement ", "").replace("pas necessairement ", "").replace("pas obligatoirement ", "");
+        // "après un bac pro commerce, on fait quoi ?" asks about a course, not about commerce.
+        let tastes = without_course_names(&tastes);
         let mut negated_only: Vec<String> = Vec::new();
         for (label, re) in &t.interests {
             for m in re.find_iter(&tastes) {
@@ -334,7 +340,8 @@ impl Profile {
                 | Cue::StudyLimit
                 | Cue::WriterSelf
                 | Cue::Pastime
-                | Cue::Mood => {}
+                | Cue::Mood
+                | Cue::CourseName => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -444,6 +451,61 @@ impl Profile {
 
 /// The message without the clauses that say what the person does or did (their job, their
 /// studies): those words are not tastes.
+/// The plain text with every course named by its type and field blanked ("bac pro commerce",
+/// "licence info"): the field word names the course. A type followed by a little word ("un
+/// bac pro dans le commerce", "un CAP pour bosser vite") names no course, and the words after
+/// it stay.
+fn without_course_names(plain: &str) -> String {
+    const NOT_A_FIELD: &[&str] = &[
+        "dans",
+        "pour",
+        "avec",
+        "sans",
+        "mais",
+        "puis",
+        "avant",
+        "plus",
+        "moins",
+        "max",
+        "maximum",
+        "seulement",
+        "minimum",
+        "direct",
+        "ensuite",
+        "sur",
+        "les",
+        "des",
+        "une",
+        "par",
+        "est",
+        "qui",
+        "que",
+        "car",
+        "vers",
+        "chez",
+        "comme",
+        "genre",
+        "depuis",
+        "parce",
+        "alors",
+        "donc",
+        "quand",
+        "apres",
+        "ou",
+    ];
+    let mut out = plain.to_string();
+    for re in tables().cues.iter().filter(|(c, _)| *c == Cue::CourseName).map(|(_, re)| re) {
+        for m in re.find_iter(plain) {
+            let field = m.as_str().rsplit(' ').next().unwrap_or_default();
+            if NOT_A_FIELD.contains(&field) || crate::question::is_question_filler(field) {
+                continue;
+            }
+            out.replace_range(m.range(), &" ".repeat(m.len()));
+        }
+    }
+    out
+}
+
 fn without_situations(plain: &str) -> String {
     split_situations(plain).0
 }
@@ -754,6 +816,16 @@ mod tests {
         assert!(p.interests.iter().any(|i| i == "j'aime bien faire des expériences") && p.interests.iter().any(|i| i == "j'aime la nature"), "{p:?}");
         let p = read("Je suis prof de maths en lycée, une élève adore dessiner, que lui conseiller ?");
         assert!(!p.interests.iter().any(|i| i == "j'aime jongler avec les chiffres"), "{p:?}");
+    }
+
+    #[test]
+    fn a_course_s_field_word_is_its_name_not_a_taste() {
+        let commerce = "je veux travailler dans le commerce";
+        assert!(read("après un bac pro commerce, on fait quoi ?").interests.is_empty());
+        assert!(read("je veux faire un BTS vente, ça mène à quoi ?").interests.is_empty());
+        // The field said as such is still a taste.
+        assert!(read("je veux faire un bac pro dans le commerce, quels métiers ?").interests.iter().any(|i| i == commerce));
+        assert!(read("j'adore la vente, je vais en bac pro commerce").interests.iter().any(|i| i == commerce));
     }
 
     #[test]

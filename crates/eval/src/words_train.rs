@@ -35,7 +35,12 @@ fn is_distress(l: &CorpusLine) -> bool {
     l.heads().contains(&"distress")
 }
 
-pub fn fit(lines: &[CorpusLine], model: &SemanticModel, encoder: &dyn Encoder, progress: &mut dyn FnMut(usize, usize)) -> Result<(DistressWords, WordsReport), EvalError> {
+pub fn fit(
+    lines: &[CorpusLine],
+    model: &SemanticModel,
+    encoder: &dyn Encoder,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(DistressWords, WordsReport), EvalError> {
     let head = model.heads.iter().position(|h| h.name == "distress").ok_or_else(|| EvalError::Run("the semantic head has no distress head".into()))?;
     let fingerprint = head_fingerprint(model).expect("a distress head exists");
     let texts: Vec<String> = lines.iter().map(|l| head_text(&l.message)).collect();

@@ -4,9 +4,9 @@
 //! short messages). Every verdict names the layer that fired.
 
 use crate::input::{rule_verdicts, InputReport};
-use crate::words::Reading;
 use crate::semantic::{category, encoder_text, encoder_texts, EncodeError, Semantic, ALTERNATIVES, CATEGORIES};
 use crate::verdict::{Action, Layer, Verdict};
+use crate::words::Reading;
 use base64::Engine;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -45,6 +45,12 @@ impl Guard {
 
     pub fn new(semantic: Semantic) -> Guard {
         Guard { semantic: Some(semantic) }
+    }
+
+    /// The same guard with the distress head's verdicts standing alone, without the words
+    /// model's second opinion (`orient eval guardrails --no-second-opinion`: what it changes).
+    pub fn without_second_opinion(self) -> Guard {
+        Guard { semantic: self.semantic.map(|s| s.with_second_opinion(None)) }
     }
 
     pub fn semantic(&self) -> Option<&Semantic> {
@@ -390,7 +396,12 @@ mod tests {
         use crate::words::{DistressWords, Stack, WordModel};
         // The words model reads "marre" as distress, nothing else; the stack weighs both.
         let model = WordModel { bias: -3.0, weights: [("marre".to_string(), 6.0)].into_iter().collect() };
-        let words = DistressWords { head: String::new(), model, stack: Stack { encoder: 0.5, words: 1.0, bias: 0.0, threshold: 0.0 }, trained: serde_json::Value::Null };
+        let words = DistressWords {
+            head: String::new(),
+            model,
+            stack: Stack { encoder: 0.5, words: 1.0, bias: 0.0, threshold: 0.0 },
+            trained: serde_json::Value::Null,
+        };
         let mut g = toy_guard();
         let sem = g.semantic.take().unwrap().with_second_opinion(Some(words));
         g.semantic = Some(sem);

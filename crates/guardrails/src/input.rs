@@ -181,6 +181,11 @@ lexicon!(
         r"(?i)\b(me suicider|me foutre en l.air|me pendre|me jeter sous|je me tue|je vais me tuer|en finir avec (la vie|tout)|mettre fin à (mes|ma) (jours|vie)|plus envie de vivre|je veux mourir)",
         r"(?i)\b(scarifi\w*|je me coupe|me (faire|fais|fait|suis fait|suis faite) du mal|me mutile\w*)",
         r"(?i)\b(ouvert|ouvre|ouvrir|coupé|coupe|couper|taillad\w*|entaill\w*) (le|les|mes|mon|ma) (poignets?|veines?|bras|cuisses?)\b",
+        // The marks of self-harm, said of oneself: cuts or scars on the wrists, or hiding one's
+        // cuts ("comment cacher mes coupures pour la piscine ?"), whatever question follows.
+        // Not a scar from an operation or acne, not a job that treats scars.
+        r"(?i)\b(mes|des|ces) (cicatrices|coupures|entailles|marques|traces|griffures)( toutes)?( r[ée]centes| fra[iî]ches| encore rouges)? (sur|à|a|aux|au niveau des?) (mes |les |mon |le )?(poignets?|avant-bras)\b",
+        r"(?i)\b(cacher|camoufler|masquer|planquer|dissimuler) (mes|toutes mes) (coupures|entailles|scarifications?|(cicatrices|marques|traces)( r[ée]centes| fra[iî]ches)? (sur|à|a|aux) (mes|les) (poignets|bras|avant-bras|cuisses))\b",
         r"(?i)\b(lettres? d.adieux?|mots? d.adieux?)\b|\bpas s[uû]re? d.(être|etre) (encore )?vivante?\b|\bmorte? à l.intérieur\b",
         r"(?i)\brejoindre (mon|ma|mes) \w+(-\w+)? (qui est|qui sont) (mort|morte|morts|mortes|décédée?s?|au ciel)\b",
         r"(?i)\b(j.?ai (avalé|avale|pris) (plein|beaucoup|tous?|toute|une boîte|une boite) (de |les |mes )?(médic|medic|cachets|comprimés|comprimes)|overdose)",
@@ -234,10 +239,15 @@ lexicon!(
     [
         r"(?i)\b(on|ils|elles|des élèves|des eleves|ils me) (se moquent?|m.insultent?|me frappent?|me tapent?|me harc[eè]lent?|me rackett\w*)",
         r"(?i)\bon (se moque de moi|me frappe|me tape|m.insulte|me harc[eè]le|me menace|me rackette)",
+        // A group of peers doing it to the writer ("toute la classe m'insulte sur snap").
+        r"(?i)\b(toute (la|ma) classe|tout le monde|tous les autres|les autres|des gens|mes camarades|ma classe|des filles|des gar[çc]ons|des mecs|des meufs|une bande|un groupe) (m.insulte|m.insultent|me harc[eè]le|me harc[eè]lent|se moque de moi|se moquent de moi|me frappe|me frappent|me menace|me menacent|me rackette|me rackettent|m.humilie|m.humilient)\b",
         r"(?i)\b(on me menace|me menace de|je (suis|me fais) harcel[ée]e?)",
         // "me bat", not "me battre pour un master" (to fight for something).
         r"(?i)\b(me bat\b|me battent\b|me frappe|m.a frappée?|violenc\w+ (à la maison|chez moi|de mon|de ma))",
         r"(?i)\b(me|m.) ?(met|mettent|mettre|fout|foutent|foutre|jette|jettent|virer|virent|vire) dehors\b|\bje sais (pas|plus) o[uù] aller",
+        // Put out of the house, told in the past ("ma mère m'a foutu dehors", "ils m'ont mise à
+        // la porte de chez eux"); not "le prof m'a mis dehors" (out of a class).
+        r"(?i)\b(m.a|m.ont|ma|mont) (mis|mise|foutu|foutue|jet[ée]e?|vir[ée]e?|chass[ée]e?) (dehors |à la porte |a la porte )?(de la maison|de chez (moi|nous|eux|lui|elle))\b|\b(ma m[eè]re|mon p[eè]re|mes parents|ma daronne|mon daron|mes darons|mon beau-p[eè]re|ma belle-m[eè]re|ma famille|ma tante|mon oncle) (m.a|m.ont|ma|mont) (mis|mise|foutu|foutue|jet[ée]e?|vir[ée]e?|chass[ée]e?) (dehors|à la porte|a la porte)\b",
         r"(?i)\b(un adulte|un homme|un prof|un coach|un entraîneur|un entraineur|un majeur)\b.{0,60}\b(messages? bizarres?|photos?|chez lui|me toucher|attouchement)",
         r"(?i)\b(attouchements?|agress\w+ sexuel\w*|abus\w* sexuel\w*|viol[ée]?e?\b)",
         r"(?i)\b(beau-père|beau père|père|mère|frère|oncle|parents?|copain de ma mère) (me|le|la|les|nous) (frappe|frappent|bat|battent|cogne|cognent)\b",
@@ -777,6 +787,46 @@ mod tests {
             "je mange plus de légumes depuis que je fais du sport, diététicien c'est quelles études ?",
             "je mange rien le midi à la cantine c'est trop mauvais, on peut être cuisinier en collectivité ?",
             "en BTS diététique, on apprend à compter les calories ?",
+        ] {
+            assert_ne!(action(text), Action::Handoff, "{text}");
+        }
+    }
+
+    #[test]
+    fn put_out_of_the_house_in_the_past_and_a_group_of_peers_against_one_are_handed_off() {
+        for text in [
+            "mon père m'a mise à la porte hier soir, je peux faire un CAP avec internat ?",
+            "mes darons mont foutu dehors",
+            "ils m'ont viré de la maison depuis une semaine",
+            "tout le monde se moque de moi depuis la rentrée",
+            "des filles de ma classe m'insultent tous les soirs sur insta",
+        ] {
+            assert_eq!(action(text), Action::Handoff, "{text}");
+        }
+        for text in [
+            "le prof m'a mis dehors parce que je parlais, ça compte pour le dossier ?",
+            "mes parents m'ont mis en internat, c'est bien pour un bac pro ?",
+            "tout le monde se moque des profs de sport mais moi je veux en devenir un",
+        ] {
+            assert_ne!(action(text), Action::Handoff, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_marks_of_self_harm_said_of_oneself_are_handed_off_beside_any_question() {
+        for text in [
+            "j'ai des coupures sur les poignets, en bac pro cuisine on a des manches courtes ?",
+            "comment cacher mes coupures pour le cours de sport",
+            "g des cicatrices toutes fraiches aux poignets, ça se voit en entretien ?",
+            "je voudrais masquer mes marques sur les bras pour mon stage chez le vétérinaire",
+        ] {
+            assert_eq!(action(text), Action::Handoff, "{text}");
+        }
+        for text in [
+            "j'ai une cicatrice d'opération au genou, je peux être pompier ?",
+            "maquilleuse, on apprend à camoufler les cicatrices d'acné ?",
+            "dermatologue, ça soigne les cicatrices sur les bras des brûlés ?",
+            "je porte une attelle au poignet, je peux passer l'oral du bac ?",
         ] {
             assert_ne!(action(text), Action::Handoff, "{text}");
         }

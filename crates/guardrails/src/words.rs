@@ -51,7 +51,8 @@ impl WordModel {
 
     /// The features of the text that weigh most towards distress, strongest first.
     pub fn strongest(&self, plain: &str, n: usize) -> Vec<(String, f32)> {
-        let mut found: Vec<(String, f32)> = features(plain).into_iter().filter_map(|f| self.weights.get(&f).map(|w| (f, *w))).filter(|(_, w)| *w > 0.0).collect();
+        let mut found: Vec<(String, f32)> =
+            features(plain).into_iter().filter_map(|f| self.weights.get(&f).map(|w| (f, *w))).filter(|(_, w)| *w > 0.0).collect();
         found.sort_by(|a, b| b.1.total_cmp(&a.1));
         found.truncate(n);
         found
@@ -239,7 +240,14 @@ mod tests {
 
     #[test]
     fn a_trained_model_reads_its_words_and_the_stack_keeps_every_caught_positive() {
-        let texts = ["je veux mourir", "envie de mourir ce soir", "je veux disparaitre", "metier dehors avec les vaches", "metier avec les animaux", "je veux un cap dehors"];
+        let texts = [
+            "je veux mourir",
+            "envie de mourir ce soir",
+            "je veux disparaitre",
+            "metier dehors avec les vaches",
+            "metier avec les animaux",
+            "je veux un cap dehors",
+        ];
         let y = [true, true, true, false, false, false];
         let model = train::words_model(&texts, &y, &train::Options { min_messages: 1, ..Default::default() });
         assert!(model.score("mourir") > 0.5 && model.score("les vaches") < 0.5);
