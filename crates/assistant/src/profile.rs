@@ -134,6 +134,11 @@ enum Cue {
     /// A course named by its type and field ("bac pro commerce", "BTS tourisme"): the field
     /// word is the course's name, not a taste.
     CourseName,
+    /// The writer is an adult at work or looking for work ("33 ans, je travaille à la chaîne",
+    /// "au chômage depuis 6 mois").
+    WorkingAdult,
+    /// Words of despair, not of weariness ("plus rien n'a de sens", "à quoi bon").
+    Despair,
 }
 
 fn tables() -> &'static Tables {
@@ -175,6 +180,8 @@ fn tables() -> &'static Tables {
                     None if key == "loisir" => Cue::Pastime,
                     None if key == "humeur" => Cue::Mood,
                     None if key == "nom_de_cours" => Cue::CourseName,
+                    None if key == "adulte" => Cue::WorkingAdult,
+                    None if key == "desespoir" => Cue::Despair,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -303,7 +310,8 @@ impl Profile {
         let mut negated_only: Vec<String> = Vec::new();
         for (label, re) in &t.interests {
             for m in re.find_iter(&tastes) {
-                let negated = t.negation.is_match(&tastes[..m.start()]) || t.negation_after.is_match(&tastes[m.end()..]);
+                let before = &tastes[..m.start()];
+                let negated = (t.negation.is_match(before) && !nothing_but(before)) || t.negation_after.is_match(&tastes[m.end()..]);
                 let list = if negated { &mut negated_only } else { &mut p.interests };
                 if !list.iter().any(|l| l == label) {
                     list.push(label.to_string());
@@ -341,7 +349,9 @@ impl Profile {
                 | Cue::WriterSelf
                 | Cue::Pastime
                 | Cue::Mood
-                | Cue::CourseName => {}
+                | Cue::CourseName
+                | Cue::WorkingAdult
+                | Cue::Despair => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -451,6 +461,17 @@ impl Profile {
 
 /// The message without the clauses that say what the person does or did (their job, their
 /// studies): those words are not tastes.
+/// "rien me plaît sauf la cuisine", "j'aime aucune matière à part le dessin": what is excepted
+/// from nothing is liked, though "sauf" before a taste usually rules it out.
+fn nothing_but(before: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"\b(?:rien|aucun|aucune|personne|nulle part)\b[^,.;!?]{0,40}\b(?:sauf|a part|hormis|excepte|mis a part)\b[^,.;!?]{0,25}$")
+            .expect("valid pattern")
+    })
+    .is_match(before)
+}
+
 /// The plain text with every course named by its type and field blanked ("bac pro commerce",
 /// "licence info"): the field word names the course. A type followed by a little word ("un
 /// bac pro dans le commerce", "un CAP pour bosser vite") names no course, and the words after
@@ -660,7 +681,19 @@ pub fn says_a_wish(message: &str) -> bool {
 pub fn is_short_reply(message: &str, names: &[String]) -> bool {
     let plain = normalise(message);
     let plain = plain.trim();
-    tables().cues.iter().any(|(c, re)| *c == Cue::ShortReply && re.is_match(plain)) || made_of_reply_words(plain, names)
+    tables().cues.iter().any(|(c, re)| *c == Cue::ShortReply && re.is_match(plain)) || made_of_reply_words(plain, names, &place_names(message))
+}
+
+/// The words of the place names a message writes with a capital after a word of place ("dans
+/// un village du Cantal", "en Guyane, à Kourou", "près de Saint-Brieuc"), folded as the plain
+/// form folds them: in a short reply, where the person lives is a reply whatever the place.
+fn place_names(message: &str) -> Vec<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?:^|[\s,(])(?:à|a|en|au|aux|du|de|d'|d’|dans|sur|vers|près de|pres de|côté de|cote de|région|region)\s*(?:l'|l’|la |le |les )?(\p{Lu}[\p{L}'’-]*(?:[ -](?:\p{Lu}[\p{L}'’-]*|de|du|la|les|sur|en)){0,3})")
+            .expect("valid pattern")
+    });
+    re.captures_iter(message).filter_map(|c| c.get(1)).flat_map(|m| split_words(&normalise(m.as_str()))).collect()
 }
 
 /// The most words a reply made of reply words may have.
@@ -675,7 +708,7 @@ fn split_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
 
-fn made_of_reply_words(plain: &str, names: &[String]) -> bool {
+fn made_of_reply_words(plain: &str, names: &[String], places: &[String]) -> bool {
     let t = tables();
     // Words with where each starts in `plain`.
     let mut words: Vec<(usize, &str)> = Vec::new();
@@ -709,6 +742,11 @@ fn made_of_reply_words(plain: &str, names: &[String]) -> bool {
             says_something = true;
         }
     }
+    // A place's name is where the person lives, unless one of its words can say distress.
+    let is_place = |w: &str| places.iter().any(|p| p == w) && t.reply_words.get(w) != Some(&ReplyWord::Never);
+    let before = words.len();
+    words.retain(|(_, w)| !is_place(w));
+    says_something |= words.len() < before;
     // Then no word may be one that can say distress, tastes included ("les animaux… personne").
     let kinds = |words: &[(usize, &str)]| -> Vec<(Option<ReplyWord>, usize)> {
         let mut out = Vec::new();
@@ -753,6 +791,34 @@ fn made_of_reply_words(plain: &str, names: &[String]) -> bool {
 pub fn turns_down_a_course(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::CourseRejected && re.is_match(&plain))
+}
+
+/// Whether the writer says they are an adult at work or looking for work (`adulte` in
+/// `data/profile.tsv`): an age of 18 or more, a job held for years, unemployment, a career
+/// change.
+pub fn is_working_adult(message: &str) -> bool {
+    let plain = normalise(message);
+    let plain = plain.trim();
+    tables().cues.iter().any(|(c, re)| *c == Cue::WorkingAdult && re.is_match(plain)) || opens_with_a_job_held_for_years(plain)
+}
+
+/// "Chauffeur routier depuis 12 ans, …": a job named first, held for years. The words before "depuis" must name no person and hold no verb of
+/// one ("on me harcèle depuis 2 ans" is no job).
+fn opens_with_a_job_held_for_years(plain: &str) -> bool {
+    const PERSONS: &[&str] =
+        &["je", "j", "me", "m", "on", "il", "elle", "ils", "elles", "tu", "te", "t", "nous", "vous", "se", "s", "ca", "c", "mon", "ma", "mes"];
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"^([a-z' -]{2,40}?) depuis (?:\d+|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt) ans\b").expect("valid pattern")
+    });
+    re.captures(plain).and_then(|c| c.get(1)).is_some_and(|job| !job.as_str().split(|c: char| !c.is_alphanumeric()).any(|w| PERSONS.contains(&w)))
+}
+
+/// Whether the message has a word of despair (`desespoir` in `data/profile.tsv`), not only of
+/// weariness.
+pub fn speaks_of_despair(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::Despair && re.is_match(&plain))
 }
 
 pub fn asks_for_alternatives(message: &str) -> bool {
@@ -819,6 +885,37 @@ mod tests {
     }
 
     #[test]
+    fn a_working_adult_is_read_from_an_age_a_job_held_for_years_or_unemployment() {
+        for m in [
+            "33 ans, je travaille à la chaîne en usine",
+            "Chauffeur routier depuis 12 ans, je veux un boulot de jour",
+            "j'ai 41 ans et je veux changer",
+            "Au chômage depuis 6 mois, un peu perdu",
+            "je suis aide-soignante depuis quinze ans",
+            "Maman au foyer depuis 10 ans",
+        ] {
+            assert!(is_working_adult(m), "{m}");
+        }
+        for m in [
+            "lycéenne, 17 ans, je veux être infirmière",
+            "j'ai 15 ans et je suis en 3e",
+            "je veux changer de voie après ma L1",
+            "on me harcèle depuis 2 ans",
+            "je suis en 3e depuis septembre",
+        ] {
+            assert!(!is_working_adult(m), "{m}");
+        }
+    }
+
+    #[test]
+    fn what_is_excepted_from_nothing_is_liked() {
+        let cooking = read("rien me plait a lecole sauf faire la cuisine, quel cap ?");
+        assert!(!cooking.interests.is_empty() && cooking.avoided.is_empty(), "{cooking:?}");
+        let p = read("j'aime tout sauf la cuisine");
+        assert!(p.interests.is_empty() && !p.avoided.is_empty(), "{p:?}");
+    }
+
+    #[test]
     fn a_course_s_field_word_is_its_name_not_a_taste() {
         let commerce = "je veux travailler dans le commerce";
         assert!(read("après un bac pro commerce, on fait quoi ?").interests.is_empty());
@@ -858,8 +955,19 @@ mod tests {
             "oui l'alternance ça me tente",
             "nan pa du tout",
             "je suis en terminale stmg",
+            // Where the person lives, any place written with a capital.
+            "on habite un petit village de l'Aveyron",
+            "à Saint-Pierre, en Martinique",
+            "pres de Vannes",
+            "la deuxième option svp",
+            "plutôt l'anglais que la philo",
+            "elle hésite entre les deux",
         ] {
             assert!(is_short_reply(m, &[]), "{m}");
+        }
+        // A capital word is a place only after a word of place, and never hides a word of distress.
+        for m in ["je suis seule à Paris", "dans la cave de Marc", "Kevin me frappe à Lyon", "Kourou"] {
+            assert!(!is_short_reply(m, &[]), "{m}");
         }
     }
 
@@ -1194,6 +1302,8 @@ mod tests {
         assert!(says_a_wish("j'aimerais un boulot avec des horaires fixes"));
         assert!(says_a_wish("après des années à la maison, je voudrais retravailler"));
         assert!(says_a_wish("il se verrait bien dans une cuisine"));
+        assert!(says_a_wish("j'aimerais un truc plus calme, avec des chiffres"));
+        assert!(says_a_wish("je voudrais faire autre chose de ma vie pro"));
         assert!(!says_a_wish("je me vois bien rester au lit demain"));
         assert!(!says_a_wish("je veux rester chez moi ce week-end"));
     }

@@ -519,9 +519,17 @@ pub enum AfterHelp {
 /// (0.87 for the scooters), and without the paths such a message got only crisis lines.
 pub fn also_answered_after_help(report: &InputReport) -> Option<AfterHelp> {
     let handoffs: Vec<&Verdict> = report.verdicts.iter().filter(|v| v.action == Action::Handoff).collect();
+    // An adult at work or looking for work who is weary of it ("33 ans, à la chaîne, la routine
+    // me pèse… J'aime les ordinateurs", 0.998): the help still comes first and a counsellor
+    // reads it, whatever the score; the paths follow, unless a word of despair is said.
+    // A subject the rails' weak lexicons name ("j'en peux plus des clients", a `*_topic` rule,
+    // which stands only with the encoder's support) counts as the encoder's reading for them.
+    let adult = crate::profile::is_working_adult(&report.redacted) && !crate::profile::speaks_of_despair(&report.redacted);
+    let cap = if adult { f32::INFINITY } else { PATHS_AFTER_HELP_BELOW };
+    let weak_rule = |v: &Verdict| adult && matches!(&v.layer, Some(Layer::Rule { id }) if id.contains("_topic#"));
     let encoder_only =
-        |v: &&Verdict| v.rail == "distress" && matches!(v.layer, Some(Layer::Semantic { score, window: false, .. }) if score < PATHS_AFTER_HELP_BELOW);
-    let no_distress_rule = !report.verdicts.iter().any(|v| v.rail == "distress" && matches!(v.layer, Some(Layer::Rule { .. })));
+        |v: &&Verdict| v.rail == "distress" && (matches!(v.layer, Some(Layer::Semantic { score, window: false, .. }) if score < cap) || weak_rule(v));
+    let no_distress_rule = !report.verdicts.iter().any(|v| v.rail == "distress" && matches!(v.layer, Some(Layer::Rule { .. })) && !weak_rule(v));
     if report.action != Action::Handoff || handoffs.is_empty() || !handoffs.iter().all(encoder_only) || !no_distress_rule {
         return None;
     }
@@ -654,6 +662,15 @@ mod tests {
         assert_eq!(also_answered_after_help(&handed_off(asks, Layer::Rule { id: "distress_self_harm#0".into() })), None);
         assert_eq!(also_answered_after_help(&handed_off("ça m'angoisse, je dors plus", encoder(0.5))), None);
         assert_eq!(also_answered_after_help(&handed_off("j'aime plus rien, je veux disparaître", encoder(0.9))), None);
+        // An adult weary of their work: the paths follow the help whatever the score, and
+        // beside a weak lexicon's subject; a strong rule still makes the help the whole reply.
+        let adult = "33 ans, ouvrier à la chaîne, j'en peux plus de la routine. J'aime les ordinateurs, quels métiers ?";
+        assert_eq!(also_answered_after_help(&handed_off(adult, encoder(0.999))), Some(AfterHelp::PathsAsked));
+        assert_eq!(also_answered_after_help(&handed_off(adult, Layer::Rule { id: "distress_other_topic#0".into() })), Some(AfterHelp::PathsAsked));
+        assert_eq!(also_answered_after_help(&handed_off(adult, Layer::Rule { id: "distress_self_harm#0".into() })), None);
+        let despair = "J'ai 45 ans, licencié, plus rien n'a de sens. J'aime la cuisine, quels métiers ?";
+        assert_eq!(also_answered_after_help(&handed_off(despair, encoder(0.999))), None);
+        assert_eq!(also_answered_after_help(&handed_off(asks, Layer::Rule { id: "distress_other_topic#0".into() })), None);
     }
 
     #[test]

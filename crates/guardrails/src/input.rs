@@ -191,7 +191,7 @@ lexicon!(
         r"(?i)\b(j.?ai (avalé|avale|pris) (plein|beaucoup|tous?|toute|une boîte|une boite) (de |les |mes )?(médic|medic|cachets|comprimés|comprimes)|overdose)",
         r"(?i)\b(i want to die|kill myself|suicidal|self[- ]harm)",
         // First-person wishes and thoughts stand alone; the same words about others are topics.
-        r"(?i)\b(j.?ai|g|j) (juste |tellement |trop |vraiment )?(envie|plus envie) de (mourir|me tuer|crever|disparaitre|disparaître)\b|\bje (veux|voudrais) (juste |vraiment |simplement |seulement |tellement )?(me tuer|crever|disparaitre|disparaître)\b|\bsuicidaire\b|\bidées? (suicidaires?|noires)\b|\bje pense (au suicide|à me suicider|a me suicider|à mourir|a mourir|à en finir|a en finir)",
+        r"(?i)\b(j.?ai|g|j) (juste |tellement |trop |vraiment )?(envie|plus envie) de (mourir|me tuer|crever|disparaitre|disparaître)\b|\bje (veux|voudrais) (juste |vraiment |simplement |seulement |tellement )?(me tuer|crever|disparaitre|disparaître)\b|\b(je suis|j.suis|chui|jsuis|je me sens|je deviens|je suis devenue?|j.étais|j.etais|je me sentais)( un peu| trop| vraiment| carrément| carrement| tellement| de plus en plus| encore)? suicidaire\b|^\W*suicidaire\W*$|\bidées? (suicidaires?|noires)\b|\bje pense (au suicide|à me suicider|a me suicider|à mourir|a mourir|à en finir|a en finir)",
         r"(?i)\b(me|m.) (donne|donnent|met|mettent|fout|foutent) des (coups|claques|gifles)\b",
         // Thoughts of death said of oneself ("L2 de droit, j'ai des pensées suicidaires": the
         // topic lexicon alone waits for the encoder, which a school word before it silences).
@@ -301,6 +301,9 @@ lexicon!(
         r"(?i)\b(talk|speak|chat) (to|with) (a|an|someone|somebody)\b.{0,20}\b(human|person|advisor|adviser|counsel+or|real)|\bhuman (advisor|adviser|agent|being)\b",
         r"(?i)\bquelqu.un de (réel|reel|vrai)\b|\bun conseiller\b.{0,40}\b(par écrit|en lsf|par mail|en vrai|possible)",
         r"(?i)\b(passe|passez|passer)[- ]moi (un|une) (humain|humaine|conseill\w+|personne|vrai\w*)\b",
+        // An appointment with a counsellor or a school psychologist ("un rendez-vous avec une
+        // psychologue de l'Éducation nationale", "rdv avec la conseillère d'orientation").
+        r"(?i)\b(rendez-vous|rendez vous|rdv|entretien|rencontrer)\b.{0,20}\b(avec |à |a )?(un|une|le|la|des|mon|ma|notre)? ?(conseill\w+ (d.orientation|d.orientation-psychologue)|psy-?en|psychologue de l.(é|e)ducation nationale|psychologue scolaire|cop)\b",
     ]
 );
 
@@ -830,6 +833,28 @@ mod tests {
         ] {
             assert_ne!(action(text), Action::Handoff, "{text}");
         }
+    }
+
+    #[test]
+    fn an_appointment_with_a_counsellor_is_a_request_for_a_human_the_job_is_not() {
+        for text in ["je voudrais un rdv avec la conseillère d'orientation du lycée", "comment avoir un rendez-vous avec un psyEN ?"] {
+            assert!(check_input(text).verdicts.iter().any(|v| v.rail == "human_request"), "{text}");
+        }
+        for text in ["je veux devenir psychologue de l'éducation nationale, quel master ?", "combien gagne un conseiller d'orientation ?"] {
+            assert!(!check_input(text).verdicts.iter().any(|v| v.rail == "human_request"), "{text}");
+        }
+    }
+
+    #[test]
+    fn suicidal_said_of_oneself_is_distress_a_nurse_s_patients_are_not() {
+        for text in ["je suis un peu suicidaire en ce moment", "chui suicidaire", "suicidaire"] {
+            assert_eq!(action(text), Action::Handoff, "{text}");
+        }
+        let text = "infirmier en psychiatrie, les patients suicidaires ne me font pas peur, quelle formation ?";
+        assert!(
+            !check_input(text).verdicts.iter().any(|v| v.rail == "distress" && v.layer == Some(Layer::Rule { id: "distress_self_harm#9".into() })),
+            "{text}"
+        );
     }
 
     #[test]
