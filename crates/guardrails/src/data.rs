@@ -21,6 +21,7 @@ pub const COMMON_WORDS: &str = include_str!("../data/common-words.txt");
 pub const HUMAN_CUES: &str = include_str!("../data/human-cues.txt");
 pub const COURTESIES: &str = include_str!("../data/courtesies.tsv");
 pub const NOT_PLACES: &str = include_str!("../data/not-places.txt");
+pub const FIGURATIVE: &str = include_str!("../data/figurative.txt");
 
 #[cfg(test)]
 mod tests {

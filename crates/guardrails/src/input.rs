@@ -188,7 +188,10 @@ lexicon!(
         r"(?i)\b(cacher|camoufler|masquer|planquer|dissimuler) (mes|toutes mes) (coupures|entailles|scarifications?|(cicatrices|marques|traces)( r[ée]centes| fra[iî]ches)? (sur|à|a|aux) (mes|les) (poignets|bras|avant-bras|cuisses))\b",
         r"(?i)\b(lettres? d.adieux?|mots? d.adieux?)\b|\bpas s[uû]re? d.(être|etre) (encore )?vivante?\b|\bmorte? à l.intérieur\b",
         r"(?i)\brejoindre (mon|ma|mes) \w+(-\w+)? (qui est|qui sont) (mort|morte|morts|mortes|décédée?s?|au ciel)\b",
-        r"(?i)\b(j.?ai (avalé|avale|pris) (plein|beaucoup|tous?|toute|une boîte|une boite) (de |les |mes )?(médic|medic|cachets|comprimés|comprimes)|overdose)",
+        r"(?i)\b(j.?ai (avalé|avale|pris) (plein|beaucoup|tous?|toute|une boîte|une boite) (de |les |mes )?(médic|medic|médoc|medoc|cachets|comprimés|comprimes|pilules)|overdose)",
+        // The same told of a friend or a relative ("mon pote a dit qu'il avait avalé plein de
+        // médocs"): someone who may be dying now.
+        r"(?i)\b(il|elle|ils|elles|mon pote|ma pote|mon ami|mon amie|ma copine|mon copain|mon frère|mon frere|ma sœur|ma soeur) (a|avait|ont|avaient|vient d.) ?(avalé|avale|avaler|pris|prendre) (plein|beaucoup|toute? (une|la) boîte|toute? (une|la) boite|tous ses|toutes ses|une boîte|une boite) (de |les |ses |des )?(médic|medic|médoc|medoc|cachets|comprimés|comprimes|pilules)",
         r"(?i)\b(i want to die|kill myself|suicidal|self[- ]harm)",
         // First-person wishes and thoughts stand alone; the same words about others are topics.
         r"(?i)\b(j.?ai|g|j) (juste |tellement |trop |vraiment )?(envie|plus envie) de (mourir|me tuer|crever|disparaitre|disparaître)\b|\bje (veux|voudrais) (juste |vraiment |simplement |seulement |tellement )?(me tuer|crever|disparaitre|disparaître)\b|\b(je suis|j.suis|chui|jsuis|je me sens|je deviens|je suis devenue?|j.étais|j.etais|je me sentais)( un peu| trop| vraiment| carrément| carrement| tellement| de plus en plus| encore)? suicidaire\b|^\W*suicidaire\W*$|\bidées? (suicidaires?|noires)\b|\bje pense (au suicide|à me suicider|a me suicider|à mourir|a mourir|à en finir|a en finir)",
@@ -214,6 +217,8 @@ lexicon!(
         r"(?i)\b(au revoir|bonne nuit|dormir|dors|partir|pars|m.en vais|m.en aller|disparaitre|disparaître|fermer les yeux|quitter|vous quitte|adieu)\b.{0,25}\b(pour toujours|pour de bon|à jamais|a jamais|définitivement|definitivement|pour l.éternité|pour l.eternite)(\s*$|\s*[.!,;…]|\s+(et|mais|je|j.|vous|tu|merci|adieu|bisous)\b)",
         r"(?i)\b(vous|tu|on|personne) (ne )?(me )?(re)?verr(ez|as|a|ont) (plus|jamais)\b|\b(vous|tu|on) (n.)?entendr(ez|as|a) plus parler de moi\b",
         r"(?i)\b(ne )?(plus|jamais|pas) me r[ée]veiller\b|\bc.est la derni[eè]re fois que (je vous|je te|vous me|tu me|je vous |je t.)(parle|écri|ecri|vois|dis)",
+        // A message for after one is gone, nobody noticing one's disappearance.
+        r"(?i)\bquand (je ne serai|je serai|je n.y serai|on ne sera|on sera|j.y serai) plus( l[àa])?\b|\bsi je (dispara(is|issais|issait)|partais pour de bon)\b.{0,30}\bpersonne\b|\bpersonne ne (le |s.en |se )?(remarquera|remarquerait|verrait|apercevrait|rendrait compte)\b.{0,20}\b(si|quand) je\b",
         r"(?i)\b(demain|bientôt|bientot|ce soir|cette nuit) je (ne )?serai (plus|pas) l[àa]\b|\bje (ne )?serai (bientôt |bientot )?plus l[àa](\s*$|\s*[.!…]|\s+(demain|ce soir|cette nuit|bient[oô]t|pour (vous|toi|personne|longtemps)))",
     ]
 );
@@ -229,6 +234,8 @@ lexicon!(
         r"(?i)\b(j.?ai|g|j) (arr[eê]t[eé]|arrete) de manger\b|\bje (me prive|m.emp[eê]che) de manger\b|\bje saute (tous|presque tous) (les|mes) repas\b",
         r"(?i)\bje (suis|deviens|suis devenue?) (anorexique|boulimique)(\s*$|\s*[.!?,;…]|\s+(et|mais|depuis|je|j|donc|alors|parce|car|sinon|bref))|\b(mon|mes) (anorexie|boulimie|hyperphagie|crises? de boulimie|troubles? alimentaires?|tca)\b|\bje fais de l.(anorexie|boulimie)\b",
         r"(?i)\bje (continue (de|à|a) |n.arr[eê]te pas de )?compt(e|er) (chaque|toutes les|la moindre) calories?\b|\bje me p[eè]se (\d+|plusieurs|dix|cinq) fois par jour\b",
+        // Hiding that one does not eat, a weight to get under, an apple a day.
+        r"(?i)\b(pas|plus|ne pas|ne plus|moins) manger sans (que|qu.)\s?(ma m[eè]re|mon p[eè]re|mes parents|personne|on|les autres|ma famille)\b|\bcacher (à|a) (ma m[eè]re|mon p[eè]re|mes parents|ma famille|tout le monde) que je (ne )?mange (pas|plus|rien)\b|\b(passer|descendre|arriver|rester) (sous|en dessous de|en-dessous de) (les |la barre des )?\d{2} ?(kilos|kg)\b|\b(en mangeant|en ne mangeant|manger|je mange) (qu.|juste |seulement |rien qu.)?une (seule )?pomme( par jour| dans la journée| dans la journee| le midi)?\b",
         // A parent, a teacher or a friend telling it of a child.
         r"(?i)\b(ma fille|mon fils|notre fille|notre fils|mon enfant|notre enfant|mon ado|mon élève|mon eleve|une élève|une eleve|un élève|un eleve|ma s(œ|oe|e)ur|mon fr[eè]re|ma (meilleure )?amie?|mon (meilleur )?ami|ma pote|mon pote|ma copine|mon copain) (se (fait|force à|force a) vomir|(ne |n.)?mange (presque |quasiment |plus )*rien\b|(est|devient|est devenue?) (anorexique|boulimique)\b|a arr[eê]t[eé] de manger\b)",
     ]
@@ -249,6 +256,9 @@ lexicon!(
         // la porte de chez eux"); not "le prof m'a mis dehors" (out of a class).
         r"(?i)\b(m.a|m.ont|ma|mont) (mis|mise|foutu|foutue|jet[ée]e?|vir[ée]e?|chass[ée]e?) (dehors |à la porte |a la porte )?(de la maison|de chez (moi|nous|eux|lui|elle))\b|\b(ma m[eè]re|mon p[eè]re|mes parents|ma daronne|mon daron|mes darons|mon beau-p[eè]re|ma belle-m[eè]re|ma famille|ma tante|mon oncle) (m.a|m.ont|ma|mont) (mis|mise|foutu|foutue|jet[ée]e?|vir[ée]e?|chass[ée]e?) (dehors|à la porte|a la porte)\b",
         r"(?i)\b(un adulte|un homme|un prof|un coach|un entraîneur|un entraineur|un majeur)\b.{0,60}\b(messages? bizarres?|photos?|chez lui|me toucher|attouchement)",
+        // An adult who wants to meet the writer somewhere alone ("un homme qui se dit recruteur
+        // veut me voir dans un hôtel").
+        r"(?i)\b(un adulte|un homme|un monsieur|un mec|un inconnu|un type|un recruteur|un photographe|un agent|un coach|un majeur)\b.{0,80}\b(me voir|me rencontrer|me retrouver|que je (vienne|le rejoigne|le retrouve)|me donner rendez-vous)\b.{0,40}\b(h[oô]tel|chez lui|sa voiture|son appart\w*|seule?|en priv[ée])\b",
         r"(?i)\b(attouchements?|agress\w+ sexuel\w*|abus\w* sexuel\w*|viol[ée]?e?\b)",
         r"(?i)\b(beau-père|beau père|père|mère|frère|oncle|parents?|copain de ma mère) (me|le|la|les|nous) (frappe|frappent|bat|battent|cogne|cognent)\b",
         r"(?i)\b(me|nous) r[ée]gler (mon|notre) compte\b|\bme (casser|péter|peter) la (gueule|figure)\b",
@@ -270,7 +280,24 @@ lexicon!(
     ]
 );
 
+/// The message with its figures of speech masked (`data/figurative.txt`: "je me tue à la
+/// tâche", "mourir d'ennui", "disparaître des réseaux"), same length so that spans stay true.
+fn without_figures(text: &str) -> std::borrow::Cow<'_, str> {
+    static RES: OnceLock<Vec<Regex>> = OnceLock::new();
+    let res = RES.get_or_init(|| crate::data::words(crate::data::FIGURATIVE).map(|p| re(&format!("(?i){p}"))).collect());
+    let mut masked = std::borrow::Cow::Borrowed(text);
+    for r in res {
+        let ranges: Vec<std::ops::Range<usize>> = r.find_iter(&masked).map(|m| m.range()).collect();
+        for range in ranges {
+            let blank = " ".repeat(range.len());
+            masked.to_mut().replace_range(range, &blank);
+        }
+    }
+    masked
+}
+
 fn distress(text: &str) -> Vec<Verdict> {
+    let text = &*without_figures(text);
     let mut out = Vec::new();
     for (lex, reason) in [
         (distress_self_harm(), "self-harm or suicide risk"),
@@ -295,7 +322,10 @@ lexicon!(
     human_lex,
     [
         r"(?i)\b(parler|échanger|echanger|discuter|être en contact|etre en contact|avoir|joindre|contacter)\b.{0,25}\b(un|une|des|à|a|avec)?\s*(vrai|vraie|réel|reel|véritable)?\s*(humain|humaine|personne|quelqu.un|conseill\w+|psy\w*|adulte)\b",
-        r"(?i)\b(vrai|vraie) (humain|personne)\b|\bpas (à |a )?un robot\b|\bpas une (ia|machine)\b",
+        r"(?i)\b(vrai|vraie|vrais|vraies) (humain|personne|humains|personnes|gens)\b|\bpas (à |a )?un robot\b|\bpas une (ia|machine)\b",
+        // Someone working here who could answer ("y'a pas un mec ou une meuf qui bosse chez
+        // vous qui peut me répondre ?").
+        r"(?i)\b(quelqu.un|une personne|un mec|une meuf|un humain|une humaine|un conseiller|une conseillère)\b.{0,25}\bqui (bosse|travaille) (chez vous|ici|avec vous)\b",
         // Someone to reach on the phone, not the phone itself ("il déteste parler au téléphone").
         r"(?i)\bde vive voix\b|\b(quelqu.un|conseill\w+|personne|vous|en parler|me parler|nous parler|appeler|rappeler|joindre)\b.{0,25}\bau téléphone\b|\bil y a un numéro\b|\by a un numéro\b|\bun numéro (pour|à appeler)",
         r"(?i)\b(talk|speak|chat) (to|with) (a|an|someone|somebody)\b.{0,20}\b(human|person|advisor|adviser|counsel+or|real)|\bhuman (advisor|adviser|agent|being)\b",
@@ -303,7 +333,7 @@ lexicon!(
         r"(?i)\b(passe|passez|passer)[- ]moi (un|une) (humain|humaine|conseill\w+|personne|vrai\w*)\b",
         // An appointment with a counsellor or a school psychologist ("un rendez-vous avec une
         // psychologue de l'Éducation nationale", "rdv avec la conseillère d'orientation").
-        r"(?i)\b(rendez-vous|rendez vous|rdv|entretien|rencontrer)\b.{0,20}\b(avec |à |a )?(un|une|le|la|des|mon|ma|notre)? ?(conseill\w+ (d.orientation|d.orientation-psychologue)|psy-?en|psychologue de l.(é|e)ducation nationale|psychologue scolaire|cop)\b",
+        r"(?i)\b(rendez-vous|rendez vous|rdv|entretien|rencontrer|mettre en contact|en contact avec|me recevoir|nous recevoir|me rappeler)\b.{0,20}\b(avec |à |a )?(un|une|le|la|des|mon|ma|notre)? ?(conseill\w+ (d.orientation|d.orientation-psychologue)|psy-?en|psychologue de l.(é|e)ducation nationale|psychologue scolaire|cop)\b|\b(un|une|le|la) (psy-?en|psychologue de l.(é|e)ducation nationale|conseill\w+ d.orientation)\b.{0,20}\b(me|nous) (recevoir|rappeler|voir)\b",
     ]
 );
 
@@ -812,6 +842,59 @@ mod tests {
             "tout le monde se moque des profs de sport mais moi je veux en devenir un",
         ] {
             assert_ne!(action(text), Action::Handoff, "{text}");
+        }
+    }
+
+    #[test]
+    fn pills_told_of_a_friend_hidden_fasting_and_an_adult_s_meeting_are_handed_off() {
+        for text in [
+            "ma copine m'a écrit qu'elle a avalé toute une boîte de cachets",
+            "g avalé plein de médocs",
+            "je voudrais laisser une lettre pour quand je serai plus là",
+            "si je disparaissais demain personne le verrait",
+            "comment faire pour pas manger sans que mes parents le voient",
+            "je veux descendre sous les 45 kilos avant l'été",
+            "je tiens la journée en mangeant qu'une pomme",
+            "un photographe qui dit bosser pour une agence veut me retrouver seule dans son appart",
+        ] {
+            assert_eq!(action(text), Action::Handoff, "{text}");
+        }
+        for text in [
+            "préparateur en pharmacie, on compte les médocs toute la journée ?",
+            "si je meurs en mission, qui touche la pension ? je veux être militaire",
+            "diététicienne, on aide des gens à passer sous les 100 kilos ?",
+            "un recruteur veut me voir pour un entretien d'alternance, je dois apporter quoi ?",
+        ] {
+            assert_ne!(action(text), Action::Handoff, "{text}");
+        }
+    }
+
+    #[test]
+    fn someone_working_here_or_real_people_are_a_request_for_a_human() {
+        for text in [
+            "y a quelqu'un qui bosse chez vous qui peut me répondre ?",
+            "il y a des vraies personnes quelque part ?",
+            "un psyEN peut me recevoir avant les vacances ?",
+            "vous pouvez me mettre en contact avec une conseillère d'orientation ?",
+        ] {
+            assert!(check_input(text).verdicts.iter().any(|v| v.rail == "human_request"), "{text}");
+        }
+    }
+
+    #[test]
+    fn figures_of_speech_are_no_distress_rule_the_words_beside_them_still_are() {
+        let by_rule = |t: &str| check_input(t).verdicts.iter().any(|v| v.rail == "distress");
+        for text in [
+            "je me tue à la tâche pour le bac, une mention ça sert en BUT ?",
+            "je vais mourir d'ennui en cours de philo",
+            "je meurs d'envie de devenir pilote de ligne",
+            "je veux disparaître des réseaux sociaux jusqu'au bac",
+            "j'étais morte de rire au stage",
+        ] {
+            assert!(!by_rule(text), "{text}: {:?}", check_input(text).verdicts);
+        }
+        for text in ["je me tue à la tâche et je veux mourir", "je veux disparaître de ce monde", "je veux disparaître"] {
+            assert_eq!(action(text), Action::Handoff, "{text}");
         }
     }
 

@@ -644,6 +644,9 @@ const PLATFORMS: &[&str] = &[
     "la",
 ];
 
+/// Public registers whose codes name a job, a diploma or a school (folded).
+const PUBLIC_REGISTERS: &[&str] = &["rome", "rncp", "rs", "cnis", "uai", "rne", "naf", "ape", "formacode", "onisep"];
+
 /// School and everyday tokens with digits that are not identifiers ("3e", "bac+2", "L1").
 fn ordinary_token(t: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -671,6 +674,7 @@ fn identifiers_after(text: &str, from: usize, keyword: &str) -> Vec<(usize, usiz
     let mut out = Vec::new();
     let mut offset = 0;
     let mut after_separator = false;
+    let mut after_public_register = false;
     for (n, raw) in rest.split_whitespace().enumerate() {
         let pos = rest[offset..].find(raw).map(|p| offset + p).unwrap_or(offset);
         offset = pos + raw.len();
@@ -696,15 +700,37 @@ fn identifiers_after(text: &str, from: usize, keyword: &str) -> Vec<(usize, usiz
         if PLATFORMS.contains(&f.as_str()) {
             continue;
         }
+        // A public code follows its register's name ("code ROME M1805", "numéro RNCP 35340",
+        // "UAI 0750655E"): a job's, a diploma's or a school's, never a person's.
+        if PUBLIC_REGISTERS.contains(&f.as_str()) {
+            after_public_register = true;
+            continue;
+        }
+        if after_public_register {
+            after_public_register = false;
+            if digits >= 1 {
+                continue;
+            }
+        }
         let uncommon = letters >= 3 && !lexicon().common.contains(f.as_str()) && !NOT_NAMES.contains(&f.as_str());
-        let plain_secret = naming && uncommon && (after_separator || (secret && !k.starts_with("code") && n <= 1));
+        // "le code c'est ma drogue" speaks of coding: after a bare "code", only a token that
+        // looks like an identifier is one.
+        let bare_code = matches!(k.as_str(), "code" | "codes");
+        let plain_secret = naming && !bare_code && uncommon && (after_separator || (secret && !k.starts_with("code") && n <= 1));
         if looks_like_id || plain_secret {
             let start = from + pos + lead;
             out.push((start, start + token.len()));
             after_separator = false;
-        } else if letters >= 1 && out.is_empty() && n >= 4 {
-            // Far from the keyword and nothing found: the sentence has moved on.
-            break;
+        } else {
+            // A secret comes right after "c'est" or ":", not a few words later ("c'est quel
+            // métier ?").
+            if letters >= 1 && !PLATFORMS.contains(&f.as_str()) {
+                after_separator = false;
+            }
+            if letters >= 1 && out.is_empty() && n >= 4 {
+                // Far from the keyword and nothing found: the sentence has moved on.
+                break;
+            }
         }
     }
     out
@@ -840,6 +866,21 @@ mod tests {
         assert_eq!(redact("mon dossier parcoursup n° 1234567").0, "mon dossier parcoursup n° [NUMÉRO DE DOSSIER]");
         assert_eq!(redact("mon mdp c'est Soleil2009! aide moi").0, "mon mdp c'est [IDENTIFIANT] aide moi");
         assert_eq!(redact("j'ai perdu mon mot de passe est-ce grave").0, "j'ai perdu mon mot de passe est-ce grave");
+    }
+
+    #[test]
+    fn public_codes_and_coding_are_no_identifiers() {
+        for text in [
+            "le code ROME K2111, c'est quel métier ?",
+            "la fiche RNCP 34825 dit quoi sur les blocs ?",
+            "le code UAI 0750655E c'est quel lycée ?",
+            "le code c'est ma passion, je veux être développeur",
+        ] {
+            assert_eq!(redact(text).0, text, "{text}");
+        }
+        // A secret still follows its keyword, and an identifier after a public code's number.
+        assert_eq!(redact("mon code c'est 4587A2").0, "mon code c'est [IDENTIFIANT]");
+        assert_eq!(redact("mon mdp: chatonrose").0, "mon mdp: [IDENTIFIANT]");
     }
 
     #[test]
