@@ -530,12 +530,14 @@ fn the_same_paths_whatever_the_gender_and_a_later_message_refines_them() {
 }
 
 /// Open questions written for this project (`eval/exploration/`): floors on the development
-/// part and on the two separately written test parts, measured by `orient eval exploration`.
+/// part and on the separately written test parts, measured by `orient eval exploration`
+/// (`test-c.jsonl`: its first measurement, thirty-first session, expected 0.750, matching 0.829).
 #[test]
 fn open_question_sets_stay_above_their_floors() {
     use eval::exploration_eval::{evaluate_one, read_questions, summarise};
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../eval/exploration");
-    for (name, hit_min, matching_min) in [("train.jsonl", 0.80, 0.90), ("train-b.jsonl", 0.66, 0.86), ("test.jsonl", 0.60, 0.72), ("test-b.jsonl", 0.75, 0.76)]
+    for (name, hit_min, matching_min) in
+        [("train.jsonl", 0.80, 0.90), ("train-b.jsonl", 0.66, 0.86), ("test.jsonl", 0.60, 0.72), ("test-b.jsonl", 0.75, 0.76), ("test-c.jsonl", 0.70, 0.78)]
     {
         let qs = read_questions(&dir.join(name).display().to_string(), None).unwrap();
         let r = summarise(qs.iter().map(|q| evaluate_one(assistant(), q).unwrap()).collect());
