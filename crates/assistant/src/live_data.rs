@@ -49,6 +49,9 @@ pub enum LiveData {
     JobOffers,
     /// A named employer's pay or hiring ("combien paye Decathlon un vendeur ?").
     Employer,
+    /// A diploma obtained abroad, to have recognised in France ("j'ai un bac marocain, comment
+    /// le faire reconnaître ?").
+    ForeignDiploma,
     /// None of the above by its words, but read as such by the live-data head
     /// ([`head`]): something of this year, of one place or one file.
     Elsewhere,
@@ -70,6 +73,7 @@ impl LiveData {
             LiveData::OwnFile => "ce qui concerne ton dossier personnel (compte formation, candidature, VAE)",
             LiveData::JobOffers => "les offres d'emploi du moment",
             LiveData::Employer => "ce que paie ou recrute une entreprise précise",
+            LiveData::ForeignDiploma => "la marche à suivre pour faire reconnaître un diplôme obtenu à l'étranger",
             LiveData::Elsewhere => "ce qui change chaque année, ni ce qui est propre à un établissement, à une entreprise ou à ton dossier",
         }
     }
@@ -107,6 +111,12 @@ l'organisme ou l'établissement qui l'a reçue qui peut te dire où elle en est.
             LiveData::Employer => {
                 "La page « carrières » de l'entreprise le dit ; les salaires des fiches sont des repères pour tout un \
 métier, pas ceux d'un employeur."
+            }
+            LiveData::ForeignDiploma => {
+                "Le centre ENIC-NARIC (France Éducation international) délivre une attestation de comparabilité d'un \
+diplôme étranger ; pour entrer dans une formation, c'est l'établissement choisi qui décide (sur parcoursup.fr, ou \
+avec le dossier de demande d'admission préalable pour une première année de licence) ; pour exercer un métier \
+réglementé, comme infirmier, c'est l'autorité de ce métier qui autorise."
             }
             LiveData::Elsewhere => {
                 "Ces informations sont sur le site officiel de qui les décide : l'établissement, parcoursup.fr, \
@@ -148,6 +158,7 @@ c'est France Travail qui te le dit ; si tu es salarié, regarde le projet de tra
             | LiveData::OwnFile
             | LiveData::JobOffers
             | LiveData::Employer
+            | LiveData::ForeignDiploma
             | LiveData::Elsewhere => self.where_to_look(),
         }
     }
@@ -217,6 +228,7 @@ fn tables() -> &'static Patterns {
                 "changements" => kinds.push((LiveData::Changes, re)),
                 "dossier" => kinds.push((LiveData::OwnFile, re)),
                 "offres" => kinds.push((LiveData::JobOffers, re)),
+                "diplome_etranger" => kinds.push((LiveData::ForeignDiploma, re)),
                 "etudes" => studies = Some(re),
                 "adulte" => adult = Some(re),
                 "employeur" => employer.push(re),
@@ -325,6 +337,8 @@ mod tests {
             // A company's name masked as a person's by the rails ("Thales" → "[NOM]").
             ("Est-ce que [NOM] prend des alternants en cybersécurité ?", LiveData::Employer),
             ("le salaire de sortie de la promo 2023 de l'ESSEC ?", LiveData::SchoolFigures),
+            ("j'ai eu mon bac en Algérie, il faut faire quoi pour qu'il soit reconnu ici ?", LiveData::ForeignDiploma),
+            ("mon diplôme d'aide-soignante vient du Sénégal, il y a une équivalence en France ?", LiveData::ForeignDiploma),
         ] {
             assert!(live_data(q).contains(&kind), "{q}: {:?}", live_data(q));
         }
@@ -337,6 +351,8 @@ mod tests {
         assert!(asks_about_studies("combien paye decathlon un vendeur en cdi"));
         assert!(!asks_about_studies("Quel est le salaire de Mbappé au Real Madrid, le montant exact ?"));
         assert!(!asks_about_studies("combien coûte un iPhone ?"));
+        assert!(asks_about_studies("j'ai un bac tunisien, comment le faire reconnaître pour aller à la fac ?"));
+        assert!(live_data("mon BTS est reconnu par l'État ?").is_empty(), "a French diploma's recognition is in the fiches (RNCP)");
         // A number of posts is the competition's, not an amount.
         assert_eq!(live_data("Combien de postes au concours de CPE cette année ?"), vec![LiveData::Competition]);
         let both = live_data("combien coûte l'école et c'est quand les portes ouvertes ?");
