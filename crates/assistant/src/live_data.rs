@@ -33,6 +33,8 @@ pub enum LiveData {
     Competition,
     /// Dates of national exams (brevet, bac).
     Exams,
+    /// How a national exam runs and is marked ("le grand oral c'est noté sur combien ?").
+    ExamRules,
     /// This year's amounts: grants, aid, an apprentice's pay.
     Amounts,
     /// Rankings of schools or formations.
@@ -65,6 +67,7 @@ impl LiveData {
             LiveData::SchoolFigures => "les chiffres d'un établissement précis (frais, places, taux d'admission ou de réussite, moyenne demandée)",
             LiveData::Competition => "le nombre de postes ou le calendrier d'un concours",
             LiveData::Exams => "les dates des examens (brevet, bac)",
+            LiveData::ExamRules => "le déroulement ni la notation des examens (brevet, bac)",
             LiveData::Amounts => "les montants de cette année (bourses, aides, rémunération d'un apprenti)",
             LiveData::Ranking => "de classement des écoles ou des formations",
             LiveData::Places => "la liste des établissements qui préparent une formation",
@@ -91,6 +94,10 @@ elle y recrute (taux d'accès, places) ; pour une place en lycée après la 3e, 
             }
             LiveData::Competition => "Le nombre de postes et les dates d'un concours sont publiés chaque année sur le site officiel du concours (le ministère ou l'organisme qui recrute).",
             LiveData::Exams => "Les dates du brevet et du bac sont publiées sur education.gouv.fr, et ton collège ou ton lycée te les donne.",
+            LiveData::ExamRules => {
+                "Le déroulement des épreuves du brevet et du bac, leurs coefficients et ce qui compte dans la note sont \
+expliqués sur education.gouv.fr ; tes professeurs te les présentent aussi, et ils peuvent t'aider à t'y préparer."
+            }
             LiveData::Amounts => "Les montants à jour sont sur service-public.fr (bourses, aides, rémunération des apprentis) et education.gouv.fr.",
             LiveData::Ranking => {
                 "Il n'y a pas de classement officiel : pour comparer des formations après le bac, regarde leurs pages sur \
@@ -153,6 +160,7 @@ c'est France Travail qui te le dit ; si tu es salarié, regarde le projet de tra
             }
             LiveData::Competition
             | LiveData::Exams
+            | LiveData::ExamRules
             | LiveData::Contact
             | LiveData::Changes
             | LiveData::OwnFile
@@ -221,6 +229,7 @@ fn tables() -> &'static Patterns {
                 "chiffres_ecole" => kinds.push((LiveData::SchoolFigures, re)),
                 "concours" => kinds.push((LiveData::Competition, re)),
                 "examens" => kinds.push((LiveData::Exams, re)),
+                "epreuves" => kinds.push((LiveData::ExamRules, re)),
                 "montants" => kinds.push((LiveData::Amounts, re)),
                 "classement" => kinds.push((LiveData::Ranking, re)),
                 "lieux" => kinds.push((LiveData::Places, re)),
@@ -339,6 +348,10 @@ mod tests {
             ("le salaire de sortie de la promo 2023 de l'ESSEC ?", LiveData::SchoolFigures),
             ("j'ai eu mon bac en Algérie, il faut faire quoi pour qu'il soit reconnu ici ?", LiveData::ForeignDiploma),
             ("mon diplôme d'aide-soignante vient du Sénégal, il y a une équivalence en France ?", LiveData::ForeignDiploma),
+            ("le grand oral ça compte pour combien dans la note du bac ?", LiveData::ExamRules),
+            ("l'oral du brevet ça se passe comment, on est noté sur quoi ?", LiveData::ExamRules),
+            ("le bac de français c'est quel coefficient ?", LiveData::ExamRules),
+            ("ya combien de place en cap fleuriste au cfa d'angers", LiveData::SchoolFigures),
         ] {
             assert!(live_data(q).contains(&kind), "{q}: {:?}", live_data(q));
         }

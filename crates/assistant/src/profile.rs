@@ -139,6 +139,8 @@ enum Cue {
     WorkingAdult,
     /// Words of despair, not of weariness ("plus rien n'a de sens", "à quoi bon").
     Despair,
+    /// A choice of a course, a track or a job spoken of ("choisir ses spécialités").
+    Choice,
 }
 
 fn tables() -> &'static Tables {
@@ -182,6 +184,7 @@ fn tables() -> &'static Tables {
                     None if key == "nom_de_cours" => Cue::CourseName,
                     None if key == "adulte" => Cue::WorkingAdult,
                     None if key == "desespoir" => Cue::Despair,
+                    None if key == "choix" => Cue::Choice,
                     _ => panic!("profile.tsv: unknown key {key}"),
                 };
                 (cue, re("profile.tsv", key, pattern))
@@ -351,7 +354,8 @@ impl Profile {
                 | Cue::Mood
                 | Cue::CourseName
                 | Cue::WorkingAdult
-                | Cue::Despair => {}
+                | Cue::Despair
+                | Cue::Choice => {}
             }
         }
         p.max_level = p.max_level.or(vague);
@@ -802,8 +806,8 @@ pub fn is_working_adult(message: &str) -> bool {
     tables().cues.iter().any(|(c, re)| *c == Cue::WorkingAdult && re.is_match(plain)) || opens_with_a_job_held_for_years(plain)
 }
 
-/// "Chauffeur routier depuis 12 ans, …": a job named first, held for years. The words before "depuis" must name no person and hold no verb of
-/// one ("on me harcèle depuis 2 ans" is no job).
+/// "Chauffeur routier depuis 12 ans, …": a job named first, held for years. The words before
+/// "depuis" must name no person ("on me harcèle depuis 2 ans" is no job).
 fn opens_with_a_job_held_for_years(plain: &str) -> bool {
     const PERSONS: &[&str] =
         &["je", "j", "me", "m", "on", "il", "elle", "ils", "elles", "tu", "te", "t", "nous", "vous", "se", "s", "ca", "c", "mon", "ma", "mes"];
@@ -819,6 +823,13 @@ fn opens_with_a_job_held_for_years(plain: &str) -> bool {
 pub fn speaks_of_despair(message: &str) -> bool {
     let plain = normalise(message);
     tables().cues.iter().any(|(c, re)| *c == Cue::Despair && re.is_match(&plain))
+}
+
+/// Whether the message speaks of choosing a course, a track or a job (`choix` in
+/// `data/profile.tsv`).
+pub fn speaks_of_an_orientation_choice(message: &str) -> bool {
+    let plain = normalise(message);
+    tables().cues.iter().any(|(c, re)| *c == Cue::Choice && re.is_match(&plain))
 }
 
 pub fn asks_for_alternatives(message: &str) -> bool {

@@ -79,6 +79,31 @@ pub fn answer_questions_for_data_about_studies(report: &mut InputReport) {
     set_aside_by_rule(report, semantic_out_of_scope, ("out_of_scope", "P10"), reason.into(), "data_about_studies");
 }
 
+/// "Comment aider mon fils à choisir ses spécialités sans l'influencer ?", "on hésite entre
+/// l'apprentissage et le lycée pour elle": choosing a course, a track or a job is orientation,
+/// whoever asks and however it is worded; the rails' encoder reads a parent's or a pupil's
+/// worry about it as a request outside orientation. An out-of-scope refusal only the semantic
+/// layer decided on the message alone, under [`REFUSAL_OVER_A_CHOICE_BELOW`], is set aside when
+/// the message speaks of such a choice (`choix` in `data/profile.tsv`; rule
+/// `orientation_choice`). Rule-based refusals and every other rail stand.
+pub fn answer_orientation_choices(report: &mut InputReport) {
+    let faint_out_of_scope =
+        |v: &Verdict| v.rail == "out_of_scope" && matches!(v.layer, Some(Layer::Semantic { window: false, score, .. }) if score < REFUSAL_OVER_A_CHOICE_BELOW);
+    if report.action != Action::Refuse
+        || !report.verdicts.iter().filter(|v| v.action == Action::Refuse).all(faint_out_of_scope)
+        || !crate::profile::speaks_of_an_orientation_choice(&report.redacted)
+    {
+        return;
+    }
+    let reason = "speaks of choosing a course, a track or a job: orientation, refusal set aside";
+    set_aside_by_rule(report, faint_out_of_scope, ("out_of_scope", "P10"), reason.into(), "orientation_choice");
+}
+
+/// Above this out-of-scope score a refusal stands even beside the words of an orientation
+/// choice ("choisis-moi un film, j'hésite entre deux séries" is no such choice, but a sure
+/// reading is left to the encoder).
+pub const REFUSAL_OVER_A_CHOICE_BELOW: f32 = 0.9;
+
 /// "Je veux travailler avec des personnes handicapées", "AESH ou AES, c'est pareil ?": the
 /// disability is the subject of the work wished for, not the person's; the care paragraph
 /// (accommodations, a disability adviser) would answer a question nobody asked. The
@@ -183,11 +208,12 @@ pub fn with_orientation_evidence(report: &mut InputReport, named: impl FnOnce(&s
     let names: Vec<String> = named.into_iter().map(|(_, name)| name).collect();
     keep_questions_about_a_fiche(report, |_| about);
     answer_questions_for_data_about_studies(report);
+    answer_orientation_choices(report);
     no_care_for_a_work_topic(report);
     no_care_for_a_fiche_named_only(report, &ids);
     no_stereotype_care_about_a_job_only(report, &ids);
     answer_short_replies(report, &names);
-    answer_conversation_steering(report);
+    answer_conversation_steering(report, &ids);
     answer_requests_for_paths_read_as_a_human_request(report);
     answer_orientation_requests_with_care(report, &ids);
     answer_requests_for_paths_refused_by_the_encoder(report);
@@ -296,17 +322,23 @@ pub const PATHS_REQUEST: &str = "paths_request";
 /// said here (`data/conversation-steering.tsv`: `steer`) without naming the assistant's rules,
 /// instructions or a role (`instruction`), the refusal is set aside (rule
 /// `conversation_steering`). An injection rule's verdict ("ignore tes instructions") stands.
-pub fn answer_conversation_steering(report: &mut InputReport) {
-    let injection_alone = |v: &Verdict| v.rail == "prompt_injection" && matches!(v.layer, Some(Layer::Semantic { window: false, .. }));
+/// An out-of-scope reading is set aside too when the message also names a fiche ("oublie ma
+/// question d'avant, parle-moi plutôt du CAP fleuriste"): the rest of it is orientation.
+/// `named`: the fiches the message names.
+pub fn answer_conversation_steering(report: &mut InputReport, named: &[String]) {
+    let names_a_fiche = !named.is_empty();
+    let encoder_alone = |v: &Verdict| {
+        (v.rail == "prompt_injection" || (names_a_fiche && v.rail == "out_of_scope")) && matches!(v.layer, Some(Layer::Semantic { window: false, .. }))
+    };
     let refusals: Vec<&Verdict> = report.verdicts.iter().filter(|v| v.action == Action::Refuse).collect();
-    if refusals.is_empty() || !refusals.iter().all(|v| injection_alone(v)) || !steers_the_conversation(&report.redacted) {
+    if refusals.is_empty() || !refusals.iter().all(|v| encoder_alone(v)) || !steers_the_conversation(&report.redacted) {
         return;
     }
     set_aside_by_rule(
         report,
-        injection_alone,
+        encoder_alone,
         ("prompt_injection", "P10"),
-        "the person steers this conversation (what they or the assistant said): injection reading set aside".into(),
+        "the person steers this conversation (what they or the assistant said): the encoder's refusal set aside".into(),
         CONVERSATION_STEERING,
     );
 }
@@ -771,7 +803,7 @@ mod tests {
         let injection = || Layer::Semantic { head: "injection".into(), score: 0.7, threshold: 0.35, nearest: vec![], window: false };
         let decided = |message: &str, layer: Layer| {
             let mut r = refused_by_the_semantic_layer(message, "prompt_injection", layer);
-            answer_conversation_steering(&mut r);
+            answer_conversation_steering(&mut r, &[]);
             r.action
         };
         for message in [
@@ -796,6 +828,32 @@ mod tests {
         }
         // An injection rule's verdict stands, whatever the words.
         assert_eq!(decided("oublie ce que j'ai dit", Layer::Rule { id: "injection_override#0".into() }), Action::Refuse);
+        // An out-of-scope reading is set aside only beside a fiche's name.
+        let out_of_scope = |message: &str, named: &[String]| {
+            let mut r = refused_by_the_semantic_layer(message, "out_of_scope", semantic());
+            answer_conversation_steering(&mut r, named);
+            r.action
+        };
+        let message = "oublie ma question d'avant, parle-moi plutôt du CAP fleuriste";
+        assert_eq!(out_of_scope(message, &["FOR.1".into()]), Action::Answer);
+        assert_eq!(out_of_scope(message, &[]), Action::Refuse);
+        assert_eq!(out_of_scope("oublie ma question d'avant, donne-moi une recette de crêpes", &[]), Action::Refuse);
+    }
+
+    #[test]
+    fn choosing_a_course_or_a_track_is_orientation_whoever_worries_about_it() {
+        let decided = |message: &str, score: f32| {
+            let layer = Layer::Semantic { head: "out_of_scope".into(), score, threshold: 0.35, nearest: vec![], window: false };
+            let mut r = refused_by_the_semantic_layer(message, "out_of_scope", layer);
+            answer_orientation_choices(&mut r);
+            r.action
+        };
+        assert_eq!(decided("comment aider ma fille à choisir son orientation sans la brusquer ?", 0.8), Action::Answer);
+        assert_eq!(decided("on hésite entre l'apprentissage et le lycée pour notre fils", 0.6), Action::Answer);
+        // A sure reading, or nothing of orientation chosen: the refusal stands.
+        assert_eq!(decided("comment aider ma fille à choisir son orientation sans la brusquer ?", 0.95), Action::Refuse);
+        assert_eq!(decided("aide-moi à choisir un cadeau pour ma mère", 0.6), Action::Refuse);
+        assert_eq!(decided("j'hésite entre deux canapés, tu choisis ?", 0.6), Action::Refuse);
     }
 
     #[test]
