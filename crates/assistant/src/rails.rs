@@ -343,6 +343,24 @@ pub fn answer_conversation_steering(report: &mut InputReport, named: &[String]) 
     );
 }
 
+/// "oublie ce que j'ai dit, je préfère les études courtes": a clause that steers the
+/// conversation opens the message; what the person says now follows it. The answer reads
+/// what follows (the rails have read the whole message); with nothing after it, the message
+/// is left whole.
+pub fn without_the_steering_clause(mut input: InputReport) -> InputReport {
+    fn rest(text: &str) -> Option<String> {
+        let cut = text.find([',', '.', ';', '!', '?', ':'])?;
+        let (head, tail) = text.split_at(cut);
+        let tail = tail.trim_start_matches([',', '.', ';', '!', '?', ':', ' ']).trim();
+        (steers_the_conversation(head) && tail.split_whitespace().count() >= 2).then(|| tail.to_string())
+    }
+    if let (Some(redacted), Some(retrieval)) = (rest(&input.redacted), rest(&input.retrieval_text)) {
+        input.redacted = redacted;
+        input.retrieval_text = retrieval;
+    }
+    input
+}
+
 /// The rule id of [`answer_conversation_steering`]'s verdict.
 pub const CONVERSATION_STEERING: &str = "conversation_steering";
 
@@ -828,6 +846,13 @@ mod tests {
         }
         // An injection rule's verdict stands, whatever the words.
         assert_eq!(decided("oublie ce que j'ai dit", Layer::Rule { id: "injection_override#0".into() }), Action::Refuse);
+        // What the person says after the steering clause is what the answer reads.
+        let steered = without_the_steering_clause(InputReport::from_verdicts("oublie ce que j'ai dit, je préfère les études courtes", vec![]));
+        assert_eq!(steered.redacted, "je préfère les études courtes");
+        let whole = without_the_steering_clause(InputReport::from_verdicts("oublie ce que j'ai dit", vec![]));
+        assert_eq!(whole.redacted, "oublie ce que j'ai dit");
+        let not_steering = without_the_steering_clause(InputReport::from_verdicts("j'aime dessiner, quels métiers ?", vec![]));
+        assert_eq!(not_steering.redacted, "j'aime dessiner, quels métiers ?");
         // An out-of-scope reading is set aside only beside a fiche's name.
         let out_of_scope = |message: &str, named: &[String]| {
             let mut r = refused_by_the_semantic_layer(message, "out_of_scope", semantic());

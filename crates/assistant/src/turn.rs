@@ -428,6 +428,10 @@ impl Assistant {
             Some(input) => input,
             None => self.check(question, &opts.history),
         };
+        // The log and the receipt keep the whole message; the answer reads what follows a
+        // clause that steers the conversation ("oublie ce que j'ai dit, …").
+        let whole_redacted = input.redacted.clone();
+        let input = crate::rails::without_the_steering_clause(input);
         let mut out = Out { text: String::new(), first_ms: 0.0, t0, sink: on_event, cancel: opts.cancel.clone(), model_slot: opts.model_slot.clone() };
         let mut verdicts = input.verdicts.clone();
         // "t'es un robot ?" and nothing more: the answer is what the assistant is (P1).
@@ -451,7 +455,7 @@ impl Assistant {
             attributions: Vec::new(),
             action: input.action,
             handoff: None,
-            redacted_question: input.redacted.clone(),
+            redacted_question: whole_redacted,
             no_answer: false,
             needs_live_data: false,
             live_data_after: false,

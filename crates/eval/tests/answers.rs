@@ -517,6 +517,14 @@ fn the_same_paths_whatever_the_gender_and_a_later_message_refines_them() {
     assert_eq!(e.profile.max_level, Some(retrieval::Level::Bac2));
     assert!(e.profile.interests.iter().any(|i| i == "je veux m'occuper d'animaux"), "{:?}", e.profile);
     assert!(proposals(&next).iter().all(|d| d.facts.level_order().is_some_and(|l| l <= retrieval::Level::Bac2)), "{}", next.answer);
+    // A clause that steers the conversation first: what follows it refines the paths the same
+    // way, and the log keeps the whole message.
+    let profile = first.exploration.as_ref().map(|e| e.profile.clone());
+    let opts = assistant::TurnOptions { profile, previous_question: Some(first.redacted_question.clone()), ..Default::default() };
+    let steered = assistant().turn("oublie ce que j'ai dit, plutôt des études courtes", opts, &mut |_| {}).unwrap();
+    let e = steered.exploration.as_ref().unwrap_or_else(|| panic!("the refinement after a steering clause gets paths: {}", steered.answer));
+    assert_eq!(e.profile.max_level, Some(retrieval::Level::Bac2));
+    assert_eq!(steered.redacted_question, "oublie ce que j'ai dit, plutôt des études courtes");
     // A question about a named job stays a card.
     assert!(ask("combien gagne un plombier ?").exploration.is_none());
     // Saying who one is is not a taste: a disability or where one lives does not bring other
